@@ -1,0 +1,33 @@
+# The README's commands. `make run` for a newcomer's first look, `make test` for the whole suite.
+.PHONY: run test lint bench worker setup setup-dev demo
+
+PY := .venv/bin/python
+TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/bcf_portal
+
+setup:
+	bash scripts/setup.sh
+
+setup-dev:
+	bash scripts/setup.sh --dev
+
+demo: setup
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py load_round --all
+	$(PY) manage.py load_demo
+
+## Embedded default: SQLite under var/, tasks run in-process, email to the console.
+run: demo
+	$(PY) manage.py runserver 127.0.0.1:8000
+
+## The whole suite, browser tests included, against PostgreSQL; lint first.
+test: setup-dev lint
+	DATABASE_URL=$${DATABASE_URL:-$(TEST_DATABASE_URL)} .venv/bin/pytest
+
+lint: setup-dev
+	.venv/bin/ruff check .
+	.venv/bin/ruff format --check .
+	.venv/bin/lint-imports
+
+## A Celery worker for when CELERY_BROKER_URL is set.
+worker: setup
+	.venv/bin/celery -A bcf_portal worker --loglevel=info

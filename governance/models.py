@@ -1,0 +1,129 @@
+"""The plan's life after writing: sign-off, submissions, assurance reviews and the audit trail."""
+
+from django.db import models
+
+from plans.models import (
+    KeyLineOfEnquiry,
+    Organisation,
+    OutcomeCategory,
+    Plan,
+    Section,
+    SignOffSlot,
+    User,
+)
+
+
+class SignOff(models.Model):
+    """A signature in one of the round's sign-off slots, bound to a hash of the plan's content."""
+
+    plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="signoffs")
+    slot = models.ForeignKey(SignOffSlot, on_delete=models.PROTECT, related_name="signoffs")
+    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, null=True, blank=True)
+    organisation_name = models.CharField(max_length=200, blank=True)
+    signed_by = models.ForeignKey(User, on_delete=models.PROTECT, null=True, blank=True, related_name="signoffs")
+    signatory_name = models.CharField(max_length=200)
+    position = models.CharField(max_length=200, blank=True)
+    signed_on = models.DateField(null=True, blank=True)
+    content_hash = models.CharField(max_length=64, blank=True)
+    under_delegation = models.BooleanField(default=False)
+    delegating_body = models.CharField(max_length=200, blank=True)
+    delegation_date = models.DateField(null=True, blank=True)
+    delegation_minute_ref = models.CharField(max_length=100, blank=True)
+    voided_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["plan", "slot__order", "-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["plan", "slot"], condition=models.Q(voided_at__isnull=True), name="one_valid_signoff_per_slot"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.slot} — {self.signatory_name}"
+
+
+class Submission(models.Model):
+    """An immutable record of exactly what was submitted: snapshot, PDF and workbook, with hashes."""
+
+    plan = models.ForeignKey(Plan, on_delete=models.PROTECT, related_name="submissions")
+    version = models.PositiveIntegerField()
+    snapshot = models.JSONField()
+    snapshot_sha256 = models.CharField(max_length=64)
+    pdf = models.FileField(upload_to="submissions/", blank=True)
+    pdf_sha256 = models.CharField(max_length=64, blank=True)
+    workbook = models.FileField(upload_to="submissions/", blank=True)
+    workbook_sha256 = models.CharField(max_length=64, blank=True)
+    submitted_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    submitted_at = models.DateTimeField()
+    is_late = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["plan", "version"]
+        constraints = [models.UniqueConstraint(fields=["plan", "version"], name="one_submission_per_version")]
+
+    def __str__(self):
+        return f"{self.plan} v{self.version}"
+
+
+class Review(models.Model):
+    submission = models.ForeignKey(Submission, on_delete=models.PROTECT, related_name="reviews")
+    assurer = models.ForeignKey(User, on_delete=models.PROTECT, related_name="reviews")
+    outcome = models.ForeignKey(OutcomeCategory, on_delete=models.PROTECT, null=True, blank=True)
+    summary = models.TextField(blank=True)
+    decided_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self):
+        return f"Review of {self.submission}"
+
+
+class KloeRating(models.Model):
+    class Rating(models.TextChoices):
+        MET = "met", "Met"
+        PARTLY_MET = "partly_met", "Partly met"
+        NOT_MET = "not_met", "Not met"
+
+    review = models.ForeignKey(Review, on_delete=models.CASCADE, related_name="ratings")
+    kloe = models.ForeignKey(KeyLineOfEnquiry, on_delete=models.PROTECT, related_name="+")
+    rating = models.CharField(max_length=20, choices=Rating.choices)
+    comment = models.TextField(blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["review", "kloe"], name="one_rating_per_kloe")]
+
+
+class ReviewCondition(models.Model):
+    review = models.ForeignKey(Review, on_delete=models.CASCADE, related_name="conditions")
+    text = models.TextField()
+    due_date = models.DateField()
+
+
+class SectionComment(models.Model):
+    """An assurer's comment on one section of a plan, shown to its commissioners."""
+
+    plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="section_comments")
+    section = models.ForeignKey(Section, on_delete=models.PROTECT, related_name="+")
+    author = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    text = models.TextField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+
+class PlanEvent(models.Model):
+    """Append-only audit entry: a workflow transition or a security-relevant action."""
+
+    plan = models.ForeignKey(Plan, on_delete=models.PROTECT, null=True, blank=True, related_name="events")
+    actor = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    action = models.CharField(max_length=60)
+    from_status = models.CharField(max_length=30, blank=True)
+    to_status = models.CharField(max_length=30, blank=True)
+    comment = models.TextField(blank=True)
+    detail = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"{self.created_at:%Y-%m-%d %H:%M} {self.action}"

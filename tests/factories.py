@@ -1,0 +1,152 @@
+"""factory_boy factories, one per model, with realistic defaults."""
+
+import datetime
+from decimal import Decimal
+
+import factory
+from django.utils import timezone
+
+from plans import models as pm
+
+DEMO_PASSWORD = "correct-horse-battery-staple"
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = pm.User
+        skip_postgeneration_save = True
+
+    email = factory.Sequence(lambda n: f"user{n}@example.org")
+    full_name = factory.Faker("name", locale="en_GB")
+    password = factory.PostGenerationMethodCall("set_password", DEMO_PASSWORD)
+
+    @factory.post_generation
+    def _save(obj, create, extracted, **kwargs):  # noqa: N805
+        if create:
+            obj.save()
+
+
+class RegionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = pm.Region
+        django_get_or_create = ["code"]
+
+    code = factory.Sequence(lambda n: f"R{n:02d}")
+    name = factory.Sequence(lambda n: f"Region {n}")
+
+
+class HwbAreaFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = pm.HwbArea
+        django_get_or_create = ["ons_code"]
+
+    ons_code = factory.Sequence(lambda n: f"E06{n:06d}")
+    name = factory.Sequence(lambda n: f"Area {n}")
+    region = factory.SubFactory(RegionFactory)
+
+
+class OrganisationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = pm.Organisation
+
+    name = factory.Sequence(lambda n: f"Organisation {n}")
+    kind = pm.Organisation.Kind.LOCAL_AUTHORITY
+
+
+class MembershipFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = pm.Membership
+
+    user = factory.SubFactory(UserFactory)
+    role = pm.Membership.Role.COMMISSIONER
+    hwb_area = factory.SubFactory(HwbAreaFactory)
+
+
+class PlanningRoundFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = pm.PlanningRound
+        django_get_or_create = ["slug"]
+
+    slug = factory.Sequence(lambda n: f"round-{n}")
+    name = factory.Sequence(lambda n: f"Round {n}")
+    final_deadline = factory.LazyFunction(lambda: timezone.now() + datetime.timedelta(days=30))
+
+
+class RoundYearFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = pm.RoundYear
+
+    round = factory.SubFactory(PlanningRoundFactory)
+    label = factory.Sequence(lambda n: f"20{n % 90 + 10}/{n % 90 + 11}")
+    order = factory.Sequence(int)
+
+
+class SectionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = pm.Section
+
+    round = factory.SubFactory(PlanningRoundFactory)
+    key = factory.Sequence(lambda n: f"s{n}")
+    number = "a)"
+    heading = factory.Sequence(lambda n: f"Section {n}")
+    order = factory.Sequence(int)
+
+
+class QuestionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = pm.Question
+
+    section = factory.SubFactory(SectionFactory)
+    key = factory.Sequence(lambda n: f"q{n}")
+    label = "Describe the plan"
+    kind = pm.Question.Kind.NARRATIVE
+    order = factory.Sequence(int)
+
+
+class CodeListEntryFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = pm.CodeListEntry
+
+    round = factory.SubFactory(PlanningRoundFactory)
+    list = pm.CodeListEntry.List.AREA_OF_SPEND
+    code = factory.Sequence(lambda n: f"code-{n}")
+    label = factory.Sequence(lambda n: f"Code {n}")
+
+
+class FundingStreamFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = pm.FundingStream
+
+    round = factory.SubFactory(PlanningRoundFactory)
+    key = factory.Sequence(lambda n: f"stream-{n}")
+    name = factory.Sequence(lambda n: f"Funding stream {n}")
+    contributor = pm.FundingStream.Contributor.NHS
+    order = factory.Sequence(int)
+
+
+class PlanFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = pm.Plan
+
+    round = factory.SubFactory(PlanningRoundFactory)
+    hwb_area = factory.SubFactory(HwbAreaFactory)
+
+
+class AnswerFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = pm.Answer
+
+    plan = factory.SubFactory(PlanFactory)
+    question = factory.SubFactory(QuestionFactory)
+    text = "Partners agreed the plan at a joint workshop."
+
+
+class AllocationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = pm.Allocation
+
+    round = factory.SubFactory(PlanningRoundFactory)
+    hwb_area = factory.SubFactory(HwbAreaFactory)
+    year = factory.SubFactory(RoundYearFactory)
+    key = "minimum_pool"
+    amount = Decimal("5700000.00")
