@@ -10,5 +10,8 @@ urlpatterns = [
     path("sign-in/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("sign-out/", auth_views.LogoutView.as_view(), name="logout"),
     path("plans/", include("plans.urls")),
+    path("plans/<slug:round_slug>/<str:ons_code>/schemes/", include("schemes.urls")),
+    path("plans/<slug:round_slug>/<str:ons_code>/finance/", include("finance.urls")),
+    path("plans/<slug:round_slug>/<str:ons_code>/metrics/", include("metrics.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -1,0 +1,7 @@
+"""URLs under /plans/<round>/<area>/metrics/; every view fetches the plan with plans.selectors.get_plan_for_user."""
+
+from django.urls import path  # noqa: F401
+
+app_name = "metrics"
+
+urlpatterns: list = []
