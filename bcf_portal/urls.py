@@ -5,6 +5,8 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from django.views.generic import RedirectView
 
+from .health import healthz
+
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="plans:your_plans", permanent=False)),
     path("sign-in/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
@@ -14,4 +16,5 @@ urlpatterns = [
     path("plans/<slug:round_slug>/<str:ons_code>/finance/", include("finance.urls")),
     path("plans/<slug:round_slug>/<str:ons_code>/metrics/", include("metrics.urls")),
     path("admin/", admin.site.urls),
+    path("healthz", healthz, name="healthz"),
 ]
