@@ -1,0 +1,106 @@
+"""Small JSON endpoints the editing pages call from the browser: autosave and Markdown preview.
+
+Both fetch the plan through the scoped getter (404 outside the user's areas) and are
+CSRF-protected like any other POST; the scripts send the form's CSRF token in a header.
+"""
+
+import json
+from functools import wraps
+
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, JsonResponse
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods, require_POST
+
+from . import drafts, selectors
+from .markdown import render_markdown
+
+
+def signed_in_json(view):
+    """Like login_required, but answers 401 JSON: a script cannot follow a redirect to sign in.
+
+    The autosave script treats 401 as "session expired" and keeps the typing in localStorage.
+    """
+
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return JsonResponse({"error": "Sign in again to save your changes."}, status=401)
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+# Matches drafts.MAX_DRAFT_CHARS with room for JSON quoting.
+MAX_BODY_BYTES = 1_000_000
+
+
+def _json_body(request: HttpRequest) -> dict | None:
+    if len(request.body) > MAX_BODY_BYTES:
+        return None
+    try:
+        body = json.loads(request.body or b"{}")
+    except (ValueError, UnicodeDecodeError):
+        return None
+    return body if isinstance(body, dict) else None
+
+
+# navigator.sendBeacon, used as the page closes, cannot set headers, so it posts form data
+# with the CSRF token as a field and the draft as a JSON string.
+FORM_CONTENT_TYPES = {"multipart/form-data", "application/x-www-form-urlencoded"}
+
+
+def _form_body(request: HttpRequest) -> dict | None:
+    body: dict = {"form_key": request.POST.get("form_key", ""), "discard": bool(request.POST.get("discard"))}
+    if not body["discard"]:
+        try:
+            body["data"] = json.loads(request.POST.get("data", ""))
+        except ValueError:
+            return None
+    return body
+
+
+@never_cache
+@signed_in_json
+@require_http_methods(["GET", "POST", "DELETE"])
+def autosave(request: HttpRequest, round_slug: str, ons_code: str) -> JsonResponse:
+    """GET ?form_key= returns the user's draft; POST {form_key, data} keeps it; DELETE drops it."""
+    plan = selectors.get_plan_for_user(request.user, round_slug=round_slug, ons_code=ons_code)
+    if request.method == "GET":
+        draft = drafts.get_draft(user=request.user, plan=plan, form_key=request.GET.get("form_key", ""))
+        if draft is None:
+            return JsonResponse({"draft": None})
+        return JsonResponse({"draft": {"data": draft.data, "updated_at": draft.updated_at.isoformat()}})
+
+    body = _form_body(request) if request.content_type in FORM_CONTENT_TYPES else _json_body(request)
+    if body is None:
+        return JsonResponse({"error": "Send the draft as a JSON object."}, status=400)
+    form_key = body.get("form_key", "")
+    if request.method == "DELETE" or body.get("discard"):
+        drafts.discard_draft(user=request.user, plan=plan, form_key=form_key)
+        return JsonResponse({"discarded": True})
+    try:
+        draft = drafts.save_draft(user=request.user, plan=plan, form_key=form_key, data=body.get("data"))
+    except PermissionDenied:
+        return JsonResponse({"error": "You cannot change this plan."}, status=403)
+    except drafts.InvalidDraft as exc:
+        return JsonResponse({"error": str(exc)}, status=400)
+    return JsonResponse({"saved": True, "updated_at": draft.updated_at.isoformat()})
+
+
+@never_cache
+@signed_in_json
+@require_POST
+def markdown_preview(request: HttpRequest, round_slug: str, ons_code: str) -> JsonResponse:
+    """Render the posted Markdown exactly as the saved answer will be shown (sanitised)."""
+    selectors.get_plan_for_user(request.user, round_slug=round_slug, ons_code=ons_code)
+    if request.content_type == "application/json":
+        body = _json_body(request)
+        if body is None:
+            return JsonResponse({"error": "Send the text to preview."}, status=400)
+        text = body.get("text", "")
+    else:
+        text = request.POST.get("text", "")
+    if not isinstance(text, str) or len(text) > drafts.MAX_DRAFT_CHARS:
+        return JsonResponse({"error": "The text is too long to preview."}, status=400)
+    return JsonResponse({"html": str(render_markdown(text))})
