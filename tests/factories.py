@@ -150,3 +150,71 @@ class AllocationFactory(factory.django.DjangoModelFactory):
     year = factory.SubFactory(RoundYearFactory)
     key = "minimum_pool"
     amount = Decimal("5700000.00")
+
+
+# --- Part 2: schemes, finance and metrics ----------------------------------------------
+
+
+class RingFenceFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = pm.RingFence
+
+    round = factory.SubFactory(PlanningRoundFactory)
+    key = factory.Sequence(lambda n: f"ring-fence-{n}")
+    name = factory.Sequence(lambda n: f"Ring-fence {n}")
+
+
+class MetricFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = pm.Metric
+        django_get_or_create = ["round", "key"]
+
+    round = factory.SubFactory(PlanningRoundFactory)
+    key = factory.Sequence(lambda n: f"metric-{n}")
+    name = factory.Sequence(lambda n: f"Metric {n}")
+    definition = "Count per 100,000 population"
+    unit = pm.Metric.Unit.RATE_PER_100K
+    order = factory.Sequence(int)
+
+
+class PartTwoSchemeFactory(factory.django.DjangoModelFactory):
+    """A scheme for expenditure lines; code-list entries must come from the plan's round."""
+
+    class Meta:
+        model = "schemes.Scheme"
+        django_get_or_create = ["plan", "reference"]
+
+    plan = factory.SubFactory(PlanFactory)
+    reference = factory.Sequence(lambda n: f"S{n:02d}")
+    name = factory.Sequence(lambda n: f"Scheme {n}")
+
+
+class IncomeLineFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "finance.IncomeLine"
+
+    plan = factory.SubFactory(PlanFactory)
+    amount = Decimal("1000000.00")
+
+
+class ExpenditureLineFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "finance.ExpenditureLine"
+
+    plan = factory.SubFactory(PlanFactory)
+    order = factory.Sequence(int)
+
+
+class ExpenditureAmountFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "finance.ExpenditureAmount"
+
+    amount = Decimal("250000.00")
+
+
+class MetricAmbitionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "metrics.MetricAmbition"
+
+    plan = factory.SubFactory(PlanFactory)
+    order = factory.Sequence(int)

@@ -1,0 +1,241 @@
+"""The round's Part 2 rules, written once: the finance pages, the workbook import and submission call them.
+
+The rules work on plain figures (`PartTwoFigures`), not on model instances, so the import can check
+a workbook's figures before anything is written, and submission can check the stored plan.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from plans.models import MAX_AMOUNT
+
+ZERO = Decimal("0")
+
+
+@dataclass(frozen=True)
+class IncomeFigure:
+    stream_key: str
+    organisation: str
+    year: str
+    amount: Decimal
+
+
+@dataclass(frozen=True)
+class ExpenditureFigure:
+    label: str  # how the line is named in messages, e.g. "Scheme BD01 Crisis intervention"
+    stream_key: str
+    area_of_spend: str  # code
+    commissioner: str  # code
+    amounts: dict[str, Decimal]  # year label -> amount
+
+
+@dataclass(frozen=True)
+class RingFenceSpec:
+    key: str
+    name: str
+    stream_key: str | None
+    area_of_spend: str | None
+    commissioner: str | None
+
+
+@dataclass
+class PartTwoFigures:
+    years: list[str]
+    stream_names: dict[str, str]  # key -> name, in the round's order
+    income: list[IncomeFigure] = field(default_factory=list)
+    expenditure: list[ExpenditureFigure] = field(default_factory=list)
+    allocations: dict[tuple[str, str], Decimal] = field(default_factory=dict)  # (key, year) -> amount
+    ring_fences: list[RingFenceSpec] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class RuleResult:
+    key: str
+    name: str
+    passed: bool
+    message: str
+    year: str = ""
+
+
+def format_pounds(amount: Decimal) -> str:
+    """£21,758,000 for whole pounds, £1,234.56 otherwise (as the templates and workbook show them)."""
+    amount = Decimal(amount)
+    sign = "-" if amount < 0 else ""
+    amount = abs(amount)
+    if amount == amount.to_integral_value():
+        return f"{sign}£{amount:,.0f}"
+    return f"{sign}£{amount:,.2f}"
+
+
+def pooled_total(figures: PartTwoFigures, year: str) -> Decimal:
+    return sum((line.amount for line in figures.income if line.year == year), ZERO)
+
+
+def income_by_stream(figures: PartTwoFigures, year: str) -> dict[str, Decimal]:
+    totals: dict[str, Decimal] = defaultdict(lambda: ZERO)
+    for line in figures.income:
+        if line.year == year:
+            totals[line.stream_key] += line.amount
+    return totals
+
+
+def expenditure_by_stream(figures: PartTwoFigures, year: str) -> dict[str, Decimal]:
+    totals: dict[str, Decimal] = defaultdict(lambda: ZERO)
+    for line in figures.expenditure:
+        totals[line.stream_key] += line.amounts.get(year, ZERO)
+    return totals
+
+
+def check_minimum_pool(figures: PartTwoFigures) -> list[RuleResult]:
+    """The pooled budget in each year must be at least the area's published minimum."""
+    results = []
+    for year in figures.years:
+        minimum = figures.allocations.get(("minimum_pool", year))
+        if minimum is None:
+            continue
+        total = pooled_total(figures, year)
+        passed = total >= minimum
+        verb = "meets" if passed else "is below"
+        results.append(
+            RuleResult(
+                key="minimum_pool",
+                name=f"Minimum pooled budget {year}",
+                passed=passed,
+                year=year,
+                message=f"The pooled budget for {year} is {format_pounds(total)}, "
+                f"which {verb} the minimum of {format_pounds(minimum)}",
+            )
+        )
+    return results
+
+
+def check_spend_within_income(figures: PartTwoFigures) -> list[RuleResult]:
+    """Planned spend from each funding source cannot exceed the income from that source."""
+    results = []
+    for year in figures.years:
+        income = income_by_stream(figures, year)
+        spend = expenditure_by_stream(figures, year)
+        for key, name in figures.stream_names.items():
+            if key not in income and key not in spend:
+                continue
+            got, used = income.get(key, ZERO), spend.get(key, ZERO)
+            passed = used <= got
+            if passed:
+                message = (
+                    f"Spend from {name} in {year} is {format_pounds(used)}, within its income of {format_pounds(got)}"
+                )
+            else:
+                message = (
+                    f"Spend from {name} in {year} is {format_pounds(used)}, "
+                    f"which is {format_pounds(used - got)} more than its income of {format_pounds(got)}"
+                )
+            results.append(
+                RuleResult(
+                    key=f"spend_within_income:{key}",
+                    name=f"Spend within income: {name} {year}",
+                    passed=passed,
+                    year=year,
+                    message=message,
+                )
+            )
+    return results
+
+
+def _matches(line: ExpenditureFigure, fence: RingFenceSpec) -> bool:
+    return (
+        (fence.stream_key is None or line.stream_key == fence.stream_key)
+        and (fence.area_of_spend is None or line.area_of_spend == fence.area_of_spend)
+        and (fence.commissioner is None or line.commissioner == fence.commissioner)
+    )
+
+
+def ring_fence_spend(figures: PartTwoFigures, fence: RingFenceSpec, year: str) -> Decimal:
+    return sum((line.amounts.get(year, ZERO) for line in figures.expenditure if _matches(line, fence)), ZERO)
+
+
+def check_ring_fences(figures: PartTwoFigures) -> list[RuleResult]:
+    """Spend on the lines a ring-fence covers must be at least the area's allocation for it."""
+    results = []
+    for fence in figures.ring_fences:
+        for year in figures.years:
+            required = figures.allocations.get((fence.key, year))
+            if required is None:
+                continue
+            spend = ring_fence_spend(figures, fence, year)
+            passed = spend >= required
+            verb = "meets" if passed else "is below"
+            results.append(
+                RuleResult(
+                    key=f"ring_fence:{fence.key}",
+                    name=f"{fence.name} {year}",
+                    passed=passed,
+                    year=year,
+                    message=f"Spend on {fence.name} in {year} is "
+                    f"{format_pounds(spend)}, which {verb} the required {format_pounds(required)}",
+                )
+            )
+    return results
+
+
+def _all_amounts(figures: PartTwoFigures):
+    for line in figures.income:
+        yield (
+            f"Income from {figures.stream_names.get(line.stream_key, line.stream_key)} ({line.organisation}, {line.year})",
+            line.amount,
+        )
+    for line in figures.expenditure:
+        for year, amount in line.amounts.items():
+            yield f"{line.label} ({year})", amount
+
+
+def check_no_negative_amounts(figures: PartTwoFigures) -> list[RuleResult]:
+    negatives = [(label, amount) for label, amount in _all_amounts(figures) if amount < 0]
+    if not negatives:
+        return [RuleResult("no_negative_amounts", "No negative amounts", True, "Every amount is £0 or more")]
+    label, amount = negatives[0]
+    more = f" and {len(negatives) - 1} more" if len(negatives) > 1 else ""
+    return [
+        RuleResult(
+            "no_negative_amounts",
+            "No negative amounts",
+            False,
+            f"{label} is {format_pounds(amount)}{more}: enter an amount of £0 or more",
+        )
+    ]
+
+
+def check_amounts_in_range(figures: PartTwoFigures) -> list[RuleResult]:
+    too_big = [(label, amount) for label, amount in _all_amounts(figures) if amount > MAX_AMOUNT]
+    if not too_big:
+        return [
+            RuleResult(
+                "amounts_in_range",
+                "Amounts in range",
+                True,
+                f"Every amount is between £0 and {format_pounds(MAX_AMOUNT)}",
+            )
+        ]
+    label, amount = too_big[0]
+    more = f" and {len(too_big) - 1} more" if len(too_big) > 1 else ""
+    return [
+        RuleResult(
+            "amounts_in_range",
+            "Amounts in range",
+            False,
+            f"{label} is {format_pounds(amount)}{more}: enter an amount of {format_pounds(MAX_AMOUNT)} or less",
+        )
+    ]
+
+
+def check_all(figures: PartTwoFigures) -> list[RuleResult]:
+    """Every Part 2 rule of the round, in the order the finance summary lists them."""
+    return [
+        *check_minimum_pool(figures),
+        *check_spend_within_income(figures),
+        *check_ring_fences(figures),
+        *check_no_negative_amounts(figures),
+        *check_amounts_in_range(figures),
+    ]

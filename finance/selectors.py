@@ -1,0 +1,263 @@
+"""Reads of a plan's Part 2 (income, expenditure, metrics) for the pages, the rules and the workbook.
+
+`part_two_for_plan` makes a fixed number of queries whatever the number of lines, so the
+pages and the workbook export cost the same for a plan of five lines or five hundred.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections import defaultdict
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.db.models import Prefetch
+
+from metrics.models import MetricAmbition, PlannedValue
+from plans.models import (
+    Allocation,
+    CodeListEntry,
+    ConditionResponse,
+    FundingStream,
+    Metric,
+    NationalCondition,
+    Organisation,
+    Plan,
+    RingFence,
+    Risk,
+    RoundYear,
+)
+
+from . import rules
+from .models import ExpenditureAmount, ExpenditureLine, IncomeLine
+
+# Bump when the workbook layout changes; import refuses workbooks of another format version.
+WORKBOOK_FORMAT_VERSION = "1"
+ZERO = Decimal("0")
+
+
+@dataclass
+class PartTwo:
+    plan: Plan
+    years: list[RoundYear]
+    streams: list[FundingStream]
+    codes: dict[str, list[CodeListEntry]]  # list name -> entries in order
+    organisations: list[Organisation]
+    allocations: list[Allocation]
+    ring_fences: list[RingFence]
+    income_lines: list[IncomeLine]
+    expenditure_lines: list[ExpenditureLine]
+    metrics: list[Metric]
+    ambitions: list[MetricAmbition]
+    conditions: list[NationalCondition]
+    condition_responses: dict[int, ConditionResponse]  # question id -> response
+    risks: list[Risk]
+    figures: rules.PartTwoFigures = field(init=False)
+
+    def __post_init__(self):
+        self.figures = figures_from(self)
+
+    @property
+    def year_labels(self) -> list[str]:
+        return [y.label for y in self.years]
+
+    def code_by_id(self) -> dict[int, CodeListEntry]:
+        return {entry.pk: entry for entries in self.codes.values() for entry in entries}
+
+
+def part_two_for_plan(plan: Plan) -> PartTwo:
+    """Everything Part 2 shows or exports for one plan, in 14 queries."""
+    round_id = plan.round_id
+    codes: dict[str, list[CodeListEntry]] = defaultdict(list)
+    for entry in CodeListEntry.objects.filter(round_id=round_id).order_by("list", "order", "label"):
+        codes[entry.list].append(entry)
+    amounts = Prefetch("amounts", queryset=ExpenditureAmount.objects.select_related("year").order_by("year__order"))
+    planned = Prefetch("planned_values", queryset=PlannedValue.objects.order_by("order", "id"))
+    responses = {r.question_id: r for r in ConditionResponse.objects.filter(plan=plan).select_related("question")}
+    return PartTwo(
+        plan=plan,
+        years=list(RoundYear.objects.filter(round_id=round_id).order_by("order")),
+        streams=list(FundingStream.objects.filter(round_id=round_id).order_by("order")),
+        codes=dict(codes),
+        organisations=list(Organisation.objects.filter(hwb_areas=plan.hwb_area_id).order_by("name")),
+        allocations=list(
+            Allocation.objects.filter(round_id=round_id, hwb_area_id=plan.hwb_area_id).select_related("year")
+        ),
+        ring_fences=list(
+            RingFence.objects.filter(round_id=round_id).select_related(
+                "funding_stream", "area_of_spend", "commissioner"
+            )
+        ),
+        income_lines=list(
+            IncomeLine.objects.filter(plan=plan)
+            .select_related("funding_stream", "organisation", "year")
+            .order_by("funding_stream__order", "organisation__name", "year__order")
+        ),
+        expenditure_lines=list(
+            ExpenditureLine.objects.filter(plan=plan)
+            .select_related("scheme", "scheme_type", "area_of_spend", "commissioner", "provider", "funding_stream")
+            .prefetch_related(amounts)
+            .order_by("order", "id")
+        ),
+        metrics=list(Metric.objects.filter(round_id=round_id).order_by("order")),
+        ambitions=list(
+            MetricAmbition.objects.filter(plan=plan)
+            .select_related("metric")
+            .prefetch_related(planned)
+            .order_by("order", "id")
+        ),
+        conditions=list(
+            NationalCondition.objects.filter(round_id=round_id).prefetch_related("questions").order_by("number")
+        ),
+        condition_responses=responses,
+        risks=list(Risk.objects.filter(plan=plan).select_related("rating").order_by("order", "id")),
+    )
+
+
+def expenditure_label(line: ExpenditureLine) -> str:
+    return f"Scheme {line.scheme.reference} {line.scheme.name}"
+
+
+def figures_from(part: PartTwo) -> rules.PartTwoFigures:
+    """The plain figures the rules check, built from already-fetched rows (no queries)."""
+    return rules.PartTwoFigures(
+        years=[y.label for y in part.years],
+        stream_names={s.key: s.name for s in part.streams},
+        income=[
+            rules.IncomeFigure(line.funding_stream.key, line.organisation.name, line.year.label, line.amount)
+            for line in part.income_lines
+        ],
+        expenditure=[
+            rules.ExpenditureFigure(
+                label=expenditure_label(line),
+                stream_key=line.funding_stream.key,
+                area_of_spend=line.area_of_spend.code,
+                commissioner=line.commissioner.code,
+                amounts={a.year.label: a.amount for a in line.amounts.all()},
+            )
+            for line in part.expenditure_lines
+        ],
+        allocations={(a.key, a.year.label): a.amount for a in part.allocations},
+        ring_fences=[
+            rules.RingFenceSpec(
+                key=f.key,
+                name=f.name,
+                stream_key=f.funding_stream.key if f.funding_stream_id else None,
+                area_of_spend=f.area_of_spend.code if f.area_of_spend_id else None,
+                commissioner=f.commissioner.code if f.commissioner_id else None,
+            )
+            for f in part.ring_fences
+        ],
+    )
+
+
+@dataclass
+class FinanceSummary:
+    years: list[str]
+    by_source: list[dict]  # {"name", "income": [per year], "spend": [per year]}
+    by_scheme_type: list[dict]  # {"name", "amounts": [per year], "total"}
+    by_area_of_spend: list[dict]
+    pooled_totals: list[Decimal]
+    spend_totals: list[Decimal]
+    minimums: list[Decimal | None]
+    results: list[rules.RuleResult]
+    chart_max: Decimal
+
+
+def finance_summary(part: PartTwo) -> FinanceSummary:
+    """Totals by source, scheme type and area of spend, and every rule's result (no queries)."""
+    figures = part.figures
+    years = figures.years
+    by_source = []
+    for stream in part.streams:
+        income = [rules.income_by_stream(figures, y).get(stream.key, ZERO) for y in years]
+        spend = [rules.expenditure_by_stream(figures, y).get(stream.key, ZERO) for y in years]
+        by_source.append({"name": stream.name, "income": income, "spend": spend})
+
+    def grouped(attr: str) -> list[dict]:
+        totals: dict[str, list[Decimal]] = {}
+        for line in part.expenditure_lines:
+            label = getattr(line, attr).label
+            row = totals.setdefault(label, [ZERO] * len(years))
+            per_year = {a.year.label: a.amount for a in line.amounts.all()}
+            for i, y in enumerate(years):
+                row[i] += per_year.get(y, ZERO)
+        return [{"name": name, "amounts": amounts, "total": sum(amounts, ZERO)} for name, amounts in totals.items()]
+
+    by_type = sorted(grouped("scheme_type"), key=lambda r: -r["total"])
+    return FinanceSummary(
+        years=years,
+        by_source=by_source,
+        by_scheme_type=by_type,
+        by_area_of_spend=sorted(grouped("area_of_spend"), key=lambda r: -r["total"]),
+        pooled_totals=[rules.pooled_total(figures, y) for y in years],
+        spend_totals=[sum(rules.expenditure_by_stream(figures, y).values(), ZERO) for y in years],
+        minimums=[figures.allocations.get(("minimum_pool", y)) for y in years],
+        results=rules.check_all(figures),
+        chart_max=max((r["total"] for r in by_type), default=ZERO),
+    )
+
+
+def rate_per_100k(numerator: Decimal | None, denominator: Decimal | None) -> Decimal | None:
+    """A rate per 100,000 population from a count and the population it is drawn from."""
+    if numerator is None or not denominator:
+        return None
+    return (Decimal(numerator) / Decimal(denominator) * 100000).quantize(Decimal("0.1"))
+
+
+def percent_change(baseline: Decimal | None, planned: Decimal | None) -> Decimal | None:
+    if baseline is None or planned is None or baseline == 0:
+        return None
+    return ((Decimal(planned) - Decimal(baseline)) / Decimal(baseline) * 100).quantize(Decimal("0.1"))
+
+
+def _snapshot(part: PartTwo) -> dict:
+    """A JSON-able copy of everything the workbook shows, used for the export's content hash."""
+    plan = part.plan
+    return {
+        "format": WORKBOOK_FORMAT_VERSION,
+        "plan": [plan.pk, plan.round.slug, plan.hwb_area.ons_code, plan.hwb_area.name, plan.round.name],
+        "status": plan.status,
+        "years": part.year_labels,
+        "streams": [[s.key, s.name] for s in part.streams],
+        "codes": {k: [[e.code, e.label] for e in v] for k, v in sorted(part.codes.items())},
+        "organisations": [o.name for o in part.organisations],
+        "allocations": sorted([a.key, a.year.label, str(a.amount)] for a in part.allocations),
+        "ring_fences": [[f.key, f.name] for f in part.ring_fences],
+        "income": [[i.pk, i.version, str(i.amount), i.note] for i in part.income_lines],
+        "expenditure": [
+            [
+                e.pk,
+                e.version,
+                e.scheme.reference,
+                e.scheme.name,
+                [[a.year.label, str(a.amount)] for a in e.amounts.all()],
+            ]
+            for e in part.expenditure_lines
+        ],
+        "ambitions": [
+            [
+                a.pk,
+                a.version,
+                a.local_name,
+                str(a.baseline_value),
+                str(a.baseline_numerator),
+                str(a.baseline_denominator),
+                a.baseline_period,
+                a.rationale,
+                [[p.period, str(p.value), str(p.numerator), str(p.denominator)] for p in a.planned_values.all()],
+            ]
+            for a in part.ambitions
+        ],
+        "conditions": [
+            [r.question_id, r.status, str(r.target_date), r.narrative] for r in part.condition_responses.values()
+        ],
+        "risks": [[r.pk, r.version, r.description, r.rating.label, r.mitigating_actions, r.owner] for r in part.risks],
+    }
+
+
+def workbook_content_hash(plan: Plan) -> str:
+    """SHA-256 of the plan's Part 2 content: an unchanged plan has the same hash and reuses its export."""
+    payload = json.dumps(_snapshot(part_two_for_plan(plan)), sort_keys=True, default=str)
+    return hashlib.sha256(payload.encode()).hexdigest()

@@ -1,0 +1,450 @@
+"""The Part 2 workbook (.xlsx): the plan's income, expenditure and metrics as the national team expects them.
+
+The layout constants here are shared with `workbook_import`, so export and import cannot drift
+apart. Formulas are used only for totals and computed columns; every text a user typed is
+written as text, even when it starts with = + - @, so a workbook can never run a user's formula.
+"""
+
+from __future__ import annotations
+
+import io
+from collections import OrderedDict
+
+from django.utils import timezone
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter, quote_sheetname
+from openpyxl.worksheet.datavalidation import DataValidation
+
+from plans.models import Plan
+
+from .selectors import WORKBOOK_FORMAT_VERSION, PartTwo, finance_summary, part_two_for_plan
+
+SHEETS = ["Cover", "Summary", "Income", "Expenditure", "Metrics", "National conditions", "Risks"]
+LISTS_SHEET = "Lists"
+ID_SHEET = "Identification"
+MONEY = '"£"#,##0.00'
+PERCENT = "0.00"
+NUMBER = "#,##0.####"
+NEW_OR_EXISTING = ["New", "Existing"]
+TOTAL_LABEL = "Total"
+
+INCOME_FIXED = ["Funding stream", "Organisation"]  # then one column per year, then Note
+EXPENDITURE_FIXED = [
+    "Line ID",
+    "Scheme reference",
+    "Scheme name",
+    "Scheme type",
+    "Area of spend",
+    "Commissioner",
+    "% NHS (if joint)",
+    "% LA (if joint)",
+    "Provider",
+    "Source of funding",
+]  # then one column per year, then "New or existing"
+METRICS_HEADERS = [
+    "Ambition ID",
+    "Metric",
+    "Unit",
+    "Row",
+    "Period",
+    "Value",
+    "Numerator",
+    "Denominator",
+    "Rate per 100,000",
+    "% change from baseline",
+    "Rationale",
+]
+BASELINE, PLANNED = "Baseline", "Plan"
+
+HEADER_FONT = Font(bold=True, color="FFFFFF")
+HEADER_FILL = PatternFill("solid", fgColor="1D70B8")
+INPUT_FILL = PatternFill("solid", fgColor="FFF7BF")  # yellow = input, as the national templates did
+FORMULA_PREFIXES = ("=", "+", "-", "@")
+
+
+def income_headers(years: list[str]) -> list[str]:
+    return [*INCOME_FIXED, *[f"{y} £" for y in years], "Note"]
+
+
+def expenditure_headers(years: list[str]) -> list[str]:
+    return [*EXPENDITURE_FIXED, *[f"{y} £" for y in years], "New or existing"]
+
+
+def put(ws, row: int, column: int, value, number_format: str | None = None):
+    """Write one cell; text that looks like a formula stays text, never a formula."""
+    cell = ws.cell(row=row, column=column)
+    if isinstance(value, str):
+        cell.value = value
+        if value.startswith(FORMULA_PREFIXES):
+            cell.data_type = "s"
+            cell.quotePrefix = True
+    else:
+        cell.value = value
+    if number_format:
+        cell.number_format = number_format
+    return cell
+
+
+def formula(ws, row: int, column: int, text: str, number_format: str | None = None):
+    cell = ws.cell(row=row, column=column, value=text)
+    if number_format:
+        cell.number_format = number_format
+    cell.font = Font(bold=True)
+    return cell
+
+
+def write_header(ws, headers: list[str], row: int = 1):
+    for i, text in enumerate(headers, start=1):
+        cell = put(ws, row, i, text)
+        cell.font = HEADER_FONT
+        cell.fill = HEADER_FILL
+        cell.alignment = Alignment(wrap_text=True, vertical="top")
+    ws.freeze_panes = ws.cell(row=row + 1, column=1)
+
+
+def set_widths(ws, widths: dict[int, int]):
+    for column, width in widths.items():
+        ws.column_dimensions[get_column_letter(column)].width = width
+
+
+class Lists:
+    """The hidden Lists sheet: one column per drop-down list, referenced by DataValidation."""
+
+    def __init__(self, wb: Workbook):
+        self.ws = wb.create_sheet(LISTS_SHEET)
+        self.ws.sheet_state = "hidden"
+        self.column = 0
+        self.ranges: dict[str, str] = {}
+
+    def add(self, name: str, values: list[str]) -> str:
+        self.column += 1
+        put(self.ws, 1, self.column, name)
+        for i, value in enumerate(values, start=2):
+            put(self.ws, i, self.column, value)
+        letter = get_column_letter(self.column)
+        last = max(len(values) + 1, 2)
+        self.ranges[name] = f"{quote_sheetname(LISTS_SHEET)}!${letter}$2:${letter}${last}"
+        return self.ranges[name]
+
+    def validate(self, ws, name: str, cell_range: str, prompt: str):
+        dv = DataValidation(
+            type="list",
+            formula1=self.ranges[name],
+            allow_blank=True,
+            showErrorMessage=True,
+            errorTitle="Choose from the list",
+            error=f"Choose a {prompt} from the list",
+        )
+        dv.add(cell_range)
+        ws.add_data_validation(dv)
+
+
+def income_rows(part: PartTwo) -> list[dict]:
+    """Income lines grouped by stream and organisation, with one amount per year."""
+    rows: OrderedDict[tuple, dict] = OrderedDict()
+    for line in part.income_lines:
+        row = rows.setdefault(
+            (line.funding_stream_id, line.organisation_id),
+            {"stream": line.funding_stream.name, "organisation": line.organisation.name, "amounts": {}, "note": ""},
+        )
+        row["amounts"][line.year.label] = line.amount
+        row["note"] = row["note"] or line.note
+    return list(rows.values())
+
+
+def _write_cover(ws, part: PartTwo):
+    plan = part.plan
+    put(ws, 1, 1, "Better Care Fund planning template: Part 2").font = Font(bold=True, size=14)
+    details = [
+        ("Health and Wellbeing Board", plan.hwb_area.name),
+        ("ONS code", plan.hwb_area.ons_code),
+        ("Planning round", plan.round.name),
+        ("Plan status", plan.get_status_display()),
+        ("Exported", timezone.localtime().strftime("%d %B %Y %H:%M")),
+        ("How to fill in", "Yellow cells are for input. Totals are calculated. Do not rename or remove sheets."),
+    ]
+    for i, (label, value) in enumerate(details, start=3):
+        put(ws, i, 1, label).font = Font(bold=True)
+        put(ws, i, 2, value)
+    set_widths(ws, {1: 30, 2: 80})
+
+
+def _write_income(ws, part: PartTwo, lists: Lists) -> tuple[int, int]:
+    years = part.year_labels
+    headers = income_headers(years)
+    write_header(ws, headers)
+    rows = income_rows(part)
+    for r, row in enumerate(rows, start=2):
+        put(ws, r, 1, row["stream"])
+        put(ws, r, 2, row["organisation"])
+        for c, year in enumerate(years, start=3):
+            cell = put(ws, r, c, row["amounts"].get(year), MONEY)
+            cell.fill = INPUT_FILL
+        put(ws, r, 3 + len(years), row["note"])
+    last = len(rows) + 1
+    total_row = last + 1
+    put(ws, total_row, 1, TOTAL_LABEL).font = Font(bold=True)
+    for c in range(3, 3 + len(years)):
+        letter = get_column_letter(c)
+        formula(ws, total_row, c, f"=SUM({letter}2:{letter}{max(last, 2)})", MONEY)
+    # Validation covers spare rows too, so lines added offline get the drop-downs.
+    lists.validate(ws, "streams", f"A2:A{last + 200}", "funding stream")
+    lists.validate(ws, "organisations", f"B2:B{last + 200}", "organisation")
+    set_widths(ws, {1: 40, 2: 40, **dict.fromkeys(range(3, 3 + len(years)), 16), 3 + len(years): 40})
+    return last, total_row
+
+
+def _write_expenditure(ws, part: PartTwo, lists: Lists) -> tuple[int, int]:
+    years = part.year_labels
+    write_header(ws, expenditure_headers(years))
+    first_year_col = len(EXPENDITURE_FIXED) + 1
+    for r, line in enumerate(part.expenditure_lines, start=2):
+        values = [
+            line.pk,
+            line.scheme.reference,
+            line.scheme.name,
+            line.scheme_type.label,
+            line.area_of_spend.label,
+            line.commissioner.label,
+            line.percent_nhs,
+            line.percent_la,
+            line.provider.label,
+            line.funding_stream.name,
+        ]
+        for c, value in enumerate(values, start=1):
+            put(ws, r, c, value, PERCENT if c in (7, 8) and value is not None else None)
+        amounts = {a.year.label: a.amount for a in line.amounts.all()}
+        for c, year in enumerate(years, start=first_year_col):
+            put(ws, r, c, amounts.get(year), MONEY).fill = INPUT_FILL
+        put(ws, r, first_year_col + len(years), NEW_OR_EXISTING[0] if line.is_new else NEW_OR_EXISTING[1])
+    last = len(part.expenditure_lines) + 1
+    total_row = last + 1
+    put(ws, total_row, 2, TOTAL_LABEL).font = Font(bold=True)
+    for c in range(first_year_col, first_year_col + len(years)):
+        letter = get_column_letter(c)
+        formula(ws, total_row, c, f"=SUM({letter}2:{letter}{max(last, 2)})", MONEY)
+    spare = last + 200
+    lists.validate(ws, "scheme_types", f"D2:D{spare}", "scheme type")
+    lists.validate(ws, "areas_of_spend", f"E2:E{spare}", "area of spend")
+    lists.validate(ws, "commissioners", f"F2:F{spare}", "commissioner")
+    lists.validate(ws, "providers", f"I2:I{spare}", "provider")
+    lists.validate(ws, "streams", f"J2:J{spare}", "source of funding")
+    new_col = get_column_letter(first_year_col + len(years))
+    lists.validate(ws, "new_or_existing", f"{new_col}2:{new_col}{spare}", "new or existing")
+    ws.column_dimensions["A"].hidden = True  # the line's identity for import; not for editing
+    set_widths(ws, {2: 12, 3: 40, 4: 30, 5: 22, 6: 22, 9: 28, 10: 32})
+    return last, total_row
+
+
+def metric_rows(part: PartTwo) -> list[dict]:
+    """One baseline row and one row per planned period for each round metric and local metric."""
+    by_metric = {a.metric_id: a for a in part.ambitions if a.metric_id}
+    entries = [(m, by_metric.get(m.pk)) for m in part.metrics]
+    entries += [(None, a) for a in part.ambitions if not a.metric_id]
+    rows = []
+    for metric, ambition in entries:
+        name = metric.name if metric else ambition.local_name
+        unit = (metric.get_unit_display() if metric else ambition.get_local_unit_display()) or ""
+        rows.append(
+            {
+                "id": ambition.pk if ambition else None,
+                "metric": name,
+                "unit": unit,
+                "row": BASELINE,
+                "period": ambition.baseline_period if ambition else "",
+                "value": ambition.baseline_value if ambition else None,
+                "numerator": ambition.baseline_numerator if ambition else None,
+                "denominator": ambition.baseline_denominator if ambition else None,
+                "rationale": ambition.rationale if ambition else "",
+            }
+        )
+        planned = {p.period: p for p in ambition.planned_values.all()} if ambition else {}
+        periods = list(metric.periods) if metric else []
+        periods += [p for p in planned if p not in periods]
+        for period in periods:
+            value = planned.get(period)
+            rows.append(
+                {
+                    "id": ambition.pk if ambition else None,
+                    "metric": name,
+                    "unit": unit,
+                    "row": PLANNED,
+                    "period": period,
+                    "value": value.value if value else None,
+                    "numerator": value.numerator if value else None,
+                    "denominator": value.denominator if value else None,
+                    "rationale": "",
+                }
+            )
+    return rows
+
+
+def _write_metrics(ws, part: PartTwo):
+    write_header(ws, METRICS_HEADERS)
+    baseline_row = 2
+    for r, row in enumerate(metric_rows(part), start=2):
+        if row["row"] == BASELINE:
+            baseline_row = r
+        put(ws, r, 1, row["id"])
+        put(ws, r, 2, row["metric"])
+        put(ws, r, 3, row["unit"])
+        put(ws, r, 4, row["row"])
+        put(ws, r, 5, row["period"]).fill = INPUT_FILL
+        for c, key in ((6, "value"), (7, "numerator"), (8, "denominator")):
+            put(ws, r, c, row[key], NUMBER).fill = INPUT_FILL
+        # Rate and change are computed, live, so an offline edit shows its effect at once.
+        ws.cell(row=r, column=9, value=f'=IF(AND(ISNUMBER(G{r}),ISNUMBER(H{r}),H{r}>0),G{r}/H{r}*100000,"")')
+        ws.cell(row=r, column=9).number_format = "#,##0.0"
+        if row["row"] == PLANNED:
+            ws.cell(
+                row=r,
+                column=10,
+                value=f"=IF(AND(ISNUMBER(F{r}),ISNUMBER(F{baseline_row}),F{baseline_row}<>0),"
+                f'(F{r}-F{baseline_row})/F{baseline_row}*100,"")',
+            ).number_format = "0.0"
+        put(ws, r, 11, row["rationale"]).fill = INPUT_FILL
+    ws.column_dimensions["A"].hidden = True
+    set_widths(ws, {2: 45, 3: 22, 5: 18, 11: 60})
+
+
+def _write_conditions(ws, part: PartTwo):
+    write_header(ws, ["Condition", "Question", "Status", "Target date", "Narrative"])
+    r = 2
+    for condition in part.conditions:
+        for question in condition.questions.all():
+            response = part.condition_responses.get(question.pk)
+            put(ws, r, 1, f"{condition.number}. {condition.title}")
+            put(ws, r, 2, question.prompt)
+            put(ws, r, 3, response.get_status_display() if response and response.status else "")
+            put(ws, r, 4, response.target_date if response else None, "dd/mm/yyyy")
+            put(ws, r, 5, response.narrative if response else "")
+            r += 1
+    set_widths(ws, {1: 40, 2: 60, 3: 14, 4: 14, 5: 80})
+
+
+def _write_risks(ws, part: PartTwo):
+    write_header(ws, ["Risk", "Rating", "Mitigating actions", "Owner", "Concerns NHS providers"])
+    for r, risk in enumerate(part.risks, start=2):
+        put(ws, r, 1, risk.description)
+        put(ws, r, 2, risk.rating.label)
+        put(ws, r, 3, risk.mitigating_actions)
+        put(ws, r, 4, risk.owner)
+        put(ws, r, 5, "Yes" if risk.concerns_nhs_providers else "No")
+    set_widths(ws, {1: 60, 2: 12, 3: 60, 4: 25})
+
+
+def _write_summary(ws, part: PartTwo, income_last: int, expenditure_last: int):
+    """Totals as live SUMIFS over the Income and Expenditure sheets, plus the rules as checked at export."""
+    years = part.year_labels
+    n = len(years)
+    put(ws, 1, 1, f"Summary: {part.plan.hwb_area.name}").font = Font(bold=True, size=14)
+    income_stream = f"Income!$A$2:$A${income_last}"
+    exp_stream = f"Expenditure!$J$2:$J${expenditure_last}"
+    first_exp = len(EXPENDITURE_FIXED) + 1
+
+    def income_col(i):
+        letter = get_column_letter(3 + i)
+        return f"Income!${letter}$2:${letter}${income_last}"
+
+    def exp_col(i):
+        letter = get_column_letter(first_exp + i)
+        return f"Expenditure!${letter}$2:${letter}${expenditure_last}"
+
+    r = 3
+    headers = ["Source of funding", *[f"Income {y} £" for y in years], *[f"Spend {y} £" for y in years]]
+    for c, text in enumerate(headers, start=1):
+        put(ws, r, c, text).font = Font(bold=True)
+    first = r + 1
+    for stream in part.streams:
+        r += 1
+        put(ws, r, 1, stream.name)
+        for i in range(n):
+            formula(ws, r, 2 + i, f"=SUMIFS({income_col(i)},{income_stream},$A{r})", MONEY).font = Font()
+            formula(ws, r, 2 + n + i, f"=SUMIFS({exp_col(i)},{exp_stream},$A{r})", MONEY).font = Font()
+    r += 1
+    put(ws, r, 1, "Pooled total").font = Font(bold=True)
+    for c in range(2, 2 + 2 * n):
+        letter = get_column_letter(c)
+        formula(ws, r, c, f"=SUM({letter}{first}:{letter}{max(r - 1, first)})", MONEY)
+    r += 1
+    put(ws, r, 1, "Minimum pool").font = Font(bold=True)
+    minimums = {a.year.label: a.amount for a in part.allocations if a.key == "minimum_pool"}
+    for i, y in enumerate(years):
+        put(ws, r, 2 + i, minimums.get(y), MONEY)
+
+    for title, code_list, column in (("Scheme type", "scheme_type", "D"), ("Area of spend", "area_of_spend", "E")):
+        r += 2
+        for c, text in enumerate([title, *[f"Spend {y} £" for y in years]], start=1):
+            put(ws, r, c, text).font = Font(bold=True)
+        first = r + 1
+        for label in [e.label for e in part.codes.get(code_list, [])]:
+            r += 1
+            put(ws, r, 1, label)
+            for i in range(n):
+                crit = f"Expenditure!${column}$2:${column}${expenditure_last}"
+                formula(ws, r, 2 + i, f"=SUMIFS({exp_col(i)},{crit},$A{r})", MONEY).font = Font()
+        r += 1
+        put(ws, r, 1, TOTAL_LABEL).font = Font(bold=True)
+        for i in range(n):
+            letter = get_column_letter(2 + i)
+            formula(ws, r, 2 + i, f"=SUM({letter}{first}:{letter}{max(r - 1, first)})", MONEY)
+
+    r += 2
+    put(ws, r, 1, "Checks at export").font = Font(bold=True)
+    put(ws, r, 2, "Result").font = Font(bold=True)
+    put(ws, r, 3, "Detail").font = Font(bold=True)
+    for result in finance_summary(part).results:
+        r += 1
+        put(ws, r, 1, result.name)
+        put(ws, r, 2, "Passed" if result.passed else "Failed")
+        put(ws, r, 3, result.message)
+    set_widths(ws, {1: 45, **dict.fromkeys(range(2, 2 + 2 * n), 18)})
+
+
+def _write_identification(ws, part: PartTwo):
+    """A very hidden sheet naming the area, round and format, so import can refuse another plan's workbook."""
+    ws.sheet_state = "veryHidden"
+    for r, (key, value) in enumerate(
+        [
+            ("ons_code", part.plan.hwb_area.ons_code),
+            ("round", part.plan.round.slug),
+            ("format_version", WORKBOOK_FORMAT_VERSION),
+            ("years", "|".join(part.year_labels)),
+        ],
+        start=1,
+    ):
+        put(ws, r, 1, key)
+        put(ws, r, 2, value)
+
+
+def build_workbook(part: PartTwo) -> Workbook:
+    wb = Workbook()
+    wb.remove(wb.active)
+    sheets = {name: wb.create_sheet(name) for name in SHEETS}
+    lists = Lists(wb)
+    lists.add("streams", [s.name for s in part.streams])
+    lists.add("organisations", [o.name for o in part.organisations])
+    lists.add("scheme_types", [e.label for e in part.codes.get("scheme_type", [])])
+    lists.add("areas_of_spend", [e.label for e in part.codes.get("area_of_spend", [])])
+    lists.add("commissioners", [e.label for e in part.codes.get("commissioner", [])])
+    lists.add("providers", [e.label for e in part.codes.get("provider", [])])
+    lists.add("new_or_existing", NEW_OR_EXISTING)
+    _write_identification(wb.create_sheet(ID_SHEET), part)
+
+    _write_cover(sheets["Cover"], part)
+    income_last, _ = _write_income(sheets["Income"], part, lists)
+    expenditure_last, _ = _write_expenditure(sheets["Expenditure"], part, lists)
+    _write_summary(sheets["Summary"], part, max(income_last, 2), max(expenditure_last, 2))
+    _write_metrics(sheets["Metrics"], part)
+    _write_conditions(sheets["National conditions"], part)
+    _write_risks(sheets["Risks"], part)
+    wb.active = 0
+    return wb
+
+
+def render_plan_workbook(plan: Plan) -> bytes:
+    """The plan's Part 2 workbook as .xlsx bytes (the EXPORT_KINDS renderer for "xlsx")."""
+    buffer = io.BytesIO()
+    build_workbook(part_two_for_plan(plan)).save(buffer)
+    return buffer.getvalue()

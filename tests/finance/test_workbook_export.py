@@ -1,0 +1,106 @@
+"""The Part 2 workbook: every line present, and totals recalculated by LibreOffice equal the portal's."""
+
+import subprocess
+from decimal import Decimal
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+from finance import workbook
+from finance.selectors import finance_summary, part_two_for_plan
+
+
+def recalculate_with_libreoffice(data: bytes, tmp_path: Path) -> openpyxl.Workbook:
+    """Open the workbook in LibreOffice headless (which recalculates on load) and read the cached values."""
+    src = tmp_path / "in" / "plan.xlsx"
+    src.parent.mkdir()
+    src.write_bytes(data)
+    out = tmp_path / "out"
+    profile = tmp_path / "lo-profile"
+    subprocess.run(
+        [
+            "soffice",
+            f"-env:UserInstallation=file://{profile}",
+            "--headless",
+            "--convert-to",
+            "xlsx",
+            "--outdir",
+            str(out),
+            str(src),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=180,
+    )
+    return openpyxl.load_workbook(out / "plan.xlsx", data_only=True)
+
+
+def rows_by_label(ws, start_after=None):
+    """Rows keyed by their column-A label; from the row after `start_after` up to the next Total."""
+    rows, started = {}, start_after is None
+    for row in ws.iter_rows(values_only=True):
+        if not started:
+            started = row[0] == start_after
+            continue
+        if start_after and row[0] == "Total":
+            break
+        if row[0]:
+            rows[row[0]] = list(row)
+    return rows
+
+
+def money(value) -> Decimal:
+    return Decimal(str(value)).quantize(Decimal("0.01"))
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("demo", ["bd_plan", "plymouth_plan"])
+def test_exported_workbook_recalculated_by_libreoffice_matches_portal_totals(demo, request, tmp_path):
+    plan, _ = request.getfixturevalue(demo)
+    part = part_two_for_plan(plan)
+    summary = finance_summary(part)
+    data = workbook.render_plan_workbook(plan)
+    wb = recalculate_with_libreoffice(data, tmp_path)
+
+    assert wb.sheetnames[:7] == workbook.SHEETS
+    years = part.year_labels
+    n = len(years)
+
+    # Every income line is present with its amount.
+    income = {
+        (r[0], r[1]): r for r in wb["Income"].iter_rows(min_row=2, values_only=True) if r[0] not in (None, "Total")
+    }
+    for line in part.income_lines:
+        row = income[(line.funding_stream.name, line.organisation.name)]
+        assert money(row[2 + years.index(line.year.label)]) == line.amount
+
+    # Every expenditure line is present, by its ID, with each year's amount.
+    first = len(workbook.EXPENDITURE_FIXED)
+    expenditure = {r[0]: r for r in wb["Expenditure"].iter_rows(min_row=2, values_only=True) if r[0] is not None}
+    assert set(expenditure) == {line.pk for line in part.expenditure_lines}
+    for line in part.expenditure_lines:
+        row = expenditure[line.pk]
+        assert row[1] == line.scheme.reference and row[9] == line.funding_stream.name
+        for a in line.amounts.all():
+            assert money(row[first + years.index(a.year.label)]) == a.amount
+
+    # Totals recalculated by LibreOffice equal the portal's own.
+    income_total = next(r for r in wb["Income"].iter_rows(values_only=True) if r[0] == "Total")
+    spend_total = next(r for r in wb["Expenditure"].iter_rows(values_only=True) if r[1] == "Total")
+    summary_rows = rows_by_label(wb["Summary"])
+    for i in range(n):
+        assert money(income_total[2 + i]) == summary.pooled_totals[i]
+        assert money(spend_total[first + i]) == summary.spend_totals[i]
+        assert money(summary_rows["Pooled total"][1 + i]) == summary.pooled_totals[i]
+        assert money(summary_rows["Pooled total"][1 + n + i]) == summary.spend_totals[i]
+    for source in summary.by_source:
+        row = summary_rows[source["name"]]
+        assert [money(v) for v in row[1 : 1 + n]] == source["income"]
+        assert [money(v) for v in row[1 + n : 1 + 2 * n]] == source["spend"]
+    type_rows = rows_by_label(wb["Summary"], start_after="Scheme type")
+    for scheme_type in summary.by_scheme_type:
+        assert [money(v) for v in type_rows[scheme_type["name"]][1 : 1 + n]] == scheme_type["amounts"]
+    area_rows = rows_by_label(wb["Summary"], start_after="Area of spend")
+    for area in summary.by_area_of_spend:
+        assert [money(v) for v in area_rows[area["name"]][1 : 1 + n]] == area["amounts"]
