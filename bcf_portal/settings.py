@@ -90,6 +90,12 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "plans:your_plans"
 LOGOUT_REDIRECT_URL = "login"
 
+# Argon2 first: new and changed passwords are hashed with it; older hashes still verify.
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+]
+
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
