@@ -1,0 +1,78 @@
+"""Part 1 of a plan as a tagged, accessible PDF, rendered by WeasyPrint from a Django template.
+
+Both functions are registered as the "pdf" export kind (settings.EXPORT_KINDS), so the shared
+export machinery renders them in a Celery worker and reuses a stored PDF while the hash holds.
+"""
+
+import hashlib
+import json
+import re
+from pathlib import Path
+
+from django.template.loader import get_template, render_to_string
+from weasyprint import CSS, HTML
+from weasyprint.urls import URLFetcher
+
+from governance.selectors import part1_document
+from plans.models import Plan
+
+TEMPLATE = "pdf/part1.html"
+STYLESHEET = "part1.css"
+# Bump when the way the PDF is drawn changes in code, so stored PDFs are not reused.
+RENDERER_VERSION = "1"
+
+
+class _NoFetching(URLFetcher):
+    """The document needs nothing from outside; a link typed into an answer must never be fetched."""
+
+    def fetch(self, url, headers=None):
+        raise ValueError(f"The Part 1 PDF fetches no resources ({url})")
+
+
+def _template_dir() -> Path:
+    return Path(get_template(TEMPLATE).origin.name).parent
+
+
+def _template_fingerprint() -> bytes:
+    """The PDF templates and stylesheet, so a change to how the PDF looks makes a new PDF."""
+    digest = hashlib.sha256(RENDERER_VERSION.encode())
+    for path in sorted(_template_dir().iterdir()):
+        if path.is_file():
+            digest.update(path.name.encode())
+            digest.update(path.read_bytes())
+    return digest.digest()
+
+
+def part1_content_hash(plan: Plan) -> str:
+    """SHA-256 over everything the PDF shows and how it is drawn: equal hashes, equal PDFs."""
+    document = part1_document(plan)
+    digest = hashlib.sha256(_template_fingerprint())
+    digest.update(json.dumps(document, default=str, sort_keys=True).encode())
+    return digest.hexdigest()
+
+
+def _demote_answer_headings(html: str) -> str:
+    """Headings typed into answers become h5/h6, below the template's own h1-h4 in the PDF's tag tree.
+
+    Sanitised Markdown escapes every "<" an author types, so a block's own tags are the only ones in it.
+    """
+
+    def demote(block: re.Match) -> str:
+        return re.sub(r"<(/?)h([1-6])>", lambda m: f"<{m[1]}h{min(int(m[2]) + 4, 6)}>", block[0])
+
+    return re.sub(r'<div class="[^"]*\bmd\b[^"]*">.*?</div>', demote, html, flags=re.DOTALL)
+
+
+def render_part1_html(plan: Plan) -> str:
+    return _demote_answer_headings(render_to_string(TEMPLATE, {"doc": part1_document(plan)}))
+
+
+def render_plan_pdf(plan: Plan) -> bytes:
+    """The plan's Part 1 as PDF/UA-1 (tagged, title and language set, fonts embedded)."""
+    html = render_part1_html(plan)
+    stylesheet = CSS(filename=str(_template_dir() / STYLESHEET), url_fetcher=_NoFetching())
+    return HTML(string=html, base_url=str(_template_dir()), url_fetcher=_NoFetching()).write_pdf(
+        stylesheets=[stylesheet],
+        pdf_variant="pdf/ua-1",
+        custom_metadata=True,
+    )

@@ -1,0 +1,453 @@
+"""The Part 1 PDF carries every heading, answer and table row, in template order, readably."""
+
+import datetime
+import html
+import io
+import re
+from decimal import Decimal
+from html.parser import HTMLParser
+
+import pytest
+from pypdf import PdfReader
+
+from finance.models import ExpenditureAmount, ExpenditureLine, IncomeLine
+from governance.models import SignOff
+from governance.pdf import render_plan_pdf
+from plans import models as pm
+from plans.markdown import render_markdown
+from schemes.models import Scheme
+from tests import factories as f
+
+PLAN_SUMMARY_NARRATIVE = """Partners agreed the plan at a **joint workshop** on 20 January.
+
+## Who took part
+
+- Acute trust
+- Community provider
+- Care homes forum
+
+| Provider | Role |
+| --- | --- |
+| Plymouth Hospitals NHS Trust | Acute care |
+| Livewell Southwest | Community services |
+
+See [the engagement report](https://www.plymouth.gov.uk/engagement) for details."""
+
+
+def build_plan(*, status=pm.Plan.Status.DRAFT, long_answers=False) -> pm.Plan:
+    """A plan shaped like the 2014/15 template: summary table, sign-off, narratives, documents,
+    schemes, one national condition, risks and Part 2 finance, with one question left unanswered."""
+    round_ = f.PlanningRoundFactory(slug="2014-15", name="Better Care Fund 2014/15 to 2015/16")
+    years = [f.RoundYearFactory(round=round_, label=label, order=i) for i, label in enumerate(["2014/15", "2015/16"])]
+    area = f.HwbAreaFactory(ons_code="E06000026", name="Plymouth")
+    plan = f.PlanFactory(round=round_, hwb_area=area, status=status)
+
+    def section(key, order, group, number, heading, prompt="", table="", condition=None):
+        return pm.Section.objects.create(
+            round=round_,
+            key=key,
+            order=order,
+            group_heading=group,
+            number=number,
+            heading=heading,
+            prompt=prompt,
+            table=table,
+            national_condition=condition,
+        )
+
+    def question(sec, key, label, kind, order, prompt=""):
+        return pm.Question.objects.create(section=sec, key=key, label=label, kind=kind, order=order, prompt=prompt)
+
+    def answer(q, **values):
+        return pm.Answer.objects.create(plan=plan, question=q, **values)
+
+    details = "1) PLAN DETAILS"
+    s1a = section("1a", 1, details, "a)", "Summary of Plan")
+    answer(question(s1a, "local-authority", "Local Authority", "text", 1), text="Plymouth City Council")
+    answer(
+        question(s1a, "ccgs", "Clinical Commissioning Groups", "text", 2),
+        text="Northern, Eastern and Western Devon CCG",
+    )
+    question(s1a, "boundary", "Boundary Differences", "text", 3)  # left unanswered on purpose
+    answer(
+        question(s1a, "hwb-date", "Date agreed at Health and Well-Being Board", "date", 4),
+        date=datetime.date(2014, 2, 13),
+    )
+    answer(
+        question(s1a, "min-2014", "Minimum required value of pooled budget: 2014/15", "money", 5),
+        money=Decimal("5700000.00"),
+    )
+    answer(
+        question(s1a, "min-2015", "Minimum required value of pooled budget: 2015/16", "money", 6),
+        money=Decimal("19532000.00"),
+    )
+    section("1b", 2, details, "b)", "Authorisation and signoff", table="signoff")
+    s1c = section("1c", 3, details, "c)", "Service provider engagement")
+    answer(
+        question(
+            s1c,
+            "providers",
+            "Service provider engagement",
+            "narrative",
+            1,
+            prompt="Please describe how health and social care providers have been involved in the development of this plan.",
+        ),
+        text=PLAN_SUMMARY_NARRATIVE,
+    )
+    s1d = section("1d", 4, details, "d)", "Patient, service user and public engagement")
+    question(s1d, "public", "Patient, service user and public engagement", "narrative", 1)  # unanswered
+    section(
+        "1e",
+        5,
+        details,
+        "e)",
+        "Related documentation",
+        prompt="Please include information/links to any related documents.",
+        table="documents",
+    )
+    vision = "VISION AND SCHEMES"
+    s2a = section("vision-a", 6, vision, "a)", "Vision for health and care services")
+    long_text = "\n\n".join(
+        f"Paragraph {n} of the vision: integrated, person-centred care for every resident, with services organised "
+        f"around people rather than organisations, and with care delivered at home wherever that is safe. "
+        * (3 if long_answers else 1)
+        for n in range(1, 13 if long_answers else 3)
+    )
+    answer(question(s2a, "vision", "Vision for health and care services", "narrative", 1), text=long_text)
+    s2c = section("vision-c", 7, vision, "c)", "Description of planned changes", table="schemes")
+    answer(
+        question(s2c, "changes", "Description of planned changes", "narrative", 1),
+        text="Four schemes change how care is organised; each is listed below.",
+    )
+    conditions = "2) NATIONAL CONDITIONS"
+    condition = pm.NationalCondition.objects.create(round=round_, number=1, title="Protecting social care services")
+    cq1 = pm.ConditionQuestion.objects.create(
+        condition=condition,
+        number="i)",
+        prompt="Please outline your agreed local definition of protecting adult social care services.",
+        order=1,
+    )
+    cq2 = pm.ConditionQuestion.objects.create(
+        condition=condition,
+        number="ii)",
+        prompt="Please explain how local social care services will be protected within your plans.",
+        order=2,
+    )
+    section("cond-a", 8, conditions, "a)", "Protecting social care services", condition=condition)
+    pm.ConditionResponse.objects.create(
+        plan=plan, question=cq1, status="yes", narrative="Protecting eligibility at *substantial* and above."
+    )
+    pm.ConditionResponse.objects.create(
+        plan=plan,
+        question=cq2,
+        status="in_progress",
+        target_date=datetime.date(2015, 3, 31),
+        narrative="Funding of £2.5m will sustain reablement.",
+    )
+    section(
+        "risks",
+        9,
+        "3) RISKS",
+        "",
+        "Risks",
+        prompt="Please provide details of the most important risks and your plans to mitigate them.",
+        table="risks",
+    )
+
+    # Sign-off: two slots signed, the HWB chair's not yet.
+    ccg_slot = pm.SignOffSlot.objects.create(
+        round=round_, code="ccg", title="Signed on behalf of the Clinical Commissioning Group", order=1
+    )
+    council_slot = pm.SignOffSlot.objects.create(
+        round=round_, code="council", title="Signed on behalf of the Council", order=2
+    )
+    pm.SignOffSlot.objects.create(
+        round=round_,
+        code="hwb",
+        title="Signed on behalf of the Health and Wellbeing Board",
+        by_label="By Chair of Health and Wellbeing Board",
+        has_position=False,
+        order=3,
+    )
+    SignOff.objects.create(
+        plan=plan,
+        slot=ccg_slot,
+        organisation_name="Northern, Eastern and Western Devon CCG",
+        signatory_name="Paul O'Sullivan",
+        position="Managing Director Partnerships",
+        signed_on=datetime.date(2014, 2, 3),
+    )
+    SignOff.objects.create(
+        plan=plan,
+        slot=council_slot,
+        organisation_name="Plymouth City Council",
+        signatory_name="Carole Burgoyne",
+        position="Strategic Director for People",
+        signed_on=datetime.date(2014, 2, 3),
+    )
+
+    for order, (ref, title, synopsis) in enumerate(
+        [
+            ("D1", "Joint Strategic Needs Assessment (JSNA)", "Current and future health needs of the population."),
+            ("D2", "Joint Health and Wellbeing Strategy", "The board's purpose and strategic approach."),
+        ]
+    ):
+        pm.RelatedDocument.objects.create(
+            plan=plan,
+            ref=ref,
+            title=title,
+            synopsis=synopsis,
+            url=f"https://www.plymouth.gov.uk/{ref.lower()}",
+            order=order,
+        )
+
+    def code(list_, label):
+        return f.CodeListEntryFactory(round=round_, list=list_, code=re.sub(r"\W+", "-", label.lower()), label=label)
+
+    reablement = code("scheme_type", "Reablement")
+    integrated = code("scheme_type", "Integrated care planning")
+    social_care = code("area_of_spend", "Social care")
+    community = code("area_of_spend", "Community health")
+    ccg = code("commissioner", "CCG")
+    la = code("commissioner", "Local authority")
+    provider_type = code("provider", "NHS community provider")
+    high = code("risk_rating", "High")
+    medium = code("risk_rating", "Medium")
+
+    schemes = [
+        Scheme.objects.create(
+            plan=plan,
+            reference="S1",
+            name="Integrated community reablement",
+            scheme_type=reablement,
+            lead_commissioner=la,
+            area_of_spend=social_care,
+            provider="Livewell Southwest",
+            description="Short-term support to regain independence after hospital.",
+            order=1,
+        ),
+        Scheme.objects.create(
+            plan=plan,
+            reference="S2",
+            name="Risk stratification and care co-ordination",
+            scheme_type=integrated,
+            lead_commissioner=ccg,
+            area_of_spend=community,
+            provider="GP practices",
+            is_new=True,
+            order=2,
+        ),
+    ]
+    for order, (description, rating, actions) in enumerate(
+        [
+            ("Emergency admissions do not fall as planned.", high, "Monthly review of the metrics by the joint board."),
+            ("Providers cannot recruit enough staff.", medium, "Joint workforce plan with providers."),
+        ]
+    ):
+        pm.Risk.objects.create(
+            plan=plan, description=description, rating=rating, mitigating_actions=actions, order=order
+        )
+
+    nhs = f.FundingStreamFactory(round=round_, key="ccg-minimum", name="CCG minimum contribution", order=1)
+    dfg = f.FundingStreamFactory(
+        round=round_,
+        key="dfg",
+        name="Disabled Facilities Grant",
+        contributor=pm.FundingStream.Contributor.LOCAL_AUTHORITY,
+        order=2,
+    )
+    council = f.OrganisationFactory(name="Plymouth City Council")
+    for stream, amounts in [(nhs, ["5000000.00", "18000000.00"]), (dfg, ["700000.00", "1532000.00"])]:
+        for year, amount in zip(years, amounts, strict=True):
+            IncomeLine.objects.create(plan=plan, funding_stream=stream, organisation=council, year=year, amount=amount)
+    for scheme, stream, amounts in [
+        (schemes[0], nhs, ["3000000.00", "10000000.00"]),
+        (schemes[1], dfg, ["2700000.00", "9532000.00"]),
+    ]:
+        line = ExpenditureLine.objects.create(
+            plan=plan,
+            scheme=scheme,
+            scheme_type=scheme.scheme_type,
+            area_of_spend=scheme.area_of_spend,
+            commissioner=scheme.lead_commissioner,
+            provider=provider_type,
+            funding_stream=stream,
+        )
+        for year, amount in zip(years, amounts, strict=True):
+            ExpenditureAmount.objects.create(line=line, year=year, amount=amount)
+    return plan
+
+
+# --- Reading the PDF back --------------------------------------------------------------------
+
+
+class _TextOf(HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.parts: list[str] = []
+
+    def handle_data(self, data):
+        self.parts.append(data)
+
+
+def plain(text_or_html: str) -> str:
+    """Whitespace-normalised text, as a reader would see it."""
+    # List bullets are drawn separately from their items, so they are no part of the words.
+    return re.sub(r"\s+", " ", html.unescape(text_or_html).replace("•", " ")).strip()
+
+
+def markdown_texts(text: str) -> list[str]:
+    """The text runs of rendered Markdown (paragraphs, list items, table cells), in order.
+
+    Compared run by run because a table split across pages repeats its header row in between.
+    """
+    parser = _TextOf()
+    parser.feed(str(render_markdown(text)))
+    return [run for run in (plain(part) for part in parser.parts) if run]
+
+
+def page_texts(pdf: bytes) -> list[str]:
+    return [plain(page.extract_text() or "") for page in PdfReader(io.BytesIO(pdf)).pages]
+
+
+def body_text(pdf: bytes, plan: pm.Plan) -> str:
+    """The pages after the cover, without the running header, footer and watermark, as one text."""
+    pages = page_texts(pdf)
+    total = len(pages)
+    cleaned = []
+    for number, text in enumerate(pages, start=1):
+        text = text.replace(f"Page {number} of {total}", " ")
+        text = re.sub(r"\bDRAFT\b", " ", text)
+        for running in (
+            f"{plan.hwb_area.name} Better Care Fund plan",
+            plan.round.name,
+            f"Version {plan.version}, {plan.get_status_display().lower()}",
+        ):
+            text = text.replace(running, " ", 1)
+        cleaned.append(text)
+    return plain(" ".join(cleaned))
+
+
+def assert_in_order(text: str, expected: list[str]):
+    position = 0
+    for item in expected:
+        found = text.find(item, position)
+        assert found >= 0, f"{item!r} not found after position {position}: …{text[position : position + 300]}…"
+        position = found + len(item)
+
+
+@pytest.fixture
+def plan(db):
+    return build_plan()
+
+
+@pytest.fixture
+def pdf(plan):
+    return render_plan_pdf(plan)
+
+
+# --- Tests -----------------------------------------------------------------------------------
+
+
+def test_pdf_has_every_section_heading_and_answer_in_template_order(plan, pdf):
+    text = body_text(pdf, plan)
+    contents_end = text.find("Risks") + len("Risks")  # the last contents entry
+    expected = []
+    group = None
+    for section in pm.Section.objects.filter(round=plan.round).order_by("order"):
+        if section.group_heading and section.group_heading != group:
+            group = section.group_heading
+            expected.append(group)
+        expected.append(section.title)
+        for question in section.questions.order_by("order"):
+            expected.append(question.label)
+            answer = pm.Answer.objects.filter(plan=plan, question=question).first()
+            if answer is None:
+                expected.append("Not answered")
+            elif question.kind == "narrative":
+                expected += markdown_texts(answer.text)
+            elif question.kind == "text":
+                expected.append(answer.text)
+            elif question.kind == "date":
+                expected.append(f"{answer.date:%-d %B %Y}")
+            elif question.kind == "money":
+                expected.append(f"£{answer.money:,.2f}")
+        if section.national_condition_id:
+            for cq in section.national_condition.questions.order_by("order"):
+                response = cq.responses.get(plan=plan)
+                expected += [cq.prompt, response.get_status_display(), *markdown_texts(response.narrative)]
+    assert_in_order(text[contents_end:], expected)
+
+
+def test_pdf_has_every_table_row(plan, pdf):
+    text = body_text(pdf, plan)
+    assert_in_order(
+        text,
+        [
+            "Signed on behalf of the Clinical Commissioning Group",
+            "Northern, Eastern and Western Devon CCG",
+            "Paul O'Sullivan",
+            "Managing Director Partnerships",
+            "3 Feb 2014",
+            "Signed on behalf of the Council",
+            "Plymouth City Council",
+            "Carole Burgoyne",
+            "Strategic Director for People",
+            "Signed on behalf of the Health and Wellbeing Board",
+            "Not signed",
+        ],
+    )
+    for document in plan.documents.all():
+        assert_in_order(text, [document.ref, document.title, document.synopsis, document.url])
+    for scheme in plan.schemes.all():
+        assert_in_order(
+            text,
+            [
+                scheme.reference,
+                scheme.name,
+                scheme.scheme_type.label,
+                scheme.area_of_spend.label,
+                scheme.lead_commissioner.label,
+            ],
+        )
+    for risk in plan.risks.all():
+        assert_in_order(text, [risk.description, risk.rating.label, risk.mitigating_actions])
+    assert_in_order(
+        text,
+        [
+            "Finance summary from Part 2",
+            "CCG minimum contribution",
+            "£5,000,000.00",
+            "£18,000,000.00",
+            "£23,000,000.00",
+            "Disabled Facilities Grant",
+            "Total income",
+            "£5,700,000.00",
+            "£19,532,000.00",
+            "£25,232,000.00",
+            "S1 Integrated community reablement",
+            "£13,000,000.00",
+            "S2 Risk stratification and care co-ordination",
+            "Total expenditure",
+            "£25,232,000.00",
+            "Integrated care planning",  # by-type rows follow the code list's order, then label
+            "Reablement",
+        ],
+    )
+
+
+def test_unanswered_questions_say_not_answered_rather_than_vanishing(plan, pdf):
+    text = body_text(pdf, plan)
+    assert_in_order(text, ["Boundary Differences", "Not answered", "Date agreed at Health and Well-Being Board"])
+    assert_in_order(text, ["Patient, service user and public engagement", "Not answered", "e) Related documentation"])
+
+
+def test_page_images_of_the_factory_plan_are_saved_for_inspection(plan, pdf):
+    import pathlib
+    import subprocess
+
+    out = pathlib.Path("test-artifacts/pdf/factory")
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "plan.pdf").write_bytes(pdf)
+    subprocess.run(["pdftoppm", "-png", "-r", "60", str(out / "plan.pdf"), str(out / "page")], check=True)
+    assert list(out.glob("page-*.png"))
