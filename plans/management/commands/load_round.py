@@ -1,0 +1,41 @@
+"""python manage.py load_round 2014-15 [path/to/round.yaml …] | --all"""
+
+from django.core.management.base import BaseCommand, CommandError
+
+from plans.rounds import (
+    LoadReport,
+    RoundFixtureError,
+    load_reference,
+    load_round,
+    resolve_round_path,
+    shipped_round_paths,
+)
+
+
+class Command(BaseCommand):
+    help = "Load planning rounds (and the reference data they use) from YAML fixtures. Safe to run again."
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "rounds", nargs="*", help="Round slugs (fixtures/rounds/<slug>.yaml) or paths to YAML files."
+        )
+        parser.add_argument("--all", action="store_true", help="Load every file in fixtures/rounds/.")
+
+    def handle(self, *args, **options):
+        paths = shipped_round_paths() if options["all"] else [resolve_round_path(name) for name in options["rounds"]]
+        if not paths:
+            raise CommandError("Name a round to load (for example: load_round 2014-15), or use --all.")
+        try:
+            reference = load_reference()
+            if options["verbosity"]:
+                self.stdout.write(f"Reference data: {reference}")
+            for path in paths:
+                report = LoadReport()
+                rnd = load_round(path, report=report, with_reference=False)
+                if options["verbosity"]:
+                    self.stdout.write(self.style.SUCCESS(f"Loaded round {rnd.slug} ({rnd.name}) from {path}: {report}"))
+                    if options["verbosity"] > 1:
+                        for row in report.changed_rows:
+                            self.stdout.write(f"  changed {row}")
+        except RoundFixtureError as exc:
+            raise CommandError(str(exc)) from exc

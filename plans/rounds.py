@@ -1,0 +1,899 @@
+"""Load planning rounds (and the reference data they point at) from readable YAML fixtures.
+
+A round file says everything that varies between BCF rounds, so a new round is a new file.
+Loading is idempotent: rows are matched on their natural keys and saved only when a value
+differs, so a second load of the same file changes and duplicates nothing. A file that does
+not fit the expected shape is rejected before anything is written, with the key and line.
+"""
+
+from __future__ import annotations
+
+import datetime
+import re
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import Any
+
+import yaml
+from django.conf import settings
+from django.db import models, transaction
+from django.utils.dateparse import parse_datetime
+
+from .models import (
+    Allocation,
+    CodeListEntry,
+    ConditionQuestion,
+    FundingStream,
+    HwbArea,
+    KeyLineOfEnquiry,
+    Metric,
+    NationalCondition,
+    Organisation,
+    OutcomeCategory,
+    PlanningRound,
+    Question,
+    Region,
+    RingFence,
+    RoundYear,
+    Section,
+    SignOffSlot,
+)
+
+MINIMUM_POOL_KEY = "minimum_pool"
+
+
+def fixtures_dir() -> Path:
+    return Path(settings.BASE_DIR) / "fixtures"
+
+
+def rounds_dir() -> Path:
+    return fixtures_dir() / "rounds"
+
+
+def reference_path() -> Path:
+    return fixtures_dir() / "reference.yaml"
+
+
+class RoundFixtureError(ValueError):
+    """A fixture file that cannot be loaded; the message names the file, line and key."""
+
+
+# --- YAML with line numbers -----------------------------------------------------------
+
+
+class _Map(dict):
+    """A YAML mapping that remembers the line of itself and of each key (1-based)."""
+
+    line: int = 0
+    key_lines: dict = {}  # noqa: RUF012 - replaced per instance; read-only default for empty maps
+
+
+class _Seq(list):
+    line: int = 0
+
+
+class _LineLoader(yaml.SafeLoader):
+    pass
+
+
+def _construct_mapping(loader, node):
+    loader.flatten_mapping(node)
+    mapping = _Map()
+    mapping.line = node.start_mark.line + 1
+    mapping.key_lines = {}
+    for key_node, value_node in node.value:
+        key = loader.construct_object(key_node, deep=True)
+        if key in mapping:
+            raise RoundFixtureError(f"line {key_node.start_mark.line + 1}: duplicate key '{key}'")
+        mapping[key] = loader.construct_object(value_node, deep=True)
+        mapping.key_lines[key] = key_node.start_mark.line + 1
+    return mapping
+
+
+def _construct_sequence(loader, node):
+    seq = _Seq(loader.construct_object(child, deep=True) for child in node.value)
+    seq.line = node.start_mark.line + 1
+    return seq
+
+
+_LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+_LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG, _construct_sequence)
+
+
+def read_yaml(path: Path) -> Any:
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except OSError as exc:
+        raise RoundFixtureError(f"{path}: cannot read the file ({exc.strerror})") from exc
+    try:
+        return yaml.load(text, Loader=_LineLoader)  # noqa: S506 - SafeLoader subclass
+    except RoundFixtureError as exc:
+        raise RoundFixtureError(f"{path}, {exc}") from None
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        where = f"line {mark.line + 1}" if mark else "unknown line"
+        raise RoundFixtureError(f"{path}, {where}: not valid YAML ({exc.problem})") from exc
+
+
+# --- Validation -----------------------------------------------------------------------
+
+
+class _Checker:
+    """Walks a parsed fixture, checking keys and value types, and reporting path and line."""
+
+    def __init__(self, path: Path):
+        self.path = path
+
+    def fail(self, where: str, line: int, message: str):
+        place = f"{self.path}, line {line}" if line else str(self.path)
+        raise RoundFixtureError(f"{place}: {where}: {message}")
+
+    def mapping(self, value, where: str, line: int, *, required=(), optional=()) -> _Map:
+        if not isinstance(value, dict):
+            self.fail(where, getattr(value, "line", line), f"expected a mapping of keys, got {_kind(value)}")
+        allowed = set(required) | set(optional)
+        for key in value:
+            if key not in allowed:
+                self.fail(
+                    f"{where}.{key}",
+                    value.key_lines.get(key, value.line),
+                    f"unknown key '{key}' (expected one of: {', '.join(sorted(allowed))})",
+                )
+        for key in required:
+            if key not in value or value[key] in (None, ""):
+                self.fail(where, value.line, f"missing required key '{key}'")
+        return value
+
+    def line_of(self, mapping, key) -> int:
+        return getattr(mapping, "key_lines", {}).get(key, getattr(mapping, "line", 0))
+
+    def seq(self, mapping, key, where: str, *, required=False) -> list:
+        value = mapping.get(key)
+        if value is None:
+            if required:
+                self.fail(where, getattr(mapping, "line", 0), f"missing required key '{key}'")
+            return []
+        if not isinstance(value, list):
+            self.fail(f"{where}.{key}", self.line_of(mapping, key), f"expected a list, got {_kind(value)}")
+        return value
+
+    def text(self, mapping, key, where: str, *, default="", max_length=None) -> str:
+        value = mapping.get(key, default)
+        if value is None:
+            return default
+        if isinstance(value, (dict, list)):
+            self.fail(f"{where}.{key}", self.line_of(mapping, key), f"expected text, got {_kind(value)}")
+        value = str(value).strip() if isinstance(value, str) else str(value)
+        if max_length and len(value) > max_length:
+            self.fail(f"{where}.{key}", self.line_of(mapping, key), f"is longer than {max_length} characters")
+        return value
+
+    def slug(self, mapping, key, where: str, *, max_length=None) -> str:
+        value = self.text(mapping, key, where, max_length=max_length)
+        if not re.fullmatch(r"[-a-zA-Z0-9_]+", value):
+            self.fail(
+                f"{where}.{key}",
+                self.line_of(mapping, key),
+                f"'{value}' must use only letters, numbers, hyphens and underscores",
+            )
+        return value
+
+    def boolean(self, mapping, key, where: str, *, default: bool) -> bool:
+        value = mapping.get(key, default)
+        if not isinstance(value, bool):
+            self.fail(f"{where}.{key}", self.line_of(mapping, key), f"expected true or false, got '{value}'")
+        return value
+
+    def integer(self, mapping, key, where: str) -> int:
+        value = mapping.get(key)
+        if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+            self.fail(f"{where}.{key}", self.line_of(mapping, key), f"expected a whole number, got '{value}'")
+        return value
+
+    def choice(self, mapping, key, where: str, choices, *, default="") -> str:
+        value = self.text(mapping, key, where, default=default)
+        valid = [c for c, _ in choices]
+        if value not in valid:
+            self.fail(
+                f"{where}.{key}",
+                self.line_of(mapping, key),
+                f"'{value}' is not one of: {', '.join(v or '(blank)' for v in valid)}",
+            )
+        return value
+
+    def money(self, value, where: str, line: int) -> Decimal:
+        try:
+            amount = Decimal(str(value).replace(",", "").replace("£", ""))
+        except (InvalidOperation, ValueError):
+            self.fail(where, line, f"'{value}' is not an amount of money")
+        if amount < 0 or not amount.is_finite():
+            self.fail(where, line, f"enter an amount of £0 or more, not {value}")
+        return amount.quantize(Decimal("0.01"))
+
+    def when(self, mapping, key, where: str, *, required=False) -> datetime.datetime | None:
+        value = mapping.get(key)
+        if value in (None, ""):
+            if required:
+                self.fail(where, getattr(mapping, "line", 0), f"missing required key '{key}'")
+            return None
+        if isinstance(value, datetime.datetime):
+            parsed = value
+        elif isinstance(value, datetime.date):
+            parsed = datetime.datetime.combine(value, datetime.time(12, 0))
+        else:
+            parsed = parse_datetime(str(value))
+        if parsed is None:
+            self.fail(f"{where}.{key}", self.line_of(mapping, key), f"'{value}' is not a date and time")
+        if parsed.tzinfo is None:
+            parsed = parsed.replace(tzinfo=datetime.UTC)
+        return parsed
+
+    def unique(self, items: list, where: str, key_of):
+        seen: set = set()
+        for item in items:
+            key = key_of(item)
+            if key in seen:
+                line = item.get("line", 0) if isinstance(item, dict) else getattr(item, "line", 0)
+                self.fail(where, line, f"'{key}' appears more than once")
+            seen.add(key)
+
+
+def _kind(value) -> str:
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, list):
+        return "a list"
+    if value is None:
+        return "nothing"
+    return f"'{value}'"
+
+
+# --- Writing --------------------------------------------------------------------------
+
+
+@dataclass
+class LoadReport:
+    """How many rows a load created and changed; a repeat load reports none of either."""
+
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    changed_rows: list[str] = field(default_factory=list)
+
+    def __str__(self):
+        return f"{self.created} created, {self.updated} updated, {self.unchanged} unchanged"
+
+
+def _upsert(report: LoadReport, model: type[models.Model], lookup: dict, values: dict) -> models.Model:
+    """update_or_create that saves only when a value differs, so a reload writes nothing."""
+    obj = model.objects.filter(**lookup).first()
+    if obj is None:
+        obj = model.objects.create(**lookup, **values)
+        report.created += 1
+        return obj
+    changed = [name for name, value in values.items() if getattr(obj, name) != value]
+    if changed:
+        for name in changed:
+            setattr(obj, name, values[name])
+        obj.save(update_fields=changed)
+        report.updated += 1
+        report.changed_rows.append(f"{model.__name__} {lookup}: {', '.join(changed)}")
+    else:
+        report.unchanged += 1
+    return obj
+
+
+_LABEL_PLACEHOLDER = re.compile(r"\{([a-z0-9_]+)\}")
+
+
+def _apply_labels(text: str, labels: dict, check: _Checker, where: str, line: int) -> str:
+    """Fill {label_key} placeholders from the round's labels (wording that differs per template)."""
+
+    def replace(match):
+        key = match.group(1)
+        if key not in labels:
+            check.fail(where, line, f"uses the label '{{{key}}}' but the round's labels do not define '{key}'")
+        return str(labels[key])
+
+    return _LABEL_PLACEHOLDER.sub(replace, text)
+
+
+# --- Reference data -------------------------------------------------------------------
+
+
+def load_reference(path: Path | None = None, *, report: LoadReport | None = None) -> LoadReport:
+    """Regions, HWB areas (by ONS code) and organisations, which every round refers to."""
+    path = Path(path or reference_path())
+    report = report if report is not None else LoadReport()
+    data = read_yaml(path)
+    check = _Checker(path)
+    check.mapping(data, "reference", 1, required=["regions", "hwb_areas"], optional=["organisations"])
+
+    regions = []
+    for i, item in enumerate(check.seq(data, "regions", "reference", required=True)):
+        where = f"regions[{i}]"
+        check.mapping(item, where, data.line, required=["code", "name"])
+        regions.append((check.text(item, "code", where, max_length=20), check.text(item, "name", where)))
+    known_regions = {code for code, _ in regions}
+
+    areas = []
+    for i, item in enumerate(check.seq(data, "hwb_areas", "reference", required=True)):
+        where = f"hwb_areas[{i}]"
+        check.mapping(item, where, data.line, required=["ons_code", "name", "region"])
+        ons = check.text(item, "ons_code", where)
+        if not re.fullmatch(r"E\d{8}", ons):
+            check.fail(
+                f"{where}.ons_code", check.line_of(item, "ons_code"), f"'{ons}' is not an ONS code like E06000026"
+            )
+        region = check.text(item, "region", where)
+        if region not in known_regions:
+            check.fail(f"{where}.region", check.line_of(item, "region"), f"unknown region code '{region}'")
+        areas.append((ons, check.text(item, "name", where, max_length=150), region))
+    known_areas = {ons for ons, _, _ in areas}
+
+    organisations = []
+    for i, item in enumerate(check.seq(data, "organisations", "reference")):
+        where = f"organisations[{i}]"
+        check.mapping(item, where, data.line, required=["name", "kind"], optional=["code", "hwb_areas"])
+        kind = check.choice(item, "kind", where, Organisation.Kind.choices)
+        org_areas = [str(a) for a in check.seq(item, "hwb_areas", where)]
+        for ons in org_areas:
+            if ons not in known_areas:
+                check.fail(f"{where}.hwb_areas", check.line_of(item, "hwb_areas"), f"unknown HWB area '{ons}'")
+        organisations.append(
+            (check.text(item, "name", where, max_length=200), kind, check.text(item, "code", where), org_areas)
+        )
+
+    with transaction.atomic():
+        region_rows = {code: _upsert(report, Region, {"code": code}, {"name": name}) for code, name in regions}
+        area_rows = {
+            ons: _upsert(report, HwbArea, {"ons_code": ons}, {"name": name, "region": region_rows[region]})
+            for ons, name, region in areas
+        }
+        for name, kind, code, org_areas in organisations:
+            created_before = report.created
+            org = _upsert(report, Organisation, {"name": name}, {"kind": kind, "code": code})
+            wanted = {area_rows[ons].pk for ons in org_areas}
+            have = set(org.hwb_areas.values_list("pk", flat=True))
+            if wanted - have:
+                org.hwb_areas.add(*(wanted - have))
+                if report.created == created_before:  # a new link on an existing organisation
+                    report.updated += 1
+                    report.changed_rows.append(f"Organisation {name}: hwb_areas")
+    return report
+
+
+# --- Rounds ---------------------------------------------------------------------------
+
+ROUND_KEYS = [
+    "round",
+    "labels",
+    "years",
+    "national_conditions",
+    "sections",
+    "metrics",
+    "funding_streams",
+    "code_lists",
+    "ring_fences",
+    "allocations",
+    "signoff_slots",
+    "kloes",
+    "outcomes",
+]
+
+
+def load_round(path: Path | str, *, report: LoadReport | None = None, with_reference: bool = True) -> PlanningRound:
+    """Load (or reload) one round from its YAML file and return it.
+
+    The shared reference data (regions, areas, organisations) is loaded first, because a
+    round's allocations name HWB areas by ONS code.
+    """
+    path = Path(path)
+    report = report if report is not None else LoadReport()
+    data = read_yaml(path)
+    spec = _RoundSpec(path, data)  # validates everything before any write
+    with transaction.atomic():
+        if with_reference:
+            load_reference(report=report)
+        return spec.write(report)
+
+
+def resolve_round_path(name: str) -> Path:
+    """A slug (2014-15) names fixtures/rounds/<slug>.yaml; anything else is taken as a path."""
+    candidate = Path(name)
+    if candidate.suffix in (".yaml", ".yml") or candidate.exists():
+        return candidate
+    return rounds_dir() / f"{name}.yaml"
+
+
+def shipped_round_paths() -> list[Path]:
+    return sorted(rounds_dir().glob("*.yaml"))
+
+
+class _RoundSpec:
+    """A round file, validated into plain values ready to write."""
+
+    def __init__(self, path: Path, data):
+        self.check = check = _Checker(path)
+        check.mapping(data, "(file)", 1, required=["round", "years", "sections"], optional=ROUND_KEYS)
+        self.data = data
+
+        r = check.mapping(
+            data["round"],
+            "round",
+            check.line_of(data, "round"),
+            required=["slug", "name", "final_deadline"],
+            optional=["draft_deadline", "is_open"],
+        )
+        self.round = {
+            "slug": check.slug(r, "slug", "round", max_length=20),
+            "name": check.text(r, "name", "round", max_length=150),
+            "draft_deadline": check.when(r, "draft_deadline", "round"),
+            "final_deadline": check.when(r, "final_deadline", "round", required=True),
+            "is_open": check.boolean(r, "is_open", "round", default=True),
+        }
+
+        labels = data.get("labels") or {}
+        if not isinstance(labels, dict):
+            check.fail("labels", check.line_of(data, "labels"), "expected a mapping of label keys to wording")
+        self.labels = {str(k): str(v) for k, v in labels.items()}
+
+        years = check.seq(data, "years", "(file)", required=True)
+        self.years = [str(y) for y in years]
+        if not self.years:
+            check.fail("years", check.line_of(data, "years"), "list at least one year, e.g. 2014/15")
+        check.unique([_Str(y, years.line) for y in self.years], "years", str)
+
+        self._conditions()
+        self._code_lists()
+        self._funding_streams()
+        self._sections()
+        self._metrics()
+        self._ring_fences()
+        self._allocations()
+        self._signoff_slots()
+        self._kloes()
+        self._outcomes()
+
+    # Each helper validates one part of the file into plain dicts.
+
+    def _conditions(self):
+        check = self.check
+        self.conditions = []
+        for i, item in enumerate(check.seq(self.data, "national_conditions", "(file)")):
+            where = f"national_conditions[{i}]"
+            check.mapping(item, where, 0, required=["number", "title"], optional=["description", "questions"])
+            questions = []
+            for j, q in enumerate(check.seq(item, "questions", where)):
+                qwhere = f"{where}.questions[{j}]"
+                check.mapping(q, qwhere, item.line, required=["prompt"], optional=["number"])
+                questions.append(
+                    {
+                        "number": check.text(q, "number", qwhere, max_length=10),
+                        "prompt": check.text(q, "prompt", qwhere),
+                    }
+                )
+            self.conditions.append(
+                {
+                    "number": check.integer(item, "number", where),
+                    "title": check.text(item, "title", where, max_length=250),
+                    "description": check.text(item, "description", where),
+                    "questions": questions,
+                    "line": item.line,
+                }
+            )
+        check.unique(self.conditions, "national_conditions", lambda c: c["number"])
+        self.condition_numbers = {c["number"] for c in self.conditions}
+
+    def _code_lists(self):
+        check = self.check
+        lists = self.data.get("code_lists") or _Map()
+        check.mapping(
+            lists,
+            "code_lists",
+            check.line_of(self.data, "code_lists"),
+            optional=[c for c, _ in CodeListEntry.List.choices if c != CodeListEntry.List.SCHEME_SUBTYPE],
+        )
+        self.codes: list[dict] = []
+        for list_name, entries in lists.items():
+            if not isinstance(entries, list):
+                check.fail(f"code_lists.{list_name}", lists.key_lines[list_name], "expected a list of entries")
+            for i, item in enumerate(entries):
+                where = f"code_lists.{list_name}[{i}]"
+                optional = ["sub_types"] if list_name == CodeListEntry.List.SCHEME_TYPE else []
+                check.mapping(item, where, entries.line, required=["code", "label"], optional=optional)
+                entry = {
+                    "list": list_name,
+                    "code": check.slug(item, "code", where, max_length=60),
+                    "label": check.text(item, "label", where, max_length=200),
+                    "order": i + 1,
+                    "parent": None,
+                    "line": item.line,
+                }
+                self.codes.append(entry)
+                for j, sub in enumerate(check.seq(item, "sub_types", where)):
+                    swhere = f"{where}.sub_types[{j}]"
+                    check.mapping(sub, swhere, item.line, required=["code", "label"])
+                    self.codes.append(
+                        {
+                            "list": CodeListEntry.List.SCHEME_SUBTYPE,
+                            "code": check.slug(sub, "code", swhere, max_length=60),
+                            "label": check.text(sub, "label", swhere, max_length=200),
+                            "order": j + 1,
+                            "parent": entry["code"],
+                            "line": sub.line,
+                        }
+                    )
+        check.unique(
+            [_Keyed((c["list"], c["code"]), c["line"]) for c in self.codes],
+            "code_lists",
+            lambda k: f"{k.key[0]} code {k.key[1]}",
+        )
+        self.code_keys = {(c["list"], c["code"]) for c in self.codes}
+
+    def _funding_streams(self):
+        check = self.check
+        self.streams = []
+        for i, item in enumerate(check.seq(self.data, "funding_streams", "(file)")):
+            where = f"funding_streams[{i}]"
+            check.mapping(item, where, 0, required=["key", "name", "contributor"], optional=["is_mandatory"])
+            self.streams.append(
+                {
+                    "key": check.slug(item, "key", where, max_length=40),
+                    "name": check.text(item, "name", where, max_length=200),
+                    "contributor": check.choice(item, "contributor", where, FundingStream.Contributor.choices),
+                    "is_mandatory": check.boolean(item, "is_mandatory", where, default=True),
+                    "order": i + 1,
+                    "line": item.line,
+                }
+            )
+        check.unique(self.streams, "funding_streams", lambda s: s["key"])
+        self.stream_keys = {s["key"] for s in self.streams}
+
+    def _sections(self):
+        check = self.check
+        self.sections = []
+        for i, item in enumerate(check.seq(self.data, "sections", "(file)", required=True)):
+            where = f"sections[{i}]"
+            check.mapping(
+                item,
+                where,
+                0,
+                required=["key", "heading"],
+                optional=[
+                    "part",
+                    "group_heading",
+                    "number",
+                    "prompt",
+                    "guidance",
+                    "table",
+                    "national_condition",
+                    "questions",
+                ],
+            )
+            where = f"sections[{i}] ({item.get('key')})"
+            part = item.get("part", 1)
+            if part not in (1, 2):
+                check.fail(f"{where}.part", check.line_of(item, "part"), f"part must be 1 or 2, not '{part}'")
+            condition = item.get("national_condition")
+            if condition is not None and condition not in self.condition_numbers:
+                check.fail(
+                    f"{where}.national_condition",
+                    check.line_of(item, "national_condition"),
+                    f"no national condition numbered {condition} in this round",
+                )
+            questions = []
+            for j, q in enumerate(check.seq(item, "questions", where)):
+                qwhere = f"{where}.questions[{j}]"
+                check.mapping(
+                    q, qwhere, item.line, required=["key", "label", "kind"], optional=["prompt", "guidance", "required"]
+                )
+                qline = check.line_of(q, "label")
+                questions.append(
+                    {
+                        "key": check.slug(q, "key", qwhere, max_length=40),
+                        "label": _apply_labels(
+                            check.text(q, "label", qwhere), self.labels, check, f"{qwhere}.label", qline
+                        ),
+                        "prompt": _apply_labels(
+                            check.text(q, "prompt", qwhere), self.labels, check, f"{qwhere}.prompt", qline
+                        ),
+                        "guidance": check.text(q, "guidance", qwhere),
+                        "kind": check.choice(q, "kind", qwhere, Question.Kind.choices),
+                        "required": check.boolean(q, "required", qwhere, default=True),
+                        "order": j + 1,
+                        "line": q.line,
+                    }
+                )
+                if len(questions[-1]["label"]) > 250:
+                    check.fail(f"{qwhere}.label", qline, "is longer than 250 characters")
+            check.unique(questions, f"{where}.questions", lambda q: q["key"])
+            hline = check.line_of(item, "heading")
+            self.sections.append(
+                {
+                    "key": check.slug(item, "key", where, max_length=20),
+                    "part": part,
+                    "group_heading": _apply_labels(
+                        check.text(item, "group_heading", where, max_length=150), self.labels, check, where, hline
+                    ),
+                    "number": check.text(item, "number", where, max_length=10),
+                    "heading": _apply_labels(
+                        check.text(item, "heading", where, max_length=200), self.labels, check, where, hline
+                    ),
+                    "prompt": _apply_labels(check.text(item, "prompt", where), self.labels, check, where, hline),
+                    "guidance": check.text(item, "guidance", where),
+                    "table": check.choice(item, "table", where, Section.Table.choices),
+                    "national_condition": condition,
+                    "questions": questions,
+                    "order": i + 1,
+                    "line": item.line,
+                }
+            )
+        check.unique(self.sections, "sections", lambda s: s["key"])
+
+    def _metrics(self):
+        check = self.check
+        self.metrics = []
+        for i, item in enumerate(check.seq(self.data, "metrics", "(file)")):
+            where = f"metrics[{i}]"
+            check.mapping(
+                item, where, 0, required=["key", "name", "definition", "unit", "periods"], optional=["denominator"]
+            )
+            periods = [str(p) for p in check.seq(item, "periods", where, required=True)]
+            self.metrics.append(
+                {
+                    "key": check.slug(item, "key", where, max_length=40),
+                    "name": check.text(item, "name", where, max_length=250),
+                    "definition": check.text(item, "definition", where),
+                    "unit": check.choice(item, "unit", where, Metric.Unit.choices),
+                    "denominator": check.text(item, "denominator", where, max_length=150),
+                    "periods": periods,
+                    "order": i + 1,
+                    "line": item.line,
+                }
+            )
+        check.unique(self.metrics, "metrics", lambda m: m["key"])
+
+    def _code_ref(self, item, key, where, list_name) -> str | None:
+        code = item.get(key)
+        if code in (None, ""):
+            return None
+        if (list_name, str(code)) not in self.code_keys:
+            self.check.fail(
+                f"{where}.{key}", self.check.line_of(item, key), f"no {list_name} code '{code}' in code_lists"
+            )
+        return str(code)
+
+    def _ring_fences(self):
+        check = self.check
+        self.ring_fences = []
+        for i, item in enumerate(check.seq(self.data, "ring_fences", "(file)")):
+            where = f"ring_fences[{i}]"
+            check.mapping(
+                item,
+                where,
+                0,
+                required=["key", "name"],
+                optional=["description", "funding_stream", "area_of_spend", "commissioner"],
+            )
+            stream = item.get("funding_stream")
+            if stream is not None and stream not in self.stream_keys:
+                check.fail(
+                    f"{where}.funding_stream", check.line_of(item, "funding_stream"), f"no funding stream '{stream}'"
+                )
+            self.ring_fences.append(
+                {
+                    "key": check.slug(item, "key", where, max_length=40),
+                    "name": check.text(item, "name", where, max_length=200),
+                    "description": check.text(item, "description", where),
+                    "funding_stream": stream,
+                    "area_of_spend": self._code_ref(item, "area_of_spend", where, CodeListEntry.List.AREA_OF_SPEND),
+                    "commissioner": self._code_ref(item, "commissioner", where, CodeListEntry.List.COMMISSIONER),
+                    "line": item.line,
+                }
+            )
+        check.unique(self.ring_fences, "ring_fences", lambda f: f["key"])
+
+    def _allocations(self):
+        """allocations: {ONS code: {year: {key: amount}}}; keys are minimum_pool, streams or ring-fences."""
+        check = self.check
+        allocations = self.data.get("allocations") or _Map()
+        check.mapping(allocations, "allocations", check.line_of(self.data, "allocations"), optional=list(allocations))
+        valid_keys = {MINIMUM_POOL_KEY} | self.stream_keys | {f["key"] for f in self.ring_fences}
+        self.allocations = []
+        for ons, by_year in allocations.items():
+            where = f"allocations.{ons}"
+            line = allocations.key_lines[ons]
+            check.mapping(by_year, where, line, optional=self.years)
+            for year, amounts in by_year.items():
+                ywhere = f"{where}.{year}"
+                check.mapping(amounts, ywhere, by_year.key_lines[year], optional=sorted(valid_keys))
+                for key, amount in amounts.items():
+                    self.allocations.append(
+                        {
+                            "ons_code": str(ons),
+                            "year": str(year),
+                            "key": key,
+                            "amount": check.money(amount, f"{ywhere}.{key}", amounts.key_lines[key]),
+                            "line": amounts.key_lines[key],
+                        }
+                    )
+
+    def _signoff_slots(self):
+        check = self.check
+        self.slots = []
+        for i, item in enumerate(check.seq(self.data, "signoff_slots", "(file)")):
+            where = f"signoff_slots[{i}]"
+            check.mapping(
+                item, where, 0, required=["code", "title"], optional=["organisation_kind", "by_label", "has_position"]
+            )
+            self.slots.append(
+                {
+                    "code": check.slug(item, "code", where, max_length=40),
+                    "title": check.text(item, "title", where, max_length=200),
+                    "organisation_kind": check.choice(
+                        item, "organisation_kind", where, [("", "")] + list(Organisation.Kind.choices)
+                    ),
+                    "by_label": check.text(item, "by_label", where, default="By", max_length=100),
+                    "has_position": check.boolean(item, "has_position", where, default=True),
+                    "order": i + 1,
+                    "line": item.line,
+                }
+            )
+        check.unique(self.slots, "signoff_slots", lambda s: s["code"])
+
+    def _kloes(self):
+        check = self.check
+        self.kloes = []
+        for i, item in enumerate(check.seq(self.data, "kloes", "(file)")):
+            where = f"kloes[{i}]"
+            check.mapping(item, where, 0, required=["code", "title"], optional=["description"])
+            self.kloes.append(
+                {
+                    "code": check.text(item, "code", where, max_length=20),
+                    "title": check.text(item, "title", where, max_length=250),
+                    "description": check.text(item, "description", where),
+                    "order": i + 1,
+                    "line": item.line,
+                }
+            )
+        check.unique(self.kloes, "kloes", lambda k: k["code"])
+
+    def _outcomes(self):
+        check = self.check
+        self.outcomes = []
+        for i, item in enumerate(check.seq(self.data, "outcomes", "(file)")):
+            where = f"outcomes[{i}]"
+            check.mapping(item, where, 0, required=["code", "label"], optional=["is_approval", "requires_conditions"])
+            self.outcomes.append(
+                {
+                    "code": check.slug(item, "code", where, max_length=40),
+                    "label": check.text(item, "label", where, max_length=100),
+                    "is_approval": check.boolean(item, "is_approval", where, default=False),
+                    "requires_conditions": check.boolean(item, "requires_conditions", where, default=False),
+                    "order": i + 1,
+                    "line": item.line,
+                }
+            )
+        check.unique(self.outcomes, "outcomes", lambda o: o["code"])
+
+    # --- writing, in dependency order ---
+
+    def write(self, report: LoadReport) -> PlanningRound:
+        rnd = _upsert(
+            report, PlanningRound, {"slug": self.round["slug"]}, {**_without(self.round, "slug"), "labels": self.labels}
+        )
+        years = {
+            label: _upsert(report, RoundYear, {"round": rnd, "label": label}, {"order": i + 1})
+            for i, label in enumerate(self.years)
+        }
+
+        conditions = {}
+        for c in self.conditions:
+            cond = _upsert(
+                report,
+                NationalCondition,
+                {"round": rnd, "number": c["number"]},
+                {"title": c["title"], "description": c["description"]},
+            )
+            conditions[c["number"]] = cond
+            for order, q in enumerate(c["questions"], start=1):
+                _upsert(report, ConditionQuestion, {"condition": cond, "order": order}, q)
+
+        codes = {}
+        for c in self.codes:  # parents come before their sub-types in self.codes
+            parent = codes[(CodeListEntry.List.SCHEME_TYPE, c["parent"])] if c["parent"] else None
+            codes[(c["list"], c["code"])] = _upsert(
+                report,
+                CodeListEntry,
+                {"round": rnd, "list": c["list"], "code": c["code"]},
+                {"label": c["label"], "order": c["order"], "parent": parent},
+            )
+
+        streams = {}
+        for s in self.streams:
+            streams[s["key"]] = _upsert(
+                report, FundingStream, {"round": rnd, "key": s["key"]}, _without(s, "key", "line")
+            )
+
+        self._write_sections(report, rnd, conditions)
+
+        for m in self.metrics:
+            _upsert(report, Metric, {"round": rnd, "key": m["key"]}, _without(m, "key", "line"))
+
+        for f in self.ring_fences:
+            _upsert(
+                report,
+                RingFence,
+                {"round": rnd, "key": f["key"]},
+                {
+                    "name": f["name"],
+                    "description": f["description"],
+                    "funding_stream": streams.get(f["funding_stream"]),
+                    "area_of_spend": codes.get((CodeListEntry.List.AREA_OF_SPEND, f["area_of_spend"])),
+                    "commissioner": codes.get((CodeListEntry.List.COMMISSIONER, f["commissioner"])),
+                },
+            )
+
+        areas = {a.ons_code: a for a in HwbArea.objects.filter(ons_code__in={a["ons_code"] for a in self.allocations})}
+        for a in self.allocations:
+            if a["ons_code"] not in areas:
+                self.check.fail(
+                    f"allocations.{a['ons_code']}",
+                    a["line"],
+                    f"no HWB area with ONS code {a['ons_code']} (add it to fixtures/reference.yaml)",
+                )
+            _upsert(
+                report,
+                Allocation,
+                {"round": rnd, "hwb_area": areas[a["ons_code"]], "year": years[a["year"]], "key": a["key"]},
+                {"amount": a["amount"]},
+            )
+
+        for s in self.slots:
+            _upsert(report, SignOffSlot, {"round": rnd, "code": s["code"]}, _without(s, "code", "line"))
+        for k in self.kloes:
+            _upsert(report, KeyLineOfEnquiry, {"round": rnd, "code": k["code"]}, _without(k, "code", "line"))
+        for o in self.outcomes:
+            _upsert(report, OutcomeCategory, {"round": rnd, "code": o["code"]}, _without(o, "code", "line"))
+        return rnd
+
+    def _write_sections(self, report: LoadReport, rnd: PlanningRound, conditions: dict):
+        # Sections are unique by (round, order). If a reload reorders them, park the moved ones on
+        # free numbers first so the swap never trips the constraint.
+        existing = {s.key: s for s in Section.objects.filter(round=rnd)}
+        moved = [s for s in self.sections if s["key"] in existing and existing[s["key"]].order != s["order"]]
+        if moved:
+            top = max([s.order for s in existing.values()] + [len(self.sections)]) + 1
+            for offset, s in enumerate(moved):
+                Section.objects.filter(pk=existing[s["key"]].pk).update(order=top + offset)
+        for s in self.sections:
+            section = _upsert(
+                report,
+                Section,
+                {"round": rnd, "key": s["key"]},
+                {
+                    **_without(s, "key", "questions", "line", "national_condition"),
+                    "national_condition": conditions.get(s["national_condition"]),
+                },
+            )
+            for q in s["questions"]:
+                _upsert(report, Question, {"section": section, "key": q["key"]}, _without(q, "key", "line"))
+
+
+def _without(d: dict, *keys) -> dict:
+    return {k: v for k, v in d.items() if k not in keys}
+
+
+class _Str(str):
+    def __new__(cls, value, line):
+        obj = super().__new__(cls, value)
+        obj.line = line
+        return obj
+
+
+@dataclass
+class _Keyed:
+    key: tuple
+    line: int
