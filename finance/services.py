@@ -1,0 +1,308 @@
+"""Writes to a plan's pooled budget: income and expenditure lines, and applying an imported workbook.
+
+Every function checks the user may edit the plan. Edits carry the `version` the user started
+from; a save over someone else's newer save is refused with StaleEdit, so nothing is lost
+silently. Rows are saved one by one (not with queryset.update) so simple_history records who
+changed what.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.db import transaction
+
+from metrics.models import MetricAmbition, PlannedValue
+from plans.models import CodeListEntry, FundingStream, Organisation, Plan, RoundYear, User
+from plans.services import require_edit
+from schemes.models import Scheme
+
+from .models import ExpenditureAmount, ExpenditureLine, IncomeLine
+from .selectors import part_two_for_plan
+from .workbook_import import BASELINE, Change, ParsedWorkbook, diff_workbook, read_workbook
+
+
+class StaleEdit(Exception):
+    """Someone saved this line after the user opened it."""
+
+    message = (
+        "Someone else changed this line after you opened it. Your changes have not been saved: "
+        "check their changes below, then make yours again."
+    )
+
+
+def _lock_plan(plan: Plan) -> Plan:
+    return Plan.objects.select_for_update().get(pk=plan.pk)
+
+
+def _check_version(instance, version: int | None):
+    if version is not None and instance.version != version:
+        raise StaleEdit(StaleEdit.message)
+
+
+# --- Income -------------------------------------------------------------------------
+
+
+@transaction.atomic
+def save_income_line(
+    *,
+    user: User,
+    plan: Plan,
+    line: IncomeLine | None = None,
+    version: int | None = None,
+    funding_stream: FundingStream,
+    organisation: Organisation,
+    year: RoundYear,
+    amount: Decimal,
+    note: str = "",
+) -> IncomeLine:
+    require_edit(user=user, plan=plan)
+    _lock_plan(plan)
+    if line is None:
+        line = IncomeLine(plan=plan)
+    else:
+        line = IncomeLine.objects.select_for_update().get(pk=line.pk, plan=plan)
+        _check_version(line, version)
+        line.version += 1
+    line.funding_stream, line.organisation, line.year = funding_stream, organisation, year
+    line.amount, line.note = amount, note
+    line.full_clean(exclude=["plan"])
+    line.save()
+    return line
+
+
+@transaction.atomic
+def remove_income_line(*, user: User, plan: Plan, line: IncomeLine, version: int | None = None) -> None:
+    require_edit(user=user, plan=plan)
+    line = IncomeLine.objects.select_for_update().get(pk=line.pk, plan=plan)
+    _check_version(line, version)
+    line.delete()
+
+
+# --- Expenditure --------------------------------------------------------------------
+
+
+@transaction.atomic
+def save_expenditure_line(
+    *,
+    user: User,
+    plan: Plan,
+    line: ExpenditureLine | None = None,
+    version: int | None = None,
+    scheme: Scheme,
+    scheme_type: CodeListEntry,
+    area_of_spend: CodeListEntry,
+    commissioner: CodeListEntry,
+    percent_nhs: Decimal | None,
+    percent_la: Decimal | None,
+    provider: CodeListEntry,
+    funding_stream: FundingStream,
+    is_new: bool,
+    amounts: dict[RoundYear, Decimal | None],
+) -> ExpenditureLine:
+    require_edit(user=user, plan=plan)
+    _lock_plan(plan)
+    if line is None:
+        line = ExpenditureLine(plan=plan, order=plan.expenditure_lines.count())
+    else:
+        line = ExpenditureLine.objects.select_for_update().get(pk=line.pk, plan=plan)
+        _check_version(line, version)
+        line.version += 1
+    line.scheme, line.scheme_type, line.area_of_spend = scheme, scheme_type, area_of_spend
+    line.commissioner, line.percent_nhs, line.percent_la = commissioner, percent_nhs, percent_la
+    line.provider, line.funding_stream, line.is_new = provider, funding_stream, is_new
+    line.save()
+    _set_amounts(line, amounts)
+    return line
+
+
+def _set_amounts(line: ExpenditureLine, amounts: dict[RoundYear, Decimal | None]) -> None:
+    existing = {a.year_id: a for a in line.amounts.all()}
+    for year, amount in amounts.items():
+        current = existing.get(year.pk)
+        if amount is None:
+            if current is not None:
+                current.delete()
+        elif current is None:
+            ExpenditureAmount.objects.create(line=line, year=year, amount=amount)
+        elif current.amount != amount:
+            current.amount = amount
+            current.save()
+
+
+@transaction.atomic
+def remove_expenditure_line(*, user: User, plan: Plan, line: ExpenditureLine, version: int | None = None) -> None:
+    require_edit(user=user, plan=plan)
+    line = ExpenditureLine.objects.select_for_update().get(pk=line.pk, plan=plan)
+    _check_version(line, version)
+    line.delete()
+
+
+# --- Importing a workbook -----------------------------------------------------------
+
+
+@transaction.atomic
+def apply_workbook_import(*, user: User, plan: Plan, data: bytes) -> list[Change]:
+    """Validate the workbook again under a lock on the plan and apply every change, or none.
+
+    Raises WorkbookRejected (nothing written) if the workbook has errors.
+    """
+    require_edit(user=user, plan=plan)
+    plan = _lock_plan(plan)
+    plan = Plan.objects.select_related("round", "hwb_area").get(pk=plan.pk)
+    part = part_two_for_plan(plan)
+    parsed = read_workbook(data, plan, part)
+    changes = diff_workbook(part, parsed)
+    if changes:
+        _apply_income(plan, part, parsed)
+        _apply_expenditure(plan, part, parsed)
+        _apply_metrics(plan, part, parsed)
+    return changes
+
+
+def _apply_income(plan, part, parsed: ParsedWorkbook):
+    years = {y.label: y for y in part.years}
+    existing = {(line.funding_stream_id, line.organisation_id, line.year_id): line for line in part.income_lines}
+    wanted = set()
+    for row in parsed.income:
+        for label, amount in row.amounts.items():
+            if amount is None:
+                continue
+            key = (row.stream.pk, row.organisation.pk, years[label].pk)
+            wanted.add(key)
+            line = existing.get(key)
+            if line is None:
+                IncomeLine.objects.create(
+                    plan=plan,
+                    funding_stream=row.stream,
+                    organisation=row.organisation,
+                    year=years[label],
+                    amount=amount,
+                    note=row.note,
+                )
+            elif line.amount != amount or line.note != row.note:
+                line.amount, line.note, line.version = amount, row.note, line.version + 1
+                line.save()
+    for key, line in existing.items():
+        if key not in wanted:
+            line.delete()
+
+
+def _apply_expenditure(plan, part, parsed: ParsedWorkbook):
+    years = {y.label: y for y in part.years}
+    schemes = {s.reference: s for s in Scheme.objects.filter(plan=plan)}
+    existing = {line.pk: line for line in part.expenditure_lines}
+    kept = set()
+    for order, row in enumerate(parsed.expenditure):
+        scheme = schemes.get(row.scheme_reference)
+        if scheme is None:
+            # A scheme added offline: create it from the row, so the line has somewhere to belong.
+            scheme = Scheme.objects.create(
+                plan=plan,
+                reference=row.scheme_reference,
+                name=row.scheme_name,
+                scheme_type=row.scheme_type,
+                lead_commissioner=row.commissioner,
+                area_of_spend=row.area_of_spend,
+                is_new=row.is_new,
+                order=len(schemes),
+            )
+            schemes[scheme.reference] = scheme
+        fields = {
+            "scheme": scheme,
+            "scheme_type": row.scheme_type,
+            "area_of_spend": row.area_of_spend,
+            "commissioner": row.commissioner,
+            "percent_nhs": row.percent_nhs,
+            "percent_la": row.percent_la,
+            "provider": row.provider,
+            "funding_stream": row.stream,
+            "is_new": row.is_new,
+        }
+        if row.line_id is None:
+            line = ExpenditureLine.objects.create(plan=plan, order=order, **fields)
+        else:
+            kept.add(row.line_id)
+            line = existing[row.line_id]
+            if any(getattr(line, k) != v for k, v in fields.items()):
+                for k, v in fields.items():
+                    setattr(line, k, v)
+                line.version += 1
+                line.save()
+        _set_amounts(line, {years[label]: amount for label, amount in row.amounts.items()})
+    for pk, line in existing.items():
+        if pk not in kept:
+            line.delete()
+
+
+def _apply_metrics(plan, part, parsed: ParsedWorkbook):
+    metrics = {m.name: m for m in part.metrics}
+    ambitions_by_metric = {a.metric_id: a for a in part.ambitions if a.metric_id}
+    local = {a.local_name: a for a in part.ambitions if not a.metric_id}
+    by_id = {a.pk: a for a in part.ambitions}
+    touched: dict[int, MetricAmbition] = {}
+    planned_seen: dict[int, set[str]] = {}
+
+    def ambition_for(row) -> MetricAmbition:
+        if row.ambition_id is not None:
+            return by_id[row.ambition_id]
+        metric = metrics.get(row.metric)
+        if metric is not None:
+            ambition = ambitions_by_metric.get(metric.pk)
+            if ambition is None:
+                ambition = MetricAmbition.objects.create(plan=plan, metric=metric, order=metric.order)
+                ambitions_by_metric[metric.pk] = ambition
+            return ambition
+        ambition = local.get(row.metric)
+        if ambition is None:
+            ambition = MetricAmbition.objects.create(plan=plan, local_name=row.metric, order=100 + len(local))
+            local[row.metric] = ambition
+        return ambition
+
+    for row in parsed.metrics:
+        ambition = ambition_for(row)
+        touched[ambition.pk] = ambition
+        seen = planned_seen.setdefault(ambition.pk, set())
+        if row.kind == BASELINE:
+            new = (row.value, row.period, row.numerator, row.denominator, row.rationale)
+            old = (
+                ambition.baseline_value,
+                ambition.baseline_period,
+                ambition.baseline_numerator,
+                ambition.baseline_denominator,
+                ambition.rationale,
+            )
+            if new != old:
+                (
+                    ambition.baseline_value,
+                    ambition.baseline_period,
+                    ambition.baseline_numerator,
+                    ambition.baseline_denominator,
+                    ambition.rationale,
+                ) = new
+                ambition.version += 1
+                ambition.save()
+            continue
+        seen.add(row.period)
+        current = next((p for p in ambition.planned_values.all() if p.period == row.period), None)
+        values = (row.value, row.numerator, row.denominator)
+        if all(v is None for v in values):
+            if current is not None:
+                current.delete()
+        elif current is None:
+            PlannedValue.objects.create(
+                ambition=ambition,
+                period=row.period,
+                value=row.value,
+                numerator=row.numerator,
+                denominator=row.denominator,
+                order=len(seen),
+            )
+        elif (current.value, current.numerator, current.denominator) != values:
+            current.value, current.numerator, current.denominator = values
+            current.save()
+    # Planned values whose rows were deleted from the sheet go too.
+    for pk, ambition in touched.items():
+        for value in list(ambition.planned_values.all()):
+            if value.period not in planned_seen.get(pk, set()):
+                value.delete()

@@ -1,0 +1,793 @@
+"""Reading a Part 2 workbook filled in offline: safety checks, row validation, and what would change.
+
+Nothing here writes. `read_workbook` either returns the parsed rows or raises WorkbookRejected
+with every problem found, each naming the sheet and cell. `diff_workbook` compares the parsed
+rows with the plan and lists the lines that would be added, changed or removed;
+`finance.services.apply_workbook_import` then applies them in one transaction.
+
+Limits, checked before openpyxl opens anything (openpyxl parses with defusedxml, which refuses
+entity-expansion and external-entity tricks):
+- the upload may be at most settings.MAX_UPLOAD_SIZE bytes (10 MB by default);
+- the zip directory may promise at most settings.MAX_WORKBOOK_UNCOMPRESSED_SIZE bytes in total
+  (50 MB by default) and no member may expand more than 200 times, which stops zip bombs;
+- a sheet may have at most MAX_ROWS rows.
+"""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+
+import openpyxl
+from django import forms
+from django.conf import settings
+
+from plans.models import MAX_AMOUNT, Plan
+
+from . import rules
+from .selectors import WORKBOOK_FORMAT_VERSION, PartTwo, part_two_for_plan
+from .workbook import (
+    BASELINE,
+    EXPENDITURE_FIXED,
+    ID_SHEET,
+    METRICS_HEADERS,
+    NEW_OR_EXISTING,
+    PLANNED,
+    TOTAL_LABEL,
+    expenditure_headers,
+    income_headers,
+    income_rows,
+    metric_rows,
+)
+
+OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # encrypted .xlsx and old .xls files are OLE2 containers
+MAX_ROWS = 5000
+MAX_COMPRESSION_RATIO = 200
+MAX_ZIP_MEMBERS = 500
+REQUIRED_SHEETS = ["Income", "Expenditure", "Metrics"]
+ZERO = Decimal("0")
+
+
+def max_uncompressed_size() -> int:
+    return getattr(settings, "MAX_WORKBOOK_UNCOMPRESSED_SIZE", 50 * 1024 * 1024)
+
+
+@dataclass(frozen=True)
+class CellError:
+    sheet: str  # "" for a problem with the file as a whole
+    cell: str
+    message: str
+
+    def __str__(self):
+        if not self.sheet:
+            return f"The file: {self.message}"
+        if not self.cell:
+            return f"Sheet '{self.sheet}': {self.message}"
+        return f"{self.sheet}!{self.cell}: {self.message}"
+
+
+class WorkbookRejected(Exception):
+    def __init__(self, errors: list[CellError]):
+        super().__init__("; ".join(str(e) for e in errors))
+        self.errors = errors
+
+
+# --- Safety checks on the file itself ------------------------------------------------
+
+
+def check_file(data: bytes) -> None:
+    """Refuse anything that is not a small, plain, unencrypted .xlsx, before parsing any XML."""
+
+    def reject(message):
+        raise WorkbookRejected([CellError("", "", message)])
+
+    limit = settings.MAX_UPLOAD_SIZE
+    if len(data) > limit:
+        reject(f"The file is {len(data) / 1048576:.1f} MB. It must be smaller than {limit // 1048576} MB")
+    if not data:
+        reject("The file is empty. Choose a Part 2 workbook (.xlsx)")
+    if data.startswith(OLE2_MAGIC):
+        reject(
+            "The file is password-protected or encrypted, or is an old .xls workbook. "
+            "Remove the password, save it as an Excel workbook (.xlsx) and try again"
+        )
+    if not data.startswith(b"PK\x03\x04"):
+        reject("The file is not an Excel workbook (.xlsx)")
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+        members = archive.infolist()
+    except (zipfile.BadZipFile, ValueError, OSError):
+        reject("The file is damaged and cannot be opened. Export a new workbook and try again")
+    if len(members) > MAX_ZIP_MEMBERS:
+        reject(f"The workbook has {len(members)} parts, more than the {MAX_ZIP_MEMBERS} a Part 2 workbook can have")
+    total = 0
+    for member in members:
+        if member.flag_bits & 0x1:
+            reject("The file is password-protected or encrypted. Remove the password and try again")
+        total += member.file_size
+        if member.file_size > 1_000_000 and member.file_size > member.compress_size * MAX_COMPRESSION_RATIO:
+            reject("The file expands to far more than its size (a zip bomb) and was not opened")
+    if total > max_uncompressed_size():
+        reject(
+            f"The workbook would expand to {total / 1048576:.0f} MB, more than the "
+            f"{max_uncompressed_size() // 1048576} MB limit, and was not opened"
+        )
+    names = {m.filename for m in members}
+    if "[Content_Types].xml" not in names or "xl/workbook.xml" not in names:
+        reject("The file is not an Excel workbook (.xlsx)")
+    try:
+        bad = archive.testzip()
+    except (zipfile.BadZipFile, OSError, RuntimeError, EOFError, NotImplementedError):
+        bad = "?"
+    if bad:
+        reject("The file is damaged and cannot be opened. Export a new workbook and try again")
+
+
+# --- Row forms: one per sheet, so every rule on a cell is a Django validator ---------------
+
+AMOUNT_MESSAGES = {
+    "min_value": "Enter an amount of £0 or more",
+    "max_value": f"Enter an amount of {rules.format_pounds(MAX_AMOUNT)} or less",
+    "invalid": "Enter an amount in pounds, like 1250000",
+    "max_decimal_places": "Enter an amount in pounds and pence, with no more than 2 decimal places",
+    "max_digits": f"Enter an amount of {rules.format_pounds(MAX_AMOUNT)} or less",
+    "max_whole_digits": f"Enter an amount of {rules.format_pounds(MAX_AMOUNT)} or less",
+}
+
+
+def amount_field():
+    return forms.DecimalField(
+        required=False,
+        min_value=0,
+        max_value=MAX_AMOUNT,
+        max_digits=14,
+        decimal_places=2,
+        error_messages=AMOUNT_MESSAGES,
+    )
+
+
+def choice_field(values: list[str], what: str, required: bool = True):
+    return forms.ChoiceField(
+        choices=[(v, v) for v in values],
+        required=required,
+        error_messages={
+            "required": f"Choose a {what}",
+            "invalid_choice": f"'%(value)s' is not a {what} of this round. Choose one from the drop-down list",
+        },
+    )
+
+
+class IncomeRowForm(forms.Form):
+    def __init__(self, *args, part: PartTwo, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["funding_stream"] = choice_field([s.name for s in part.streams], "funding stream")
+        self.fields["organisation"] = choice_field([o.name for o in part.organisations], "organisation of this area")
+        for i, _ in enumerate(part.years):
+            self.fields[f"amount_{i}"] = amount_field()
+        self.fields["note"] = forms.CharField(
+            required=False, max_length=250, error_messages={"max_length": "Enter a note of 250 characters or fewer"}
+        )
+
+
+class ExpenditureRowForm(forms.Form):
+    line_id = forms.IntegerField(required=False, error_messages={"invalid": "Leave the line ID as exported"})
+    scheme_reference = forms.CharField(
+        max_length=20,
+        error_messages={
+            "required": "Enter a scheme reference",
+            "max_length": "Enter a reference of 20 characters or fewer",
+        },
+    )
+    scheme_name = forms.CharField(
+        max_length=250,
+        error_messages={"required": "Enter the scheme name", "max_length": "Enter a name of 250 characters or fewer"},
+    )
+
+    def __init__(self, *args, part: PartTwo, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["scheme_type"] = choice_field([e.label for e in part.codes.get("scheme_type", [])], "scheme type")
+        self.fields["area_of_spend"] = choice_field(
+            [e.label for e in part.codes.get("area_of_spend", [])], "area of spend"
+        )
+        self.fields["commissioner"] = choice_field(
+            [e.label for e in part.codes.get("commissioner", [])], "commissioner"
+        )
+        percent_messages = {
+            "min_value": "Enter a percentage from 0 to 100",
+            "max_value": "Enter a percentage from 0 to 100",
+            "invalid": "Enter a percentage from 0 to 100",
+            "max_decimal_places": "Enter a percentage with no more than 2 decimal places",
+            "max_digits": "Enter a percentage from 0 to 100",
+            "max_whole_digits": "Enter a percentage from 0 to 100",
+        }
+        for name in ("percent_nhs", "percent_la"):
+            self.fields[name] = forms.DecimalField(
+                required=False,
+                min_value=0,
+                max_value=100,
+                max_digits=5,
+                decimal_places=2,
+                error_messages=percent_messages,
+            )
+        self.fields["provider"] = choice_field([e.label for e in part.codes.get("provider", [])], "provider")
+        self.fields["funding_stream"] = choice_field([s.name for s in part.streams], "source of funding")
+        for i, _ in enumerate(part.years):
+            self.fields[f"amount_{i}"] = amount_field()
+        self.fields["new_or_existing"] = choice_field(NEW_OR_EXISTING, "'New' or 'Existing'")
+
+    def clean(self):
+        data = super().clean()
+        nhs, la = data.get("percent_nhs"), data.get("percent_la")
+        if (nhs is None) != (la is None):
+            self.add_error("percent_nhs" if nhs is None else "percent_la", "Enter both % NHS and % LA, or neither")
+        elif nhs is not None and la is not None and nhs + la != 100:
+            self.add_error("percent_la", "% NHS and % LA must add up to 100")
+        return data
+
+
+METRIC_NUMBER_MESSAGES = {
+    "min_value": "Enter a number of 0 or more",
+    "max_value": "Enter a number less than 10,000,000,000",
+    "invalid": "Enter a number",
+    "max_decimal_places": "Enter a number with no more than 4 decimal places",
+    "max_digits": "Enter a number less than 10,000,000,000",
+    "max_whole_digits": "Enter a number less than 10,000,000,000",
+}
+
+
+class MetricRowForm(forms.Form):
+    ambition_id = forms.IntegerField(required=False, error_messages={"invalid": "Leave the ambition ID as exported"})
+    metric = forms.CharField(max_length=250, error_messages={"required": "Enter the metric's name"})
+    row = forms.ChoiceField(
+        choices=[(BASELINE, BASELINE), (PLANNED, PLANNED)],
+        error_messages={
+            "required": f"Enter '{BASELINE}' or '{PLANNED}'",
+            "invalid_choice": f"Enter '{BASELINE}' or '{PLANNED}'",
+        },
+    )
+    period = forms.CharField(
+        max_length=60, required=False, error_messages={"max_length": "Enter a period of 60 characters or fewer"}
+    )
+    value = forms.DecimalField(
+        required=False, min_value=0, max_digits=14, decimal_places=4, error_messages=METRIC_NUMBER_MESSAGES
+    )
+    numerator = forms.DecimalField(
+        required=False, min_value=0, max_digits=14, decimal_places=2, error_messages=METRIC_NUMBER_MESSAGES
+    )
+    denominator = forms.DecimalField(
+        required=False, min_value=0, max_digits=14, decimal_places=2, error_messages=METRIC_NUMBER_MESSAGES
+    )
+    rationale = forms.CharField(required=False, max_length=10000)
+
+    def clean(self):
+        data = super().clean()
+        if data.get("row") == PLANNED and not data.get("period"):
+            self.add_error("period", "Enter the period this planned value is for")
+        return data
+
+
+# --- Parsed rows ------------------------------------------------------------------------
+
+
+@dataclass
+class IncomeRow:
+    row: int
+    stream: object
+    organisation: object
+    amounts: dict[str, Decimal | None]
+    note: str
+
+
+@dataclass
+class ExpenditureRow:
+    row: int
+    line_id: int | None
+    scheme_reference: str
+    scheme_name: str
+    scheme_type: object
+    area_of_spend: object
+    commissioner: object
+    percent_nhs: Decimal | None
+    percent_la: Decimal | None
+    provider: object
+    stream: object
+    amounts: dict[str, Decimal | None]
+    is_new: bool
+
+
+@dataclass
+class MetricRow:
+    row: int
+    ambition_id: int | None
+    metric: str
+    kind: str
+    period: str
+    value: Decimal | None
+    numerator: Decimal | None
+    denominator: Decimal | None
+    rationale: str
+
+
+@dataclass
+class ParsedWorkbook:
+    income: list[IncomeRow] = field(default_factory=list)
+    expenditure: list[ExpenditureRow] = field(default_factory=list)
+    metrics: list[MetricRow] = field(default_factory=list)
+
+
+# --- Reading the sheets -----------------------------------------------------------------
+
+
+class SheetReader:
+    """Turns worksheet rows into form data, collecting cell-addressed errors as it goes."""
+
+    def __init__(self, ws, errors: list[CellError]):
+        self.ws = ws
+        self.errors = errors
+
+    def error(self, cell: str, message: str):
+        self.errors.append(CellError(self.ws.title, cell, message))
+
+    def check_headers(self, expected: list[str]) -> bool:
+        ok = True
+        for i, heading in enumerate(expected, start=1):
+            cell = self.ws.cell(row=1, column=i)
+            found = cell.value.strip() if isinstance(cell.value, str) else cell.value
+            if found != heading:
+                self.error(
+                    cell.coordinate,
+                    f"The heading should be '{heading}' but is '{found or ''}'. Do not rename, add or remove columns",
+                )
+                ok = False
+        return ok
+
+    def text(self, cell) -> str:
+        value = cell.value
+        if value is None:
+            return ""
+        if cell.data_type == "f":
+            self.error(cell.coordinate, "Enter text, not a formula")
+            return ""
+        return str(value).strip()
+
+    def number(self, cell) -> str | None:
+        """The cell as a string a DecimalField can parse; text and formulas are errors here."""
+        value = cell.value
+        if value is None or (isinstance(value, str) and not value.strip()):
+            return ""
+        if cell.data_type == "f" or (isinstance(value, str) and value.startswith("=")):
+            self.error(cell.coordinate, "Enter a number, not a formula")
+            return None
+        if isinstance(value, bool) or not isinstance(value, int | float | Decimal):
+            self.error(cell.coordinate, f"Enter a number, not text ('{str(value)[:40]}')")
+            return None
+        try:
+            return str(Decimal(str(value)))
+        except InvalidOperation:
+            self.error(cell.coordinate, "Enter a number")
+            return None
+
+    def rows(self):
+        if self.ws.max_row > MAX_ROWS:
+            self.error("", f"The sheet has {self.ws.max_row} rows; it can have at most {MAX_ROWS}")
+            return
+        yield from self.ws.iter_rows(min_row=2)
+
+    def validate(self, form, columns: dict[str, str]) -> bool:
+        """Run the row's form; each field error is reported at the field's cell."""
+        if form.is_valid():
+            return True
+        for name, messages in form.errors.items():
+            cell = columns.get(name) or next(iter(columns.values()))
+            for message in messages:
+                self.error(cell, message)
+        return False
+
+
+def _blank(row) -> bool:
+    return all(c.value is None or (isinstance(c.value, str) and not c.value.strip()) for c in row)
+
+
+def _read_income(ws, part: PartTwo, errors: list[CellError]) -> list[IncomeRow]:
+    reader = SheetReader(ws, errors)
+    years = part.year_labels
+    if not reader.check_headers(income_headers(years)):
+        return []
+    streams = {s.name: s for s in part.streams}
+    orgs = {o.name: o for o in part.organisations}
+    seen: dict[tuple, int] = {}
+    parsed = []
+    for row in reader.rows():
+        if _blank(row) or row[0].value == TOTAL_LABEL:
+            continue
+        cells = list(row) + [ws.cell(row=row[0].row, column=c) for c in range(len(row) + 1, len(years) + 4)]
+        number_ok = True
+        data = {"funding_stream": reader.text(cells[0]), "organisation": reader.text(cells[1])}
+        columns = {"funding_stream": cells[0].coordinate, "organisation": cells[1].coordinate}
+        for i in range(len(years)):
+            value = reader.number(cells[2 + i])
+            number_ok &= value is not None
+            data[f"amount_{i}"] = value or ""
+            columns[f"amount_{i}"] = cells[2 + i].coordinate
+        data["note"] = reader.text(cells[2 + len(years)])
+        columns["note"] = cells[2 + len(years)].coordinate
+        form = IncomeRowForm(data, part=part)
+        if not reader.validate(form, columns) or not number_ok:
+            continue
+        key = (form.cleaned_data["funding_stream"], form.cleaned_data["organisation"])
+        if key in seen:
+            reader.error(
+                cells[0].coordinate,
+                f"{key[0]} from {key[1]} is already on row {seen[key]}. Put each source and organisation on one row",
+            )
+            continue
+        seen[key] = cells[0].row
+        parsed.append(
+            IncomeRow(
+                row=cells[0].row,
+                stream=streams[key[0]],
+                organisation=orgs[key[1]],
+                amounts={y: form.cleaned_data[f"amount_{i}"] for i, y in enumerate(years)},
+                note=form.cleaned_data["note"],
+            )
+        )
+    return parsed
+
+
+EXPENDITURE_FIELDS = [
+    "line_id",
+    "scheme_reference",
+    "scheme_name",
+    "scheme_type",
+    "area_of_spend",
+    "commissioner",
+    "percent_nhs",
+    "percent_la",
+    "provider",
+    "funding_stream",
+]
+NUMBER_FIELDS = {"line_id", "percent_nhs", "percent_la"}
+
+
+def _read_expenditure(ws, part: PartTwo, errors: list[CellError]) -> list[ExpenditureRow]:
+    reader = SheetReader(ws, errors)
+    years = part.year_labels
+    if not reader.check_headers(expenditure_headers(years)):
+        return []
+    by_label = {
+        name: {e.label: e for e in part.codes.get(name, [])}
+        for name in ("scheme_type", "area_of_spend", "commissioner", "provider")
+    }
+    streams = {s.name: s for s in part.streams}
+    line_ids = {line.pk for line in part.expenditure_lines}
+    seen_ids: dict[int, int] = {}
+    width = len(EXPENDITURE_FIXED) + len(years) + 1
+    parsed = []
+    for row in reader.rows():
+        if _blank(row) or row[1].value == TOTAL_LABEL:
+            continue
+        r = row[0].row
+        cells = [ws.cell(row=r, column=c) for c in range(1, width + 1)]
+        data, columns, number_ok = {}, {}, True
+        for i, name in enumerate(EXPENDITURE_FIELDS):
+            columns[name] = cells[i].coordinate
+            if name in NUMBER_FIELDS:
+                value = reader.number(cells[i])
+                number_ok &= value is not None
+                data[name] = value or ""
+            else:
+                data[name] = reader.text(cells[i])
+        for i in range(len(years)):
+            cell = cells[len(EXPENDITURE_FIXED) + i]
+            value = reader.number(cell)
+            number_ok &= value is not None
+            data[f"amount_{i}"] = value or ""
+            columns[f"amount_{i}"] = cell.coordinate
+        data["new_or_existing"] = reader.text(cells[-1])
+        columns["new_or_existing"] = cells[-1].coordinate
+        form = ExpenditureRowForm(data, part=part)
+        if not reader.validate(form, columns) or not number_ok:
+            continue
+        cd = form.cleaned_data
+        line_id = cd["line_id"]
+        if line_id is not None:
+            if line_id not in line_ids:
+                reader.error(
+                    cells[0].coordinate, f"Line ID {line_id} is not a line of this plan. Clear it for a new line"
+                )
+                continue
+            if line_id in seen_ids:
+                reader.error(
+                    cells[0].coordinate,
+                    f"Line ID {line_id} is also on row {seen_ids[line_id]}. Clear the ID of a copied row",
+                )
+                continue
+            seen_ids[line_id] = r
+        parsed.append(
+            ExpenditureRow(
+                row=r,
+                line_id=line_id,
+                scheme_reference=cd["scheme_reference"],
+                scheme_name=cd["scheme_name"],
+                scheme_type=by_label["scheme_type"][cd["scheme_type"]],
+                area_of_spend=by_label["area_of_spend"][cd["area_of_spend"]],
+                commissioner=by_label["commissioner"][cd["commissioner"]],
+                percent_nhs=cd["percent_nhs"],
+                percent_la=cd["percent_la"],
+                provider=by_label["provider"][cd["provider"]],
+                stream=streams[cd["funding_stream"]],
+                amounts={y: cd[f"amount_{i}"] for i, y in enumerate(years)},
+                is_new=cd["new_or_existing"] == NEW_OR_EXISTING[0],
+            )
+        )
+    return parsed
+
+
+METRIC_COLUMNS = {  # form field -> column index (0-based) in METRICS_HEADERS
+    "ambition_id": 0,
+    "metric": 1,
+    "row": 3,
+    "period": 4,
+    "value": 5,
+    "numerator": 6,
+    "denominator": 7,
+    "rationale": 10,
+}
+
+
+def _read_metrics(ws, part: PartTwo, errors: list[CellError]) -> list[MetricRow]:
+    reader = SheetReader(ws, errors)
+    if not reader.check_headers(METRICS_HEADERS):
+        return []
+    ambition_ids = {a.pk for a in part.ambitions}
+    parsed = []
+    seen: dict[tuple, int] = {}
+    for row in reader.rows():
+        if _blank(row):
+            continue
+        r = row[0].row
+        cells = [ws.cell(row=r, column=c) for c in range(1, len(METRICS_HEADERS) + 1)]
+        data, columns, number_ok = {}, {}, True
+        for name, i in METRIC_COLUMNS.items():
+            columns[name] = cells[i].coordinate
+            if name in ("ambition_id", "value", "numerator", "denominator"):
+                value = reader.number(cells[i])
+                number_ok &= value is not None
+                data[name] = value or ""
+            else:
+                data[name] = reader.text(cells[i])
+        form = MetricRowForm(data)
+        if not reader.validate(form, columns) or not number_ok:
+            continue
+        cd = form.cleaned_data
+        if cd["ambition_id"] is not None and cd["ambition_id"] not in ambition_ids:
+            reader.error(cells[0].coordinate, "This ambition ID is not one of this plan's. Clear it for a new metric")
+            continue
+        key = (cd["metric"], cd["row"], cd["period"] if cd["row"] == PLANNED else "")
+        if key in seen:
+            reader.error(cells[1].coordinate, f"This {cd['row'].lower()} row is also on row {seen[key]}")
+            continue
+        seen[key] = r
+        parsed.append(
+            MetricRow(
+                row=r,
+                ambition_id=cd["ambition_id"],
+                metric=cd["metric"],
+                kind=cd["row"],
+                period=cd["period"],
+                value=cd["value"],
+                numerator=cd["numerator"],
+                denominator=cd["denominator"],
+                rationale=cd["rationale"] if cd["row"] == BASELINE else "",
+            )
+        )
+    return parsed
+
+
+def _check_identity(wb, plan: Plan, part: PartTwo) -> list[CellError]:
+    if ID_SHEET not in wb.sheetnames:
+        return [
+            CellError(
+                "",
+                "",
+                "This is not a Part 2 workbook exported from the portal (its identification sheet is missing). "
+                "Export the workbook from the portal, fill it in and upload it again",
+            )
+        ]
+    ws = wb[ID_SHEET]
+    found = {str(ws.cell(row=r, column=1).value): ws.cell(row=r, column=2) for r in range(1, 10)}
+    errors = []
+    checks = [
+        ("ons_code", plan.hwb_area.ons_code, "This workbook is for area {found}, not {expected} ({name})"),
+        ("round", plan.round.slug, "This workbook is for the {found} planning round, not {expected}"),
+        (
+            "format_version",
+            WORKBOOK_FORMAT_VERSION,
+            "This workbook was exported in an older format ({found}). Export a new one and copy your figures into it",
+        ),
+        ("years", "|".join(part.year_labels), "This workbook covers the years {found}, not {expected}"),
+    ]
+    for key, expected, message in checks:
+        cell = found.get(key)
+        value = str(cell.value) if cell is not None and cell.value is not None else "unknown"
+        if value != expected:
+            errors.append(
+                CellError(
+                    ID_SHEET,
+                    cell.coordinate if cell is not None else "B1",
+                    message.format(found=value, expected=expected, name=plan.hwb_area.name),
+                )
+            )
+    return errors
+
+
+def read_workbook(data: bytes, plan: Plan, part: PartTwo | None = None) -> ParsedWorkbook:
+    """Parse and validate a Part 2 workbook for this plan; raise WorkbookRejected listing every problem."""
+    check_file(data)
+    part = part or part_two_for_plan(plan)
+    try:
+        wb = openpyxl.load_workbook(io.BytesIO(data), data_only=False)
+    except Exception as exc:  # openpyxl raises many kinds for a damaged file; all mean the same to the user
+        raise WorkbookRejected(
+            [CellError("", "", "The file is damaged and cannot be opened. Export a new workbook and try again")]
+        ) from exc
+    errors = _check_identity(wb, plan, part)
+    if errors:
+        raise WorkbookRejected(errors)
+    for name in REQUIRED_SHEETS:
+        if name not in wb.sheetnames:
+            errors.append(CellError(name, "", "The sheet is missing or was renamed. Do not rename or remove sheets"))
+    if errors:
+        raise WorkbookRejected(errors)
+    parsed = ParsedWorkbook(
+        income=_read_income(wb["Income"], part, errors),
+        expenditure=_read_expenditure(wb["Expenditure"], part, errors),
+        metrics=_read_metrics(wb["Metrics"], part, errors),
+    )
+    if errors:
+        raise WorkbookRejected(errors)
+    return parsed
+
+
+# --- What would change ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Change:
+    kind: str  # added, changed, removed
+    sheet: str
+    description: str
+
+
+def _money(value: Decimal | None) -> str:
+    return "blank" if value is None else rules.format_pounds(value)
+
+
+def _number(value) -> str:
+    return "blank" if value is None else f"{Decimal(value).normalize():f}"
+
+
+def diff_workbook(part: PartTwo, parsed: ParsedWorkbook) -> list[Change]:
+    """Every line the import would add, change or remove, in plain words."""
+    changes: list[Change] = []
+    years = part.year_labels
+
+    current_income = {(r["stream"], r["organisation"]): r for r in income_rows(part)}
+    new_income = {(r.stream.name, r.organisation.name): r for r in parsed.income}
+    for key, row in new_income.items():
+        old = current_income.get(key)
+        label = f"{key[0]} from {key[1]}"
+        if old is None:
+            if any(v is not None for v in row.amounts.values()):
+                amounts = ", ".join(f"{y} {_money(row.amounts[y])}" for y in years)
+                changes.append(Change("added", "Income", f"{label}: {amounts}"))
+            continue
+        diffs = [
+            f"{y} {_money(old['amounts'].get(y))} to {_money(row.amounts[y])}"
+            for y in years
+            if old["amounts"].get(y) != row.amounts[y]
+        ]
+        if row.note != old["note"]:
+            diffs.append("note")
+        if diffs:
+            changes.append(Change("changed", "Income", f"{label}: {', '.join(diffs)}"))
+    for key in current_income.keys() - new_income.keys():
+        changes.append(Change("removed", "Income", f"{key[0]} from {key[1]}"))
+
+    current_lines = {line.pk: line for line in part.expenditure_lines}
+    for row in parsed.expenditure:
+        label = f"Scheme {row.scheme_reference} {row.scheme_name} ({row.stream.name})"
+        if row.line_id is None:
+            amounts = ", ".join(f"{y} {_money(row.amounts[y])}" for y in years)
+            changes.append(Change("added", "Expenditure", f"{label}: {amounts}"))
+            continue
+        line = current_lines[row.line_id]
+        old_amounts = {a.year.label: a.amount for a in line.amounts.all()}
+        diffs = [
+            f"{y} {_money(old_amounts.get(y))} to {_money(row.amounts[y])}"
+            for y in years
+            if old_amounts.get(y) != row.amounts[y]
+        ]
+        for what, old, new in (
+            ("scheme", line.scheme.reference, row.scheme_reference),
+            ("scheme type", line.scheme_type.label, row.scheme_type.label),
+            ("area of spend", line.area_of_spend.label, row.area_of_spend.label),
+            ("commissioner", line.commissioner.label, row.commissioner.label),
+            ("provider", line.provider.label, row.provider.label),
+            ("source of funding", line.funding_stream.name, row.stream.name),
+            ("% NHS", line.percent_nhs, row.percent_nhs),
+            ("% LA", line.percent_la, row.percent_la),
+            ("new or existing", line.is_new, row.is_new),
+        ):
+            if old != new:
+                diffs.append(what)
+        if diffs:
+            changes.append(Change("changed", "Expenditure", f"{label}: {', '.join(diffs)}"))
+    kept = {row.line_id for row in parsed.expenditure}
+    for pk, line in current_lines.items():
+        if pk not in kept:
+            changes.append(
+                Change(
+                    "removed",
+                    "Expenditure",
+                    f"Scheme {line.scheme.reference} {line.scheme.name} ({line.funding_stream.name})",
+                )
+            )
+
+    current_metrics = {
+        (r["metric"], r["row"], r["period"] if r["row"] == PLANNED else ""): r for r in metric_rows(part)
+    }
+    seen = set()
+    for row in parsed.metrics:
+        key = (row.metric, row.kind, row.period if row.kind == PLANNED else "")
+        seen.add(key)
+        old = current_metrics.get(key)
+        values = (row.value, row.numerator, row.denominator)
+        where = f"{row.metric}, {row.kind.lower()} {row.period}".strip()
+        if old is None:
+            if any(v is not None for v in values) or row.rationale:
+                changes.append(Change("added", "Metrics", f"{where}: {_number(row.value)}"))
+            continue
+        diffs = [
+            f"{what} {_number(old[what])} to {_number(new)}"
+            for what, new in zip(("value", "numerator", "denominator"), values, strict=True)
+            if old[what] != new
+        ]
+        if row.kind == BASELINE and row.period != (old["period"] or ""):
+            diffs.append("baseline period")
+        if row.rationale != (old["rationale"] or ""):
+            diffs.append("rationale")
+        if diffs:
+            changes.append(Change("changed", "Metrics", f"{where}: {', '.join(diffs)}"))
+    for key, old in current_metrics.items():
+        has_values = any(old[k] is not None for k in ("value", "numerator", "denominator"))
+        if key not in seen and has_values:
+            changes.append(Change("removed", "Metrics", f"{key[0]}, {key[1].lower()} {key[2]}".strip()))
+    return changes
+
+
+def figures_of_import(part: PartTwo, parsed: ParsedWorkbook) -> rules.PartTwoFigures:
+    """The figures as they would be after the import, so the preview can show each rule's result."""
+    figures = rules.PartTwoFigures(
+        years=part.figures.years,
+        stream_names=part.figures.stream_names,
+        allocations=part.figures.allocations,
+        ring_fences=part.figures.ring_fences,
+    )
+    for row in parsed.income:
+        for year, amount in row.amounts.items():
+            if amount is not None:
+                figures.income.append(rules.IncomeFigure(row.stream.key, row.organisation.name, year, amount))
+    for row in parsed.expenditure:
+        figures.expenditure.append(
+            rules.ExpenditureFigure(
+                label=f"Scheme {row.scheme_reference} {row.scheme_name}",
+                stream_key=row.stream.key,
+                area_of_spend=row.area_of_spend.code,
+                commissioner=row.commissioner.code,
+                amounts={y: a for y, a in row.amounts.items() if a is not None},
+            )
+        )
+    return figures
