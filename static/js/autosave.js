@@ -45,6 +45,20 @@
 
   function same (a, b) { return JSON.stringify(a) === JSON.stringify(b) }
 
+  // What the user typed or chose, without hidden fields (such as the version a save is
+  // based on): whether there is anything to offer back depends only on these.
+  function typed (data) {
+    var out = {}
+    Object.keys(data).forEach(function (name) {
+      var el = form.elements[name]
+      if (el && el.type === 'hidden') return
+      out[name] = data[name]
+    })
+    return out
+  }
+
+  function sameTyping (a, b) { return same(typed(a), typed(b)) }
+
   function fill (data) {
     Array.prototype.forEach.call(form.elements, function (el) {
       if (skipField(el) || !(el.name in data)) return
@@ -105,7 +119,7 @@
     var data = serialise()
     if (same(data, lastSent) || sending) return
     var now = new Date().toISOString()
-    var unchanged = same(data, baseline)
+    var unchanged = sameTyping(data, baseline)
     if (unchanged) dropLocal(); else writeLocal({ data: data, updated_at: now, synced: false })
     sending = true
     var body = unchanged ? { form_key: formKey, discard: true } : { form_key: formKey, data: data }
@@ -128,7 +142,7 @@
   function flush () {
     var data = serialise()
     if (same(data, lastSent)) return
-    var unchanged = same(data, baseline)
+    var unchanged = sameTyping(data, baseline)
     if (!unchanged) writeLocal({ data: data, updated_at: new Date().toISOString(), synced: false })
     var payload = new FormData()
     payload.append('csrfmiddlewaretoken', csrfToken())
@@ -171,7 +185,7 @@
     var candidates = [serverDraft, local].filter(function (d) {
       if (!d || !d.data) return false
       if (savedAt && Date.parse(d.updated_at) <= savedAt) return false
-      return !same(Object.assign({}, baseline, d.data), baseline)
+      return !sameTyping(Object.assign({}, baseline, d.data), baseline)
     })
     if (local && candidates.indexOf(local) === -1) dropLocal()
     if (!candidates.length) return
@@ -189,7 +203,7 @@
     // Keep the local copy until the saved page proves it arrived (it is dropped on the next
     // visit when it matches); but the server draft is the page's to discard on success.
     var data = serialise()
-    if (!same(data, baseline)) writeLocal({ data: data, updated_at: new Date().toISOString(), synced: false })
+    if (!sameTyping(data, baseline)) writeLocal({ data: data, updated_at: new Date().toISOString(), synced: false })
     lastSent = data
     window.clearInterval(timer)
   })
