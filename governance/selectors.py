@@ -59,6 +59,11 @@ def _answer_value(question: Question, answer: Answer | None):
     return answer.confirmed
 
 
+def _is_web_link(url: str) -> bool:
+    """Only web and mail links become live links in a document; anything else is shown as text."""
+    return url.strip().lower().startswith(("https://", "http://", "mailto:"))
+
+
 def _question_blocks(questions: list[dict]) -> list[dict]:
     """Runs of short answers become one label/value table; each narrative stands on its own."""
     blocks: list[dict] = []
@@ -164,7 +169,13 @@ def part1_document(plan: Plan) -> dict:
 
     years = [{"id": year.pk, "label": year.label} for year in RoundYear.objects.filter(round=round_).order_by("order")]
     documents = [
-        {"ref": doc.ref, "title": doc.title, "synopsis": doc.synopsis, "url": doc.url}
+        {
+            "ref": doc.ref,
+            "title": doc.title,
+            "synopsis": doc.synopsis,
+            "url": doc.url,
+            "url_is_link": _is_web_link(doc.url),
+        }
         for doc in RelatedDocument.objects.filter(plan=plan).order_by("order", "id")
     ]
     schemes = [

@@ -442,6 +442,132 @@ def test_unanswered_questions_say_not_answered_rather_than_vanishing(plan, pdf):
     assert_in_order(text, ["Patient, service user and public engagement", "Not answered", "e) Related documentation"])
 
 
+def contents_entries(pdf: bytes) -> tuple[int, list[tuple[str, int]]]:
+    """(index of the contents page, [(entry title, printed page number)]) read from the contents page."""
+    reader = PdfReader(io.BytesIO(pdf))
+    for index, page in enumerate(reader.pages):
+        text = page.extract_text() or ""
+        if "Contents" in text.splitlines()[:3]:
+            entries = re.findall(r"^(.+?)\s*\.{3,}\s*(\d+)\s*$", text, flags=re.MULTILINE)
+            return index, [(plain(title), int(number)) for title, number in entries]
+    raise AssertionError("No contents page")
+
+
+def page_starting_a_line_with(pdf: bytes, title: str, after: int) -> int:
+    """The first page (numbered from 1) after `after` on which a line begins with the title."""
+    pattern = re.compile(r"(^|\n)" + r"\s+".join(re.escape(word) for word in title.split()))
+    for index, page in enumerate(PdfReader(io.BytesIO(pdf)).pages):
+        if index > after and pattern.search(page.extract_text() or ""):
+            return index + 1
+    raise AssertionError(f"{title!r} is not a heading on any page")
+
+
+def outline_pages(pdf: bytes) -> list[tuple[str, int]]:
+    reader = PdfReader(io.BytesIO(pdf))
+
+    def walk(items):
+        for item in items:
+            if isinstance(item, list):
+                yield from walk(item)
+            else:
+                yield item.title, reader.get_destination_page_number(item) + 1
+
+    return list(walk(reader.outline))
+
+
+def test_contents_page_numbers_match_the_pages_where_sections_begin(db):
+    # Long answers push sections onto later pages, so the numbers are worth checking.
+    plan = build_plan(long_answers=True)
+    pdf = render_plan_pdf(plan)
+    contents_index, entries = contents_entries(pdf)
+    sections = list(pm.Section.objects.filter(round=plan.round).order_by("order"))
+    expected_titles = []
+    for section in sections:
+        if section.group_heading not in expected_titles:
+            expected_titles.append(section.group_heading)
+        expected_titles.append(section.title)
+    expected_titles.append("Finance summary from Part 2")
+    assert [title for title, _ in entries] == expected_titles
+    assert len({number for _, number in entries}) > 3, "the long plan should spread over several pages"
+    for title, printed in entries:
+        assert page_starting_a_line_with(pdf, title, after=contents_index) == printed, title
+    # The bookmarks land on the same pages.
+    bookmarks = dict(outline_pages(pdf))
+    for title, printed in entries:
+        assert bookmarks[title] == printed, title
+
+
+def test_headings_are_pdf_bookmarks_in_template_order(plan, pdf):
+    titles = [title for title, _ in outline_pages(pdf)]
+    assert titles[:2] == ["Cover", "Contents"]
+    assert titles[2:7] == [
+        "1) PLAN DETAILS",
+        "a) Summary of Plan",
+        "b) Authorisation and signoff",
+        "c) Service provider engagement",
+        "d) Patient, service user and public engagement",
+    ]
+    assert "Finance summary from Part 2" in titles
+    # Headings typed inside answers ("Who took part") are not part of the document outline.
+    assert "Who took part" not in titles
+
+
+def test_draft_plan_has_the_draft_mark_on_every_page(plan, pdf):
+    pages = page_texts(pdf)
+    assert len(pages) > 4
+    for number, text in enumerate(pages, start=1):
+        assert re.search(r"\bDRAFT\b", text), f"page {number} has no DRAFT mark"
+
+
+@pytest.mark.parametrize("status", sorted(pm.Plan.Status.values[3:]))
+def test_submitted_plan_has_no_draft_mark(db, status):
+    plan = build_plan(status=status)
+    pages = page_texts(render_plan_pdf(plan))
+    for number, text in enumerate(pages, start=1):
+        assert "DRAFT" not in text, f"page {number} of a {status} plan says DRAFT"
+    assert plan.get_status_display() in pages[0]
+
+
+def test_cover_shows_area_round_version_status_and_date(plan, pdf):
+    cover = page_texts(pdf)[0]
+    for fact in ["Plymouth", "E06000026", "Better Care Fund 2014/15 to 2015/16", "Version 1", "Draft", "Part 1"]:
+        assert fact in cover
+    assert re.search(
+        r"\d{1,2} (January|February|March|April|May|June|July|August|September|October|November|December) \d{4}", cover
+    )
+
+
+def test_running_header_and_footer_on_every_page_after_the_cover(plan, pdf):
+    pages = page_texts(pdf)
+    for number, text in enumerate(pages[1:], start=2):
+        assert "Plymouth Better Care Fund plan" in text
+        assert "Better Care Fund 2014/15 to 2015/16" in text
+        assert "Version 1, draft" in text
+        assert f"Page {number} of {len(pages)}" in text
+
+
+def test_pdf_is_tagged_pdf_ua_with_title_language_and_embedded_fonts(pdf):
+    reader = PdfReader(io.BytesIO(pdf))
+    root = reader.trailer["/Root"]
+    assert root["/Lang"] == "en-GB"
+    assert bool(root["/MarkInfo"]["/Marked"])
+    assert "/StructTreeRoot" in root
+    assert bool(root["/ViewerPreferences"]["/DisplayDocTitle"])
+    assert reader.metadata.title == "Plymouth Better Care Fund plan, Part 1: Better Care Fund 2014/15 to 2015/16"
+    xmp = root["/Metadata"].get_object().get_data().decode()
+    assert 'pdfuaid:part="1"' in xmp
+
+    font_names = set()
+    for page in reader.pages:
+        for font in page["/Resources"]["/Font"].values():
+            font = font.get_object()
+            descendant = font["/DescendantFonts"][0].get_object() if "/DescendantFonts" in font else font
+            descriptor = descendant["/FontDescriptor"].get_object()
+            assert {"/FontFile", "/FontFile2", "/FontFile3"} & set(descriptor), f"{font['/BaseFont']} not embedded"
+            font_names.add(str(font["/BaseFont"]).split("+")[-1])
+    assert font_names and all(name.startswith("Liberation") for name in font_names), font_names
+
+
 def test_page_images_of_the_factory_plan_are_saved_for_inspection(plan, pdf):
     import pathlib
     import subprocess

@@ -1,0 +1,63 @@
+"""The Part 1 snapshot is read in a fixed number of queries and holds only plain values."""
+
+import json
+
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from governance.pdf import part1_content_hash
+from governance.selectors import part1_document
+from plans import models as pm
+from schemes.models import Scheme
+from tests.governance.test_pdf import build_plan
+
+# One per kind of row, plus the planned values of any metric ambitions (none in this plan).
+PART1_QUERIES = 18
+
+
+def test_part1_document_makes_a_fixed_number_of_queries(db, django_assert_max_num_queries):
+    plan = build_plan()
+    with CaptureQueriesContext(connection) as small:
+        part1_document(plan)
+
+    # Many more rows of every kind must not add a query.
+    scheme = plan.schemes.first()
+    for n in range(10):
+        Scheme.objects.create(
+            plan=plan,
+            reference=f"X{n}",
+            name=f"Extra scheme {n}",
+            scheme_type=scheme.scheme_type,
+            lead_commissioner=scheme.lead_commissioner,
+            area_of_spend=scheme.area_of_spend,
+        )
+        pm.Risk.objects.create(plan=plan, description=f"Extra risk {n}", rating=plan.risks.first().rating)
+        pm.RelatedDocument.objects.create(plan=plan, title=f"Extra document {n}")
+        section = pm.Section.objects.create(round=plan.round, key=f"extra-{n}", order=100 + n, heading=f"Extra {n}")
+        question = pm.Question.objects.create(section=section, key="q", label="Extra", kind="narrative", order=1)
+        pm.Answer.objects.create(plan=plan, question=question, text="More")
+
+    with django_assert_max_num_queries(PART1_QUERIES), CaptureQueriesContext(connection) as large:
+        document = part1_document(plan)
+    assert len(large) == len(small), [q["sql"][:80] for q in large.captured_queries]
+    assert len(document["schemes"]) == 12 and len(document["risks"]) == 12
+
+
+def test_part1_document_is_plain_data_that_hashes_stably(db):
+    plan = build_plan()
+    document = part1_document(plan)
+    json.dumps(document, default=str)  # no model instances hide in the snapshot
+    assert part1_content_hash(plan) == part1_content_hash(plan)
+
+
+def test_content_hash_changes_when_an_answer_or_the_status_changes(db):
+    plan = build_plan()
+    before = part1_content_hash(plan)
+    answer = pm.Answer.objects.get(plan=plan, question__key="local-authority")
+    answer.text = "Plymouth City Council (unitary)"
+    answer.save()
+    after_edit = part1_content_hash(plan)
+    assert after_edit != before
+    plan.status = pm.Plan.Status.SUBMITTED
+    plan.save()
+    assert part1_content_hash(plan) != after_edit  # the DRAFT mark goes, so the PDF differs
