@@ -39,7 +39,11 @@ SUBMITTED_STATUSES = frozenset(
     }
 )
 SHORT_KINDS = frozenset({Question.Kind.TEXT, Question.Kind.DATE, Question.Kind.MONEY, Question.Kind.CONFIRMATION})
-FINANCE_TABLES = frozenset({Section.Table.INCOME, Section.Table.EXPENDITURE})
+SUMMARY_TABLES = [
+    (Section.Table.SCHEMES, "Schemes"),
+    (Section.Table.INCOME, "Income to the pooled budget"),
+    (Section.Table.EXPENDITURE, "Planned expenditure"),
+]
 
 
 def is_submitted(plan: Plan) -> bool:
@@ -156,7 +160,7 @@ def part1_document(plan: Plan) -> dict:
     round_ = plan.round
 
     sections = list(
-        Section.objects.filter(round=round_, part=1)
+        Section.objects.filter(round=round_)
         .select_related("national_condition")
         .prefetch_related(Prefetch("questions", queryset=Question.objects.order_by("order")))
         .order_by("order")
@@ -251,7 +255,21 @@ def part1_document(plan: Plan) -> dict:
 
     last_changes = [plan.updated_at]
     groups: list[dict] = []
+    part1_tables = {section.table for section in sections if section.part == 1 and section.table}
+    part2_summary: list[dict] = []
     for section in sections:
+        if section.part != 1:
+            # Part 2 is its own workbook; the PDF carries a summary of its tables after Part 1.
+            if section.table and section.table not in part1_tables:
+                part2_summary.append(
+                    {
+                        "key": section.key,
+                        "anchor": f"section-{section.key}",
+                        "title": section.heading,
+                        "table": section.table,
+                    }
+                )
+            continue
         questions = []
         for question in section.questions.all():
             answer = answers.get(question.pk)
@@ -295,13 +313,18 @@ def part1_document(plan: Plan) -> dict:
                 "heading": section.heading,
                 "title": section.title,
                 "prompt": section.prompt,
+                "guidance": section.guidance,
                 "table": section.table,
                 "blocks": _question_blocks(questions),
                 "condition": condition,
             }
         )
 
-    finance_in_part1 = any(s["table"] in FINANCE_TABLES for g in groups for s in g["sections"])
+    # Schemes and the pooled budget always appear, even in a round whose template has no place for them.
+    summarised = part1_tables | {entry["table"] for entry in part2_summary}
+    for table, title in SUMMARY_TABLES:
+        if table not in summarised:
+            part2_summary.append({"key": table, "anchor": f"part2-{table}", "title": title, "table": table})
     return {
         "plan": {
             "id": plan.pk,
@@ -312,7 +335,12 @@ def part1_document(plan: Plan) -> dict:
             "last_updated": max(last_changes).date(),
         },
         "area": {"name": plan.hwb_area.name, "ons_code": plan.hwb_area.ons_code, "region": plan.hwb_area.region.name},
-        "round": {"slug": round_.slug, "name": round_.name, "years": [year["label"] for year in years]},
+        "round": {
+            "slug": round_.slug,
+            "name": round_.name,
+            "years": [year["label"] for year in years],
+            "labels": round_.labels,
+        },
         "groups": groups,
         "documents": documents,
         "schemes": schemes,
@@ -320,6 +348,5 @@ def part1_document(plan: Plan) -> dict:
         "signoffs": signoff_rows,
         "metrics": metrics,
         "finance": finance,
-        # The finance summary goes where the template puts it, or after Part 1 when it has no place there.
-        "finance_annex": not finance_in_part1,
+        "part2_summary": part2_summary,
     }

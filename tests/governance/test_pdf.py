@@ -415,7 +415,7 @@ def test_pdf_has_every_table_row(plan, pdf):
     assert_in_order(
         text,
         [
-            "Finance summary from Part 2",
+            "Summary of Part 2: schemes, finance and metrics",
             "CCG minimum contribution",
             "£5,000,000.00",
             "£18,000,000.00",
@@ -486,7 +486,11 @@ def test_contents_page_numbers_match_the_pages_where_sections_begin(db):
         if section.group_heading not in expected_titles:
             expected_titles.append(section.group_heading)
         expected_titles.append(section.title)
-    expected_titles.append("Finance summary from Part 2")
+    expected_titles += [
+        "Summary of Part 2: schemes, finance and metrics",
+        "Income to the pooled budget",
+        "Planned expenditure",
+    ]
     assert [title for title, _ in entries] == expected_titles
     assert len({number for _, number in entries}) > 3, "the long plan should spread over several pages"
     for title, printed in entries:
@@ -507,7 +511,11 @@ def test_headings_are_pdf_bookmarks_in_template_order(plan, pdf):
         "c) Service provider engagement",
         "d) Patient, service user and public engagement",
     ]
-    assert "Finance summary from Part 2" in titles
+    assert titles[-3:] == [
+        "Summary of Part 2: schemes, finance and metrics",
+        "Income to the pooled budget",
+        "Planned expenditure",
+    ]
     # Headings typed inside answers ("Who took part") are not part of the document outline.
     assert "Who took part" not in titles
 
