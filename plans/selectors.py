@@ -47,10 +47,15 @@ def get_plan_for_user(user: User, *, round_slug: str, ons_code: str) -> Plan:
         raise Http404("No such plan") from None
 
 
+# Editing a plan awaiting or holding signatures is allowed: the edit voids the signatures and
+# returns it to Draft (governance.receivers). Submitted and later plans are read-only.
+EDITABLE_STATUSES = [Plan.Status.DRAFT, Plan.Status.READY_FOR_SIGNOFF, Plan.Status.SIGNED_OFF]
+
+
 def can_edit_plan(user: User, plan: Plan) -> bool:
-    """Commissioners of the plan's area edit it, and only while it is a draft."""
+    """Commissioners of the plan's area edit it until it is submitted."""
     return (
-        plan.status == Plan.Status.DRAFT
+        plan.status in EDITABLE_STATUSES
         and user.memberships.filter(role=Membership.Role.COMMISSIONER, hwb_area_id=plan.hwb_area_id).exists()
     )
 
