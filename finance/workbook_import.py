@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import io
 import zipfile
+import zlib
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
@@ -119,7 +120,7 @@ def check_file(data: bytes) -> None:
         reject("The file is not an Excel workbook (.xlsx)")
     try:
         bad = archive.testzip()
-    except (zipfile.BadZipFile, OSError, RuntimeError, EOFError, NotImplementedError):
+    except (zipfile.BadZipFile, zlib.error, OSError, RuntimeError, EOFError, NotImplementedError):
         bad = "?"
     if bad:
         reject("The file is damaged and cannot be opened. Export a new workbook and try again")
@@ -149,12 +150,13 @@ def amount_field():
 
 
 def choice_field(values: list[str], what: str, required: bool = True):
+    article = "an" if what[0] in "aeiou" else "a"
     return forms.ChoiceField(
         choices=[(v, v) for v in values],
         required=required,
         error_messages={
-            "required": f"Choose a {what}",
-            "invalid_choice": f"'%(value)s' is not a {what} of this round. Choose one from the drop-down list",
+            "required": f"Choose {article} {what}",
+            "invalid_choice": f"'%(value)s' is not {article} {what}. Choose one from the drop-down list",
         },
     )
 
@@ -162,7 +164,7 @@ def choice_field(values: list[str], what: str, required: bool = True):
 class IncomeRowForm(forms.Form):
     def __init__(self, *args, part: PartTwo, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["funding_stream"] = choice_field([s.name for s in part.streams], "funding stream")
+        self.fields["funding_stream"] = choice_field([s.name for s in part.streams], "funding stream of this round")
         self.fields["organisation"] = choice_field([o.name for o in part.organisations], "organisation of this area")
         for i, _ in enumerate(part.years):
             self.fields[f"amount_{i}"] = amount_field()
@@ -187,7 +189,9 @@ class ExpenditureRowForm(forms.Form):
 
     def __init__(self, *args, part: PartTwo, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["scheme_type"] = choice_field([e.label for e in part.codes.get("scheme_type", [])], "scheme type")
+        self.fields["scheme_type"] = choice_field(
+            [e.label for e in part.codes.get("scheme_type", [])], "scheme type of this round"
+        )
         self.fields["area_of_spend"] = choice_field(
             [e.label for e in part.codes.get("area_of_spend", [])], "area of spend"
         )
@@ -211,11 +215,13 @@ class ExpenditureRowForm(forms.Form):
                 decimal_places=2,
                 error_messages=percent_messages,
             )
-        self.fields["provider"] = choice_field([e.label for e in part.codes.get("provider", [])], "provider")
-        self.fields["funding_stream"] = choice_field([s.name for s in part.streams], "source of funding")
+        self.fields["provider"] = choice_field(
+            [e.label for e in part.codes.get("provider", [])], "provider of this round"
+        )
+        self.fields["funding_stream"] = choice_field([s.name for s in part.streams], "source of funding of this round")
         for i, _ in enumerate(part.years):
             self.fields[f"amount_{i}"] = amount_field()
-        self.fields["new_or_existing"] = choice_field(NEW_OR_EXISTING, "'New' or 'Existing'")
+        self.fields["new_or_existing"] = choice_field(NEW_OR_EXISTING, "option: New or Existing")
 
     def clean(self):
         data = super().clean()
