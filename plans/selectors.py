@@ -1,9 +1,29 @@
 """Reads for plan pages. Every plan a view shows is fetched through these, scoped to the user."""
 
+import datetime
+import difflib
+import re
+
+from django.apps import apps
 from django.db.models import Count, Q, QuerySet
 from django.http import Http404
+from django.urls import NoReverseMatch, reverse
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
 
-from .models import Membership, Plan, Section, SectionProgress, User
+from .models import (
+    Answer,
+    CodeListEntry,
+    ConditionResponse,
+    Membership,
+    Plan,
+    RelatedDocument,
+    Risk,
+    Section,
+    SectionProgress,
+    SignOffSlot,
+    User,
+)
 
 # Assurers see a plan only once it has been submitted to them.
 ASSURER_VISIBLE_STATUSES = [
@@ -90,6 +110,291 @@ def plan_for_task_list(plan: Plan) -> dict:
         if not groups or groups[-1]["heading"] != heading:
             groups.append({"heading": heading, "items": []})
         groups[-1]["items"].append(
-            {"section": section, "status": status, "label": SectionProgress.Status(status).label}
+            {
+                "section": section,
+                "status": status,
+                "label": SectionProgress.Status(status).label,
+                "url": section_url(plan, section),
+            }
         )
     return {"groups": groups, "completed": completed, "total": len(sections)}
+
+
+# --- Authoring pages ---------------------------------------------------------------------
+
+# Table sections whose rows are edited on another app's pages. Names, not imports, keep
+# the layers clean: plans never imports schemes, finance or metrics.
+TABLE_URL_NAMES = {
+    Section.Table.SCHEMES: "schemes:list",
+    Section.Table.INCOME: "finance:income",
+    Section.Table.EXPENDITURE: "finance:expenditure",
+    Section.Table.METRICS: "metrics:ambitions",
+}
+
+
+def section_url(plan: Plan, section: Section) -> str:
+    """Where a task-list item links: the section page, or the app page that holds its table."""
+    kwargs = {"round_slug": plan.round.slug, "ons_code": plan.hwb_area.ons_code}
+    name = TABLE_URL_NAMES.get(section.table)
+    if name:
+        try:
+            return reverse(name, kwargs=kwargs)
+        except NoReverseMatch:
+            pass  # that app's page has not been built yet: the section page explains
+    return reverse("plans:section", kwargs={**kwargs, "section_key": section.key})
+
+
+def get_section(plan: Plan, section_key: str) -> Section:
+    try:
+        return Section.objects.select_related("national_condition").get(round_id=plan.round_id, key=section_key)
+    except Section.DoesNotExist:
+        raise Http404("No such section") from None
+
+
+def section_neighbours(plan: Plan, section: Section) -> dict:
+    """The next section in template order (for "Save and continue") and the section's position."""
+    ordered = list(Section.objects.filter(round_id=plan.round_id).order_by("order").only("pk", "key", "table"))
+    index = next(i for i, s in enumerate(ordered) if s.pk == section.pk)
+    following = ordered[index + 1] if index + 1 < len(ordered) else None
+    return {"next": following, "position": index + 1, "total": len(ordered)}
+
+
+def next_section_url(plan: Plan, section: Section) -> str:
+    following = section_neighbours(plan, section)["next"]
+    if following is None:
+        return reverse(
+            "plans:check_answers", kwargs={"round_slug": plan.round.slug, "ons_code": plan.hwb_area.ons_code}
+        )
+    return section_url(plan, following)
+
+
+def section_status(plan: Plan, section: Section) -> str:
+    status = SectionProgress.objects.filter(plan=plan, section=section).values_list("status", flat=True).first()
+    return status or SectionProgress.Status.NOT_STARTED
+
+
+def section_for_editing(plan: Plan, section: Section) -> dict:
+    """Everything a section page shows, in a fixed number of queries whatever the section holds."""
+    questions = list(section.questions.order_by("order"))
+    condition_questions = (
+        list(section.national_condition.questions.order_by("order")) if section.national_condition_id else []
+    )
+    answers = {a.question_id: a for a in Answer.objects.filter(plan=plan, question__section=section)}
+    responses = (
+        {r.question_id: r for r in ConditionResponse.objects.filter(plan=plan, question__in=condition_questions)}
+        if condition_questions
+        else {}
+    )
+    comments = list(plan.section_comments.filter(section=section).select_related("author").order_by("created_at"))
+    status = section_status(plan, section)
+    context = {
+        "section": section,
+        "questions": questions,
+        "condition_questions": condition_questions,
+        "answers": answers,
+        "responses": responses,
+        "comments": comments,
+        "status": status,
+        "status_label": SectionProgress.Status(status).label,
+        "rows": [],
+    }
+    if section.table == Section.Table.DOCUMENTS:
+        context["rows"] = list(RelatedDocument.objects.filter(plan=plan).order_by("order", "id"))
+    elif section.table == Section.Table.RISKS:
+        context["rows"] = list(Risk.objects.filter(plan=plan).select_related("rating").order_by("order", "id"))
+    elif section.table == Section.Table.SIGNOFF:
+        context["rows"] = signoff_slots(plan)
+    return context
+
+
+def signoff_slots(plan: Plan) -> list[dict]:
+    """The round's sign-off slots, each with the area's organisation of that kind and any valid signature."""
+    slots = list(SignOffSlot.objects.filter(round_id=plan.round_id).order_by("order"))
+    organisations = list(plan.hwb_area.organisations.all())
+    signatures = {s.slot_id: s for s in plan.signoffs.filter(voided_at__isnull=True)}
+    rows = []
+    for slot in slots:
+        orgs = [o for o in organisations if slot.organisation_kind and o.kind == slot.organisation_kind]
+        signature = signatures.get(slot.pk)
+        rows.append(
+            {
+                "slot": slot,
+                "organisation": (signature.organisation_name if signature and signature.organisation_name else None)
+                or ", ".join(o.name for o in orgs)
+                or (plan.hwb_area.name if not slot.organisation_kind else ""),
+                "signature": signature,
+            }
+        )
+    return rows
+
+
+def check_answers(plan: Plan) -> dict:
+    """The whole plan as summary lists, incomplete sections first, in a fixed number of queries."""
+    sections = list(
+        Section.objects.filter(round_id=plan.round_id)
+        .select_related("national_condition")
+        .prefetch_related("questions", "national_condition__questions")
+        .order_by("order")
+    )
+    statuses = dict(SectionProgress.objects.filter(plan=plan).values_list("section_id", "status"))
+    answers = {a.question_id: a for a in Answer.objects.filter(plan=plan)}
+    responses = {r.question_id: r for r in ConditionResponse.objects.filter(plan=plan)}
+    documents = list(RelatedDocument.objects.filter(plan=plan).order_by("order", "id"))
+    risks = list(Risk.objects.filter(plan=plan).select_related("rating").order_by("order", "id"))
+    items = []
+    for section in sections:
+        status = statuses.get(section.pk, SectionProgress.Status.NOT_STARTED)
+        rows = []
+        for question in sorted(section.questions.all(), key=lambda q: q.order):
+            rows.append({"label": question.label, "answer": answers.get(question.pk), "question": question})
+        conditions = []
+        if section.national_condition_id:
+            for cq in sorted(section.national_condition.questions.all(), key=lambda q: q.order):
+                conditions.append({"cq": cq, "response": responses.get(cq.pk)})
+        items.append(
+            {
+                "section": section,
+                "status": status,
+                "status_label": SectionProgress.Status(status).label,
+                "url": section_url(plan, section),
+                "rows": rows,
+                "conditions": conditions,
+                "documents": documents if section.table == Section.Table.DOCUMENTS else None,
+                "risks": risks if section.table == Section.Table.RISKS else None,
+            }
+        )
+    incomplete = [i for i in items if i["status"] != SectionProgress.Status.COMPLETED]
+    return {"incomplete": incomplete, "sections": items, "completed": len(items) - len(incomplete)}
+
+
+def _diff_html(old: str, new: str) -> SafeString:
+    """A word-level diff with <del> and <ins>; every piece of text is escaped."""
+    old_words, new_words = re.split(r"(\s+)", old or ""), re.split(r"(\s+)", new or "")
+    parts = []
+    for op, a1, a2, b1, b2 in difflib.SequenceMatcher(None, old_words, new_words, autojunk=False).get_opcodes():
+        if op == "equal":
+            parts.append(escape("".join(old_words[a1:a2])))
+            continue
+        if op in ("delete", "replace"):
+            parts.append(f'<del class="app-diff__del">{escape("".join(old_words[a1:a2]))}</del>')
+        if op in ("insert", "replace"):
+            parts.append(f'<ins class="app-diff__ins">{escape("".join(new_words[b1:b2]))}</ins>')
+    return mark_safe("".join(parts))  # noqa: S308 - every piece above is escaped
+
+
+def _display(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "Yes" if value else "No"
+    if isinstance(value, datetime.date):
+        return f"{value.day} {value:%B %Y}"
+    return str(value)
+
+
+HISTORY_FIELDS = {
+    "answer": ["text", "date", "money", "confirmed"],
+    "condition": ["status", "target_date", "narrative"],
+    "risk": ["description", "rating_id", "mitigating_actions", "owner", "concerns_nhs_providers"],
+    "document": ["ref", "title", "synopsis", "url", "original_filename"],
+    "scheme": [
+        "reference",
+        "name",
+        "scheme_type_id",
+        "sub_type_id",
+        "description",
+        "lead_commissioner_id",
+        "provider",
+        "area_of_spend_id",
+        "is_new",
+    ],
+}
+FIELD_LABELS = {
+    "text": "Answer",
+    "date": "Date",
+    "money": "Amount",
+    "confirmed": "Confirmed",
+    "status": "Answer",
+    "target_date": "Target date",
+    "narrative": "Explanation",
+    "description": "Description",
+    "rating_id": "Risk rating",
+    "mitigating_actions": "Mitigating actions",
+    "owner": "Owner",
+    "concerns_nhs_providers": "Concerns NHS providers",
+    "ref": "Reference",
+    "title": "Title",
+    "synopsis": "Synopsis",
+    "url": "Link",
+    "original_filename": "Uploaded file",
+    "reference": "Reference",
+    "name": "Name",
+    "scheme_type_id": "Scheme type",
+    "sub_type_id": "Sub-type",
+    "lead_commissioner_id": "Lead commissioner",
+    "provider": "Provider",
+    "area_of_spend_id": "Area of spend",
+    "is_new": "New scheme",
+}
+
+
+def section_history(plan: Plan, section: Section) -> list[dict]:
+    """Every recorded change to the section's answers or rows, newest first, with who, when and a diff."""
+    records: list[tuple[str, str, list]] = []  # (kind, object label, historical records oldest first)
+    labels = {q.pk: q.label for q in section.questions.all()}
+    if labels:
+        history = Answer.history.filter(plan_id=plan.pk, question_id__in=labels).select_related("history_user")
+        records.append(("answer", labels, list(history.order_by("history_date", "history_id"))))
+    if section.national_condition_id:
+        cq_labels = {cq.pk: f"{cq.number} {cq.prompt}".strip() for cq in section.national_condition.questions.all()}
+        history = ConditionResponse.history.filter(plan_id=plan.pk, question_id__in=cq_labels).select_related(
+            "history_user"
+        )
+        records.append(("condition", cq_labels, list(history.order_by("history_date", "history_id"))))
+    table_models = {
+        Section.Table.RISKS: ("risk", Risk),
+        Section.Table.DOCUMENTS: ("document", RelatedDocument),
+        Section.Table.SCHEMES: ("scheme", apps.get_model("schemes", "Scheme")),
+    }
+    if section.table in table_models:
+        kind, model = table_models[section.table]
+        history = model.history.filter(plan_id=plan.pk).select_related("history_user")
+        records.append((kind, None, list(history.order_by("history_date", "history_id"))))
+    code_labels = dict(CodeListEntry.objects.filter(round_id=plan.round_id).values_list("pk", "label"))
+
+    entries = []
+    for kind, object_labels, history in records:
+        previous: dict[int, object] = {}
+        for record in history:
+            before = previous.get(record.id)
+            changes = []
+            for attname in HISTORY_FIELDS[kind]:
+                old = getattr(before, attname) if before is not None else None
+                new = getattr(record, attname) if record.history_type != "-" else None
+                if attname.endswith("_id") and attname != "question_id":
+                    old, new = code_labels.get(old, old), code_labels.get(new, new)
+                old_text, new_text = _display(old), _display(new)
+                if old_text != new_text:
+                    changes.append({"label": FIELD_LABELS[attname], "diff": _diff_html(old_text, new_text)})
+            previous[record.id] = record
+            if object_labels is not None:
+                subject = object_labels.get(record.question_id, "")
+            else:
+                subject = (
+                    getattr(record, "title", None)
+                    or getattr(record, "name", None)
+                    or (getattr(record, "description", "") or "")[:80]
+                )
+            if not changes and record.history_type != "-":
+                continue
+            entries.append(
+                {
+                    "when": record.history_date,
+                    "who": record.history_user,
+                    "action": {"+": "Added", "~": "Changed", "-": "Removed"}[record.history_type],
+                    "subject": subject,
+                    "changes": changes,
+                }
+            )
+    entries.sort(key=lambda e: e["when"], reverse=True)
+    return entries

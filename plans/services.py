@@ -1,10 +1,26 @@
 """Writes to a plan's Part 1 content. Every function checks that the user may edit the plan."""
 
-from django.core.exceptions import PermissionDenied
+import os
+import uuid
+from dataclasses import dataclass, field
+
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.http import Http404
 
 from . import selectors
-from .models import Plan, Section, SectionProgress, User
+from .models import (
+    Answer,
+    CodeListEntry,
+    ConditionResponse,
+    Plan,
+    Question,
+    RelatedDocument,
+    Risk,
+    Section,
+    SectionProgress,
+    User,
+)
 
 
 def require_edit(*, user: User, plan: Plan) -> None:
@@ -21,3 +37,380 @@ def set_section_status(*, user: User, plan: Plan, section: Section, status: str)
         plan=plan, section=section, defaults={"status": status, "updated_by": user}
     )
     return progress
+
+
+# --- Saving with optimistic locking -------------------------------------------------------
+#
+# Every editable object carries a `version`. A form posts the versions it loaded; a save
+# whose version is older than the stored one is a conflict unless the user left that
+# value as it was when they loaded it (then their colleague's newer value simply stands).
+# A conflicting save writes nothing, so the user can merge on the conflict page.
+
+
+@dataclass
+class FieldConflict:
+    """One value two people changed at once."""
+
+    field: str  # the form field name
+    label: str
+    theirs: object
+    yours: object
+    by: str = ""
+
+
+@dataclass
+class SaveResult:
+    saved: bool = True
+    conflicts: list[FieldConflict] = field(default_factory=list)
+    changed: int = 0
+    obj: object = None
+
+
+class EditConflict(Exception):
+    def __init__(self, conflicts: list[FieldConflict]):
+        super().__init__("Someone else saved a newer version.")
+        self.conflicts = conflicts
+
+
+def _lock_plan_for_edit(*, user: User, plan: Plan) -> Plan:
+    """Lock the plan row and re-check permission, so a submission cannot slip in between."""
+    locked = Plan.objects.select_for_update().get(pk=plan.pk)
+    require_edit(user=user, plan=locked)
+    return locked
+
+
+_UNKNOWN = object()
+
+
+def _base_getter(instance, loaded_version: int):
+    """A function giving each attribute's value as the user loaded it, or _UNKNOWN."""
+    if loaded_version == 0:
+        # They loaded an empty form: the base is the model's defaults.
+        return lambda attname: instance._meta.get_field(attname).get_default()
+    base = instance.history.filter(version=loaded_version).order_by("-history_date").first()
+    if base is None:
+        return lambda attname: _UNKNOWN
+    return lambda attname: getattr(base, attname)
+
+
+def _compare(instance, loaded_version: int, submitted: dict) -> tuple[dict, list[str]]:
+    """Which attributes to write, and which clash with a newer save (a three-way merge per value)."""
+    if instance is None:
+        return {k: v for k, v in submitted.items() if v not in ("", None)}, []
+    if instance.version == loaded_version:
+        return {k: v for k, v in submitted.items() if getattr(instance, k) != v}, []
+    base_of = _base_getter(instance, loaded_version)
+    changes, conflicts = {}, []
+    for attname, value in submitted.items():
+        theirs = getattr(instance, attname)
+        base = base_of(attname)
+        if theirs == value or (base is not _UNKNOWN and value == base):
+            continue  # same value, or the user left it as loaded: the newer save stands
+        if base is not _UNKNOWN and theirs == base:
+            changes[attname] = value  # only this user changed it
+            continue
+        conflicts.append(attname)
+    return changes, conflicts
+
+
+def section_missing_answers(*, section: Section, answers: dict, responses: dict) -> list[str]:
+    """Labels of required answers that are still empty (for completion)."""
+    missing = []
+    for question in section.questions.all():
+        value = answers.get(question.pk)
+        if question.required and (value is None or (isinstance(value, str) and not value.strip())):
+            missing.append(question.label)
+    if section.national_condition_id:
+        for cq in section.national_condition.questions.all():
+            response = responses.get(cq.pk) or {}
+            if not response.get("status") or not (response.get("narrative") or "").strip():
+                missing.append(cq.prompt)
+    return missing
+
+
+ANSWER_ATTR = {
+    Question.Kind.NARRATIVE: "text",
+    Question.Kind.TEXT: "text",
+    Question.Kind.DATE: "date",
+    Question.Kind.MONEY: "money",
+    Question.Kind.CONFIRMATION: "confirmed",
+}
+
+
+@transaction.atomic
+def save_section(
+    *,
+    user: User,
+    plan: Plan,
+    section: Section,
+    answers: dict[int, object],
+    responses: dict[int, dict],
+    versions: dict[str, int],
+    complete: bool = False,
+) -> SaveResult:
+    """Save a section's answers and national-condition responses, guarding each with its version.
+
+    `answers` maps question id → value; `responses` maps condition-question id →
+    {status, target_date, narrative}; `versions` maps form names (q_<key>, c<id>) → the
+    version loaded. On a conflict nothing is written and the conflicts are returned.
+    With `complete`, every required answer must be present and the section becomes Completed.
+    """
+    plan = _lock_plan_for_edit(user=user, plan=plan)
+    questions = {q.pk: q for q in section.questions.all()}
+    condition_questions = (
+        {cq.pk: cq for cq in section.national_condition.questions.all()} if section.national_condition_id else {}
+    )
+    current_answers = {
+        a.question_id: a for a in Answer.objects.select_for_update().filter(plan=plan, question__in=questions)
+    }
+    current_responses = {
+        r.question_id: r
+        for r in ConditionResponse.objects.select_for_update().filter(plan=plan, question__in=condition_questions)
+    }
+
+    conflicts: list[FieldConflict] = []
+    writes: list[tuple] = []
+    for qid, value in answers.items():
+        question = questions[qid]
+        attname = ANSWER_ATTR[question.kind]
+        name = f"q_{question.key}"
+        current = current_answers.get(qid)
+        changes, clashing = _compare(current, versions.get(name, 0), {attname: value})
+        if clashing:
+            conflicts.append(
+                FieldConflict(name, question.label, getattr(current, attname), value, _who(current.updated_by))
+            )
+        elif changes:
+            writes.append((Answer, current, {"plan": plan, "question": question}, changes))
+    for cqid, value in responses.items():
+        cq = condition_questions[cqid]
+        prefix = f"c{cq.pk}"
+        current = current_responses.get(cqid)
+        changes, clashing = _compare(current, versions.get(prefix, 0), value)
+        for attname in clashing:
+            label = {"status": "Answer", "target_date": "Target date", "narrative": "Explanation"}[attname]
+            conflicts.append(
+                FieldConflict(
+                    f"{prefix}_{attname}",
+                    f"{cq.number} {label}".strip(),
+                    getattr(current, attname),
+                    value[attname],
+                    _who(current.updated_by),
+                )
+            )
+        if clashing or not changes:
+            continue
+        if current is None:
+            writes.append((ConditionResponse, None, {"plan": plan, "question": cq}, value))
+            continue
+        merged = {k: changes.get(k, getattr(current, k)) for k in value}
+        if merged["status"] != ConditionResponse.Status.IN_PROGRESS:
+            merged["target_date"] = None
+        elif merged["target_date"] is None:
+            conflicts.append(FieldConflict(f"{prefix}_target_date", f"{cq.number} Target date".strip(), None, None))
+            continue
+        writes.append((ConditionResponse, current, {}, merged))
+    if conflicts:
+        return SaveResult(saved=False, conflicts=conflicts)
+
+    for model, current, keys, changes in writes:
+        if current is None:
+            model.objects.create(**keys, **changes, updated_by=user)
+        else:
+            for attname, value in changes.items():
+                setattr(current, attname, value)
+            current.version += 1
+            current.updated_by = user
+            current.save()
+
+    # Judge completeness on what is stored now, including a colleague's values that stood.
+    final_answers = {
+        a.question_id: getattr(a, ANSWER_ATTR[questions[a.question_id].kind])
+        for a in Answer.objects.filter(plan=plan, question__in=questions)
+    }
+    final_responses = {
+        r.question_id: {"status": r.status, "narrative": r.narrative}
+        for r in ConditionResponse.objects.filter(plan=plan, question__in=condition_questions)
+    }
+    missing = section_missing_answers(section=section, answers=final_answers, responses=final_responses)
+    if complete and missing:
+        raise ValidationError("Answer every required question before marking this section as completed.")
+    _update_progress(user=user, plan=plan, section=section, complete=complete, still_missing=bool(missing))
+    _discard_draft(user=user, plan=plan, form_key=f"section:{section.key}")
+    return SaveResult(saved=True, changed=len(writes))
+
+
+def _who(user) -> str:
+    return str(user) if user else "someone else"
+
+
+def _update_progress(*, user: User, plan: Plan, section: Section, complete: bool, still_missing: bool = False):
+    progress = SectionProgress.objects.filter(plan=plan, section=section).first()
+    current = progress.status if progress else SectionProgress.Status.NOT_STARTED
+    if complete:
+        status = SectionProgress.Status.COMPLETED
+    elif current == SectionProgress.Status.NOT_STARTED:
+        status = SectionProgress.Status.IN_PROGRESS
+    elif current == SectionProgress.Status.COMPLETED and still_missing:
+        # A completed section that lost a required answer is no longer complete.
+        status = SectionProgress.Status.IN_PROGRESS
+    else:
+        return
+    SectionProgress.objects.update_or_create(
+        plan=plan, section=section, defaults={"status": status, "updated_by": user}
+    )
+
+
+def _discard_draft(*, user: User, plan: Plan, form_key: str) -> None:
+    # Imported here: drafts imports this module for require_edit.
+    from . import drafts
+
+    drafts.discard_draft(user=user, plan=plan, form_key=form_key)
+
+
+@transaction.atomic
+def complete_table_section(*, user: User, plan: Plan, section: Section) -> SectionProgress:
+    """Mark a table section (documents, risks, schemes, sign-off) as completed."""
+    plan = _lock_plan_for_edit(user=user, plan=plan)
+    _update_progress(user=user, plan=plan, section=section, complete=True)
+    return SectionProgress.objects.get(plan=plan, section=section)
+
+
+def table_section(plan: Plan, table: str) -> Section | None:
+    return Section.objects.filter(round_id=plan.round_id, table=table).order_by("order").first()
+
+
+def touch_table_section(*, user: User, plan: Plan, table: str) -> None:
+    """Adding or changing a row starts the table's section (Not started → In progress)."""
+    section = table_section(plan, table)
+    if section is not None:
+        _update_progress(user=user, plan=plan, section=section, complete=False)
+
+
+@transaction.atomic
+def save_row(
+    *,
+    user: User,
+    plan: Plan,
+    model,
+    row_id: int | None,
+    values: dict,
+    version: int | None,
+    table: str,
+    form_key: str,
+    labels: dict[str, str] | None = None,
+    extra: dict | None = None,
+) -> SaveResult:
+    """Add or change one table row (risk, document, scheme) under the version check.
+
+    `values` maps model attribute names → new values. `extra` is written without a
+    version check (e.g. a newly uploaded file). Raises Http404 for a row of another plan.
+    """
+    plan = _lock_plan_for_edit(user=user, plan=plan)
+    labels = labels or {}
+    if row_id is None:
+        kwargs = {"plan": plan, **values, **(extra or {})}
+        if "order" in {f.name for f in model._meta.fields}:
+            kwargs.setdefault("order", model.objects.filter(plan=plan).count() + 1)
+        row = model.objects.create(**kwargs)
+        touch_table_section(user=user, plan=plan, table=table)
+        _discard_draft(user=user, plan=plan, form_key=form_key)
+        return SaveResult(saved=True, changed=1, obj=row)
+    row = model.objects.select_for_update().filter(plan=plan, pk=row_id).first()
+    if row is None:
+        raise Http404("No such row")
+    changes, clashing = _compare(row, version or 0, values)
+    if clashing:
+        return SaveResult(
+            saved=False,
+            obj=row,
+            conflicts=[
+                FieldConflict(
+                    attname.removesuffix("_id"), labels.get(attname, attname), getattr(row, attname), values[attname]
+                )
+                for attname in clashing
+            ],
+        )
+    if changes or extra:
+        for attname, value in {**changes, **(extra or {})}.items():
+            setattr(row, attname, value)
+        row.version += 1
+        row.save()
+    touch_table_section(user=user, plan=plan, table=table)
+    _discard_draft(user=user, plan=plan, form_key=form_key)
+    return SaveResult(saved=True, changed=int(bool(changes or extra)), obj=row)
+
+
+@transaction.atomic
+def remove_row(*, user: User, plan: Plan, model, row_id: int, version: int | None, table: str) -> bool:
+    """Remove a row. Refused (returns False) if someone changed it after the user looked at it."""
+    plan = _lock_plan_for_edit(user=user, plan=plan)
+    row = model.objects.select_for_update().filter(plan=plan, pk=row_id).first()
+    if row is None:
+        raise Http404("No such row")
+    if version is not None and row.version != version:
+        return False
+    stored_file = getattr(row, "file", None)
+    row.delete()
+    if stored_file:
+        # Delete the stored file only once the row is gone for good.
+        transaction.on_commit(lambda: stored_file.storage.delete(stored_file.name))
+    touch_table_section(user=user, plan=plan, table=table)
+    return True
+
+
+def stored_upload_name(kind: str) -> str:
+    """A generated name for an uploaded file: the user's filename is never used on disk."""
+    return f"{uuid.uuid4().hex}.{kind}"
+
+
+@transaction.atomic
+def save_document(
+    *, user: User, plan: Plan, document_id: int | None, values: dict, version: int | None, upload=None, upload_kind=""
+) -> SaveResult:
+    """Add or change a related document; an upload must already have passed forms.check_upload."""
+    extra = {}
+    if upload is not None:
+        if not upload_kind:
+            raise ValidationError("Check the file type before saving it.")
+        extra["original_filename"] = os.path.basename(upload.name)[:255]
+        upload.name = stored_upload_name(upload_kind)
+        extra["file"] = upload
+    return save_row(
+        user=user,
+        plan=plan,
+        model=RelatedDocument,
+        row_id=document_id,
+        values=values,
+        version=version,
+        table=Section.Table.DOCUMENTS,
+        form_key=f"document:{document_id or 'new'}",
+        labels={"ref": "Reference", "title": "Title", "synopsis": "Synopsis", "url": "Link"},
+        extra=extra,
+    )
+
+
+@transaction.atomic
+def save_risk(*, user: User, plan: Plan, risk_id: int | None, values: dict, version: int | None) -> SaveResult:
+    rating_id = values.get("rating_id")
+    if not CodeListEntry.objects.filter(
+        pk=rating_id, round_id=plan.round_id, list=CodeListEntry.List.RISK_RATING
+    ).exists():
+        raise ValidationError("Select a risk rating from this round's scale.")
+    return save_row(
+        user=user,
+        plan=plan,
+        model=Risk,
+        row_id=risk_id,
+        values=values,
+        version=version,
+        table=Section.Table.RISKS,
+        form_key=f"risk:{risk_id or 'new'}",
+        labels={
+            "description": "Risk",
+            "rating_id": "Risk rating",
+            "mitigating_actions": "Mitigating actions",
+            "owner": "Risk owner",
+            "concerns_nhs_providers": "Concerns NHS providers",
+        },
+    )

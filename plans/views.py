@@ -1,9 +1,27 @@
-"""Plan pages: the user's plans and a plan's task list."""
+"""Plan pages: the user's plans, the task list, section pages, Part 1 tables, history and check your answers.
 
+Every view fetches the plan through selectors.get_plan_for_user (404 outside the user's
+areas); every write goes through a service that checks the user may edit the plan.
+"""
+
+import json
+
+from django import forms as django_forms
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.shortcuts import render
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Model
+from django.forms.utils import ErrorDict
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, QueryDict
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_http_methods
 
-from . import selectors
+from . import selectors, services
+from .forms import ConfirmRemoveForm, DocumentForm, RiskForm, SectionForm
+from .models import Plan, RelatedDocument, Risk, Section
+
+PLAN_KW = ("round_slug", "ons_code")
 
 
 @login_required
@@ -16,4 +34,448 @@ def your_plans(request):
 def plan_overview(request, round_slug: str, ons_code: str):
     plan = selectors.get_plan_for_user(request.user, round_slug=round_slug, ons_code=ons_code)
     task_list = selectors.plan_for_task_list(plan)
-    return render(request, "plans/plan_overview.html", {"plan": plan, "task_list": task_list})
+    return render(
+        request,
+        "plans/plan_overview.html",
+        {"plan": plan, "task_list": task_list, "can_edit": selectors.can_edit_plan(request.user, plan)},
+    )
+
+
+def _plan_kwargs(plan: Plan) -> dict:
+    return {"round_slug": plan.round.slug, "ons_code": plan.hwb_area.ons_code}
+
+
+def _section_url(plan: Plan, section: Section) -> str:
+    return reverse("plans:section", kwargs={**_plan_kwargs(plan), "section_key": section.key})
+
+
+# --- Conflicts -------------------------------------------------------------------------
+#
+# A save refused for a conflict is shown again as a merge form: conflicting fields hold
+# the colleague's (newer) value, ready to edit, with the user's own value beside; the
+# whole of what the user typed travels in a hidden field so "Keep your version" loses
+# nothing. All three choices post back as an ordinary save with the current versions.
+
+
+def _posted_data(data: QueryDict) -> dict[str, list[str]]:
+    return {k: v for k, v in data.lists() if k not in ("csrfmiddlewaretoken", "action", "yours_json", "theirs_json")}
+
+
+def _to_querydict(raw: dict[str, list[str]]) -> QueryDict:
+    query = QueryDict(mutable=True)
+    for key, values in raw.items():
+        if isinstance(key, str) and isinstance(values, list) and all(isinstance(v, str) for v in values):
+            query.setlist(key, values)
+    return query
+
+
+def _raw_values(form: django_forms.Form, name: str) -> dict[str, list[str]]:
+    """The POST data that would carry this field's initial value."""
+    bound = form[name]
+    value = bound.initial
+    widget = bound.field.widget
+    if isinstance(widget, django_forms.MultiWidget):
+        return {
+            f"{bound.html_name}{suffix}": [p or ""]
+            for suffix, p in zip(widget.widgets_names, widget.decompress(value), strict=False)
+        }
+    if isinstance(value, Model):
+        value = value.pk
+    if value is None:
+        value = ""
+    if isinstance(value, bool):
+        value = "yes" if value else "no"
+    return {bound.html_name: [str(value)]}
+
+
+def _display(field: django_forms.Field, value) -> str:
+    if value in (None, ""):
+        return "(empty)"
+    if isinstance(value, bool):
+        return "Yes" if value else "No"
+    if isinstance(field, django_forms.ModelChoiceField):
+        entry = field.queryset.filter(pk=value).first()
+        return str(entry) if entry else str(value)
+    if isinstance(field, django_forms.ChoiceField):
+        return str(dict(field.choices).get(value, value))
+    if hasattr(value, "strftime"):
+        return f"{value.day} {value:%B %Y}"
+    if hasattr(value, "quantize"):
+        return f"£{value:,.2f}"
+    return str(value)
+
+
+def _conflict_page(
+    request, *, plan, title, yours, fresh_form, form_class, form_kwargs, conflicts, back_url, extra=None
+):
+    """Render the merge page. `fresh_form` is unbound with the current stored values and versions."""
+    version_fields = [n for n, f in fresh_form.fields.items() if isinstance(f.widget, django_forms.HiddenInput)]
+    for name in version_fields:
+        yours.update(_raw_values(fresh_form, name))
+    theirs = dict(yours)
+    rows = []
+    for conflict in conflicts:
+        if conflict.field not in fresh_form.fields:
+            continue
+        theirs.update(_raw_values(fresh_form, conflict.field))
+        field = fresh_form.fields[conflict.field]
+        rows.append(
+            {
+                "name": conflict.field,
+                "label": conflict.label,
+                "theirs": _display(field, conflict.theirs),
+                "yours": _display(field, conflict.yours),
+                "by": conflict.by,
+                "field_id": fresh_form[conflict.field].auto_id,
+            }
+        )
+    merge_form = form_class(_to_querydict(theirs), **form_kwargs)
+    # The merge form starts from valid saved data; it is not judged until the user posts it.
+    merge_form._errors = ErrorDict()
+    merge_form.cleaned_data = {}
+    context = {
+        "plan": plan,
+        "title": title,
+        "form": merge_form,
+        "conflicts": rows,
+        "conflict_names": {r["name"] for r in rows},
+        "yours_json": json.dumps(yours),
+        "theirs_json": json.dumps(theirs),
+        "back_url": back_url,
+        **(extra or {}),
+    }
+    return render(request, "plans/conflict.html", context, status=409)
+
+
+def _resolved_post(request) -> QueryDict:
+    """The data to save: the form as posted, or the user's or colleague's whole version from a conflict page."""
+    action = request.POST.get("action")
+    source = {"keep_yours": "yours_json", "keep_theirs": "theirs_json"}.get(action)
+    if not source:
+        return request.POST
+    try:
+        raw = json.loads(request.POST.get(source, "{}"))
+    except ValueError:
+        raw = {}
+    return _to_querydict(raw if isinstance(raw, dict) else {})
+
+
+# --- Section pages ---------------------------------------------------------------------
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def section(request: HttpRequest, round_slug: str, ons_code: str, section_key: str) -> HttpResponse:
+    plan = selectors.get_plan_for_user(request.user, round_slug=round_slug, ons_code=ons_code)
+    section_obj = selectors.get_section(plan, section_key)
+    can_edit = selectors.can_edit_plan(request.user, plan)
+    page = selectors.section_for_editing(plan, section_obj)
+    action = request.POST.get("action", "draft") if request.method == "POST" else None
+    if request.method == "POST" and not can_edit:
+        raise PermissionDenied("You cannot change this plan.")
+
+    if section_obj.table and not page["questions"] and not page["condition_questions"]:
+        return _table_section(request, plan, section_obj, page, can_edit, action)
+
+    form_kwargs = {
+        "questions": page["questions"],
+        "condition_questions": page["condition_questions"],
+        "answers": page["answers"],
+        "responses": page["responses"],
+    }
+    if request.method == "POST":
+        data = _resolved_post(request)
+        complete = action == "complete"
+        form = SectionForm(data, complete=complete, **form_kwargs)
+        if form.is_valid():
+            try:
+                result = services.save_section(
+                    user=request.user,
+                    plan=plan,
+                    section=section_obj,
+                    answers=form.answer_values(),
+                    responses=form.response_values(),
+                    versions=form.versions(),
+                    complete=complete,
+                )
+            except ValidationError as exc:
+                form.add_error(None, exc.messages[0])
+            else:
+                if not result.saved:
+                    fresh = selectors.section_for_editing(plan, section_obj)
+                    fresh_kwargs = {**form_kwargs, "answers": fresh["answers"], "responses": fresh["responses"]}
+                    return _conflict_page(
+                        request,
+                        plan=plan,
+                        title=section_obj.title,
+                        yours=_posted_data(data),
+                        fresh_form=SectionForm(**fresh_kwargs),
+                        form_class=SectionForm,
+                        form_kwargs=fresh_kwargs,
+                        conflicts=result.conflicts,
+                        back_url=_section_url(plan, section_obj),
+                        extra={"section": section_obj, "form_key": f"section:{section_obj.key}"},
+                    )
+                return _after_save(request, plan, section_obj, action)
+        status = 400
+    else:
+        form = SectionForm(**form_kwargs)
+        status = 200
+    return render(
+        request,
+        "plans/section.html",
+        {**page, "plan": plan, "form": form, "can_edit": can_edit, "form_key": f"section:{section_obj.key}"},
+        status=status,
+    )
+
+
+def _after_save(request, plan: Plan, section_obj: Section, action: str) -> HttpResponse:
+    if action == "complete":
+        messages.success(request, f"You marked ‘{section_obj.title}’ as completed.")
+        return redirect("plans:plan_overview", **_plan_kwargs(plan))
+    if action == "continue":
+        return redirect(selectors.next_section_url(plan, section_obj))
+    messages.success(request, "Your changes have been saved.")
+    return redirect(_section_url(plan, section_obj))
+
+
+def _table_section(request, plan, section_obj, page, can_edit, action):
+    """A section that is a table (documents, risks, sign-off, or one built on another app's pages)."""
+    if request.method == "POST":
+        if action == "complete":
+            services.complete_table_section(user=request.user, plan=plan, section=section_obj)
+        return _after_save(request, plan, section_obj, action if action == "complete" else "continue")
+    elsewhere_url = None
+    if section_obj.table in selectors.TABLE_URL_NAMES:
+        url = selectors.section_url(plan, section_obj)
+        elsewhere_url = url if url != _section_url(plan, section_obj) else None
+    return render(
+        request,
+        "plans/table_section.html",
+        {
+            **page,
+            "plan": plan,
+            "can_edit": can_edit,
+            "elsewhere_url": elsewhere_url,
+            "form_key": f"section:{section_obj.key}",
+        },
+    )
+
+
+@login_required
+def section_history(request: HttpRequest, round_slug: str, ons_code: str, section_key: str) -> HttpResponse:
+    plan = selectors.get_plan_for_user(request.user, round_slug=round_slug, ons_code=ons_code)
+    section_obj = selectors.get_section(plan, section_key)
+    entries = selectors.section_history(plan, section_obj)
+    return render(
+        request,
+        "plans/section_history.html",
+        {
+            "plan": plan,
+            "section": section_obj,
+            "entries": entries,
+            "back_url": selectors.section_url(plan, section_obj),
+        },
+    )
+
+
+@login_required
+def check_answers(request: HttpRequest, round_slug: str, ons_code: str) -> HttpResponse:
+    plan = selectors.get_plan_for_user(request.user, round_slug=round_slug, ons_code=ons_code)
+    summary = selectors.check_answers(plan)
+    return render(
+        request,
+        "plans/check_answers.html",
+        {"plan": plan, "summary": summary, "can_edit": selectors.can_edit_plan(request.user, plan)},
+    )
+
+
+# --- Risks and related documents -------------------------------------------------------
+
+
+def _table_url(plan: Plan, table: str) -> str:
+    section_obj = services.table_section(plan, table)
+    if section_obj is None:
+        return reverse("plans:plan_overview", kwargs=_plan_kwargs(plan))
+    return _section_url(plan, section_obj)
+
+
+def _get_row(plan: Plan, model, pk: int):
+    row = model.objects.filter(plan=plan, pk=pk).first()
+    if row is None:
+        raise Http404("No such row")
+    return row
+
+
+def _row_form_view(request, plan, *, model, pk, form_class, form_kwargs, table, noun, template, save):
+    """Add or change one row, with the version check and conflict page."""
+    services.require_edit(user=request.user, plan=plan)
+    row = _get_row(plan, model, pk) if pk else None
+    back_url = _table_url(plan, table)
+    form_key = f"{noun}:{pk or 'new'}"
+    if request.method == "POST":
+        data = _resolved_post(request)
+        form = form_class(data, request.FILES, **form_kwargs(row))
+        if form.is_valid():
+            result = save(form, row)
+            if result.saved:
+                messages.success(request, f"The {noun} has been {'saved' if row else 'added'}.")
+                return redirect(back_url)
+            fresh_row = _get_row(plan, model, pk)
+            return _conflict_page(
+                request,
+                plan=plan,
+                title=f"Change {noun}",
+                yours=_posted_data(data),
+                fresh_form=form_class(initial=form_class.initial_for(fresh_row), **form_kwargs(fresh_row)),
+                form_class=form_class,
+                form_kwargs=form_kwargs(fresh_row),
+                conflicts=result.conflicts,
+                back_url=back_url,
+                extra={"form_key": form_key},
+            )
+        status = 400
+    else:
+        form = form_class(initial=form_class.initial_for(row) if row else {"version": 0}, **form_kwargs(row))
+        status = 200
+    return render(
+        request,
+        template,
+        {"plan": plan, "form": form, "row": row, "back_url": back_url, "form_key": form_key, "noun": noun},
+        status=status,
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def risk_form(request, round_slug: str, ons_code: str, pk: int | None = None):
+    plan = selectors.get_plan_for_user(request.user, round_slug=round_slug, ons_code=ons_code)
+
+    def save(form, row):
+        return services.save_risk(
+            user=request.user,
+            plan=plan,
+            risk_id=row.pk if row else None,
+            values=form.values(),
+            version=form.cleaned_data.get("version"),
+        )
+
+    return _row_form_view(
+        request,
+        plan,
+        model=Risk,
+        pk=pk,
+        form_class=RiskForm,
+        form_kwargs=lambda row: {"round": plan.round},
+        table=Section.Table.RISKS,
+        noun="risk",
+        template="plans/risk_form.html",
+        save=save,
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def document_form(request, round_slug: str, ons_code: str, pk: int | None = None):
+    plan = selectors.get_plan_for_user(request.user, round_slug=round_slug, ons_code=ons_code)
+
+    def save(form, row):
+        return services.save_document(
+            user=request.user,
+            plan=plan,
+            document_id=row.pk if row else None,
+            values=form.values(),
+            version=form.cleaned_data.get("version"),
+            upload=form.cleaned_data.get("upload"),
+            upload_kind=form.upload_kind or "",
+        )
+
+    return _row_form_view(
+        request,
+        plan,
+        model=RelatedDocument,
+        pk=pk,
+        form_class=DocumentForm,
+        form_kwargs=lambda row: {"has_file": bool(row and row.file)},
+        table=Section.Table.DOCUMENTS,
+        noun="document",
+        template="plans/document_form.html",
+        save=save,
+    )
+
+
+def _remove_view(request, plan, *, model, pk, table, noun, describe):
+    services.require_edit(user=request.user, plan=plan)
+    row = _get_row(plan, model, pk)
+    back_url = _table_url(plan, table)
+    if request.method == "POST":
+        form = ConfirmRemoveForm(request.POST)
+        if form.is_valid():
+            removed = services.remove_row(
+                user=request.user,
+                plan=plan,
+                model=model,
+                row_id=row.pk,
+                version=form.cleaned_data.get("version"),
+                table=table,
+            )
+            if removed:
+                messages.success(request, f"The {noun} has been removed.")
+                return redirect(back_url)
+            messages.warning(request, f"Someone changed this {noun} after you opened it. Check it before removing it.")
+            return redirect(request.path)
+    return render(
+        request,
+        "plans/confirm_remove.html",
+        {"plan": plan, "row": row, "noun": noun, "description": describe(row), "back_url": back_url},
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def risk_remove(request, round_slug: str, ons_code: str, pk: int):
+    plan = selectors.get_plan_for_user(request.user, round_slug=round_slug, ons_code=ons_code)
+    return _remove_view(
+        request, plan, model=Risk, pk=pk, table=Section.Table.RISKS, noun="risk", describe=lambda r: r.description
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def document_remove(request, round_slug: str, ons_code: str, pk: int):
+    plan = selectors.get_plan_for_user(request.user, round_slug=round_slug, ons_code=ons_code)
+    return _remove_view(
+        request,
+        plan,
+        model=RelatedDocument,
+        pk=pk,
+        table=Section.Table.DOCUMENTS,
+        noun="document",
+        describe=lambda d: d.title,
+    )
+
+
+@login_required
+def document_download(request, round_slug: str, ons_code: str, pk: int):
+    """Serve an uploaded file only to people who may read the plan, always as a download."""
+    plan = selectors.get_plan_for_user(request.user, round_slug=round_slug, ons_code=ons_code)
+    document = _get_row(plan, RelatedDocument, pk)
+    if not document.file:
+        raise Http404("No file")
+    extension = document.file.name.rsplit(".", 1)[-1].lower()
+    filename = document.original_filename or f"document.{extension}"
+    if not filename.lower().endswith(f".{extension}"):
+        filename = f"{filename}.{extension}"
+    response = FileResponse(
+        document.file.open("rb"),
+        as_attachment=True,
+        filename=filename,
+        content_type={
+            "pdf": "application/pdf",
+            "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+            "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        }.get(extension, "application/octet-stream"),
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return response

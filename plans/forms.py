@@ -1,0 +1,456 @@
+"""Forms for the authoring pages: a section's questions (built from the round's config), risks and documents.
+
+Forms validate what was typed; the rules that span rows (versions, permissions, status)
+live in plans.services. Every editing form carries the version of each object it loaded,
+so a save over someone else's newer save is caught.
+"""
+
+import datetime
+import zipfile
+from decimal import Decimal, InvalidOperation
+
+import filetype
+from django import forms
+from django.conf import settings
+from django.template.defaultfilters import filesizeformat
+
+from .models import MAX_AMOUNT, CodeListEntry, ConditionQuestion, ConditionResponse, Question, RelatedDocument, Risk
+
+YES_NO = [("yes", "Yes"), ("no", "No")]
+
+
+def _textarea(rows: int = 8) -> forms.Textarea:
+    # The class and data attribute are the contract with the browser-side scripts (paste, preview).
+    return forms.Textarea(attrs={"class": "govuk-textarea app-markdown-input", "data-markdown": "", "rows": rows})
+
+
+class GovukDateWidget(forms.MultiWidget):
+    """The GOV.UK date pattern: separate day, month and year boxes."""
+
+    def __init__(self, attrs=None):
+        super().__init__(
+            widgets={"day": forms.TextInput, "month": forms.TextInput, "year": forms.TextInput}, attrs=attrs
+        )
+
+    def decompress(self, value):
+        if isinstance(value, datetime.date):
+            return [str(value.day), str(value.month), str(value.year)]
+        return ["", "", ""]
+
+
+class GovukDateField(forms.MultiValueField):
+    widget = GovukDateWidget
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("require_all_fields", False)
+        fields = (forms.CharField(required=False), forms.CharField(required=False), forms.CharField(required=False))
+        super().__init__(fields=fields, **kwargs)
+        self.gds_kind = "date"
+
+    def compress(self, data_list):
+        if not data_list or not any((part or "").strip() for part in data_list):
+            return None
+        day, month, year = ((part or "").strip() for part in data_list)
+        if not day or not month or not year:
+            missing = [name for name, part in (("day", day), ("month", month), ("year", year)) if not part]
+            raise forms.ValidationError(f"The date must include a {' and '.join(missing)}")
+        try:
+            value = datetime.date(int(year), int(month), int(day))
+        except ValueError:
+            raise forms.ValidationError("The date must be a real date, for example 27 3 2015") from None
+        if value.year < 2000 or value.year > 2100:
+            raise forms.ValidationError("Enter a year between 2000 and 2100")
+        return value
+
+
+class MoneyField(forms.CharField):
+    """Pounds to the penny. Accepts "£1,234.50"; never a float."""
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.gds_kind = "money"
+        self.widget.attrs.update(
+            {"class": "govuk-input govuk-input--width-10", "inputmode": "decimal", "spellcheck": "false"}
+        )
+
+    def to_python(self, value):
+        text = (super().to_python(value) or "").replace("£", "").replace(",", "").strip()
+        if not text:
+            return None
+        try:
+            amount = Decimal(text)
+        except InvalidOperation:
+            raise forms.ValidationError("Enter an amount in pounds, like 1500 or 1500.50") from None
+        if not amount.is_finite() or amount < 0:
+            raise forms.ValidationError("Enter an amount of £0 or more")
+        if amount > MAX_AMOUNT:
+            raise forms.ValidationError("Enter an amount of £100,000,000 or less")
+        if amount.as_tuple().exponent < -2:
+            raise forms.ValidationError("Enter an amount in pounds and pence, with no more than 2 decimal places")
+        return amount.quantize(Decimal("0.01"))
+
+
+def _kind(field: forms.Field, kind: str) -> forms.Field:
+    field.gds_kind = kind
+    return field
+
+
+def question_field_name(question: Question) -> str:
+    return f"q_{question.key}"
+
+
+def condition_field_prefix(cq: ConditionQuestion) -> str:
+    return f"c{cq.pk}"
+
+
+class SectionForm(forms.Form):
+    """The fields of one section, generated from its questions and its national condition's sub-questions.
+
+    `complete=True` (the "Mark this section as completed" button) also requires every
+    required answer. Versions travel in hidden `v_…` fields.
+    """
+
+    def __init__(self, *args, questions, condition_questions, answers, responses, complete=False, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.questions = list(questions)
+        self.condition_questions = list(condition_questions)
+        self.complete = complete
+        self.version_names: dict[str, str] = {}
+        self.question_rows: list[dict] = []
+        self.condition_rows: list[dict] = []
+        for question in self.questions:
+            name = question_field_name(question)
+            answer = answers.get(question.pk)
+            self.fields[name] = self._question_field(question)
+            self.fields[name].label = question.label
+            self.fields[name].help_text = question.prompt
+            self.fields[name].question = question
+            if answer is not None:
+                self.initial[name] = _answer_value(question, answer)
+            self._add_version(name, answer.version if answer else 0)
+            self.question_rows.append({"question": question, "name": name})
+        for cq in self.condition_questions:
+            prefix = condition_field_prefix(cq)
+            response = responses.get(cq.pk)
+            status = _kind(
+                forms.ChoiceField(choices=ConditionResponse.Status.choices, required=False, widget=forms.RadioSelect),
+                "radios",
+            )
+            status.label = f"{cq.number} {cq.prompt}".strip()
+            status.conditional = {"in_progress": f"{prefix}_target_date"}
+            self.fields[f"{prefix}_status"] = status
+            target = GovukDateField(required=False, label="When will this be met?", help_text="For example, 31 3 2015")
+            self.fields[f"{prefix}_target_date"] = target
+            self.fields[f"{prefix}_narrative"] = _kind(
+                forms.CharField(required=False, widget=_textarea(6), label="Explain your answer"), "textarea"
+            )
+            if response is not None:
+                self.initial[f"{prefix}_status"] = response.status
+                self.initial[f"{prefix}_target_date"] = response.target_date
+                self.initial[f"{prefix}_narrative"] = response.narrative
+            self._add_version(prefix, response.version if response else 0)
+            self.condition_rows.append(
+                {
+                    "cq": cq,
+                    "prefix": prefix,
+                    "status": f"{prefix}_status",
+                    "target_date": f"{prefix}_target_date",
+                    "narrative": f"{prefix}_narrative",
+                }
+            )
+
+    def _add_version(self, name: str, version: int) -> None:
+        vname = f"v_{name}"
+        self.fields[vname] = forms.IntegerField(min_value=0, widget=forms.HiddenInput, required=False)
+        self.initial[vname] = version
+        self.version_names[name] = vname
+
+    @staticmethod
+    def _question_field(question: Question) -> forms.Field:
+        kind = question.kind
+        if kind == Question.Kind.NARRATIVE:
+            return _kind(forms.CharField(required=False, widget=_textarea()), "textarea")
+        if kind == Question.Kind.TEXT:
+            return _kind(
+                forms.CharField(
+                    required=False, max_length=2000, widget=forms.TextInput(attrs={"class": "govuk-input"})
+                ),
+                "input",
+            )
+        if kind == Question.Kind.DATE:
+            return GovukDateField(required=False)
+        if kind == Question.Kind.MONEY:
+            return MoneyField(required=False)
+        return _kind(forms.ChoiceField(choices=YES_NO, required=False, widget=forms.RadioSelect), "radios")
+
+    def clean(self):
+        cleaned = super().clean()
+        for row in self.condition_rows:
+            status = cleaned.get(row["status"])
+            if (
+                status == ConditionResponse.Status.IN_PROGRESS
+                and not cleaned.get(row["target_date"])
+                and row["target_date"] not in self.errors
+            ):
+                self.add_error(row["target_date"], "Enter the date by when this condition will be met")
+        if self.complete:
+            for question in self.questions:
+                name = question_field_name(question)
+                if question.required and name not in self.errors and _is_empty(cleaned.get(name)):
+                    self.add_error(name, _missing_message(question))
+            for row in self.condition_rows:
+                if not cleaned.get(row["status"]) and row["status"] not in self.errors:
+                    self.add_error(row["status"], "Select yes, no or in progress")
+                if not (cleaned.get(row["narrative"]) or "").strip() and row["narrative"] not in self.errors:
+                    self.add_error(row["narrative"], "Explain your answer")
+        return cleaned
+
+    def answer_values(self) -> dict[int, object]:
+        """Question id → the typed value, in the shape the Answer model stores."""
+        values = {}
+        for question in self.questions:
+            raw = self.cleaned_data.get(question_field_name(question))
+            if question.kind == Question.Kind.CONFIRMATION:
+                raw = {"yes": True, "no": False}.get(raw)
+            elif question.kind in (Question.Kind.NARRATIVE, Question.Kind.TEXT):
+                raw = raw or ""
+            values[question.pk] = raw
+        return values
+
+    def response_values(self) -> dict[int, dict]:
+        values = {}
+        for row in self.condition_rows:
+            status = self.cleaned_data.get(row["status"]) or ""
+            values[row["cq"].pk] = {
+                "status": status,
+                # A target date only means something while the condition is in progress.
+                "target_date": self.cleaned_data.get(row["target_date"]) if status == "in_progress" else None,
+                "narrative": self.cleaned_data.get(row["narrative"]) or "",
+            }
+        return values
+
+    def versions(self) -> dict[str, int]:
+        return {name: self.cleaned_data.get(vname) or 0 for name, vname in self.version_names.items()}
+
+
+def _is_empty(value) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+def _missing_message(question: Question) -> str:
+    label = question.label.rstrip(".?:")
+    if question.kind == Question.Kind.CONFIRMATION:
+        return f"Select yes or no for {label[:1].lower() + label[1:]}"
+    if question.kind == Question.Kind.DATE:
+        return f"Enter {label[:1].lower() + label[1:]}"
+    if question.kind == Question.Kind.MONEY:
+        return f"Enter an amount for {label[:1].lower() + label[1:]}"
+    return f"Enter {label[:1].lower() + label[1:]}"
+
+
+def _answer_value(question: Question, answer) -> object:
+    if question.kind == Question.Kind.DATE:
+        return answer.date
+    if question.kind == Question.Kind.MONEY:
+        return "" if answer.money is None else f"{answer.money:.2f}"
+    if question.kind == Question.Kind.CONFIRMATION:
+        return {True: "yes", False: "no"}.get(answer.confirmed, "")
+    return answer.text
+
+
+# --- Table rows ------------------------------------------------------------------------
+
+
+class VersionedForm(forms.Form):
+    version = forms.IntegerField(min_value=0, widget=forms.HiddenInput, required=False)
+
+
+class RiskForm(VersionedForm):
+    description = _kind(
+        forms.CharField(
+            label="Describe the risk",
+            widget=_textarea(5),
+            error_messages={"required": "Describe the risk"},
+        ),
+        "textarea",
+    )
+    rating = _kind(
+        forms.ModelChoiceField(
+            queryset=CodeListEntry.objects.none(),
+            label="Risk rating",
+            widget=forms.RadioSelect,
+            empty_label=None,
+            error_messages={"required": "Select a risk rating"},
+        ),
+        "radios",
+    )
+    mitigating_actions = _kind(
+        forms.CharField(label="Mitigating actions", required=False, widget=_textarea(5)), "textarea"
+    )
+    owner = _kind(
+        forms.CharField(
+            label="Risk owner",
+            required=False,
+            max_length=200,
+            widget=forms.TextInput(attrs={"class": "govuk-input govuk-!-width-two-thirds"}),
+        ),
+        "input",
+    )
+    concerns_nhs_providers = _kind(
+        forms.TypedChoiceField(
+            label="Does this risk concern NHS service providers?",
+            choices=YES_NO,
+            coerce=lambda v: v == "yes",
+            widget=forms.RadioSelect,
+            error_messages={"required": "Select yes if this risk concerns NHS service providers"},
+        ),
+        "radios",
+    )
+
+    def __init__(self, *args, round, **kwargs):  # noqa: A002 - the planning round
+        super().__init__(*args, **kwargs)
+        self.fields["rating"].queryset = CodeListEntry.objects.filter(
+            round=round, list=CodeListEntry.List.RISK_RATING
+        ).order_by("order", "label")
+
+    @staticmethod
+    def initial_for(risk: Risk) -> dict:
+        return {
+            "version": risk.version,
+            "description": risk.description,
+            "rating": risk.rating_id,
+            "mitigating_actions": risk.mitigating_actions,
+            "owner": risk.owner,
+            "concerns_nhs_providers": "yes" if risk.concerns_nhs_providers else "no",
+        }
+
+    def values(self) -> dict:
+        data = self.cleaned_data
+        return {
+            "description": data["description"],
+            "rating_id": data["rating"].pk,
+            "mitigating_actions": data["mitigating_actions"],
+            "owner": data["owner"],
+            "concerns_nhs_providers": data["concerns_nhs_providers"],
+        }
+
+
+# A .docx or .xlsx is a zip; these members prove it is really a Word document or a workbook.
+ZIP_MEMBERS = {"docx": "word/document.xml", "xlsx": "xl/workbook.xml"}
+ALLOWED_UPLOADS = {
+    "pdf": "application/pdf",
+    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
+
+
+def check_upload(upload) -> str:
+    """Return the file's real type (pdf, docx or xlsx), judged by its content, or raise ValidationError.
+
+    The name and the browser's content type are ignored: a renamed .exe or .html is refused.
+    """
+    if upload.size > settings.MAX_UPLOAD_SIZE:
+        raise forms.ValidationError(f"The file must be smaller than {filesizeformat(settings.MAX_UPLOAD_SIZE)}")
+    if upload.size == 0:
+        raise forms.ValidationError("The selected file is empty")
+    upload.seek(0)
+    head = upload.read(8192)
+    upload.seek(0)
+    kind = filetype.guess(head)
+    ext = kind.extension if kind else None
+    if ext not in ALLOWED_UPLOADS:
+        raise forms.ValidationError("The selected file must be a PDF, DOCX or XLSX")
+    if ext in ZIP_MEMBERS:
+        try:
+            with zipfile.ZipFile(upload) as archive:
+                names = set(archive.namelist())
+        except (zipfile.BadZipFile, OSError):
+            raise forms.ValidationError("The selected file must be a PDF, DOCX or XLSX") from None
+        finally:
+            upload.seek(0)
+        if ZIP_MEMBERS[ext] not in names:
+            raise forms.ValidationError("The selected file must be a PDF, DOCX or XLSX")
+    return ext
+
+
+class DocumentForm(VersionedForm):
+    ref = _kind(
+        forms.CharField(
+            label="Reference (optional)",
+            required=False,
+            max_length=20,
+            help_text="For example, D1",
+            widget=forms.TextInput(attrs={"class": "govuk-input govuk-input--width-5"}),
+        ),
+        "input",
+    )
+    title = _kind(
+        forms.CharField(
+            label="Document or information title",
+            max_length=250,
+            widget=forms.TextInput(attrs={"class": "govuk-input"}),
+            error_messages={"required": "Enter the document title"},
+        ),
+        "input",
+    )
+    synopsis = _kind(forms.CharField(label="Synopsis", required=False, widget=_textarea(5)), "textarea")
+    url = _kind(
+        forms.URLField(
+            label="Link (optional)",
+            required=False,
+            max_length=500,
+            assume_scheme="https",
+            help_text="A web address starting with https://",
+            widget=forms.URLInput(attrs={"class": "govuk-input", "spellcheck": "false"}),
+            error_messages={"invalid": "Enter a web address in the correct format, like https://www.example.org"},
+        ),
+        "input",
+    )
+    upload = _kind(
+        forms.FileField(
+            label="Upload a file (optional)",
+            required=False,
+            help_text="PDF, DOCX or XLSX, smaller than 10 MB",
+            widget=forms.ClearableFileInput(attrs={"class": "govuk-file-upload"}),
+        ),
+        "file",
+    )
+
+    def __init__(self, *args, has_file: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.has_file = has_file
+        self.fields["upload"].help_text = (
+            f"PDF, DOCX or XLSX, smaller than {filesizeformat(settings.MAX_UPLOAD_SIZE)}"
+            + (". Choosing a file replaces the current one." if has_file else "")
+        )
+        self.upload_kind = None
+
+    def clean_url(self):
+        url = self.cleaned_data.get("url") or ""
+        if url and not url.lower().startswith(("https://", "http://")):
+            raise forms.ValidationError("Enter a web address starting with https://")
+        return url
+
+    def clean_upload(self):
+        upload = self.cleaned_data.get("upload")
+        if upload:
+            self.upload_kind = check_upload(upload)
+        return upload
+
+    @staticmethod
+    def initial_for(document: RelatedDocument) -> dict:
+        return {
+            "version": document.version,
+            "ref": document.ref,
+            "title": document.title,
+            "synopsis": document.synopsis,
+            "url": document.url,
+        }
+
+    def values(self) -> dict:
+        data = self.cleaned_data
+        return {"ref": data["ref"], "title": data["title"], "synopsis": data["synopsis"], "url": data["url"]}
+
+
+class ConfirmRemoveForm(forms.Form):
+    version = forms.IntegerField(min_value=0, widget=forms.HiddenInput, required=False)
