@@ -7,6 +7,24 @@ app_name = "plans"
 urlpatterns = [
     path("", views.your_plans, name="your_plans"),
     path("<slug:round_slug>/<str:ons_code>/", views.plan_overview, name="plan_overview"),
+    path("<slug:round_slug>/<str:ons_code>/sections/<slug:section_key>/", views.section, name="section"),
+    path(
+        "<slug:round_slug>/<str:ons_code>/sections/<slug:section_key>/history/",
+        views.section_history,
+        name="section_history",
+    ),
+    path("<slug:round_slug>/<str:ons_code>/check-your-answers/", views.check_answers, name="check_answers"),
+    path("<slug:round_slug>/<str:ons_code>/risks/add/", views.risk_form, name="risk_add"),
+    path("<slug:round_slug>/<str:ons_code>/risks/<int:pk>/change/", views.risk_form, name="risk_change"),
+    path("<slug:round_slug>/<str:ons_code>/risks/<int:pk>/remove/", views.risk_remove, name="risk_remove"),
+    path("<slug:round_slug>/<str:ons_code>/documents/add/", views.document_form, name="document_add"),
+    path("<slug:round_slug>/<str:ons_code>/documents/<int:pk>/change/", views.document_form, name="document_change"),
+    path("<slug:round_slug>/<str:ons_code>/documents/<int:pk>/remove/", views.document_remove, name="document_remove"),
+    path(
+        "<slug:round_slug>/<str:ons_code>/documents/<int:pk>/download/",
+        views.document_download,
+        name="document_download",
+    ),
     path("<slug:round_slug>/<str:ons_code>/autosave/", api_views.autosave, name="autosave"),
     path("<slug:round_slug>/<str:ons_code>/markdown-preview/", api_views.markdown_preview, name="markdown_preview"),
 ]
