@@ -1,0 +1,64 @@
+"""Export endpoints: request an export (POST), poll its status (JSON), download the file.
+
+Every view fetches the plan through get_plan_for_user, so exports of other areas' plans 404.
+"""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import FileResponse, Http404, JsonResponse
+from django.shortcuts import get_object_or_404, redirect
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_GET, require_POST
+
+from . import exports
+from .models import ExportJob
+from .selectors import get_plan_for_user
+
+
+def _job_payload(request, job: ExportJob, round_slug: str, ons_code: str) -> dict:
+    payload = exports.job_status(job)
+    kwargs = {"round_slug": round_slug, "ons_code": ons_code, "job_id": job.pk}
+    payload["status_url"] = reverse("plans:export_status", kwargs=kwargs)
+    if job.status == ExportJob.Status.DONE:
+        payload["download_url"] = reverse("plans:export_download", kwargs=kwargs)
+    return payload
+
+
+@login_required
+@require_POST
+def request_export(request, round_slug: str, ons_code: str, kind: str):
+    plan = get_plan_for_user(request.user, round_slug=round_slug, ons_code=ons_code)
+    if kind not in exports.registered_kinds():
+        raise Http404("No such export")
+    job = exports.request_export(user=request.user, plan=plan, kind=kind)
+    job.refresh_from_db()  # eager mode may already have finished it
+    if request.headers.get("Accept", "").startswith("application/json"):
+        return JsonResponse(_job_payload(request, job, round_slug, ons_code), status=202)
+    next_url = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}):
+        next_url = reverse("plans:plan_overview", kwargs={"round_slug": round_slug, "ons_code": ons_code})
+    messages.info(request, f"{exports.export_kind(kind).label}: {exports.job_status(job)['message']}")
+    return redirect(f"{next_url}#export-{kind}")
+
+
+@login_required
+@require_GET
+def export_status(request, round_slug: str, ons_code: str, job_id: int):
+    plan = get_plan_for_user(request.user, round_slug=round_slug, ons_code=ons_code)
+    job = get_object_or_404(ExportJob, pk=job_id, plan=plan)
+    return JsonResponse(_job_payload(request, job, round_slug, ons_code))
+
+
+@login_required
+@require_GET
+def export_download(request, round_slug: str, ons_code: str, job_id: int):
+    plan = get_plan_for_user(request.user, round_slug=round_slug, ons_code=ons_code)
+    job = get_object_or_404(ExportJob, pk=job_id, plan=plan, status=ExportJob.Status.DONE)
+    if not job.file:
+        raise Http404("No file")
+    spec = exports.export_kind(job.kind)
+    filename = f"BCF {plan.round.slug} {plan.hwb_area.name} {job.get_kind_display()}.{spec.extension}"
+    response = FileResponse(job.file.open("rb"), as_attachment=True, filename=filename, content_type=spec.content_type)
+    response["X-Content-SHA256"] = job.sha256
+    return response

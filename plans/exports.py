@@ -1,0 +1,218 @@
+"""Exports of a plan (Part 2 workbook, Part 1 PDF), rendered by a Celery worker and reused while unchanged.
+
+Kinds are registered in settings.EXPORT_KINDS as dotted paths, because the renderers live in
+higher layers (finance, governance) that plans must not import:
+
+    EXPORT_KINDS = {"xlsx": {"render": "finance.workbook.render_plan_workbook",
+                             "content_hash": "finance.selectors.workbook_content_hash"}}
+
+`render(plan) -> bytes` builds the file; `content_hash(plan) -> str` changes whenever anything
+the file shows changes, so an unchanged plan gets its last file back without rendering again.
+Optional keys: "content_type", "extension", "label".
+
+A job's file is written to a temporary name and renamed into place, and the job only points at
+it once it is complete, so a download never sees a half-written file.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import uuid
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.db import transaction
+from django.utils import timezone
+from django.utils.module_loading import import_string
+
+from .models import ExportJob, Plan, User
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_TYPES = {
+    "xlsx": ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "xlsx"),
+    "pdf": ("application/pdf", "pdf"),
+}
+# A job still queued after this long means no worker has picked it up: say exports are delayed.
+DELAYED_AFTER = timedelta(seconds=30)
+BROKER_UNREACHABLE = "The export service could not be reached; the export will start when it is back."
+
+
+class UnknownExportKind(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class ExportKind:
+    key: str
+    render: object
+    content_hash: object
+    content_type: str
+    extension: str
+    label: str
+
+
+def export_kind(key: str) -> ExportKind:
+    config = getattr(settings, "EXPORT_KINDS", {}).get(key)
+    if not config:
+        raise UnknownExportKind(f"No export of kind {key!r} is registered.")
+    content_type, extension = DEFAULT_TYPES.get(key, ("application/octet-stream", key))
+    return ExportKind(
+        key=key,
+        render=import_string(config["render"]),
+        content_hash=import_string(config["content_hash"]),
+        content_type=config.get("content_type", content_type),
+        extension=config.get("extension", extension),
+        label=config.get("label", dict(ExportJob.Kind.choices).get(key, key)),
+    )
+
+
+def registered_kinds() -> list[str]:
+    return list(getattr(settings, "EXPORT_KINDS", {}))
+
+
+def latest_job(plan: Plan, kind: str) -> ExportJob | None:
+    return ExportJob.objects.filter(plan=plan, kind=kind).order_by("-created_at", "-pk").first()
+
+
+def _file_exists(job: ExportJob) -> bool:
+    return bool(job.file) and default_storage.exists(job.file.name)
+
+
+@transaction.atomic
+def request_export(*, user: User, plan: Plan, kind: str) -> ExportJob:
+    """The export of the plan as it is now: a finished one if the content is unchanged, else a new job.
+
+    The caller must have fetched the plan through plans.selectors.get_plan_for_user: anyone who
+    may read a plan may export it.
+    """
+    spec = export_kind(kind)
+    content_hash = spec.content_hash(plan)
+    existing = (
+        ExportJob.objects.select_for_update()
+        .filter(plan=plan, kind=kind, content_hash=content_hash)
+        .exclude(status=ExportJob.Status.FAILED)
+        .order_by("-created_at")
+        .first()
+    )
+    if existing is not None and (existing.status != ExportJob.Status.DONE or _file_exists(existing)):
+        return existing  # unchanged and done (reuse), or already on its way
+    job = ExportJob.objects.create(plan=plan, kind=kind, content_hash=content_hash, requested_by=user)
+    transaction.on_commit(lambda: enqueue(job.pk))
+    return job
+
+
+def enqueue(job_id: int) -> None:
+    """Send the job to the worker. If the broker is down the job stays queued and says so."""
+    from .tasks import render_export  # the task module imports this one
+
+    try:
+        render_export.apply_async((job_id,), retry=False)
+    except Exception:  # kombu raises several kinds when the broker is unreachable
+        logger.exception("Could not enqueue export job %s", job_id)
+        ExportJob.objects.filter(pk=job_id, status=ExportJob.Status.QUEUED).update(error=BROKER_UNREACHABLE)
+
+
+@transaction.atomic
+def start_job(job_id: int) -> ExportJob | None:
+    """Mark the job running; None if it is already done or gone (a redelivered task does nothing)."""
+    job = ExportJob.objects.select_for_update().select_related("plan").filter(pk=job_id).first()
+    if job is None or job.status == ExportJob.Status.DONE:
+        return None
+    job.status, job.error = ExportJob.Status.RUNNING, ""
+    job.save(update_fields=["status", "error", "updated_at"])
+    return job
+
+
+def render(job: ExportJob) -> tuple[bytes, str]:
+    """Render the file for the plan as it is now, with the hash of that content."""
+    spec = export_kind(job.kind)
+    plan = Plan.objects.select_related("round", "hwb_area__region").get(pk=job.plan_id)
+    content_hash = spec.content_hash(plan)
+    return spec.render(plan), content_hash
+
+
+def _write_atomically(name: str, data: bytes) -> str:
+    """Write to a temporary file and rename it into place, so the file is either whole or absent."""
+    try:
+        final = default_storage.path(name)
+    except NotImplementedError:  # object storage: a single PUT is already all-or-nothing
+        return default_storage.save(name, ContentFile(data))
+    os.makedirs(os.path.dirname(final), exist_ok=True)
+    temporary = f"{final}.{uuid.uuid4().hex}.part"
+    with open(temporary, "wb") as handle:
+        handle.write(data)
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.replace(temporary, final)
+    return name
+
+
+def finish_job(job_id: int, data: bytes, content_hash: str) -> ExportJob:
+    job = ExportJob.objects.select_related("plan__hwb_area", "plan__round").get(pk=job_id)
+    spec = export_kind(job.kind)
+    plan = job.plan
+    name = (
+        f"exports/{plan.round.slug}-{plan.hwb_area.ons_code}-{job.kind}-{content_hash[:12]}-{job.pk}.{spec.extension}"
+    )
+    stored = _write_atomically(name, data)
+    with transaction.atomic():
+        job = ExportJob.objects.select_for_update().get(pk=job_id)
+        # An identical file finished by another job is replaced by this one (one done job per content).
+        ExportJob.objects.filter(
+            plan_id=job.plan_id, kind=job.kind, content_hash=content_hash, status=ExportJob.Status.DONE
+        ).exclude(pk=job.pk).delete()
+        job.file.name = stored
+        job.sha256 = hashlib.sha256(data).hexdigest()
+        job.content_hash = content_hash
+        job.status, job.error = ExportJob.Status.DONE, ""
+        job.save()
+    return job
+
+
+def fail_job(job_id: int, error: str) -> None:
+    ExportJob.objects.filter(pk=job_id).exclude(status=ExportJob.Status.DONE).update(
+        status=ExportJob.Status.FAILED, error=error[:2000], updated_at=timezone.now()
+    )
+
+
+def requeue_job(job_id: int, error: str) -> None:
+    """A try failed and will be retried: back to queued, noting why."""
+    ExportJob.objects.filter(pk=job_id, status=ExportJob.Status.RUNNING).update(
+        status=ExportJob.Status.QUEUED, error=error[:2000], updated_at=timezone.now()
+    )
+
+
+def run_export_now(plan: Plan, kind: str) -> bytes:
+    """Render without a job or worker (the export_plan command)."""
+    return export_kind(kind).render(plan)
+
+
+def job_status(job: ExportJob) -> dict:
+    """What the export panel shows: plain words, and whether exports look delayed."""
+    delayed = job.status == ExportJob.Status.QUEUED and (
+        job.error == BROKER_UNREACHABLE or timezone.now() - job.created_at > DELAYED_AFTER
+    )
+    messages = {
+        ExportJob.Status.QUEUED: "Waiting to start",
+        ExportJob.Status.RUNNING: "Creating the file",
+        ExportJob.Status.DONE: "Ready to download",
+        ExportJob.Status.FAILED: "The export failed. Try again.",
+    }
+    message = messages[job.status]
+    if delayed:
+        message = "Exports are delayed. Your export is queued and will start as soon as the export service is back."
+    return {
+        "id": job.pk,
+        "kind": job.kind,
+        "status": job.status,
+        "message": message,
+        "delayed": delayed,
+        "sha256": job.sha256,
+        "created_at": job.created_at.isoformat(),
+    }
