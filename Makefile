@@ -23,6 +23,10 @@ run: demo
 test: setup-dev lint
 	DATABASE_URL=$${DATABASE_URL:-$(TEST_DATABASE_URL)} .venv/bin/pytest
 
+## National-scale benchmark against the local PostgreSQL; writes bench/results/latest.json.
+bench: setup-dev
+	$(PY) bench/run.py
+
 lint: setup-dev
 	.venv/bin/ruff check .
 	.venv/bin/ruff format --check .

@@ -1,0 +1,474 @@
+"""`make bench`: BCF Portal at national scale, every figure a ratio to a baseline from the same run.
+
+1. Seeds a fresh PostgreSQL database with every HWB area's full plan (bench/seed.py).
+2. Serves it with gunicorn on 127.0.0.1 and drives 20 signed-in users with locust; each
+   page's p50/p95 is compared with the floor page served by the same server at the same time.
+3. Counts SQL queries per page for a plan with 5 and with 50 schemes.
+4. Times the Part 1 PDF against bare WeasyPrint on the identical HTML, and the Part 2
+   workbook against a bare openpyxl script writing the identical cells and styles.
+5. Times the national dataset export and the import of one full Part 2 workbook.
+
+Writes bench/results/latest.json and prints a Markdown table.
+"""
+
+import argparse
+import csv
+import io
+import json
+import os
+import platform
+import secrets
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+RESULTS = ROOT / "bench" / "results"
+WORK = ROOT / "var" / "bench"
+PORT = 8765
+DEFAULT_DB = "postgres://postgres@127.0.0.1:5432/bcf_bench"
+
+
+def log(message: str) -> None:
+    print(f"[bench] {message}", flush=True)
+
+
+def bench_env(database_url: str) -> dict:
+    return {
+        **os.environ,
+        "DATABASE_URL": database_url,
+        "DEBUG": "false",
+        "SECRET_KEY": "bench-" + "x" * 50,
+        "ALLOWED_HOSTS": "127.0.0.1,localhost,testserver",
+        "SECURE_SSL_REDIRECT": "false",
+        "SECURE_COOKIES": "false",
+        "STATIC_ROOT": str(WORK / "static"),
+        "MEDIA_ROOT": str(WORK / "media"),
+        "CELERY_BROKER_URL": "",
+        "LOG_LEVEL": "WARNING",
+        "DJANGO_SETTINGS_MODULE": "bcf_portal.settings",
+    }
+
+
+def recreate_database(database_url: str) -> None:
+    import psycopg
+
+    name = database_url.rsplit("/", 1)[1]
+    admin_url = database_url.rsplit("/", 1)[0] + "/postgres"
+    with psycopg.connect(admin_url, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{name}"')
+
+
+def manage(env: dict, *args: str) -> None:
+    subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env=env, check=True, stdout=subprocess.DEVNULL)
+
+
+def median_time(fn, runs: int) -> float:
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def paired_ratio(portal, bare, runs: int) -> tuple[float, float, float]:
+    """Alternate the two so drift in machine speed hits both; returns (ratio, portal_s, bare_s)."""
+    portal(), bare()  # warm caches, fonts and imports
+    portal_times, bare_times = [], []
+    for _ in range(runs):
+        start = time.perf_counter()
+        portal()
+        portal_times.append(time.perf_counter() - start)
+        start = time.perf_counter()
+        bare()
+        bare_times.append(time.perf_counter() - start)
+    p, b = statistics.median(portal_times), statistics.median(bare_times)
+    return p / b, p, b
+
+
+# --- In-process measurements ----------------------------------------------------------
+
+
+def setup_django(env: dict) -> None:
+    os.environ.update(
+        {
+            k: v
+            for k, v in env.items()
+            if k
+            in {
+                "DATABASE_URL",
+                "DEBUG",
+                "SECRET_KEY",
+                "ALLOWED_HOSTS",
+                "SECURE_SSL_REDIRECT",
+                "SECURE_COOKIES",
+                "STATIC_ROOT",
+                "MEDIA_ROOT",
+                "CELERY_BROKER_URL",
+                "LOG_LEVEL",
+                "DJANGO_SETTINGS_MODULE",
+            }
+        }
+    )
+    sys.path.insert(0, str(ROOT))
+    import django
+
+    django.setup()
+
+
+def seed(password: str, areas: int) -> dict:
+    from bench.seed import seed_national_dataset
+    from plans.models import Membership, Region, User
+
+    result = seed_national_dataset(password=password, areas=areas)
+    hashed = result["users"][0].password
+    assurers = []
+    for region in Region.objects.order_by("code"):
+        user = User.objects.create(email=f"assurer-{region.code.lower()}@bench.local", password=hashed)
+        Membership.objects.create(user=user, role=Membership.Role.ASSURER, region=region)
+        assurers.append(user)
+    admin = User.objects.create(email="admin@bench.local", password=hashed)
+    Membership.objects.create(user=admin, role=Membership.Role.NATIONAL_ADMIN)
+    floor = User.objects.create(email="floor@bench.local", password=hashed)
+    return {**result, "assurers": assurers, "admin": admin, "floor": floor}
+
+
+def page_urls(plan, section_key: str) -> dict[str, str]:
+    from django.urls import reverse
+
+    kwargs = {"round_slug": plan.round.slug, "ons_code": plan.hwb_area.ons_code}
+    return {
+        "task_list": reverse("plans:plan_overview", kwargs=kwargs),
+        "section": reverse("plans:section", kwargs={**kwargs, "section_key": section_key}),
+        "schemes": reverse("schemes:list", kwargs=kwargs),
+        "finance_summary": reverse("finance:summary", kwargs=kwargs),
+    }
+
+
+def dashboard_urls(round_slug: str) -> dict[str, str]:
+    from django.urls import reverse
+
+    return {
+        "assurer_dashboard": reverse("governance:assurer_dashboard") + f"?round={round_slug}",
+        "national_view": reverse("governance:national_view") + f"?round={round_slug}",
+    }
+
+
+def first_narrative_section(plan) -> str:
+    from plans.models import Question
+
+    return (
+        Question.objects.filter(section__round=plan.round, kind="narrative")
+        .order_by("section__order")
+        .first()
+        .section.key
+    )
+
+
+def count_queries(seeded: dict) -> dict[str, dict[str, int]]:
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    from bench.seed import resize_schemes
+
+    plan = seeded["plans"][0]
+    commissioner = seeded["users"][0]
+    assurer = next(a for a in seeded["assurers"] if a.memberships.get().region_id == plan.hwb_area.region_id)
+    section = first_narrative_section(plan)
+    counts: dict[str, dict[str, int]] = {}
+    for schemes in (5, 50):
+        resize_schemes(plan=plan, count=schemes)
+        pages = [(name, url, commissioner) for name, url in page_urls(plan, section).items()]
+        boards = dashboard_urls(plan.round.slug)
+        pages += [("assurer_dashboard", boards["assurer_dashboard"], assurer)]
+        pages += [("national_view", boards["national_view"], seeded["admin"])]
+        for name, url, user in pages:
+            client = Client()
+            client.force_login(user)
+            client.get(url)  # warm per-process caches
+            with CaptureQueriesContext(connection) as captured:
+                response = client.get(url)
+            if response.status_code != 200:
+                raise RuntimeError(f"{name} {url} answered {response.status_code}")
+            counts.setdefault(name, {})[f"queries_{schemes}"] = len(captured)
+    return counts
+
+
+def pdf_ratio(plan, runs: int) -> tuple[float, float, float]:
+    from weasyprint import CSS, HTML
+
+    from governance import pdf
+
+    html = pdf.render_part1_html(plan)
+    base = str(pdf._template_dir())
+    stylesheet_path = str(pdf._template_dir() / pdf.STYLESHEET)
+
+    def bare():
+        HTML(string=html, base_url=base).write_pdf(
+            stylesheets=[CSS(filename=stylesheet_path)], pdf_variant="pdf/ua-1", custom_metadata=True
+        )
+
+    return paired_ratio(lambda: pdf.render_plan_pdf(plan), bare, runs)
+
+
+def workbook_cells(data: bytes) -> list[tuple]:
+    """Every cell of the portal's workbook with its value and style, to replay with bare openpyxl."""
+    from openpyxl import load_workbook
+
+    workbook = load_workbook(io.BytesIO(data))
+    sheets = []
+    for ws in workbook.worksheets:
+        cells = [
+            (c.row, c.column, c.value, c.number_format, c.font.b, c.fill.fgColor.rgb if c.fill.fill_type else None)
+            for row in ws.iter_rows()
+            for c in row
+            if c.value is not None
+        ]
+        widths = {key: dim.width for key, dim in ws.column_dimensions.items() if dim.width}
+        sheets.append((ws.title, ws.freeze_panes, cells, widths))
+    return sheets
+
+
+def xlsx_ratio(plan, runs: int) -> tuple[float, float, float]:
+    from openpyxl import Workbook
+    from openpyxl.styles import Font, PatternFill
+
+    from finance.workbook import render_plan_workbook
+
+    sheets = workbook_cells(render_plan_workbook(plan))
+    bold = Font(bold=True)
+
+    def bare():
+        wb = Workbook()
+        wb.remove(wb.active)
+        fills = {}
+        for title, freeze, cells, widths in sheets:
+            ws = wb.create_sheet(title)
+            for row, column, value, number_format, is_bold, fill in cells:
+                cell = ws.cell(row=row, column=column, value=value)
+                if number_format != "General":
+                    cell.number_format = number_format
+                if is_bold:
+                    cell.font = bold
+                if fill:
+                    cell.fill = fills.setdefault(fill, PatternFill("solid", fgColor=fill))
+            for key, width in widths.items():
+                ws.column_dimensions[key].width = width
+            ws.freeze_panes = freeze
+        wb.save(io.BytesIO())
+
+    return paired_ratio(lambda: render_plan_workbook(plan), bare, runs)
+
+
+def national_export_seconds(round_slug: str) -> float:
+    from governance.national import national_dataset_workbook
+    from plans.models import PlanningRound
+
+    round_ = PlanningRound.objects.get(slug=round_slug)
+    return median_time(lambda: national_dataset_workbook(round_), 1)
+
+
+def import_seconds(plan, user) -> float:
+    from finance.workbook import render_plan_workbook
+    from finance.workbook_import import import_workbook
+
+    data = render_plan_workbook(plan)
+    start = time.perf_counter()
+    import_workbook(user=user, plan=plan, data=data, apply=True)
+    return time.perf_counter() - start
+
+
+# --- Load: gunicorn + locust ---------------------------------------------------------------
+
+
+def serve(env: dict) -> subprocess.Popen:
+    manage(env, "collectstatic", "--noinput")
+    server = subprocess.Popen(
+        [
+            str(ROOT / ".venv/bin/gunicorn"),
+            "bcf_portal.wsgi",
+            "--bind",
+            f"127.0.0.1:{PORT}",
+            "--workers",
+            str(max(2, (os.cpu_count() or 2) * 2)),
+            "--log-level",
+            "warning",
+        ],
+        cwd=ROOT,
+        env=env,
+    )
+    for _ in range(100):
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{PORT}/healthz", timeout=1)
+            return server
+        except OSError:
+            time.sleep(0.2)
+    server.kill()
+    raise RuntimeError("gunicorn did not start")
+
+
+def run_load(env: dict, spec: dict, password: str, users: int, seconds: int) -> dict[str, dict]:
+    prefix = WORK / "locust"
+    subprocess.run(
+        [
+            str(ROOT / ".venv/bin/locust"),
+            "-f",
+            str(ROOT / "bench/locustfile.py"),
+            "--headless",
+            "-u",
+            str(users),
+            "-r",
+            str(users),
+            "-t",
+            f"{seconds}s",
+            "--host",
+            f"http://127.0.0.1:{PORT}",
+            "--csv",
+            str(prefix),
+            "--only-summary",
+            "--loglevel",
+            "WARNING",
+            "--stop-timeout",
+            "5",
+        ],
+        cwd=ROOT,
+        env={**env, "BENCH_PASSWORD": password, "BENCH_PAGES": json.dumps(spec)},
+        check=False,
+    )
+    stats = {}
+    with open(f"{prefix}_stats.csv") as f:
+        for row in csv.DictReader(f):
+            stats[row["Name"]] = {
+                "p50_ms": float(row["50%"]),
+                "p95_ms": float(row["95%"]),
+                "requests": int(row["Request Count"]),
+                "failures": int(row["Failure Count"]),
+            }
+    return stats
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--areas", type=int, default=150)
+    parser.add_argument("--users", type=int, default=20)
+    parser.add_argument("--seconds", type=int, default=60)
+    parser.add_argument("--runs", type=int, default=5, help="paired runs for the PDF and workbook ratios")
+    args = parser.parse_args()
+
+    database_url = os.environ.get("BENCH_DATABASE_URL", DEFAULT_DB)
+    env = bench_env(database_url)
+    WORK.mkdir(parents=True, exist_ok=True)
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    password = secrets.token_urlsafe(12)
+
+    log(f"recreating {database_url.rsplit('/', 1)[1]} and loading the planning rounds")
+    recreate_database(database_url)
+    manage(env, "migrate", "--noinput")
+    manage(env, "load_round", "--all")
+    setup_django(env)
+    started = time.perf_counter()
+    seeded = seed(password, args.areas)
+    log(f"seeded {args.areas} full plans in {time.perf_counter() - started:.1f}s")
+
+    log("counting queries per page at 5 and 50 schemes")
+    queries = count_queries(seeded)
+
+    plans = seeded["plans"]
+    full_plan = plans[1]
+    section = first_narrative_section(full_plan)
+    region_of = {a.memberships.get().region_id: a.email for a in seeded["assurers"]}
+    spec = {
+        "commissioner": {
+            "users": [u.email for u in seeded["users"][1:]],
+            "pages": {name: [page_urls(p, section)[name] for p in plans[1:]] for name in page_urls(full_plan, section)},
+        },
+        "assurer": {
+            "users": list(region_of.values()),
+            "pages": {"assurer_dashboard": [dashboard_urls(full_plan.round.slug)["assurer_dashboard"]]},
+        },
+        "national_admin": {
+            "users": [seeded["admin"].email],
+            "pages": {"national_view": [dashboard_urls(full_plan.round.slug)["national_view"]]},
+        },
+        "floor": {"users": [seeded["floor"].email], "pages": {"floor": ["/plans/"]}},
+    }
+    from django.db import connections
+
+    connections.close_all()
+    log(f"serving with gunicorn; {args.users} users for {args.seconds}s")
+    server = serve(env)
+    try:
+        load = run_load(env, spec, password, args.users, args.seconds)
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+    log("timing the Part 1 PDF and the Part 2 workbook against their libraries")
+    pdf = pdf_ratio(full_plan, args.runs)
+    xlsx = xlsx_ratio(full_plan, args.runs)
+    national_s = national_export_seconds(full_plan.round.slug)
+    import_s = import_seconds(plans[2], seeded["users"][2])
+
+    floor = load["floor"]
+    pages = {}
+    for name in ["task_list", "section", "schemes", "finance_summary", "assurer_dashboard", "national_view"]:
+        stats = load.get(name, {"p50_ms": float("nan"), "p95_ms": float("nan"), "requests": 0, "failures": 0})
+        pages[name] = {
+            **stats,
+            "p95_ratio": round(stats["p95_ms"] / floor["p95_ms"], 2),
+            **queries.get(name, {}),
+        }
+    results = {
+        "machine": {"cpus": os.cpu_count(), "python": platform.python_version(), "platform": platform.platform()},
+        "dataset": {"areas": args.areas, "users": args.users, "seconds": args.seconds},
+        "floor": floor,
+        "pages": pages,
+        "failed_requests": sum(s["failures"] for s in load.values()),
+        "pdf_ratio": round(pdf[0], 3),
+        "pdf_portal_s": round(pdf[1], 3),
+        "pdf_bare_s": round(pdf[2], 3),
+        "xlsx_ratio": round(xlsx[0], 3),
+        "xlsx_portal_s": round(xlsx[1], 3),
+        "xlsx_bare_s": round(xlsx[2], 3),
+        "national_export_s": round(national_s, 2),
+        "import_s": round(import_s, 2),
+    }
+    (RESULTS / "latest.json").write_text(json.dumps(results, indent=2) + "\n")
+    print(markdown_table(results))
+
+
+def markdown_table(r: dict) -> str:
+    lines = [
+        f"Floor page (signed-in base page): p50 {r['floor']['p50_ms']:.0f} ms, p95 {r['floor']['p95_ms']:.0f} ms",
+        "",
+        "| Page | p50 ms | p95 ms | p95 ratio | queries (5 schemes) | queries (50 schemes) |",
+        "| --- | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    for name, p in r["pages"].items():
+        lines.append(
+            f"| {name} | {p['p50_ms']:.0f} | {p['p95_ms']:.0f} | {p['p95_ratio']:.2f} | "
+            f"{p.get('queries_5', '–')} | {p.get('queries_50', '–')} |"
+        )
+    lines += [
+        "",
+        "| Export | Portal | Library alone | Ratio |",
+        "| --- | ---: | ---: | ---: |",
+        f"| Part 1 PDF | {r['pdf_portal_s']:.2f} s | {r['pdf_bare_s']:.2f} s (WeasyPrint) | {r['pdf_ratio']:.3f} |",
+        f"| Part 2 workbook | {r['xlsx_portal_s']:.3f} s | {r['xlsx_bare_s']:.3f} s (openpyxl) | {r['xlsx_ratio']:.3f} |",
+        "",
+        f"National dataset export ({r['dataset']['areas']} plans): {r['national_export_s']:.2f} s. "
+        f"Import of one full Part 2 workbook: {r['import_s']:.2f} s. Failed requests: {r['failed_requests']}.",
+    ]
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    with tempfile.TemporaryDirectory():
+        main()
