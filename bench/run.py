@@ -269,6 +269,7 @@ def xlsx_ratio(plan, runs: int) -> tuple[float, float, float]:
 
 def national_export_seconds(round_slug: str) -> float:
     from governance.national import national_dataset_workbook
+
     from plans.models import PlanningRound
 
     round_ = PlanningRound.objects.get(slug=round_slug)
