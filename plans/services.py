@@ -215,13 +215,13 @@ def save_section(
 
     for model, current, keys, changes in writes:
         if current is None:
-            model.objects.create(**keys, **changes, updated_by=user)
+            _save_with_history(model(**keys, **changes, updated_by=user), user)
         else:
             for attname, value in changes.items():
                 setattr(current, attname, value)
             current.version += 1
             current.updated_by = user
-            current.save()
+            _save_with_history(current, user)
 
     # Judge completeness on what is stored now, including a colleague's values that stood.
     final_answers = {
@@ -238,6 +238,12 @@ def save_section(
     _update_progress(user=user, plan=plan, section=section, complete=complete, still_missing=bool(missing))
     _discard_draft(user=user, plan=plan, form_key=f"section:{section.key}")
     return SaveResult(saved=True, changed=len(writes))
+
+
+def _save_with_history(instance, user: User) -> None:
+    # The history records who, even when a save does not come from a web request.
+    instance._history_user = user
+    instance.save()
 
 
 def _who(user) -> str:
@@ -312,7 +318,8 @@ def save_row(
         kwargs = {"plan": plan, **values, **(extra or {})}
         if "order" in {f.name for f in model._meta.fields}:
             kwargs.setdefault("order", model.objects.filter(plan=plan).count() + 1)
-        row = model.objects.create(**kwargs)
+        row = model(**kwargs)
+        _save_with_history(row, user)
         touch_table_section(user=user, plan=plan, table=table)
         _discard_draft(user=user, plan=plan, form_key=form_key)
         return SaveResult(saved=True, changed=1, obj=row)
@@ -335,7 +342,7 @@ def save_row(
         for attname, value in {**changes, **(extra or {})}.items():
             setattr(row, attname, value)
         row.version += 1
-        row.save()
+        _save_with_history(row, user)
     touch_table_section(user=user, plan=plan, table=table)
     _discard_draft(user=user, plan=plan, form_key=form_key)
     return SaveResult(saved=True, changed=int(bool(changes or extra)), obj=row)
@@ -351,6 +358,7 @@ def remove_row(*, user: User, plan: Plan, model, row_id: int, version: int | Non
     if version is not None and row.version != version:
         return False
     stored_file = getattr(row, "file", None)
+    row._history_user = user
     row.delete()
     if stored_file:
         # Delete the stored file only once the row is gone for good.
