@@ -15,3 +15,70 @@ def demo_password():
 def shipped_rounds(db):
     """Both shipped planning rounds, loaded from their fixtures."""
     call_command("load_round", "--all", verbosity=0)
+
+
+# --- A real Celery worker on Redis (db 2), against the test database ---------------------
+
+CELERY_TEST_BROKER = "redis://127.0.0.1:6379/2"
+
+
+def reset_celery_connections(app):
+    """Drop pooled broker connections so the next send uses the app's current broker_url."""
+    app.pool.force_close_all()
+    app._pool = None
+    app.amqp._producer_pool = None
+
+
+@pytest.fixture
+def live_celery_worker(transactional_db, tmp_path):
+    """Start `celery worker` as a subprocess on Redis db 2, pointed at this test database.
+
+    Tests using it need @pytest.mark.django_db(transaction=True) so the worker sees committed
+    rows. Each worker listens on its own queue, so parallel test runs on the same Redis never
+    take each other's tasks. Tasks are sent for real (not eagerly) while the fixture is active.
+    """
+    import os
+    import subprocess
+    import sys
+    import time
+    import uuid
+    from pathlib import Path
+
+    from django.db import connection
+
+    from bcf_portal.celery import app
+
+    db = connection.settings_dict
+    database_url = f"postgres://{db['USER']}{':' + db['PASSWORD'] if db['PASSWORD'] else ''}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
+    queue = f"bcf-test-{uuid.uuid4().hex[:10]}"
+    log_path = tmp_path / "celery-worker.log"
+    env = {
+        **os.environ,
+        "DATABASE_URL": database_url,
+        "CELERY_BROKER_URL": CELERY_TEST_BROKER,
+        "CELERY_RESULT_BACKEND": CELERY_TEST_BROKER,
+        "DJANGO_SETTINGS_MODULE": "bcf_portal.settings_test",
+    }
+    command = [sys.executable, "-m", "celery", "-A", "bcf_portal", "worker", "--pool=solo", "--loglevel=INFO"]
+    command += ["-Q", queue, "-n", f"{queue}@%h", "--without-gossip", "--without-mingle", "--without-heartbeat"]
+    with open(log_path, "wb") as log:
+        process = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT, cwd=Path(__file__).parent.parent)
+    previous = {key: app.conf.get(key) for key in ("task_always_eager", "broker_url", "task_default_queue")}
+    try:
+        deadline = time.monotonic() + 60
+        while b" ready." not in log_path.read_bytes():
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"Celery worker did not start:\n{log_path.read_text()}")
+            time.sleep(0.2)
+        app.conf.update(task_always_eager=False, broker_url=CELERY_TEST_BROKER, task_default_queue=queue)
+        reset_celery_connections(app)
+        yield type("LiveWorker", (), {"queue": queue, "process": process, "log": log_path})
+    finally:
+        app.conf.update(previous)
+        reset_celery_connections(app)
+        process.terminate()
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
