@@ -3,3 +3,8 @@ from django.apps import AppConfig
 
 class GovernanceConfig(AppConfig):
     name = "governance"
+
+    def ready(self):
+        from . import receivers
+
+        receivers.connect()

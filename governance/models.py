@@ -1,5 +1,8 @@
 """The plan's life after writing: sign-off, submissions, assurance reviews and the audit trail."""
 
+import os
+import uuid
+
 from django.db import models
 
 from plans.models import (
@@ -44,6 +47,29 @@ class SignOff(models.Model):
         return f"{self.slot} — {self.signatory_name}"
 
 
+class SubmissionIsImmutable(Exception):
+    """A submission is the record of what was sent: nothing may change or remove it."""
+
+
+class SubmissionQuerySet(models.QuerySet):
+    # Bulk writes skip save(); refuse them here too (a database trigger backs this for raw SQL).
+    def update(self, **kwargs):
+        raise SubmissionIsImmutable("Submissions cannot be changed.")
+
+    def delete(self):
+        raise SubmissionIsImmutable("Submissions cannot be deleted.")
+
+    def bulk_update(self, objs, fields, batch_size=None):
+        raise SubmissionIsImmutable("Submissions cannot be changed.")
+
+
+def submission_file_name(instance, filename: str) -> str:
+    """A fresh name for every stored file, so no submission's file is ever overwritten."""
+    _, ext = os.path.splitext(filename)
+    plan = instance.plan
+    return f"submissions/{plan.round.slug}/{plan.hwb_area.ons_code}/v{instance.version}-{uuid.uuid4().hex}{ext}"
+
+
 class Submission(models.Model):
     """An immutable record of exactly what was submitted: snapshot, PDF and workbook, with hashes."""
 
@@ -51,13 +77,15 @@ class Submission(models.Model):
     version = models.PositiveIntegerField()
     snapshot = models.JSONField()
     snapshot_sha256 = models.CharField(max_length=64)
-    pdf = models.FileField(upload_to="submissions/", blank=True)
+    pdf = models.FileField(upload_to=submission_file_name, blank=True)
     pdf_sha256 = models.CharField(max_length=64, blank=True)
-    workbook = models.FileField(upload_to="submissions/", blank=True)
+    workbook = models.FileField(upload_to=submission_file_name, blank=True)
     workbook_sha256 = models.CharField(max_length=64, blank=True)
     submitted_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
     submitted_at = models.DateTimeField()
     is_late = models.BooleanField(default=False)
+
+    objects = SubmissionQuerySet.as_manager()
 
     class Meta:
         ordering = ["plan", "version"]
@@ -65,6 +93,14 @@ class Submission(models.Model):
 
     def __str__(self):
         return f"{self.plan} v{self.version}"
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise SubmissionIsImmutable("Submissions cannot be changed.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise SubmissionIsImmutable("Submissions cannot be deleted.")
 
 
 class Review(models.Model):

@@ -1,0 +1,201 @@
+"""Reads for the workflow pages: a plan's sign-off and assurance status, the assurer's and national views.
+
+Each function makes a fixed number of queries, however many plans, lines or events there are.
+"""
+
+import math
+from collections import defaultdict
+from decimal import Decimal
+
+from django.db.models import Count, Max, Prefetch, Q, Sum, prefetch_related_objects
+from django.utils import timezone
+
+from finance.models import ExpenditureAmount, IncomeLine
+from plans.models import Membership, Plan, PlanningRound, Region, Section, SignOffSlot, User
+from plans.selectors import ASSURER_VISIBLE_STATUSES, plans_for_user
+
+from . import workflow
+from .models import KloeRating, PlanEvent, Review, ReviewCondition, SectionComment, SignOff, Submission
+
+
+def days_late(submitted_at, deadline) -> int:
+    """Whole days (rounded up) after the deadline; 0 when on time."""
+    if submitted_at is None or submitted_at <= deadline:
+        return 0
+    return math.ceil((submitted_at - deadline).total_seconds() / 86400)
+
+
+def decided_review(submission: Submission | None) -> Review | None:
+    if submission is None:
+        return None
+    return (
+        Review.objects.filter(submission=submission, decided_at__isnull=False)
+        .select_related("outcome", "assurer")
+        .prefetch_related(Prefetch("conditions", queryset=ReviewCondition.objects.order_by("due_date", "id")))
+        .order_by("-decided_at")
+        .first()
+    )
+
+
+def plan_status_page(user: User, plan: Plan) -> dict:
+    """Sign-off slots and signatures, what the user may do next, submissions, outcome and the audit trail."""
+    slots = list(SignOffSlot.objects.filter(round_id=plan.round_id).order_by("order"))
+    signoffs = {s.slot_id: s for s in SignOff.objects.filter(plan=plan, voided_at__isnull=True).select_related("slot")}
+    # Roles are read several times below; fetch the memberships once.
+    prefetch_related_objects([user], "memberships")
+    my_slots = workflow.slot_codes_for(user, plan)
+    submissions = list(Submission.objects.filter(plan=plan).select_related("submitted_by").order_by("-version"))
+    latest = submissions[0] if submissions else None
+    decisions = {
+        r.submission_id: r
+        for r in Review.objects.filter(submission__plan=plan, decided_at__isnull=False).select_related("outcome")
+    }
+    review = decided_review(latest)
+    return {
+        "slots": [
+            {
+                "slot": slot,
+                "signoff": signoffs.get(slot.pk),
+                "can_sign": plan.status == Plan.Status.READY_FOR_SIGNOFF
+                and slot.code in my_slots
+                and slot.pk not in signoffs,
+            }
+            for slot in slots
+        ],
+        "transitions": {t.name for t in workflow.available(user, plan)},
+        "roles": workflow.roles_for(user, plan),
+        "submissions": [
+            {
+                "submission": s,
+                "review": decisions.get(s.pk),
+                "days_late": days_late(s.submitted_at, plan.round.final_deadline),
+            }
+            for s in submissions
+        ],
+        "latest": latest,
+        "review": review,
+        "comments": section_comments(plan),
+        "events": list(
+            PlanEvent.objects.filter(plan=plan).select_related("actor").order_by("-created_at", "-id")[:100]
+        ),
+    }
+
+
+def section_comments(plan: Plan, section: Section | None = None) -> list[SectionComment]:
+    """Assurers' comments on the plan's sections, for commissioners to act on."""
+    comments = SectionComment.objects.filter(plan=plan).select_related("section", "author")
+    if section is not None:
+        comments = comments.filter(section=section)
+    return list(comments.order_by("section__order", "created_at"))
+
+
+def review_page(plan: Plan) -> dict:
+    """The latest submission with its open (or decided) review, ratings by KLOE and the round's outcomes."""
+    submission = Submission.objects.filter(plan=plan).select_related("submitted_by").order_by("-version").first()
+    review = (
+        Review.objects.filter(submission=submission).select_related("outcome").order_by("-created_at").first()
+        if submission
+        else None
+    )
+    ratings = {r.kloe_id: r for r in KloeRating.objects.filter(review=review)} if review is not None else {}
+    kloes = list(plan.round.kloes.order_by("order"))
+    return {
+        "submission": submission,
+        "review": review,
+        "kloes": [{"kloe": k, "rating": ratings.get(k.pk)} for k in kloes],
+        "outcomes": list(plan.round.outcomes.order_by("order")),
+        "sections": list(Section.objects.filter(round_id=plan.round_id).order_by("order")),
+        "comments": section_comments(plan),
+        "days_late": days_late(submission.submitted_at, plan.round.final_deadline) if submission else 0,
+    }
+
+
+def assurance_dashboard(user: User, *, round_slug: str = "", status: str = "") -> dict:
+    """Submitted plans the user may assure (their region's; every region's for national admins)."""
+    plans = (
+        plans_for_user(user)
+        .filter(status__in=ASSURER_VISIBLE_STATUSES)
+        .select_related("round", "hwb_area__region")
+        .annotate(submitted_at=Max("submissions__submitted_at"), submissions_count=Count("submissions"))
+    )
+    if round_slug:
+        plans = plans.filter(round__slug=round_slug)
+    if status:
+        plans = plans.filter(status=status)
+    rows = [
+        {"plan": p, "submitted_at": p.submitted_at, "days_late": days_late(p.submitted_at, p.round.final_deadline)}
+        for p in plans.order_by("round__final_deadline", "hwb_area__name")
+    ]
+    regions = list(Region.objects.filter(memberships__user=user, memberships__role=Membership.Role.ASSURER).distinct())
+    return {
+        "rows": rows,
+        "rounds": list(PlanningRound.objects.order_by("-final_deadline")),
+        "statuses": [(s, Plan.Status(s).label) for s in ASSURER_VISIBLE_STATUSES],
+        "regions": regions,
+        "round_slug": round_slug,
+        "status": status,
+    }
+
+
+def _bars(rows: list[dict], key: str) -> list[dict]:
+    """Each row with its share of the largest value, for a CSS bar width (0-100)."""
+    top = max((r[key] for r in rows), default=Decimal(0)) or Decimal(1)
+    for r in rows:
+        r["percent"] = int(round(r[key] / top * 100))
+    return rows
+
+
+def national_dashboard(planning_round: PlanningRound) -> dict:
+    """Plans by status and region; pooled budget by region and spend by scheme type of submitted plans."""
+    plans = Plan.objects.filter(round=planning_round)
+    regions = list(Region.objects.order_by("name"))
+    counts = defaultdict(int)
+    for row in plans.values("hwb_area__region_id", "status").annotate(n=Count("id")).order_by():
+        counts[(row["hwb_area__region_id"], row["status"])] = row["n"]
+    statuses = list(Plan.Status)
+    by_region = [
+        {
+            "region": region,
+            "counts": [counts[(region.pk, s)] for s in statuses],
+            "total": sum(counts[(region.pk, s)] for s in statuses),
+        }
+        for region in regions
+    ]
+    status_totals = [sum(counts[(r.pk, s)] for r in regions) for s in statuses]
+
+    submitted = Q(plan__round=planning_round, plan__status__in=ASSURER_VISIBLE_STATUSES)
+    pooled = {
+        row["plan__hwb_area__region_id"]: row["total"]
+        for row in IncomeLine.objects.filter(submitted)
+        .values("plan__hwb_area__region_id")
+        .annotate(total=Sum("amount"))
+        .order_by()
+    }
+    pooled_rows = _bars(
+        [{"label": r.name, "amount": pooled.get(r.pk, Decimal(0))} for r in regions if r.pk in pooled], "amount"
+    )
+    spend_rows = _bars(
+        [
+            {"label": row["line__scheme_type__label"], "amount": row["total"]}
+            for row in ExpenditureAmount.objects.filter(
+                line__plan__round=planning_round, line__plan__status__in=ASSURER_VISIBLE_STATUSES
+            )
+            .values("line__scheme_type__label")
+            .annotate(total=Sum("amount"))
+            .order_by("-total", "line__scheme_type__label")
+        ],
+        "amount",
+    )
+    return {
+        "round": planning_round,
+        "statuses": [s.label for s in statuses],
+        "by_region": by_region,
+        "status_totals": status_totals,
+        "plan_total": sum(status_totals),
+        "pooled_rows": pooled_rows,
+        "pooled_total": sum((r["amount"] for r in pooled_rows), Decimal(0)),
+        "spend_rows": spend_rows,
+        "spend_total": sum((r["amount"] for r in spend_rows), Decimal(0)),
+        "submitted_count": plans.filter(status__in=ASSURER_VISIBLE_STATUSES).count(),
+        "now": timezone.now(),
+    }

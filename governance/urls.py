@@ -1,0 +1,25 @@
+"""Workflow URLs: plan-scoped pages under plans/<round>/<area>/governance/, plus assurance/ and national/."""
+
+from django.urls import include, path
+
+from . import views
+
+app_name = "governance"
+
+plan_patterns = [
+    path("", views.plan_status, name="plan_status"),
+    path("step/<slug:name>/", views.transition, name="transition"),
+    path("sign/<slug:slot_code>/", views.sign, name="sign"),
+    path("submit/", views.submit, name="submit"),
+    path("review/", views.review, name="review"),
+    path("versions/", views.versions, name="versions"),
+    path("submissions/<int:version>/<slug:kind>/", views.download, name="download"),
+    path("submissions/<int:version>/decision-letter.pdf", views.decision_letter, name="decision_letter"),
+]
+
+urlpatterns = [
+    path("plans/<slug:round_slug>/<str:ons_code>/governance/", include(plan_patterns)),
+    path("assurance/", views.assurance_dashboard, name="assurance_dashboard"),
+    path("national/", views.national_dashboard, name="national_dashboard"),
+    path("national/<slug:round_slug>/dataset.xlsx", views.national_dataset, name="national_dataset"),
+]

@@ -1,0 +1,51 @@
+"""Fixtures for the workflow tests: a complete plan, its people, and quick ways through the steps."""
+
+import datetime
+
+import pytest
+
+from governance import services
+from tests.governance.workflow_plans import build_workflow_plan
+
+
+@pytest.fixture
+def cast(db):
+    return build_workflow_plan()
+
+
+def sign_all(cast, *, slots=("hwb", "council", "ccg")):
+    for code in slots:
+        user = cast.signatories[code]
+        services.sign_plan(
+            user=user,
+            plan=cast.plan,
+            slot_code=code,
+            signature=services.Signature(
+                signatory_name=user.full_name,
+                position="Chair" if code == "hwb" else "Director",
+                signed_on=datetime.date(2017, 9, 8),
+            ),
+        )
+    cast.plan.refresh_from_db()
+
+
+def submit(cast):
+    services.send_for_signoff(user=cast.commissioner, plan=cast.plan)
+    sign_all(cast)
+    submission = services.submit_plan(user=cast.commissioner, plan=cast.plan)
+    cast.plan.refresh_from_db()
+    return submission
+
+
+@pytest.fixture
+def signed_plan(cast):
+    services.send_for_signoff(user=cast.commissioner, plan=cast.plan)
+    sign_all(cast)
+    return cast
+
+
+@pytest.fixture
+def submitted(cast, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        submission = submit(cast)
+    return cast, submission
