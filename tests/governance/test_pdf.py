@@ -34,7 +34,7 @@ PLAN_SUMMARY_NARRATIVE = """Partners agreed the plan at a **joint workshop** on 
 See [the engagement report](https://www.plymouth.gov.uk/engagement) for details."""
 
 
-def build_plan(*, status=pm.Plan.Status.DRAFT, long_answers=False) -> pm.Plan:
+def build_plan(*, status=pm.Plan.Status.DRAFT, long_answers=False, signed=True) -> pm.Plan:
     """A plan shaped like the 2014/15 template: summary table, sign-off, narratives, documents,
     schemes, one national condition, risks and Part 2 finance, with one question left unanswered."""
     round_ = f.PlanningRoundFactory(slug="2014-15", name="Better Care Fund 2014/15 to 2015/16")
@@ -169,23 +169,6 @@ def build_plan(*, status=pm.Plan.Status.DRAFT, long_answers=False) -> pm.Plan:
         has_position=False,
         order=3,
     )
-    SignOff.objects.create(
-        plan=plan,
-        slot=ccg_slot,
-        organisation_name="Northern, Eastern and Western Devon CCG",
-        signatory_name="Paul O'Sullivan",
-        position="Managing Director Partnerships",
-        signed_on=datetime.date(2014, 2, 3),
-    )
-    SignOff.objects.create(
-        plan=plan,
-        slot=council_slot,
-        organisation_name="Plymouth City Council",
-        signatory_name="Carole Burgoyne",
-        position="Strategic Director for People",
-        signed_on=datetime.date(2014, 2, 3),
-    )
-
     for order, (ref, title, synopsis) in enumerate(
         [
             ("D1", "Joint Strategic Needs Assessment (JSNA)", "Current and future health needs of the population."),
@@ -275,6 +258,25 @@ def build_plan(*, status=pm.Plan.Status.DRAFT, long_answers=False) -> pm.Plan:
         )
         for year, amount in zip(years, amounts, strict=True):
             ExpenditureAmount.objects.create(line=line, year=year, amount=amount)
+    # Signed last: any later change to the content would void the signatures.
+    if not signed:
+        return plan
+    SignOff.objects.create(
+        plan=plan,
+        slot=ccg_slot,
+        organisation_name="Northern, Eastern and Western Devon CCG",
+        signatory_name="Paul O'Sullivan",
+        position="Managing Director Partnerships",
+        signed_on=datetime.date(2014, 2, 3),
+    )
+    SignOff.objects.create(
+        plan=plan,
+        slot=council_slot,
+        organisation_name="Plymouth City Council",
+        signatory_name="Carole Burgoyne",
+        position="Strategic Director for People",
+        signed_on=datetime.date(2014, 2, 3),
+    )
     return plan
 
 
@@ -293,7 +295,9 @@ class _TextOf(HTMLParser):
 def plain(text_or_html: str) -> str:
     """Whitespace-normalised text, as a reader would see it."""
     # List bullets are drawn separately from their items, so they are no part of the words.
-    return re.sub(r"\s+", " ", html.unescape(text_or_html).replace("•", " ")).strip()
+    text = html.unescape(text_or_html).replace("•", " ")
+    text = re.sub(r"(?<=\w-)\n(?=\w)", "", text)  # a line broken after a hyphen ("NHS-\ncommissioned")
+    return re.sub(r"\s+", " ", text).strip()
 
 
 def markdown_texts(text: str) -> list[str]:
@@ -443,23 +447,59 @@ def test_unanswered_questions_say_not_answered_rather_than_vanishing(plan, pdf):
 
 
 def contents_entries(pdf: bytes) -> tuple[int, list[tuple[str, int]]]:
-    """(index of the contents page, [(entry title, printed page number)]) read from the contents page."""
+    """(index of the contents page, [(entry title, printed page number)]) read from the contents page(s)."""
     reader = PdfReader(io.BytesIO(pdf))
+    entries: list[tuple[str, int]] = []
+    first = None
     for index, page in enumerate(reader.pages):
-        text = page.extract_text() or ""
-        if "Contents" in text.splitlines()[:3]:
-            entries = re.findall(r"^(.+?)\s*\.{3,}\s*(\d+)\s*$", text, flags=re.MULTILINE)
-            return index, [(plain(title), int(number)) for title, number in entries]
-    raise AssertionError("No contents page")
+        lines = (page.extract_text() or "").splitlines()
+        if first is None and "Contents" not in lines[:3]:
+            continue
+        if first is not None and not any(re.search(r"\.{3,}\s*\d+\s*$", line) for line in lines):
+            break
+        first = index if first is None else first
+        pending = ""  # a long title wraps; its first line has no leader
+        for line in lines:
+            match = re.match(r"^(.+?)\s*\.{3,}\s*(\d+)\s*$", line)
+            if match:
+                entries.append((plain(f"{pending} {match[1]}"), int(match[2])))
+                pending = ""
+            elif line.strip() not in ("Contents", "DRAFT"):
+                pending = f"{pending} {line}"  # the running header and footer come last, and are dropped
+        last = index
+    assert first is not None, "No contents page"
+    return last, entries
 
 
 def page_starting_a_line_with(pdf: bytes, title: str, after: int) -> int:
-    """The first page (numbered from 1) after `after` on which a line begins with the title."""
-    pattern = re.compile(r"(^|\n)" + r"\s+".join(re.escape(word) for word in title.split()))
+    """The first page (numbered from 1) after `after` with a line that is exactly the title (a heading)."""
+    pattern = re.compile(r"(^|\n)\s*" + r"\s+".join(re.escape(word) for word in title.split()) + r"\s*(\n|$)")
     for index, page in enumerate(PdfReader(io.BytesIO(pdf)).pages):
         if index > after and pattern.search(page.extract_text() or ""):
             return index + 1
     raise AssertionError(f"{title!r} is not a heading on any page")
+
+
+def expected_contents(plan: pm.Plan, part2_titles: list[str]) -> list[str]:
+    titles: list[str] = []
+    for section in pm.Section.objects.filter(round=plan.round, part=1).order_by("order"):
+        if section.group_heading and section.group_heading not in titles:
+            titles.append(section.group_heading)
+        titles.append(section.title)
+    return [*titles, "Summary of Part 2: schemes, finance and metrics", *part2_titles]
+
+
+def assert_contents_page_numbers_match(pdf: bytes, expected_titles: list[str]):
+    """The contents lists every heading, and each printed number is the page where that heading is."""
+    contents_end, entries = contents_entries(pdf)
+    assert [title for title, _ in entries] == expected_titles
+    for title, printed in entries:
+        assert page_starting_a_line_with(pdf, title, after=contents_end) == printed, title
+    # The bookmarks land on the same pages.
+    bookmarks = dict(outline_pages(pdf))
+    for title, printed in entries:
+        assert bookmarks[title] == printed, title
+    return entries
 
 
 def outline_pages(pdf: bytes) -> list[tuple[str, int]]:
@@ -479,26 +519,10 @@ def test_contents_page_numbers_match_the_pages_where_sections_begin(db):
     # Long answers push sections onto later pages, so the numbers are worth checking.
     plan = build_plan(long_answers=True)
     pdf = render_plan_pdf(plan)
-    contents_index, entries = contents_entries(pdf)
-    sections = list(pm.Section.objects.filter(round=plan.round).order_by("order"))
-    expected_titles = []
-    for section in sections:
-        if section.group_heading not in expected_titles:
-            expected_titles.append(section.group_heading)
-        expected_titles.append(section.title)
-    expected_titles += [
-        "Summary of Part 2: schemes, finance and metrics",
-        "Income to the pooled budget",
-        "Planned expenditure",
-    ]
-    assert [title for title, _ in entries] == expected_titles
+    entries = assert_contents_page_numbers_match(
+        pdf, expected_contents(plan, ["Income to the pooled budget", "Planned expenditure"])
+    )
     assert len({number for _, number in entries}) > 3, "the long plan should spread over several pages"
-    for title, printed in entries:
-        assert page_starting_a_line_with(pdf, title, after=contents_index) == printed, title
-    # The bookmarks land on the same pages.
-    bookmarks = dict(outline_pages(pdf))
-    for title, printed in entries:
-        assert bookmarks[title] == printed, title
 
 
 def test_headings_are_pdf_bookmarks_in_template_order(plan, pdf):

@@ -33,9 +33,8 @@ AFTER = "Text after the payloads is still shown."
 def hostile_plan(db):
     plan = build_plan()
     hostile = "\n\n".join(PAYLOADS + MARKDOWN_PAYLOADS + [AFTER])
-    vision = pm.Answer.objects.get(plan=plan, question__key="vision")
-    vision.text = hostile
-    vision.save()
+    # Rows are changed in place (update) so the plan keeps its sign-offs for the sign-off table.
+    pm.Answer.objects.filter(plan=plan, question__key="vision").update(text=hostile)
     plan.risks.update(description="<script>alert('risk')</script>", mitigating_actions="<img src=x onerror=alert(7)>")
     plan.documents.filter(ref="D1").update(
         title="<b onmouseover=alert(8)>Title</b>", synopsis=hostile, url="javascript:alert(9)"
