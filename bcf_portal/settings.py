@@ -158,6 +158,11 @@ EXPORT_KINDS = {
         "content_hash": "finance.selectors.workbook_content_hash",
         "label": "Part 2 workbook (.xlsx)",
     },
+    "pdf": {
+        "render": "governance.pdf.render_plan_pdf",
+        "content_hash": "governance.pdf.part1_content_hash",
+        "label": "Part 1 plan (PDF)",
+    },
 }
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 
