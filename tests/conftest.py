@@ -30,7 +30,13 @@ def reset_celery_connections(app):
 
 
 @pytest.fixture
-def live_celery_worker(transactional_db, tmp_path):
+def celery_test_broker():
+    """The Redis database the live worker uses. A test module may override this fixture to use its own."""
+    return CELERY_TEST_BROKER
+
+
+@pytest.fixture
+def live_celery_worker(transactional_db, tmp_path, celery_test_broker):
     """Start `celery worker` as a subprocess on Redis db 2, pointed at this test database.
 
     Tests using it need @pytest.mark.django_db(transaction=True) so the worker sees committed
@@ -55,8 +61,8 @@ def live_celery_worker(transactional_db, tmp_path):
     env = {
         **os.environ,
         "DATABASE_URL": database_url,
-        "CELERY_BROKER_URL": CELERY_TEST_BROKER,
-        "CELERY_RESULT_BACKEND": CELERY_TEST_BROKER,
+        "CELERY_BROKER_URL": celery_test_broker,
+        "CELERY_RESULT_BACKEND": celery_test_broker,
         "DJANGO_SETTINGS_MODULE": "bcf_portal.settings_test",
     }
     command = [sys.executable, "-m", "celery", "-A", "bcf_portal", "worker", "--pool=solo", "--loglevel=INFO"]
@@ -70,7 +76,7 @@ def live_celery_worker(transactional_db, tmp_path):
             if process.poll() is not None or time.monotonic() > deadline:
                 raise RuntimeError(f"Celery worker did not start:\n{log_path.read_text()}")
             time.sleep(0.2)
-        app.conf.update(task_always_eager=False, broker_url=CELERY_TEST_BROKER, task_default_queue=queue)
+        app.conf.update(task_always_eager=False, broker_url=celery_test_broker, task_default_queue=queue)
         reset_celery_connections(app)
         yield type("LiveWorker", (), {"queue": queue, "process": process, "log": log_path})
     finally:
