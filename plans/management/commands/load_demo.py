@@ -1,0 +1,49 @@
+"""python manage.py load_demo [--reset-passwords]"""
+
+from django.core.management.base import BaseCommand, CommandError
+
+from plans.demo import DemoDataError, load_demo
+from plans.rounds import RoundFixtureError
+
+
+class Command(BaseCommand):
+    help = "Load the shipped rounds, demo users for every role and four demo plans. Safe to run again."
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--reset-passwords",
+            action="store_true",
+            help="Give every demo user a new random password and print it.",
+        )
+
+    def handle(self, *args, **options):
+        try:
+            result = load_demo(reset_passwords=options["reset_passwords"])
+        except (DemoDataError, RoundFixtureError) as exc:
+            raise CommandError(str(exc)) from exc
+
+        for label in result.plans_created:
+            self.stdout.write(self.style.SUCCESS(f"Created demo plan: {label}"))
+        for label in result.plans_existing:
+            self.stdout.write(f"Demo plan already exists, left as it is: {label}")
+
+        if result.password:
+            if options["reset_passwords"]:
+                self.stdout.write(self.style.WARNING("New password for every demo user (shown once):"))
+            elif len(result.new_users) < len(result.users):
+                self.stdout.write(
+                    self.style.WARNING(f"Password for the {len(result.new_users)} new demo users (shown once):")
+                )
+            else:
+                self.stdout.write(self.style.WARNING("Password for every demo user (shown once):"))
+            self.stdout.write(f"\n    {result.password}\n")
+            self.stdout.write("Demo users (sign in at /sign-in/ with the email address):")
+            width = max(len(email) for email, _ in result.users)
+            for email, role in result.users:
+                marker = "" if options["reset_passwords"] or email in result.new_users else "  (existing password)"
+                self.stdout.write(f"  {email.ljust(width)}  {role}{marker}")
+        else:
+            self.stdout.write(
+                f"The {len(result.users)} demo users already exist; their password is unchanged. "
+                "Run `python manage.py load_demo --reset-passwords` to set and print a new one."
+            )
