@@ -17,6 +17,17 @@ def shipped_rounds(db):
     call_command("load_round", "--all", verbosity=0)
 
 
+@pytest.fixture
+def demo_data(db):
+    """The shipped rounds plus the demo users and plans (python manage.py load_demo).
+
+    Returns the load's result: `.password` signs in any demo user (e.g. commissioner@plymouth.demo).
+    """
+    from plans.demo import load_demo
+
+    return load_demo()
+
+
 # --- A real Celery worker on Redis (db 2), against the test database ---------------------
 
 CELERY_TEST_BROKER = "redis://127.0.0.1:6379/2"
