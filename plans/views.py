@@ -297,7 +297,7 @@ def _table_url(plan: Plan, table: str) -> str:
     section_obj = services.table_section(plan, table)
     if section_obj is None:
         return reverse("plans:plan_overview", kwargs=_plan_kwargs(plan))
-    return _section_url(plan, section_obj)
+    return selectors.section_url(plan, section_obj)
 
 
 def _get_row(plan: Plan, model, pk: int):
@@ -307,8 +307,8 @@ def _get_row(plan: Plan, model, pk: int):
     return row
 
 
-def _row_form_view(request, plan, *, model, pk, form_class, form_kwargs, table, noun, template, save):
-    """Add or change one row, with the version check and conflict page."""
+def row_form_page(request, plan, *, model, pk, form_class, form_kwargs, table, noun, template, save):
+    """Add or change one row, with the version check and conflict page (also used by the schemes app)."""
     services.require_edit(user=request.user, plan=plan)
     row = _get_row(plan, model, pk) if pk else None
     back_url = _table_url(plan, table)
@@ -316,11 +316,17 @@ def _row_form_view(request, plan, *, model, pk, form_class, form_kwargs, table, 
     if request.method == "POST":
         data = _resolved_post(request)
         form = form_class(data, request.FILES, **form_kwargs(row))
+        result = None
         if form.is_valid():
-            result = save(form, row)
-            if result.saved:
-                messages.success(request, f"The {noun} has been {'saved' if row else 'added'}.")
-                return redirect(back_url)
+            try:
+                result = save(form, row)
+            except ValidationError as exc:
+                # A rule the service enforces; shown on its field when the service names one.
+                form.add_error(exc.code if exc.code in form.fields else None, exc.messages[0])
+        if result is not None and result.saved:
+            messages.success(request, f"The {noun} has been {'saved' if row else 'added'}.")
+            return redirect(back_url)
+        if result is not None:
             fresh_row = _get_row(plan, model, pk)
             return _conflict_page(
                 request,
@@ -360,7 +366,7 @@ def risk_form(request, round_slug: str, ons_code: str, pk: int | None = None):
             version=form.cleaned_data.get("version"),
         )
 
-    return _row_form_view(
+    return row_form_page(
         request,
         plan,
         model=Risk,
@@ -390,7 +396,7 @@ def document_form(request, round_slug: str, ons_code: str, pk: int | None = None
             upload_kind=form.upload_kind or "",
         )
 
-    return _row_form_view(
+    return row_form_page(
         request,
         plan,
         model=RelatedDocument,
@@ -404,7 +410,7 @@ def document_form(request, round_slug: str, ons_code: str, pk: int | None = None
     )
 
 
-def _remove_view(request, plan, *, model, pk, table, noun, describe):
+def remove_page(request, plan, *, model, pk, table, noun, describe):
     services.require_edit(user=request.user, plan=plan)
     row = _get_row(plan, model, pk)
     back_url = _table_url(plan, table)
@@ -435,7 +441,7 @@ def _remove_view(request, plan, *, model, pk, table, noun, describe):
 @require_http_methods(["GET", "POST"])
 def risk_remove(request, round_slug: str, ons_code: str, pk: int):
     plan = selectors.get_plan_for_user(request.user, round_slug=round_slug, ons_code=ons_code)
-    return _remove_view(
+    return remove_page(
         request, plan, model=Risk, pk=pk, table=Section.Table.RISKS, noun="risk", describe=lambda r: r.description
     )
 
@@ -444,7 +450,7 @@ def risk_remove(request, round_slug: str, ons_code: str, pk: int):
 @require_http_methods(["GET", "POST"])
 def document_remove(request, round_slug: str, ons_code: str, pk: int):
     plan = selectors.get_plan_for_user(request.user, round_slug=round_slug, ons_code=ons_code)
-    return _remove_view(
+    return remove_page(
         request,
         plan,
         model=RelatedDocument,

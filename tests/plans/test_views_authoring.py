@@ -40,7 +40,7 @@ def _title(response) -> str:
 def test_task_list_links_every_section_in_order_with_status_and_count(client, a, django_assert_max_num_queries):
     SectionProgress.objects.create(plan=a.plan, section=a.sections["1a"], status="completed")
     client.force_login(a.commissioner)
-    with django_assert_max_num_queries(12):
+    with django_assert_max_num_queries(15):
         response = client.get(url(a, "plans:plan_overview"))
     html = response.content.decode()
     assert "1 of 9 sections completed" in html
@@ -53,7 +53,7 @@ def test_task_list_links_every_section_in_order_with_status_and_count(client, a,
 
 def test_section_page_renders_the_rounds_fields(client, a, django_assert_max_num_queries):
     client.force_login(a.commissioner)
-    with django_assert_max_num_queries(20):
+    with django_assert_max_num_queries(23):
         response = client.get(section_url(a, "1a"))
     html = response.content.decode()
     assert response.status_code == 200
@@ -216,7 +216,7 @@ def test_history_page_shows_who_and_a_word_diff(client, a, django_assert_max_num
         versions={"q_provider_engagement": 1},
     )
     client.force_login(a.viewer)
-    with django_assert_max_num_queries(12):
+    with django_assert_max_num_queries(15):
         response = client.get(url(a, "plans:section_history", section_key="1c"))
     html = response.content.decode()
     assert "Sam Colleague" in html and "Alex Commissioner" in html
@@ -229,7 +229,7 @@ def test_check_your_answers_lists_incomplete_sections_first(client, a, django_as
     qid = a.sections["1c"].questions.get().pk
     Answer.objects.create(plan=a.plan, question_id=qid, text="## Engagement\n\n- workshops")
     client.force_login(a.commissioner)
-    with django_assert_max_num_queries(14):
+    with django_assert_max_num_queries(17):
         response = client.get(url(a, "plans:check_answers"))
     html = response.content.decode()
     incomplete = html[
@@ -277,7 +277,7 @@ def test_risks_can_be_added_changed_and_removed(client, a, django_assert_max_num
     assert response.status_code == 302 and response.url == section_url(a, "3")
     risk = Risk.objects.get()
     assert risk.concerns_nhs_providers and _status(a, "3") == "in_progress"
-    with django_assert_max_num_queries(14):
+    with django_assert_max_num_queries(17):
         table = client.get(section_url(a, "3")).content.decode()
     assert "Acute savings not realised" in table and url(a, "plans:risk_change", pk=risk.pk) in table
     response = client.post(

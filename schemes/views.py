@@ -1,0 +1,88 @@
+"""The schemes table of a plan: list, add, change and remove. The plan is always fetched with get_plan_for_user."""
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_http_methods
+
+from plans import selectors as plan_selectors
+from plans import services as plan_services
+from plans import views as plan_views
+from plans.models import Section
+
+from . import selectors, services
+from .forms import SchemeForm
+from .models import Scheme
+
+
+def _schemes_section(plan):
+    section = plan_services.table_section(plan, Section.Table.SCHEMES)
+    if section is None:
+        raise Http404("This round has no schemes table")
+    return section
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def scheme_list(request, round_slug: str, ons_code: str):
+    plan = plan_selectors.get_plan_for_user(request.user, round_slug=round_slug, ons_code=ons_code)
+    section = _schemes_section(plan)
+    can_edit = plan_selectors.can_edit_plan(request.user, plan)
+    if request.method == "POST":
+        if not can_edit:
+            raise PermissionDenied("You cannot change this plan.")
+        if request.POST.get("action") == "complete":
+            plan_services.complete_table_section(user=request.user, plan=plan, section=section)
+            return redirect("plans:plan_overview", round_slug=round_slug, ons_code=ons_code)
+        return redirect(plan_selectors.next_section_url(plan, section))
+    page = plan_selectors.section_for_editing(plan, section)
+    return render(
+        request,
+        "schemes/scheme_list.html",
+        {**page, "plan": plan, "schemes": selectors.schemes_for_plan(plan), "can_edit": can_edit},
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def scheme_form(request, round_slug: str, ons_code: str, pk: int | None = None):
+    plan = plan_selectors.get_plan_for_user(request.user, round_slug=round_slug, ons_code=ons_code)
+    _schemes_section(plan)
+
+    def save(form, row):
+        return services.save_scheme(
+            user=request.user,
+            plan=plan,
+            scheme_id=row.pk if row else None,
+            values=form.values(),
+            version=form.cleaned_data.get("version"),
+        )
+
+    return plan_views.row_form_page(
+        request,
+        plan,
+        model=Scheme,
+        pk=pk,
+        form_class=SchemeForm,
+        form_kwargs=lambda row: {"round": plan.round},
+        table=Section.Table.SCHEMES,
+        noun="scheme",
+        template="schemes/scheme_form.html",
+        save=save,
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def scheme_remove(request, round_slug: str, ons_code: str, pk: int):
+    plan = plan_selectors.get_plan_for_user(request.user, round_slug=round_slug, ons_code=ons_code)
+    return plan_views.remove_page(
+        request,
+        plan,
+        model=Scheme,
+        pk=pk,
+        table=Section.Table.SCHEMES,
+        noun="scheme",
+        describe=lambda s: f"{s.reference} {s.name}",
+    )
