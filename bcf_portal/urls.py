@@ -1,9 +1,12 @@
 """URL wiring. Each app owns its own urls module."""
 
+from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from django.views.generic import RedirectView
+
+from plans.audit_views import audit_log
 
 from .health import healthz
 
@@ -17,6 +20,11 @@ urlpatterns = [
     path("plans/<slug:round_slug>/<str:ons_code>/metrics/", include("metrics.urls")),
     # Sign-off, submission and assurance (plans/<round>/<area>/governance/), assurance/ and national/.
     path("", include("governance.urls")),
+    path("audit/", audit_log, name="audit_log"),
     path("admin/", admin.site.urls),
     path("healthz", healthz, name="healthz"),
 ]
+
+if settings.OIDC_ENABLED:
+    # Single sign-on callback and start (mozilla-django-oidc), only when configured.
+    urlpatterns.append(path("oidc/", include("mozilla_django_oidc.urls")))

@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
-from . import exports
+from . import exports, security
 from .models import ExportJob
 from .selectors import get_plan_for_user
 
@@ -61,4 +61,7 @@ def export_download(request, round_slug: str, ons_code: str, job_id: int):
     filename = f"BCF {plan.round.slug} {plan.hwb_area.name} {job.get_kind_display()}.{spec.extension}"
     response = FileResponse(job.file.open("rb"), as_attachment=True, filename=filename, content_type=spec.content_type)
     response["X-Content-SHA256"] = job.sha256
+    security.record(
+        security.Action.EXPORT_DOWNLOADED, request=request, plan=plan, detail={"kind": job.kind, "sha256": job.sha256}
+    )
     return response

@@ -668,3 +668,40 @@ class UnsavedDraft(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["user", "plan", "form_key"], name="one_draft_per_form")]
+
+
+class SecurityEvent(models.Model):
+    """Append-only audit entry for a security event: sign-in, refusals, sign-off, submission, downloads.
+
+    Kept in plans (not governance) so sign-in and permission events, which have no plan, are
+    recorded by the lowest layer; governance's workflow events are copied in by plans.security.
+    """
+
+    class Action(models.TextChoices):
+        SIGNED_IN = "signed_in", "Signed in"
+        SIGN_IN_FAILED = "sign_in_failed", "Sign-in failed"
+        LOCKED_OUT = "locked_out", "Locked out"
+        SIGNED_OUT = "signed_out", "Signed out"
+        PERMISSION_DENIED = "permission_denied", "Permission denied"
+        SIGNED = "signed", "Sign-off"
+        SUBMITTED = "submitted", "Submission"
+        DECISION = "decision", "Assurance decision"
+        TRANSITION_REFUSED = "transition_refused", "Workflow step refused"
+        EXPORT_DOWNLOADED = "export_downloaded", "Export downloaded"
+
+    action = models.CharField(max_length=30, choices=Action.choices, db_index=True)
+    user = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    # What was typed at sign-in, kept even when it matches no user (failed sign-ins).
+    username = models.CharField(max_length=254, blank=True)
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+    path = models.CharField(max_length=500, blank=True)
+    plan = models.ForeignKey(Plan, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    hwb_area = models.ForeignKey(HwbArea, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    detail = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self):
+        return f"{self.created_at:%Y-%m-%d %H:%M} {self.get_action_display()} {self.username}"

@@ -11,11 +11,11 @@ from django.urls import NoReverseMatch, reverse
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
+from . import permissions
 from .models import (
     Answer,
     CodeListEntry,
     ConditionResponse,
-    Membership,
     Plan,
     RelatedDocument,
     Risk,
@@ -25,34 +25,20 @@ from .models import (
     User,
 )
 
-# Assurers see a plan only once it has been submitted to them.
-ASSURER_VISIBLE_STATUSES = [
-    Plan.Status.SUBMITTED,
-    Plan.Status.IN_ASSURANCE,
-    Plan.Status.APPROVED,
-    Plan.Status.APPROVED_WITH_CONDITIONS,
-    Plan.Status.NOT_APPROVED,
-]
-AREA_ROLES = [Membership.Role.COMMISSIONER, Membership.Role.SIGNATORY, Membership.Role.VIEWER]
+# The rules live in plans.permissions; these names stay importable from here.
+ASSURER_VISIBLE_STATUSES = list(permissions.ASSURER_VISIBLE_STATUSES)
+EDITABLE_STATUSES = list(permissions.EDITABLE_STATUSES)
+AREA_ROLES = list(permissions.AREA_READER_ROLES)
 
 
 def is_national_admin(user: User) -> bool:
-    return user.is_authenticated and (
-        user.is_superuser or user.memberships.filter(role=Membership.Role.NATIONAL_ADMIN).exists()
-    )
+    return bool(permissions.is_national_admin(user))
 
 
 def plans_for_user(user: User) -> QuerySet[Plan]:
-    """Every plan the user may read: their areas' plans, their region's submitted plans, or all."""
-    if not user.is_authenticated:
-        return Plan.objects.none()
-    if is_national_admin(user):
-        return Plan.objects.all()
-    area_ids = user.memberships.filter(role__in=AREA_ROLES).values("hwb_area_id")
-    region_ids = user.memberships.filter(role=Membership.Role.ASSURER).values("region_id")
-    return Plan.objects.filter(
-        Q(hwb_area_id__in=area_ids) | Q(hwb_area__region_id__in=region_ids, status__in=ASSURER_VISIBLE_STATUSES)
-    )
+    """Every plan the user may read (plans.permissions "plans.view_plan"), as a queryset."""
+    scope = permissions.readable_plans_filter(user)
+    return Plan.objects.all() if scope is None else Plan.objects.filter(scope)
 
 
 def get_plan_for_user(user: User, *, round_slug: str, ons_code: str) -> Plan:
@@ -67,17 +53,9 @@ def get_plan_for_user(user: User, *, round_slug: str, ons_code: str) -> Plan:
         raise Http404("No such plan") from None
 
 
-# Editing a plan awaiting or holding signatures is allowed: the edit voids the signatures and
-# returns it to Draft (governance.receivers). Submitted and later plans are read-only.
-EDITABLE_STATUSES = [Plan.Status.DRAFT, Plan.Status.READY_FOR_SIGNOFF, Plan.Status.SIGNED_OFF]
-
-
 def can_edit_plan(user: User, plan: Plan) -> bool:
-    """Commissioners of the plan's area edit it until it is submitted."""
-    return (
-        plan.status in EDITABLE_STATUSES
-        and user.memberships.filter(role=Membership.Role.COMMISSIONER, hwb_area_id=plan.hwb_area_id).exists()
-    )
+    """Commissioners of the plan's area edit it until it is submitted (rule "plans.change_plan")."""
+    return permissions.can_edit_plan(user, plan)
 
 
 def plan_list_for_user(user: User) -> list[Plan]:

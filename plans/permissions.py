@@ -1,0 +1,169 @@
+"""Who may do what to a plan: the portal's object-level rules (django-rules), deny unless a rule allows.
+
+Every permission is a named rule below. Views and services ask through the helpers at the end
+(`can_read_plan`, `can_edit_plan`, ...), which test the rule itself rather than
+`user.has_perm`, because Django's has_perm lets a superuser do anything and here a superuser
+is only a national administrator (who reads everything and edits no plan).
+
+Querysets are scoped by `readable_plans_filter`, written from the same role lists and status
+sets as the predicates; tests/security/test_permissions.py proves the two agree for every role.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import rules
+from django.db.models import Q
+
+from .models import Membership, Plan, User
+
+Role = Membership.Role
+S = Plan.Status
+
+# Roles held in an HWB area that let the holder read that area's plans at any stage.
+AREA_READER_ROLES = (Role.COMMISSIONER, Role.SIGNATORY, Role.VIEWER)
+# Assurers see a plan only once it has been submitted to them.
+ASSURER_VISIBLE_STATUSES = (S.SUBMITTED, S.IN_ASSURANCE, S.APPROVED, S.APPROVED_WITH_CONDITIONS, S.NOT_APPROVED)
+# Editing a plan awaiting or holding signatures is allowed: the edit voids the signatures and
+# returns it to Draft (governance.receivers). Submitted and later plans are read-only.
+EDITABLE_STATUSES = (S.DRAFT, S.READY_FOR_SIGNOFF, S.SIGNED_OFF)
+
+
+class SlotOfPlan(NamedTuple):
+    """The object of the sign_slot rule: one sign-off slot (by code) of one plan."""
+
+    plan: Plan
+    slot_code: str
+
+
+def _active(user) -> bool:
+    return bool(user is not None and user.is_authenticated and user.is_active)
+
+
+def _holds_in_area(user, plan, roles) -> bool:
+    if not _active(user) or plan is None:
+        return False
+    return user.memberships.filter(role__in=roles, hwb_area_id=plan.hwb_area_id).exists()
+
+
+# --- Predicates ---------------------------------------------------------------------------
+
+
+@rules.predicate
+def is_national_admin(user) -> bool:
+    return _active(user) and (user.is_superuser or user.memberships.filter(role=Role.NATIONAL_ADMIN).exists())
+
+
+@rules.predicate
+def is_commissioner_of_area(user, plan) -> bool:
+    return _holds_in_area(user, plan, [Role.COMMISSIONER])
+
+
+@rules.predicate
+def is_signatory_of_area(user, plan) -> bool:
+    return _holds_in_area(user, plan, [Role.SIGNATORY])
+
+
+@rules.predicate
+def is_viewer_of_area(user, plan) -> bool:
+    return _holds_in_area(user, plan, [Role.VIEWER])
+
+
+@rules.predicate
+def is_assurer_of_region(user, plan) -> bool:
+    if not _active(user) or plan is None:
+        return False
+    return user.memberships.filter(role=Role.ASSURER, region_id=plan.hwb_area.region_id).exists()
+
+
+@rules.predicate
+def is_assurer(user) -> bool:
+    return _active(user) and user.memberships.filter(role=Role.ASSURER).exists()
+
+
+@rules.predicate
+def is_submitted(user, plan) -> bool:
+    return plan is not None and plan.status in ASSURER_VISIBLE_STATUSES
+
+
+@rules.predicate
+def is_editable(user, plan) -> bool:
+    return plan is not None and plan.status in EDITABLE_STATUSES
+
+
+@rules.predicate
+def is_signatory_of_slot(user, target) -> bool:
+    if not isinstance(target, SlotOfPlan) or not _active(user):
+        return False
+    return user.memberships.filter(
+        role=Role.SIGNATORY, hwb_area_id=target.plan.hwb_area_id, signoff_slot_code=target.slot_code
+    ).exists()
+
+
+# --- Rules ----------------------------------------------------------------------------------
+
+may_read_plan = (
+    is_national_admin
+    | is_commissioner_of_area
+    | is_signatory_of_area
+    | is_viewer_of_area
+    | (is_assurer_of_region & is_submitted)
+)
+
+PERMISSIONS = {
+    # Reading a plan, its pages, its history and its exports.
+    "plans.view_plan": may_read_plan,
+    "plans.export_plan": may_read_plan,
+    # Changing a plan's content: its own area's commissioners, until it is submitted.
+    "plans.change_plan": is_commissioner_of_area & is_editable,
+    # Sign-off: a signatory of the area signs only the slot they hold.
+    "plans.sign_plan": is_signatory_of_area,
+    "plans.sign_slot": is_signatory_of_slot,
+    # Assurance: assurers of the plan's region, on submitted plans; they write only reviews.
+    "plans.review_plan": is_assurer_of_region & is_submitted,
+    # National views and the security audit log.
+    "plans.view_national_picture": is_national_admin | is_assurer,
+    "plans.view_audit_log": is_national_admin,
+}
+for _name, _predicate in PERMISSIONS.items():
+    rules.set_perm(_name, _predicate)  # set, not add: a module reload must not fail
+
+
+def allowed(user, permission: str, obj=None) -> bool:
+    """Test one named rule; an unknown name is denied (deny unless a rule allows)."""
+    return rules.perm_exists(permission) and rules.has_perm(permission, user, obj)
+
+
+def can_read_plan(user, plan: Plan) -> bool:
+    return allowed(user, "plans.view_plan", plan)
+
+
+def can_edit_plan(user, plan: Plan) -> bool:
+    return allowed(user, "plans.change_plan", plan)
+
+
+def can_sign_slot(user, plan: Plan, slot_code: str) -> bool:
+    return allowed(user, "plans.sign_slot", SlotOfPlan(plan, slot_code))
+
+
+def can_review_plan(user, plan: Plan) -> bool:
+    return allowed(user, "plans.review_plan", plan)
+
+
+# --- Querysets --------------------------------------------------------------------------------
+
+
+def readable_plans_filter(user: User) -> Q | None:
+    """The plans `may_read_plan` allows, as a filter: None means every plan, Q(pk__in=[]) none.
+
+    Written from the same roles and statuses as the predicates above, in subqueries so it costs
+    no query of its own beyond the national-admin check.
+    """
+    if not _active(user):
+        return Q(pk__in=[])
+    if is_national_admin(user):
+        return None
+    area_ids = user.memberships.filter(role__in=AREA_READER_ROLES).values("hwb_area_id")
+    region_ids = user.memberships.filter(role=Role.ASSURER).values("region_id")
+    return Q(hwb_area_id__in=area_ids) | Q(hwb_area__region_id__in=region_ids, status__in=ASSURER_VISIBLE_STATUSES)

@@ -1,0 +1,155 @@
+"""The security audit log: who signed in (or failed to), who was locked out or refused, and who
+signed, submitted, decided or downloaded. National admins read it at /audit/ (plans.audit_views).
+
+Sign-in events come from Django's and django-axes' signals; refusals from the middleware below
+(every 403, whether a view raised PermissionDenied or CSRF refused a form); workflow events are
+copied from governance's PlanEvent by a receiver that names the model by string, because plans
+must not import governance.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from axes.helpers import get_client_ip_address
+from axes.signals import user_locked_out
+from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
+from django.db.models import Q
+from django.db.models.signals import post_save
+from django.dispatch import receiver
+
+from .models import SecurityEvent
+
+logger = logging.getLogger("bcf_portal.security")
+Action = SecurityEvent.Action
+
+# governance.PlanEvent actions that belong in the security log, and what they are called here.
+WORKFLOW_ACTIONS = {
+    "signed": Action.SIGNED,
+    "submit": Action.SUBMITTED,
+    "decide": Action.DECISION,
+    "return_for_changes": Action.DECISION,
+    "transition_refused": Action.TRANSITION_REFUSED,
+}
+
+
+def _ip(request) -> str | None:
+    if request is None:
+        return None
+    try:
+        return get_client_ip_address(request) or None
+    except Exception:  # a request built by hand (tests, management commands) may lack META
+        return request.META.get("REMOTE_ADDR") if hasattr(request, "META") else None
+
+
+def record(
+    action: str, *, request=None, user=None, username: str = "", plan=None, detail: dict | None = None
+) -> SecurityEvent:
+    """Append one event. Never raises: a failure to audit must not turn into a failed request."""
+    if user is None and request is not None:
+        user = getattr(request, "user", None)
+    if user is not None and not getattr(user, "is_authenticated", False):
+        user = None
+    if not username and user is not None:
+        username = user.get_username()
+    try:
+        event = SecurityEvent.objects.create(
+            action=action,
+            user=user,
+            username=(username or "")[:254],
+            ip_address=_ip(request),
+            path=(request.path[:500] if request is not None and hasattr(request, "path") else ""),
+            plan=plan,
+            hwb_area_id=plan.hwb_area_id if plan is not None else None,
+            detail=detail or {},
+        )
+    except Exception:
+        logger.exception("Could not record security event %s", action)
+        return None
+    logger.info("security event %s user=%s ip=%s path=%s", action, username, event.ip_address, event.path)
+    return event
+
+
+@receiver(user_logged_in, dispatch_uid="security_signed_in")
+def _signed_in(sender, request, user, **kwargs):
+    record(Action.SIGNED_IN, request=request, user=user)
+
+
+@receiver(user_logged_out, dispatch_uid="security_signed_out")
+def _signed_out(sender, request, user, **kwargs):
+    if user is not None:
+        record(Action.SIGNED_OUT, request=request, user=user)
+
+
+@receiver(user_login_failed, dispatch_uid="security_sign_in_failed")
+def _sign_in_failed(sender, credentials, request=None, **kwargs):
+    # Django has already masked the password in `credentials`; only the username is kept.
+    record(Action.SIGN_IN_FAILED, request=request, username=str(credentials.get("username", "")))
+
+
+@receiver(user_locked_out, dispatch_uid="security_locked_out")
+def _locked_out(sender, request, username, ip_address, **kwargs):
+    record(Action.LOCKED_OUT, request=request, username=username or "", detail={"ip_address": ip_address})
+
+
+@receiver(post_save, sender="governance.PlanEvent", dispatch_uid="security_workflow_event")
+def _workflow_event(sender, instance, created, **kwargs):
+    action = WORKFLOW_ACTIONS.get(instance.action)
+    if not created or action is None:
+        return
+    plan = instance.plan
+    record(
+        action,
+        user=instance.actor,
+        plan=plan,
+        detail={
+            "workflow_action": instance.action,
+            "from_status": instance.from_status,
+            "to_status": instance.to_status,
+            "comment": (instance.comment or "")[:500],
+        },
+    )
+
+
+class PermissionDeniedAuditMiddleware:
+    """Records every 403 the portal sends: a view's PermissionDenied, a rule refusal or a CSRF failure."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if response.status_code == 403:
+            record(
+                Action.PERMISSION_DENIED,
+                request=request,
+                detail={"method": request.method, "reason": getattr(request, "_security_reason", "")},
+            )
+        return response
+
+    def process_exception(self, request, exception):
+        # Keep the refusal's own words for the log; Django still renders the 403 page.
+        from django.core.exceptions import PermissionDenied
+
+        if isinstance(exception, PermissionDenied):
+            request._security_reason = str(exception)[:500]
+        return None
+
+
+# --- Reading the log (the national admin's /audit/ page) -------------------------------------
+
+
+def audit_events(*, action: str = "", user: str = "", area: str = "", date_from=None, date_to=None):
+    """Security events, newest first, filtered; one query per page (users and areas joined in)."""
+    events = SecurityEvent.objects.select_related("user", "hwb_area", "plan__round")
+    if action:
+        events = events.filter(action=action)
+    if user:
+        events = events.filter(Q(username__icontains=user) | Q(user__email__icontains=user))
+    if area:
+        events = events.filter(Q(hwb_area__ons_code__iexact=area) | Q(hwb_area__name__icontains=area))
+    if date_from:
+        events = events.filter(created_at__date__gte=date_from)
+    if date_to:
+        events = events.filter(created_at__date__lte=date_to)
+    return events.order_by("-created_at", "-pk")
