@@ -60,10 +60,34 @@ def format_violations(results) -> str:
     return "\n".join(lines)
 
 
+def _is_govuk_conditional_reveal(node) -> bool:
+    """GOV.UK Frontend's conditional-reveal radios/checkboxes carry aria-expanded on purpose.
+
+    It is a documented known issue (alphagov/govuk-frontend#979, #1280): invalid for the radio
+    role in ARIA 1.2, kept because research showed screen readers announce it usefully. Only
+    that one attribute on those GOV.UK inputs is excused; anything else still fails.
+    """
+    html = node.get("html", "")
+    summary = node.get("failureSummary") or ""
+    messages = [line.strip() for line in summary.splitlines()[1:] if line.strip()]
+    return (
+        ("govuk-radios__input" in html or "govuk-checkboxes__input" in html)
+        and bool(messages)
+        and all(m.startswith('ARIA attribute is not allowed: aria-expanded="') for m in messages)
+    )
+
+
 def assert_no_axe_violations(page, label: str = "") -> None:
     """Run axe-core (shipped offline by axe-playwright-python) on the page; fail listing each violation."""
     results = _axe.run(page)
-    violations = results.response.get("violations", [])
+    violations = []
+    for violation in results.response.get("violations", []):
+        if violation["id"] == "aria-allowed-attr":
+            violation["nodes"] = [n for n in violation["nodes"] if not _is_govuk_conditional_reveal(n)]
+            if not violation["nodes"]:
+                continue
+        violations.append(violation)
+    results.response["violations"] = violations
     assert not violations, f"axe found {len(violations)} violation(s) on {label or page.url}:\n" + format_violations(
         results
     )

@@ -1,0 +1,76 @@
+"""Helpers for driving the plan pages like a commissioner: fill whatever a form asks for.
+
+The section pages are generated from the round's configuration, so the journey fills them
+by what each field is (textarea, money, date, radios, select) rather than by a fixed list
+of labels; a new question in the round's fixture is then covered without editing the test.
+"""
+
+from playwright.sync_api import Page, expect
+
+NARRATIVE = (
+    "## How we will work together\n\n"
+    "Partners agreed this through the Health and Wellbeing Board:\n\n"
+    "- joint assessment and discharge\n- seven-day services\n\n"
+    "| Year | Reduction in admissions |\n|---|---|\n| 2015/16 | 3.5% |"
+)
+
+
+def errors_on(page: Page) -> str:
+    summary = page.locator(".govuk-error-summary")
+    return summary.inner_text() if summary.count() else ""
+
+
+def fill_form(page: Page, form_selector: str = "main form[data-autosave-form]") -> None:
+    """Give every empty field of the form a realistic value; leave what is already filled."""
+    form = page.locator(form_selector).first
+    for textarea in form.locator("textarea:visible").all():
+        if not textarea.input_value().strip():
+            textarea.fill(NARRATIVE)
+    for group in form.locator(".govuk-date-input").all():
+        legend = group.locator("xpath=ancestor::fieldset[1]/legend").inner_text()
+        inputs = group.locator("input").all()
+        if "When will" in legend or any(i.input_value() for i in inputs):
+            continue  # a target date is only for conditions still in progress
+        for field, value in zip(inputs, ("1", "4", "2014"), strict=False):
+            field.fill(value)
+    for field in form.locator("input[type=text]:visible, input[type=url]:visible, input:not([type]):visible").all():
+        classes = field.get_attribute("class") or ""
+        if "govuk-date-input__input" in classes or field.input_value().strip():
+            continue
+        if field.get_attribute("type") == "url":
+            field.fill("https://www.england.nhs.uk/ourwork/part-rel/transformation-fund/")
+        elif field.get_attribute("inputmode") in ("decimal", "numeric"):
+            field.fill("250000")
+        else:
+            name = field.get_attribute("name") or ""
+            field.fill("P" + str(abs(hash(name)) % 1000) if "ref" in name else "Joint commissioning team")
+    names = set(form.locator("input[type=radio]").evaluate_all("els => els.map(e => e.name)"))
+    for name in sorted(names):
+        radios = form.locator(f"input[type=radio][name='{name}']")
+        if not radios.evaluate_all("els => els.some(e => e.checked)"):
+            radios.first.check()
+    for box in form.locator("input[type=checkbox]").all():
+        if not box.is_checked():
+            box.check()
+    for select in form.locator("select").all():
+        if not select.input_value():
+            values = select.locator("option").evaluate_all("os => os.map(o => o.value).filter(v => v)")
+            if values:
+                select.select_option(values[0])
+
+
+def click_and_expect_no_errors(page: Page, button_name: str) -> None:
+    page.get_by_role("button", name=button_name, exact=True).first.click()
+    page.wait_for_load_state()
+    problems = errors_on(page)
+    assert not problems, f"{button_name!r} on {page.url} showed errors:\n{problems}"
+
+
+def expect_task_list_complete(page: Page) -> None:
+    count = page.locator("#completed-count")
+    text = count.inner_text()
+    done, _, rest = text.partition(" of ")
+    total = rest.split(" ")[0]
+    assert done == total, f"Task list says: {text}"
+    for status in page.locator(".govuk-task-list__status").all():
+        expect(status).to_have_text("Completed")
