@@ -239,3 +239,12 @@ def check_all(figures: PartTwoFigures) -> list[RuleResult]:
         *check_no_negative_amounts(figures),
         *check_amounts_in_range(figures),
     ]
+
+
+def joint_percentage_problem(percent_nhs: Decimal | None, percent_la: Decimal | None) -> tuple[str, str] | None:
+    """For a jointly commissioned line: (field, message) if % NHS and % LA are not both given and 100 in total."""
+    if (percent_nhs is None) != (percent_la is None):
+        return ("percent_nhs" if percent_nhs is None else "percent_la", "Enter both % NHS and % LA, or neither")
+    if percent_nhs is not None and percent_la is not None and percent_nhs + percent_la != 100:
+        return ("percent_la", "% NHS and % LA must add up to 100")
+    return None

@@ -67,7 +67,7 @@ class PartTwo:
 
 
 def part_two_for_plan(plan: Plan) -> PartTwo:
-    """Everything Part 2 shows or exports for one plan, in 14 queries."""
+    """Everything Part 2 shows or exports for one plan, in 17 queries however many lines it has."""
     round_id = plan.round_id
     codes: dict[str, list[CodeListEntry]] = defaultdict(list)
     for entry in CodeListEntry.objects.filter(round_id=round_id).order_by("list", "order", "label"):
@@ -199,19 +199,6 @@ def finance_summary(part: PartTwo) -> FinanceSummary:
     )
 
 
-def rate_per_100k(numerator: Decimal | None, denominator: Decimal | None) -> Decimal | None:
-    """A rate per 100,000 population from a count and the population it is drawn from."""
-    if numerator is None or not denominator:
-        return None
-    return (Decimal(numerator) / Decimal(denominator) * 100000).quantize(Decimal("0.1"))
-
-
-def percent_change(baseline: Decimal | None, planned: Decimal | None) -> Decimal | None:
-    if baseline is None or planned is None or baseline == 0:
-        return None
-    return ((Decimal(planned) - Decimal(baseline)) / Decimal(baseline) * 100).quantize(Decimal("0.1"))
-
-
 def _snapshot(part: PartTwo) -> dict:
     """A JSON-able copy of everything the workbook shows, used for the export's content hash."""
     plan = part.plan
@@ -261,3 +248,51 @@ def workbook_content_hash(plan: Plan) -> str:
     """SHA-256 of the plan's Part 2 content: an unchanged plan has the same hash and reuses its export."""
     payload = json.dumps(_snapshot(part_two_for_plan(plan)), sort_keys=True, default=str)
     return hashlib.sha256(payload.encode()).hexdigest()
+
+
+def income_page(part: PartTwo) -> dict:
+    """Income lines grouped by funding stream, with totals and the area's published minimums (no queries)."""
+    years = part.years
+    allocations = {(a.key, a.year_id): a.amount for a in part.allocations}
+    streams = []
+    for stream in part.streams:
+        lines = [line for line in part.income_lines if line.funding_stream_id == stream.pk]
+        totals = [sum((line.amount for line in lines if line.year_id == y.pk), ZERO) for y in years]
+        minimums = [allocations.get((stream.key, y.pk)) for y in years]
+        streams.append({"stream": stream, "lines": lines, "totals": totals, "minimums": minimums})
+    return {
+        "years": years,
+        "streams": streams,
+        "pool_rows": [{"year": y.label, "total": rules.pooled_total(part.figures, y.label)} for y in years],
+        "minimum_pool": [allocations.get(("minimum_pool", y.pk)) for y in years],
+        "ring_fences": [
+            {"fence": fence, "amounts": [allocations.get((fence.key, y.pk)) for y in years]}
+            for fence in part.ring_fences
+        ],
+    }
+
+
+def expenditure_rows(part: PartTwo) -> list[dict]:
+    """Each expenditure line with its amounts in the round's year order (no queries)."""
+    rows = []
+    for line in part.expenditure_lines:
+        amounts = {a.year_id: a.amount for a in line.amounts.all()}
+        rows.append({"line": line, "amounts": [amounts.get(y.pk) for y in part.years]})
+    return rows
+
+
+def spend_chart(summary: FinanceSummary, *, width: int = 480, bar: int = 24, gap: int = 12) -> dict:
+    """Geometry for the inline SVG bar chart of total spend by scheme type (the table beside it has the figures)."""
+    rows = []
+    for i, row in enumerate(summary.by_scheme_type):
+        share = (row["total"] / summary.chart_max) if summary.chart_max else 0
+        rows.append(
+            {
+                "name": row["name"],
+                "total": row["total"],
+                "y": i * (bar + gap),
+                "text_y": i * (bar + gap) + bar - 6,
+                "width": max(int(share * width), 1 if row["total"] else 0),
+            }
+        )
+    return {"rows": rows, "width": width, "bar": bar, "height": max(len(rows) * (bar + gap), bar)}

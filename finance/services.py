@@ -82,6 +82,35 @@ def remove_income_line(*, user: User, plan: Plan, line: IncomeLine, version: int
 # --- Expenditure --------------------------------------------------------------------
 
 
+def scheme_for_line(
+    *,
+    plan: Plan,
+    reference: str,
+    name: str,
+    scheme_type: CodeListEntry,
+    commissioner: CodeListEntry,
+    area_of_spend: CodeListEntry,
+    is_new: bool,
+) -> Scheme:
+    """The plan's scheme with this reference; a line naming a new reference creates the scheme from it.
+
+    Called inside the caller's transaction, after its permission check.
+    """
+    scheme = Scheme.objects.filter(plan=plan, reference=reference).first()
+    if scheme is None:
+        scheme = Scheme.objects.create(
+            plan=plan,
+            reference=reference,
+            name=name,
+            scheme_type=scheme_type,
+            lead_commissioner=commissioner,
+            area_of_spend=area_of_spend,
+            is_new=is_new,
+            order=Scheme.objects.filter(plan=plan).count(),
+        )
+    return scheme
+
+
 @transaction.atomic
 def save_expenditure_line(
     *,
@@ -196,16 +225,14 @@ def _apply_expenditure(plan, part, parsed: ParsedWorkbook):
     for order, row in enumerate(parsed.expenditure):
         scheme = schemes.get(row.scheme_reference)
         if scheme is None:
-            # A scheme added offline: create it from the row, so the line has somewhere to belong.
-            scheme = Scheme.objects.create(
+            scheme = scheme_for_line(
                 plan=plan,
                 reference=row.scheme_reference,
                 name=row.scheme_name,
                 scheme_type=row.scheme_type,
-                lead_commissioner=row.commissioner,
+                commissioner=row.commissioner,
                 area_of_spend=row.area_of_spend,
                 is_new=row.is_new,
-                order=len(schemes),
             )
             schemes[scheme.reference] = scheme
         fields = {

@@ -225,11 +225,10 @@ class ExpenditureRowForm(forms.Form):
 
     def clean(self):
         data = super().clean()
-        nhs, la = data.get("percent_nhs"), data.get("percent_la")
-        if (nhs is None) != (la is None):
-            self.add_error("percent_nhs" if nhs is None else "percent_la", "Enter both % NHS and % LA, or neither")
-        elif nhs is not None and la is not None and nhs + la != 100:
-            self.add_error("percent_la", "% NHS and % LA must add up to 100")
+        if "percent_nhs" in data and "percent_la" in data:
+            problem = rules.joint_percentage_problem(data["percent_nhs"], data["percent_la"])
+            if problem:
+                self.add_error(*problem)
         return data
 
 

@@ -76,6 +76,15 @@ def build_round_2017_19():
             ("additional-ccg", "Additional CCG contribution", "nhs"),
         ],
     )
+    for order, (key, heading, table) in enumerate(
+        [
+            ("income", "Income", "income"),
+            ("expenditure", "Expenditure", "expenditure"),
+            ("metrics", "Metrics", "metrics"),
+        ],
+        start=50,
+    ):
+        f.SectionFactory(round=rnd, key=key, part=2, number="", heading=heading, table=table, order=order)
     fences = {
         "nhs-asc": f.RingFenceFactory(
             round=rnd,

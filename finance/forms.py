@@ -1,0 +1,190 @@
+"""Forms for the income, expenditure and import pages. Rules that span lines live in finance.rules."""
+
+from django import forms
+
+from plans.models import CodeListEntry, FundingStream, Organisation, Plan, RoundYear
+
+from . import rules
+from .models import IncomeLine
+from .workbook_import import AMOUNT_MESSAGES
+
+
+def money_field(label: str, required: bool = True) -> forms.DecimalField:
+    field = forms.DecimalField(
+        label=label,
+        required=required,
+        min_value=0,
+        max_value=rules.MAX_AMOUNT,
+        max_digits=14,
+        decimal_places=2,
+        error_messages={**AMOUNT_MESSAGES, "required": f"Enter the {label.lower()}"},
+    )
+    field.gds_kind = "money"
+    return field
+
+
+def choice(queryset, label: str, what: str) -> forms.ModelChoiceField:
+    field = forms.ModelChoiceField(
+        queryset=queryset,
+        label=label,
+        empty_label=f"Choose {what}",
+        error_messages={"required": f"Choose {what}", "invalid_choice": f"Choose {what} from the list"},
+    )
+    field.label_from_instance = lambda obj: getattr(obj, "label", None) or str(obj)
+    return field
+
+
+class IncomeLineForm(forms.Form):
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args, plan: Plan, line: IncomeLine | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.plan, self.line = plan, line
+        self.fields["funding_stream"] = choice(
+            FundingStream.objects.filter(round_id=plan.round_id).order_by("order"), "Funding stream", "a funding stream"
+        )
+        self.fields["organisation"] = choice(
+            Organisation.objects.filter(hwb_areas=plan.hwb_area_id).order_by("name"),
+            "Contributing organisation",
+            "the contributing organisation",
+        )
+        self.fields["year"] = choice(
+            RoundYear.objects.filter(round_id=plan.round_id).order_by("order"), "Year", "a year"
+        )
+        self.fields["amount"] = money_field("Amount")
+        self.fields["note"] = forms.CharField(
+            label="Note (optional)",
+            required=False,
+            max_length=250,
+            error_messages={"max_length": "Enter a note of 250 characters or fewer"},
+        )
+
+    @staticmethod
+    def initial_for(line: IncomeLine) -> dict:
+        return {
+            "funding_stream": line.funding_stream_id,
+            "organisation": line.organisation_id,
+            "year": line.year_id,
+            "amount": line.amount,
+            "note": line.note,
+            "version": line.version,
+        }
+
+    def clean(self):
+        data = super().clean()
+        if all(data.get(k) for k in ("funding_stream", "organisation", "year")):
+            clash = IncomeLine.objects.filter(
+                plan=self.plan,
+                funding_stream=data["funding_stream"],
+                organisation=data["organisation"],
+                year=data["year"],
+            )
+            if self.line is not None:
+                clash = clash.exclude(pk=self.line.pk)
+            if clash.exists():
+                self.add_error(
+                    "funding_stream",
+                    "There is already a line for this funding stream, organisation and year. Change that line instead",
+                )
+        return data
+
+
+class ExpenditureLineForm(forms.Form):
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    scheme_reference = forms.CharField(
+        label="Scheme reference",
+        max_length=20,
+        help_text="For example BD01. A new reference adds the scheme to the plan.",
+        error_messages={"required": "Enter the scheme reference", "max_length": "Enter 20 characters or fewer"},
+    )
+    scheme_name = forms.CharField(
+        label="Scheme name",
+        max_length=250,
+        error_messages={"required": "Enter the scheme name", "max_length": "Enter 250 characters or fewer"},
+    )
+
+    def __init__(self, *args, plan: Plan, **kwargs):
+        super().__init__(*args, **kwargs)
+        codes = CodeListEntry.objects.filter(round_id=plan.round_id).order_by("order", "label")
+        self.years = list(RoundYear.objects.filter(round_id=plan.round_id).order_by("order"))
+        self.fields["scheme_type"] = choice(codes.filter(list="scheme_type"), "Scheme type", "a scheme type")
+        self.fields["area_of_spend"] = choice(codes.filter(list="area_of_spend"), "Area of spend", "an area of spend")
+        self.fields["commissioner"] = choice(codes.filter(list="commissioner"), "Commissioner", "a commissioner")
+        percent_messages = {
+            "min_value": "Enter a percentage from 0 to 100",
+            "max_value": "Enter a percentage from 0 to 100",
+            "invalid": "Enter a percentage from 0 to 100",
+        }
+        self.fields["percent_nhs"] = forms.DecimalField(
+            label="% NHS (if jointly commissioned)",
+            required=False,
+            min_value=0,
+            max_value=100,
+            max_digits=5,
+            decimal_places=2,
+            error_messages=percent_messages,
+        )
+        self.fields["percent_la"] = forms.DecimalField(
+            label="% local authority (if jointly commissioned)",
+            required=False,
+            min_value=0,
+            max_value=100,
+            max_digits=5,
+            decimal_places=2,
+            error_messages=percent_messages,
+        )
+        self.fields["provider"] = choice(codes.filter(list="provider"), "Provider", "a provider")
+        self.fields["funding_stream"] = choice(
+            FundingStream.objects.filter(round_id=plan.round_id).order_by("order"),
+            "Source of funding",
+            "a source of funding",
+        )
+        for year in self.years:
+            self.fields[f"amount_{year.pk}"] = money_field(f"Amount in {year.label}", required=False)
+        self.fields["is_new"] = forms.ChoiceField(
+            label="Is this a new or existing scheme?",
+            choices=[("new", "New"), ("existing", "Existing")],
+            widget=forms.RadioSelect,
+            error_messages={"required": "Choose whether the scheme is new or existing"},
+        )
+
+    def amount_fields(self):
+        return [self[f"amount_{year.pk}"] for year in self.years]
+
+    @staticmethod
+    def initial_for(line) -> dict:
+        initial = {
+            "version": line.version,
+            "scheme_reference": line.scheme.reference,
+            "scheme_name": line.scheme.name,
+            "scheme_type": line.scheme_type_id,
+            "area_of_spend": line.area_of_spend_id,
+            "commissioner": line.commissioner_id,
+            "percent_nhs": line.percent_nhs,
+            "percent_la": line.percent_la,
+            "provider": line.provider_id,
+            "funding_stream": line.funding_stream_id,
+            "is_new": "new" if line.is_new else "existing",
+        }
+        for amount in line.amounts.all():
+            initial[f"amount_{amount.year_id}"] = amount.amount
+        return initial
+
+    def clean(self):
+        data = super().clean()
+        if "percent_nhs" in data and "percent_la" in data:
+            problem = rules.joint_percentage_problem(data["percent_nhs"], data["percent_la"])
+            if problem:
+                self.add_error(*problem)
+        return data
+
+    def amounts(self) -> dict:
+        return {year: self.cleaned_data.get(f"amount_{year.pk}") for year in self.years}
+
+
+class WorkbookUploadForm(forms.Form):
+    workbook = forms.FileField(
+        label="Upload your Part 2 workbook",
+        help_text="An Excel workbook (.xlsx) exported from this portal for this plan. Smaller than 10 MB.",
+        error_messages={"required": "Choose a workbook to upload", "empty": "The file is empty"},
+    )

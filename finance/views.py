@@ -1,0 +1,412 @@
+"""Pooled-budget pages: income, expenditure, finance summary and workbook import.
+
+Every view fetches the plan with get_plan_for_user (404 outside the user's areas); changes go
+through finance.services, which checks the user may edit the plan.
+"""
+
+import uuid
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.db import IntegrityError
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_http_methods, require_POST
+
+from plans import exports
+from plans import selectors as plan_selectors
+from plans import services as plan_services
+from plans.models import Section, SectionProgress
+
+from . import rules, selectors, services
+from .forms import ExpenditureLineForm, IncomeLineForm, WorkbookUploadForm
+from .models import ExpenditureLine, IncomeLine
+from .workbook_import import WorkbookRejected, diff_workbook, figures_of_import, read_workbook
+
+IMPORT_SESSION_KEY = "part2_import"
+
+
+def _plan(request, round_slug, ons_code):
+    return plan_selectors.get_plan_for_user(request.user, round_slug=round_slug, ons_code=ons_code)
+
+
+def _kwargs(plan) -> dict:
+    return {"round_slug": plan.round.slug, "ons_code": plan.hwb_area.ons_code}
+
+
+def section_context(plan, table: str) -> dict:
+    """The task-list section a page belongs to, and its status, for the heading and the complete button."""
+    section = Section.objects.filter(round_id=plan.round_id, table=table).order_by("order").first()
+    status = SectionProgress.Status.NOT_STARTED
+    if section is not None:
+        status = (
+            SectionProgress.objects.filter(plan=plan, section=section).values_list("status", flat=True).first()
+            or SectionProgress.Status.NOT_STARTED
+        )
+    return {"section": section, "status": status}
+
+
+def complete_section(request, plan, table: str, url_name: str):
+    """POST "Mark this section as completed" for the section holding this table."""
+    section = Section.objects.filter(round_id=plan.round_id, table=table).order_by("order").first()
+    if section is None:
+        raise Http404("This round has no such section")
+    plan_services.set_section_status(
+        user=request.user, plan=plan, section=section, status=SectionProgress.Status.COMPLETED
+    )
+    messages.success(request, f"You have marked ‘{section.title}’ as completed.")
+    return redirect("plans:plan_overview", **_kwargs(plan))
+
+
+def _base_context(request, plan, table: str) -> dict:
+    return {
+        "plan": plan,
+        "can_edit": plan_selectors.can_edit_plan(request.user, plan),
+        **section_context(plan, table),
+    }
+
+
+# --- Income ---------------------------------------------------------------------------
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def income(request, round_slug: str, ons_code: str):
+    plan = _plan(request, round_slug, ons_code)
+    if request.method == "POST":
+        return complete_section(request, plan, Section.Table.INCOME, "finance:income")
+    part = selectors.part_two_for_plan(plan)
+    return render(
+        request,
+        "finance/income.html",
+        {**_base_context(request, plan, Section.Table.INCOME), **selectors.income_page(part)},
+    )
+
+
+def _line_form_page(request, plan, *, line, form, template, save, back_url, noun):
+    """Shared add/change handling: validation errors and stale edits keep everything typed."""
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                save(form)
+            except services.StaleEdit as exc:
+                form.add_error(None, str(exc))
+                status = 409
+            except (ValidationError, IntegrityError) as exc:
+                message = exc.messages[0] if isinstance(exc, ValidationError) else "This line clashes with another"
+                form.add_error(None, message)
+                status = 400
+            else:
+                messages.success(request, f"The {noun} has been {'saved' if line else 'added'}.")
+                return redirect(back_url)
+        else:
+            status = 400
+    current = None
+    if status == 409 and line is not None:
+        current = type(line).objects.get(pk=line.pk)
+    return render(
+        request,
+        template,
+        {"plan": plan, "form": form, "line": line, "current": current, "back_url": back_url, "noun": noun},
+        status=status,
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def income_line(request, round_slug: str, ons_code: str, pk: int | None = None):
+    plan = _plan(request, round_slug, ons_code)
+    plan_services.require_edit(user=request.user, plan=plan)
+    line = _get_line(IncomeLine, plan, pk)
+    if request.method == "POST":
+        form = IncomeLineForm(request.POST, plan=plan, line=line)
+    else:
+        form = IncomeLineForm(initial=IncomeLineForm.initial_for(line) if line else {}, plan=plan, line=line)
+
+    def save(form):
+        data = form.cleaned_data
+        services.save_income_line(
+            user=request.user,
+            plan=plan,
+            line=line,
+            version=data.get("version"),
+            funding_stream=data["funding_stream"],
+            organisation=data["organisation"],
+            year=data["year"],
+            amount=data["amount"],
+            note=data["note"],
+        )
+
+    return _line_form_page(
+        request,
+        plan,
+        line=line,
+        form=form,
+        template="finance/income_form.html",
+        save=save,
+        back_url=reverse("finance:income", kwargs=_kwargs(plan)),
+        noun="income line",
+    )
+
+
+def _get_line(model, plan, pk):
+    if pk is None:
+        return None
+    line = model.objects.filter(plan=plan, pk=pk).first()
+    if line is None:
+        raise Http404("No such line")
+    return line
+
+
+def _remove_page(request, plan, *, model, pk, remove, back_url, noun, describe):
+    plan_services.require_edit(user=request.user, plan=plan)
+    line = _get_line(model, plan, pk)
+    if request.method == "POST":
+        try:
+            version = int(request.POST.get("version", ""))
+        except ValueError:
+            version = None
+        try:
+            remove(line, version)
+        except services.StaleEdit:
+            messages.warning(request, f"Someone changed this {noun} after you opened it. Check it before removing it.")
+            return redirect(request.path)
+        messages.success(request, f"The {noun} has been removed.")
+        return redirect(back_url)
+    return render(
+        request,
+        "plans/confirm_remove.html",
+        {"plan": plan, "row": line, "noun": noun, "description": describe(line), "back_url": back_url},
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def income_remove(request, round_slug: str, ons_code: str, pk: int):
+    plan = _plan(request, round_slug, ons_code)
+    return _remove_page(
+        request,
+        plan,
+        model=IncomeLine,
+        pk=pk,
+        remove=lambda line, v: services.remove_income_line(user=request.user, plan=plan, line=line, version=v),
+        back_url=reverse("finance:income", kwargs=_kwargs(plan)),
+        noun="income line",
+        describe=str,
+    )
+
+
+# --- Expenditure ------------------------------------------------------------------------
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def expenditure(request, round_slug: str, ons_code: str):
+    plan = _plan(request, round_slug, ons_code)
+    if request.method == "POST":
+        return complete_section(request, plan, Section.Table.EXPENDITURE, "finance:expenditure")
+    part = selectors.part_two_for_plan(plan)
+    return render(
+        request,
+        "finance/expenditure.html",
+        {
+            **_base_context(request, plan, Section.Table.EXPENDITURE),
+            "years": part.years,
+            "lines": selectors.expenditure_rows(part),
+            "totals": selectors.finance_summary(part).spend_totals,
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def expenditure_line(request, round_slug: str, ons_code: str, pk: int | None = None):
+    plan = _plan(request, round_slug, ons_code)
+    plan_services.require_edit(user=request.user, plan=plan)
+    line = _get_line(ExpenditureLine, plan, pk)
+    if request.method == "POST":
+        form = ExpenditureLineForm(request.POST, plan=plan)
+    else:
+        form = ExpenditureLineForm(initial=ExpenditureLineForm.initial_for(line) if line else {}, plan=plan)
+
+    def save(form):
+        data = form.cleaned_data
+        is_new = data["is_new"] == "new"
+        scheme = services.scheme_for_line(
+            plan=plan,
+            reference=data["scheme_reference"],
+            name=data["scheme_name"],
+            scheme_type=data["scheme_type"],
+            commissioner=data["commissioner"],
+            area_of_spend=data["area_of_spend"],
+            is_new=is_new,
+        )
+        services.save_expenditure_line(
+            user=request.user,
+            plan=plan,
+            line=line,
+            version=data.get("version"),
+            scheme=scheme,
+            scheme_type=data["scheme_type"],
+            area_of_spend=data["area_of_spend"],
+            commissioner=data["commissioner"],
+            percent_nhs=data["percent_nhs"],
+            percent_la=data["percent_la"],
+            provider=data["provider"],
+            funding_stream=data["funding_stream"],
+            is_new=is_new,
+            amounts=form.amounts(),
+        )
+
+    return _line_form_page(
+        request,
+        plan,
+        line=line,
+        form=form,
+        template="finance/expenditure_form.html",
+        save=save,
+        back_url=reverse("finance:expenditure", kwargs=_kwargs(plan)),
+        noun="expenditure line",
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def expenditure_remove(request, round_slug: str, ons_code: str, pk: int):
+    plan = _plan(request, round_slug, ons_code)
+    return _remove_page(
+        request,
+        plan,
+        model=ExpenditureLine,
+        pk=pk,
+        remove=lambda line, v: services.remove_expenditure_line(user=request.user, plan=plan, line=line, version=v),
+        back_url=reverse("finance:expenditure", kwargs=_kwargs(plan)),
+        noun="expenditure line",
+        describe=str,
+    )
+
+
+# --- Summary and export -------------------------------------------------------------------
+
+
+@login_required
+@require_http_methods(["GET"])
+def summary(request, round_slug: str, ons_code: str):
+    plan = _plan(request, round_slug, ons_code)
+    summary = selectors.finance_summary(selectors.part_two_for_plan(plan))
+    return render(
+        request,
+        "finance/summary.html",
+        {
+            "plan": plan,
+            "can_edit": plan_selectors.can_edit_plan(request.user, plan),
+            "summary": summary,
+            "chart": selectors.spend_chart(summary),
+            "export": export_panel_context(plan, "xlsx"),
+        },
+    )
+
+
+def export_panel_context(plan, kind: str) -> dict:
+    """What templates/includes/export_panel.html needs: the kind and the latest job's status."""
+    job = exports.latest_job(plan, kind)
+    kwargs = _kwargs(plan)
+    context = {"kind": kind, "label": exports.export_kind(kind).label, "job": job, "status": None}
+    context["request_url"] = reverse("plans:export_request", kwargs={**kwargs, "kind": kind})
+    if job is not None:
+        context["status"] = exports.job_status(job)
+        job_kwargs = {**kwargs, "job_id": job.pk}
+        context["status_url"] = reverse("plans:export_status", kwargs=job_kwargs)
+        if job.status == job.Status.DONE:
+            context["download_url"] = reverse("plans:export_download", kwargs=job_kwargs)
+    return context
+
+
+# --- Import ---------------------------------------------------------------------------------
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def import_workbook(request, round_slug: str, ons_code: str):
+    """Upload a workbook and preview what it would change; nothing is written here."""
+    plan = _plan(request, round_slug, ons_code)
+    plan_services.require_edit(user=request.user, plan=plan)
+    errors = []
+    status = 200
+    form = WorkbookUploadForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["workbook"]
+        data = upload.read(settings.MAX_UPLOAD_SIZE + 1)
+        part = selectors.part_two_for_plan(plan)
+        try:
+            parsed = read_workbook(data, plan, part)
+        except WorkbookRejected as rejected:
+            errors = rejected.errors
+            status = 400
+        else:
+            changes = diff_workbook(part, parsed)
+            name = default_storage.save(f"imports/{uuid.uuid4().hex}.xlsx", ContentFile(data))
+            previous = request.session.get(IMPORT_SESSION_KEY)
+            if previous and previous.get("name"):
+                default_storage.delete(previous["name"])
+            request.session[IMPORT_SESSION_KEY] = {"name": name, "plan": plan.pk, "filename": upload.name[:200]}
+            return render(
+                request,
+                "finance/import_preview.html",
+                {
+                    "plan": plan,
+                    "changes": changes,
+                    "filename": upload.name,
+                    "results": rules.check_all(figures_of_import(part, parsed)),
+                    "counts": {k: sum(c.kind == k for c in changes) for k in ("added", "changed", "removed")},
+                },
+            )
+    elif request.method == "POST":
+        status = 400
+    return render(
+        request,
+        "finance/import.html",
+        {"plan": plan, "form": form, "errors": errors, "max_mb": settings.MAX_UPLOAD_SIZE // 1048576},
+        status=status,
+    )
+
+
+@login_required
+@require_POST
+def import_confirm(request, round_slug: str, ons_code: str):
+    """Apply the previewed workbook in one transaction (validated again under a lock)."""
+    plan = _plan(request, round_slug, ons_code)
+    plan_services.require_edit(user=request.user, plan=plan)
+    pending = request.session.get(IMPORT_SESSION_KEY)
+    if not pending or pending.get("plan") != plan.pk or not default_storage.exists(pending["name"]):
+        messages.warning(request, "Upload the workbook again: the preview has expired.")
+        return redirect("finance:import", **_kwargs(plan))
+    with default_storage.open(pending["name"], "rb") as handle:
+        data = handle.read()
+    try:
+        changes = services.apply_workbook_import(user=request.user, plan=plan, data=data)
+    except WorkbookRejected as rejected:
+        return render(
+            request,
+            "finance/import.html",
+            {
+                "plan": plan,
+                "form": WorkbookUploadForm(),
+                "errors": rejected.errors,
+                "max_mb": settings.MAX_UPLOAD_SIZE // 1048576,
+            },
+            status=400,
+        )
+    default_storage.delete(pending["name"])
+    del request.session[IMPORT_SESSION_KEY]
+    if changes:
+        messages.success(request, f"The workbook has been imported: {len(changes)} lines added, changed or removed.")
+    else:
+        messages.info(request, "The workbook matched the plan, so nothing was changed.")
+    return redirect("finance:summary", **_kwargs(plan))

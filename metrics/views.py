@@ -1,0 +1,119 @@
+"""The metrics page: each round metric's ambition and any local metrics.
+
+Every view fetches the plan with get_plan_for_user; edits go through metrics.services.
+"""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_http_methods
+
+from plans import selectors as plan_selectors
+from plans import services as plan_services
+from plans.models import Metric, Section, SectionProgress
+
+from . import selectors, services
+from .forms import AmbitionForm
+from .models import MetricAmbition
+
+
+def _plan(request, round_slug, ons_code):
+    return plan_selectors.get_plan_for_user(request.user, round_slug=round_slug, ons_code=ons_code)
+
+
+def _section(plan):
+    return Section.objects.filter(round_id=plan.round_id, table=Section.Table.METRICS).order_by("order").first()
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def ambitions(request, round_slug: str, ons_code: str):
+    plan = _plan(request, round_slug, ons_code)
+    section = _section(plan)
+    if request.method == "POST":
+        if section is None:
+            raise Http404("This round has no metrics section")
+        plan_services.set_section_status(
+            user=request.user, plan=plan, section=section, status=SectionProgress.Status.COMPLETED
+        )
+        messages.success(request, f"You have marked ‘{section.title}’ as completed.")
+        return redirect("plans:plan_overview", round_slug=round_slug, ons_code=ons_code)
+    status = SectionProgress.Status.NOT_STARTED
+    if section is not None:
+        status = (
+            SectionProgress.objects.filter(plan=plan, section=section).values_list("status", flat=True).first()
+            or status
+        )
+    return render(
+        request,
+        "metrics/ambitions.html",
+        {
+            "plan": plan,
+            "section": section,
+            "status": status,
+            "can_edit": plan_selectors.can_edit_plan(request.user, plan),
+            "rows": selectors.ambitions_for_plan(plan),
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def ambition_form(request, round_slug: str, ons_code: str, metric_key: str | None = None, pk: int | None = None):
+    """Set the ambition for a round metric (by key), change a local metric (by id) or add a local one."""
+    plan = _plan(request, round_slug, ons_code)
+    plan_services.require_edit(user=request.user, plan=plan)
+    metric = ambition = None
+    if metric_key is not None:
+        metric = Metric.objects.filter(round_id=plan.round_id, key=metric_key).first()
+        if metric is None:
+            raise Http404("No such metric")
+        ambition = MetricAmbition.objects.filter(plan=plan, metric=metric).first()
+        periods = list(metric.periods)
+    else:
+        if pk is not None:
+            ambition = MetricAmbition.objects.filter(plan=plan, pk=pk, metric__isnull=True).first()
+            if ambition is None:
+                raise Http404("No such metric")
+        periods = [p.period for p in ambition.planned_values.all()] if ambition else []
+    back_url = reverse("metrics:ambitions", kwargs={"round_slug": round_slug, "ons_code": ons_code})
+    status = 200
+    if request.method == "POST":
+        form = AmbitionForm(request.POST, metric=metric, periods=periods)
+        if form.is_valid():
+            try:
+                services.save_ambition(
+                    user=request.user,
+                    plan=plan,
+                    ambition=ambition,
+                    metric=metric,
+                    version=form.cleaned_data.get("version"),
+                    values=form.cleaned_data,
+                    planned=form.planned_values(),
+                )
+            except services.StaleAmbition as exc:
+                form.add_error(None, str(exc))
+                status = 409
+            else:
+                messages.success(request, "The metric has been saved.")
+                return redirect(back_url)
+        else:
+            status = 400
+    else:
+        form = AmbitionForm(initial=AmbitionForm.initial_for(ambition, periods), metric=metric, periods=periods)
+    current = MetricAmbition.objects.get(pk=ambition.pk) if status == 409 and ambition else None
+    return render(
+        request,
+        "metrics/ambition_form.html",
+        {
+            "plan": plan,
+            "form": form,
+            "metric": metric,
+            "ambition": ambition,
+            "current": current,
+            "back_url": back_url,
+        },
+        status=status,
+    )

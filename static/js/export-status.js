@@ -1,0 +1,82 @@
+// Export panels: request the export without leaving the page, then poll its status until it is
+// done (show the download link) or failed (show "Try again"). Without JavaScript the form posts
+// and the page shows the latest status.
+const POLL_MS = 2000;
+const TAGS = {
+  queued: ["Queued", "govuk-tag--grey"],
+  running: ["Running", "govuk-tag--light-blue"],
+  done: ["Ready", "govuk-tag--green"],
+  failed: ["Failed", "govuk-tag--red"],
+};
+
+function render(panel, payload) {
+  const region = panel.querySelector(".app-export-panel__status");
+  const button = panel.querySelector(".app-export-panel__form button");
+  region.replaceChildren();
+  const line = document.createElement("p");
+  line.className = "govuk-body";
+  const [label, modifier] = TAGS[payload.status] || TAGS.queued;
+  const tag = document.createElement("strong");
+  tag.className = `govuk-tag ${modifier}`;
+  tag.textContent = label;
+  const message = document.createElement("span");
+  message.className = "app-export-panel__message";
+  message.textContent = ` ${payload.message}`;
+  line.append(tag, message);
+  region.append(line);
+  if (payload.status === "done" && payload.download_url) {
+    const p = document.createElement("p");
+    p.className = "govuk-body";
+    const link = document.createElement("a");
+    link.className = "govuk-link app-export-panel__download";
+    link.href = payload.download_url;
+    link.setAttribute("download", "");
+    link.textContent = "Download the file";
+    p.append(link);
+    region.append(p);
+  }
+  button.textContent = payload.status === "failed" ? "Try again" : button.dataset.label;
+  button.disabled = payload.status === "queued" || payload.status === "running";
+}
+
+async function poll(panel, url) {
+  try {
+    const response = await fetch(url, { headers: { Accept: "application/json" }, credentials: "same-origin" });
+    if (!response.ok) throw new Error(`Status ${response.status}`);
+    const payload = await response.json();
+    render(panel, payload);
+    if (payload.status === "queued" || payload.status === "running") {
+      window.setTimeout(() => poll(panel, url), POLL_MS);
+    }
+  } catch (error) {
+    render(panel, { status: "queued", message: "We cannot check the export right now. Refresh the page to try again." });
+  }
+}
+
+function init(panel) {
+  const form = panel.querySelector(".app-export-panel__form");
+  const button = form.querySelector("button");
+  button.dataset.label = button.textContent.trim() === "Try again" ? "Export again" : button.textContent.trim();
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    button.disabled = true;
+    try {
+      const response = await fetch(form.action, {
+        method: "POST",
+        body: new FormData(form),
+        headers: { Accept: "application/json" },
+        credentials: "same-origin",
+      });
+      if (!response.ok) throw new Error(`Status ${response.status}`);
+      const payload = await response.json();
+      render(panel, payload);
+      if (payload.status === "queued" || payload.status === "running") poll(panel, payload.status_url);
+    } catch (error) {
+      render(panel, { status: "failed", message: "The export could not be requested. Try again." });
+    }
+  });
+  const status = panel.dataset.status;
+  if (panel.dataset.statusUrl && (status === "queued" || status === "running")) poll(panel, panel.dataset.statusUrl);
+}
+
+document.querySelectorAll('[data-module="app-export-status"]').forEach(init);
