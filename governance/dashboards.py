@@ -81,6 +81,28 @@ def plan_status_page(user: User, plan: Plan) -> dict:
     }
 
 
+EVENT_LABELS = {
+    **{name: t.label for name, t in workflow.TRANSITIONS.items()},
+    "signed": "Signed",
+    "signatures_voided": "Signatures removed",
+    "transition_refused": "Refused",
+    "kloes_rated": "Key lines of enquiry rated",
+    "section_commented": "Comment on a section",
+    "decide": "Outcome recorded",
+}
+
+
+def _status_label(status: str) -> str:
+    return Plan.Status(status).label if status in Plan.Status.values else status
+
+
+def _labelled(event: PlanEvent) -> PlanEvent:
+    event.label = EVENT_LABELS.get(event.action, event.action.replace("_", " ").capitalize())
+    event.from_label = _status_label(event.from_status)
+    event.to_label = _status_label(event.to_status)
+    return event
+
+
 def section_comments(plan: Plan, section: Section | None = None) -> list[SectionComment]:
     """Assurers' comments on the plan's sections, for commissioners to act on."""
     comments = SectionComment.objects.filter(plan=plan).select_related("section", "author")

@@ -1,0 +1,245 @@
+"""The workflow pages: who sees what, and the steps through the forms."""
+
+import datetime
+import json
+
+import pytest
+from django.urls import reverse
+
+from governance.models import KloeRating, PlanEvent, SectionComment, SignOff
+from plans.models import KeyLineOfEnquiry, OutcomeCategory, Plan, Section
+from tests.governance.conftest import submit
+
+S = Plan.Status
+
+
+def url(view, plan, **kwargs):
+    return reverse(
+        f"governance:{view}", kwargs={"round_slug": plan.round.slug, "ons_code": plan.hwb_area.ons_code, **kwargs}
+    )
+
+
+PLAN_PAGES = [
+    ("plan_status", {}),
+    ("review", {}),
+    ("versions", {}),
+    ("download", {"version": 1, "kind": "pdf"}),
+    ("download", {"version": 1, "kind": "json"}),
+    ("decision_letter", {"version": 1}),
+    ("sign", {"slot_code": "hwb"}),
+    ("submit", {}),
+]
+
+
+@pytest.mark.parametrize(("name", "kwargs"), PLAN_PAGES)
+def test_another_areas_commissioner_gets_404_on_every_plan_page(client, submitted, name, kwargs):
+    cast, _ = submitted
+    client.force_login(cast.foreign_commissioner)
+    response = client.get(url(name, cast.plan, **kwargs))
+    assert response.status_code == 404
+    assert b"Barking" not in response.content
+
+
+@pytest.mark.parametrize(("name", "kwargs"), PLAN_PAGES)
+def test_another_regions_assurer_gets_404_on_every_plan_page(client, submitted, name, kwargs):
+    cast, _ = submitted
+    client.force_login(cast.foreign_assurer)
+    response = client.get(url(name, cast.plan, **kwargs))
+    assert response.status_code == 404
+    assert b"Barking" not in response.content
+
+
+def test_foreign_users_cannot_post_a_step(client, cast):
+    for user in (cast.foreign_commissioner, cast.foreign_assurer):
+        client.force_login(user)
+        response = client.post(url("transition", cast.plan, name="send_for_signoff"))
+        assert response.status_code == 404
+    cast.plan.refresh_from_db()
+    assert cast.plan.status == S.DRAFT
+
+
+def test_assurer_does_not_see_a_draft_plan(client, cast):
+    client.force_login(cast.assurer)
+    assert client.get(url("plan_status", cast.plan)).status_code == 404
+
+
+def test_another_regions_assurer_sees_none_of_the_plans_on_their_dashboard(client, submitted):
+    cast, _ = submitted
+    client.force_login(cast.foreign_assurer)
+    response = client.get(reverse("governance:assurance_dashboard"))
+    assert response.status_code == 200
+    assert b"Barking" not in response.content
+
+
+def test_commissioner_sends_for_signoff_and_signatory_signs_through_the_pages(client, cast):
+    client.force_login(cast.commissioner)
+    response = client.post(url("transition", cast.plan, name="send_for_signoff"), follow=True)
+    assert "The plan has been sent for sign-off" in response.content.decode()
+    chair = cast.signatories["hwb"]
+    client.force_login(chair)
+    page = client.get(url("plan_status", cast.plan)).content.decode()
+    assert url("sign", cast.plan, slot_code="hwb") in page
+    assert url("sign", cast.plan, slot_code="council") not in page
+    response = client.post(
+        url("sign", cast.plan, slot_code="hwb"),
+        {
+            "signatory_name": "Cllr Maureen Worby",
+            "position": "Chair",
+            "signed_on_day": "8",
+            "signed_on_month": "9",
+            "signed_on_year": "2017",
+            "under_delegation": "yes",
+            "delegating_body": "",
+        },
+    )
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert "There is a problem" in body and "Enter the body that delegated the sign-off" in body
+    response = client.post(
+        url("sign", cast.plan, slot_code="hwb"),
+        {
+            "signatory_name": "Cllr Maureen Worby",
+            "position": "Chair",
+            "signed_on_day": "8",
+            "signed_on_month": "9",
+            "signed_on_year": "2017",
+            "under_delegation": "no",
+        },
+    )
+    assert response.status_code == 302
+    signoff = SignOff.objects.get(plan=cast.plan, slot__code="hwb")
+    assert (signoff.signatory_name, signoff.signed_on) == ("Cllr Maureen Worby", datetime.date(2017, 9, 8))
+
+
+def test_a_signatory_cannot_open_another_slots_form(client, cast):
+    client.force_login(cast.signatories["hwb"])
+    assert client.get(url("sign", cast.plan, slot_code="council")).status_code == 403
+
+
+def test_submission_downloads_match_their_stored_hashes(client, submitted):
+    import hashlib
+
+    cast, submission = submitted
+    client.force_login(cast.commissioner)
+    for kind, digest in (("pdf", submission.pdf_sha256), ("xlsx", submission.workbook_sha256)):
+        response = client.get(url("download", cast.plan, version=1, kind=kind))
+        assert hashlib.sha256(b"".join(response.streaming_content)).hexdigest() == digest
+    response = client.get(url("download", cast.plan, version=1, kind="json"))
+    assert hashlib.sha256(response.content).hexdigest() == submission.snapshot_sha256
+    assert json.loads(response.content)["plan"]["ons_code"] == "E09000002"
+
+
+def test_assurer_reviews_through_the_page_and_commissioner_sees_outcome_and_section_comment(
+    client, submitted, django_assert_max_num_queries
+):
+    cast, _ = submitted
+    client.force_login(cast.assurer)
+    with django_assert_max_num_queries(30):
+        assert client.get(url("review", cast.plan)).status_code == 200
+    kloes = list(KeyLineOfEnquiry.objects.filter(round=cast.plan.round))
+    data = {"action": "rate"}
+    for kloe in kloes:
+        data[f"rating_{kloe.pk}"] = "met"
+        data[f"comment_{kloe.pk}"] = f"{kloe.code} is well evidenced."
+    assert client.post(url("review", cast.plan), data).status_code == 302
+    assert KloeRating.objects.filter(review__submission__plan=cast.plan).count() == len(kloes)
+    vision = Section.objects.get(round=cast.plan.round, key="vision")
+    client.post(
+        url("review", cast.plan), {"action": "comment", "section": vision.pk, "text": "Say more about housing."}
+    )
+    assert SectionComment.objects.filter(plan=cast.plan, section=vision).exists()
+    outcome = OutcomeCategory.objects.get(round=cast.plan.round, code="approved-with-conditions")
+    response = client.post(url("review", cast.plan), {"action": "decide", "outcome": outcome.pk, "summary": "Good."})
+    assert "Enter at least one condition" in response.content.decode()
+    response = client.post(
+        url("review", cast.plan),
+        {
+            "action": "decide",
+            "outcome": outcome.pk,
+            "summary": "Good.",
+            "condition_1": "Agree the DFG plan with housing",
+            "condition_1_due_day": "1",
+            "condition_1_due_month": "12",
+            "condition_1_due_year": "2017",
+        },
+    )
+    assert response.status_code == 302
+    cast.plan.refresh_from_db()
+    assert cast.plan.status == S.APPROVED_WITH_CONDITIONS
+
+    client.force_login(cast.commissioner)
+    with django_assert_max_num_queries(25):
+        page = client.get(url("plan_status", cast.plan)).content.decode()
+    assert "Approved with conditions" in page
+    assert "Agree the DFG plan with housing" in page and "1 December 2017" in page
+    assert "Say more about housing." in page
+    letter = client.get(url("decision_letter", cast.plan, version=1))
+    assert letter["Content-Type"] == "application/pdf" and letter.content.startswith(b"%PDF-")
+
+
+def test_commissioner_cannot_open_the_review_page(client, submitted):
+    cast, _ = submitted
+    client.force_login(cast.commissioner)
+    assert client.get(url("review", cast.plan)).status_code == 403
+
+
+def test_versions_compare_section_by_section_and_line_by_line(client, submitted):
+    from governance import services
+
+    cast, _ = submitted
+    services.return_for_changes(user=cast.assurer, plan=cast.plan, comment="Say more about the vision.")
+    answer = cast.plan.answers.get(question__key="vision")
+    answer.text = "People in Barking and Dagenham live well at home.\nAnd stay out of hospital."
+    answer.save()
+    submit(cast)
+    client.force_login(cast.commissioner)
+    page = client.get(url("versions", cast.plan) + "?from=1&to=2").content.decode()
+    assert "Version 1 compared with version 2" in page
+    assert "<ins>And stay out of hospital.</ins>" in page
+    assert "Vision for health and care services" in page
+    assert "Governance" not in page.split("Version 1 compared with version 2")[1]  # unchanged sections hidden
+
+
+def test_submit_page_lists_what_blocks_submission(client, cast):
+    from governance import services
+    from tests.governance.conftest import sign_all
+
+    services.send_for_signoff(user=cast.commissioner, plan=cast.plan)
+    sign_all(cast)
+    line = cast.plan.expenditure_lines.order_by("id").first().amounts.first()
+    client.force_login(cast.commissioner)
+    assert "Submit the plan" in client.get(url("submit", cast.plan)).content.decode()
+    line.amount += 1000
+    line.save()  # voids the signatures: the plan is back in draft
+    page = client.get(url("submit", cast.plan)).content.decode()
+    assert "It is draft" in page
+    assert PlanEvent.objects.filter(plan=cast.plan, action="void_signatures").exists()
+
+
+def test_assurance_dashboard_lists_region_plans_with_days_late_and_filters(client, submitted):
+    cast, _ = submitted
+    client.force_login(cast.assurer)
+    page = client.get(reverse("governance:assurance_dashboard")).content.decode()
+    assert "Barking and Dagenham" in page and "Submitted" in page
+    page = client.get(reverse("governance:assurance_dashboard") + "?status=approved").content.decode()
+    assert "Barking and Dagenham" not in page
+
+
+def test_national_pages_are_for_national_admins_only(client, submitted):
+    cast, _ = submitted
+    for user in (cast.commissioner, cast.assurer):
+        client.force_login(user)
+        assert client.get(reverse("governance:national_dashboard")).status_code == 403
+        response = client.get(reverse("governance:national_dataset", kwargs={"round_slug": cast.plan.round.slug}))
+        assert response.status_code == 403
+
+
+def test_national_dashboard_shows_status_by_region_and_charts(client, submitted, django_assert_max_num_queries):
+    cast, _ = submitted
+    client.force_login(cast.national_admin)
+    with django_assert_max_num_queries(15):
+        page = client.get(reverse("governance:national_dashboard") + f"?round={cast.plan.round.slug}").content.decode()
+    assert "London" in page
+    assert "£21,758,000" not in page  # the pooled budget is both years together
+    assert "£45,994,000" in page  # 21,758,000 + 24,236,000
+    assert "<svg" in page and "Intermediate Care Services" in page
