@@ -144,6 +144,16 @@ class _DemoPlan:
         raise DemoDataError(f"{self.path}: {where}: {message}")
 
     def load(self, result: DemoResult):
+        try:
+            self._load(result)
+        except KeyError as exc:
+            raise DemoDataError(f"{self.path}: missing required key {exc}") from exc
+        except (TypeError, ValueError, ArithmeticError) as exc:
+            if isinstance(exc, DemoDataError):
+                raise
+            raise DemoDataError(f"{self.path}: {exc}") from exc
+
+    def _load(self, result: DemoResult):
         head = self.data["plan"]
         rnd = PlanningRound.objects.filter(slug=head["round"]).first()
         if rnd is None:
@@ -164,7 +174,10 @@ class _DemoPlan:
             .order_by("pk")
             .first()
         )
-        self.plan = Plan.objects.create(round=rnd, hwb_area=area, group=group, status=head.get("status", "draft"))
+        status = head.get("status", Plan.Status.DRAFT)
+        if status not in Plan.Status.values:
+            self.fail("plan.status", f"'{status}' is not one of: {', '.join(Plan.Status.values)}")
+        self.plan = Plan.objects.create(round=rnd, hwb_area=area, group=group, status=status)
         self.years = {y.label: y for y in rnd.years.all()}
         self.codes = {(c.list, c.code): c for c in CodeListEntry.objects.filter(round=rnd)}
         self.streams = {s.key: s for s in rnd.funding_streams.all()}
@@ -225,11 +238,16 @@ class _DemoPlan:
             )
             if len(responses) > len(questions):
                 self.fail(f"condition_responses.{number}", f"condition {number} has only {len(questions)} questions")
-            for question, item in zip(questions, responses, strict=False):
+            for i, (question, item) in enumerate(zip(questions, responses, strict=False)):
+                status = item.get("status", "")
+                # YAML 1.1 reads an unquoted yes/no as true/false; accept that spelling too.
+                status = {True: "yes", False: "no"}.get(status, status)
+                if status not in ["", *ConditionResponse.Status.values]:
+                    self.fail(f"condition_responses.{number}[{i}].status", f"'{status}' is not yes, no or in_progress")
                 ConditionResponse.objects.create(
                     plan=self.plan,
                     question=question,
-                    status=item.get("status", ""),
+                    status=status,
                     target_date=item.get("target_date"),
                     narrative=str(item.get("narrative", "")).strip(),
                     updated_by=self.author,

@@ -260,6 +260,9 @@ class LoadReport:
     updated: int = 0
     unchanged: int = 0
     changed_rows: list[str] = field(default_factory=list)
+    # Rows of the round the file no longer lists. They are kept, not deleted: plans may
+    # already point at them, and removing a section is a decision for a person, not a loader.
+    stale_rows: list[str] = field(default_factory=list)
 
     def __str__(self):
         return f"{self.created} created, {self.updated} updated, {self.unchanged} unchanged"
@@ -857,17 +860,49 @@ class _RoundSpec:
             _upsert(report, KeyLineOfEnquiry, {"round": rnd, "code": k["code"]}, _without(k, "code", "line"))
         for o in self.outcomes:
             _upsert(report, OutcomeCategory, {"round": rnd, "code": o["code"]}, _without(o, "code", "line"))
+        report.stale_rows += self._stale_rows(rnd)
         return rnd
 
+    def _stale_rows(self, rnd: PlanningRound) -> list[str]:
+        listed = {
+            "year": (RoundYear.objects.filter(round=rnd), "label", set(self.years)),
+            "national condition": (
+                NationalCondition.objects.filter(round=rnd),
+                "number",
+                {c["number"] for c in self.conditions},
+            ),
+            "section": (Section.objects.filter(round=rnd), "key", {s["key"] for s in self.sections}),
+            "metric": (rnd.metrics.all(), "key", {m["key"] for m in self.metrics}),
+            "funding stream": (rnd.funding_streams.all(), "key", self.stream_keys),
+            "ring-fence": (rnd.ring_fences.all(), "key", {f["key"] for f in self.ring_fences}),
+            "sign-off slot": (rnd.signoff_slots.all(), "code", {s["code"] for s in self.slots}),
+            "KLOE": (rnd.kloes.all(), "code", {k["code"] for k in self.kloes}),
+            "outcome": (rnd.outcomes.all(), "code", {o["code"] for o in self.outcomes}),
+        }
+        stale = []
+        for kind, (queryset, field_name, keys) in listed.items():
+            for value in queryset.exclude(**{f"{field_name}__in": keys}).values_list(field_name, flat=True):
+                stale.append(f"{kind} {value}")
+        for list_name, code in CodeListEntry.objects.filter(round=rnd).values_list("list", "code"):
+            if (list_name, code) not in self.code_keys:
+                stale.append(f"{list_name} code {code}")
+        wanted = {(s["key"], q["key"]) for s in self.sections for q in s["questions"]}
+        for section_key, key in Question.objects.filter(section__round=rnd).values_list("section__key", "key"):
+            if (section_key, key) not in wanted and section_key in {s["key"] for s in self.sections}:
+                stale.append(f"question {section_key}/{key}")
+        return stale
+
     def _write_sections(self, report: LoadReport, rnd: PlanningRound, conditions: dict):
-        # Sections are unique by (round, order). If a reload reorders them, park the moved ones on
-        # free numbers first so the swap never trips the constraint.
+        # Sections are unique by (round, order). If a reload reorders them, or drops one, park the
+        # moved and dropped ones on free numbers first so no step trips the constraint; dropped
+        # sections (kept for the plans that use them) then follow the listed ones.
         existing = {s.key: s for s in Section.objects.filter(round=rnd)}
-        moved = [s for s in self.sections if s["key"] in existing and existing[s["key"]].order != s["order"]]
-        if moved:
-            top = max([s.order for s in existing.values()] + [len(self.sections)]) + 1
-            for offset, s in enumerate(moved):
-                Section.objects.filter(pk=existing[s["key"]].pk).update(order=top + offset)
+        listed = {s["key"] for s in self.sections}
+        moved = [s["key"] for s in self.sections if s["key"] in existing and existing[s["key"]].order != s["order"]]
+        dropped = sorted((key for key in existing if key not in listed), key=lambda key: existing[key].order)
+        top = max([s.order for s in existing.values()] + [len(self.sections)]) + 1
+        for offset, key in enumerate(moved + dropped):
+            Section.objects.filter(pk=existing[key].pk).update(order=top + offset)
         for s in self.sections:
             section = _upsert(
                 report,
@@ -880,6 +915,8 @@ class _RoundSpec:
             )
             for q in s["questions"]:
                 _upsert(report, Question, {"section": section, "key": q["key"]}, _without(q, "key", "line"))
+        for offset, key in enumerate(dropped, start=len(self.sections) + 1):
+            Section.objects.filter(pk=existing[key].pk).update(order=offset)
 
 
 def _without(d: dict, *keys) -> dict:

@@ -7,11 +7,12 @@ from io import StringIO
 from pathlib import Path
 
 import pytest
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 
 from finance.models import ExpenditureAmount, IncomeLine
 from governance.models import SignOff
 from metrics.models import MetricAmbition
+from plans import demo as demo_module
 from plans import models as pm
 from plans.demo import load_demo
 from schemes.models import Scheme
@@ -243,3 +244,22 @@ def test_a_wrong_password_does_not_sign_in(client, demo_data):
     assert response.status_code == 200
     assert not response.wsgi_request.user.is_authenticated
     assert client.get("/plans/").status_code == 302
+
+
+def test_a_demo_file_that_does_not_fit_its_round_is_rejected_clearly(tmp_path, monkeypatch):
+    source = Path(demo_module.demo_dir())
+    (tmp_path / "users.yaml").write_text((source / "users.yaml").read_text())
+    text = (source / "plan-plymouth-2014-15.yaml").read_text()
+    assert "type: intermediate-care, sub_type: step-up-down-beds" in text
+    (tmp_path / "plan-plymouth-2014-15.yaml").write_text(
+        text.replace(
+            "type: intermediate-care, sub_type: step-up-down-beds", "type: beds, sub_type: step-up-down-beds", 1
+        )
+    )
+    monkeypatch.setattr(demo_module, "demo_dir", lambda: tmp_path)
+
+    with pytest.raises(
+        CommandError, match=r"plan-plymouth-2014-15.yaml: schemes\[0\] \(P01\): no scheme_type code 'beds'"
+    ):
+        call_command("load_demo", stdout=StringIO())
+    assert not pm.Plan.objects.exists()  # nothing half-loaded

@@ -285,6 +285,34 @@ def test_reloading_an_edited_fixture_updates_rows_in_place(tmp_path, round_2014)
     assert report.created == 0 and report.updated == 3  # the round's labels and the two "minimum required" questions
 
 
+def test_a_section_dropped_from_the_file_is_kept_reported_and_the_rest_reordered(tmp_path):
+    original = (TEST_ROUNDS / "2030-31.yaml").read_text()
+    rnd = load_round(TEST_ROUNDS / "2030-31.yaml")
+    plan = pm.Plan.objects.create(round=rnd, hwb_area=pm.HwbArea.objects.get(ons_code="E06000026"))
+    story = pm.Question.objects.get(section__round=rnd, key="story")
+    pm.Answer.objects.create(plan=plan, question=story, text="Written before the section was dropped.")
+    story_block = (
+        "  - key: story\n"
+        "    group_heading: About the plan\n"
+        "    heading: Our neighbourhood story\n"
+        "    questions:\n"
+        "      - {key: story, label: Our neighbourhood story, kind: narrative}\n"
+    )
+    cond_a = "  - {key: cond-a, group_heading: Conditions, heading: Partnership agreement, national_condition: 1}\n"
+    cond_b = "  - {key: cond-b, group_heading: Conditions, heading: Neighbourhood teams, national_condition: 2}\n"
+    assert story_block in original and cond_a + cond_b in original
+    edited = tmp_path / "2030-31.yaml"
+    edited.write_text(original.replace(story_block, "").replace(cond_a + cond_b, cond_b + cond_a))
+    out = StringIO()
+
+    call_command("load_round", str(edited), stdout=out)
+
+    assert "no longer in the file" in out.getvalue() and "section story" in out.getvalue()
+    order = list(rnd.sections.order_by("order").values_list("key", flat=True))
+    assert order == ["about", "cond-b", "cond-a", "risk-log", "teams", "money-in", "money-out", "measures", "story"]
+    assert plan.answers.get().text == "Written before the section was dropped."
+
+
 def test_command_loads_a_round_by_slug_and_by_path():
     call_command("load_round", "2017-19", verbosity=0)
     call_command("load_round", str(TEST_ROUNDS / "2030-31.yaml"), verbosity=0)

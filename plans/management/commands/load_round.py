@@ -34,8 +34,15 @@ class Command(BaseCommand):
                 rnd = load_round(path, report=report, with_reference=False)
                 if options["verbosity"]:
                     self.stdout.write(self.style.SUCCESS(f"Loaded round {rnd.slug} ({rnd.name}) from {path}: {report}"))
-                    if options["verbosity"] > 1:
-                        for row in report.changed_rows:
-                            self.stdout.write(f"  changed {row}")
+                if report.stale_rows:
+                    self.stdout.write(
+                        self.style.WARNING(
+                            f"{rnd.slug}: these rows are no longer in the file and were left in place "
+                            f"(delete them in the admin if no plan uses them): {', '.join(report.stale_rows)}"
+                        )
+                    )
+                if options["verbosity"] > 1:
+                    for row in report.changed_rows:
+                        self.stdout.write(f"  changed {row}")
         except RoundFixtureError as exc:
             raise CommandError(str(exc)) from exc
