@@ -86,7 +86,8 @@ def test_every_question_of_the_shipped_round_appears_in_template_order(shipped_r
         expected.append(section.title)
         for question in section.questions.order_by("order"):
             answer = pm.Answer.objects.get(plan=plan, question=question)
-            expected.append(question.label)
+            if question.label.lower() != section.heading.lower():  # else the heading says it
+                expected.append(question.label)
             expected += {
                 "narrative": lambda a: markdown_texts(a.text),
                 "text": lambda a: [a.text],
