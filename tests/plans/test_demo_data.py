@@ -263,3 +263,17 @@ def test_a_demo_file_that_does_not_fit_its_round_is_rejected_clearly(tmp_path, m
     ):
         call_command("load_demo", stdout=StringIO())
     assert not pm.Plan.objects.exists()  # nothing half-loaded
+
+
+def test_every_section_page_of_every_demo_plan_opens_for_its_commissioner(client, demo_data):
+    for p in pm.Plan.objects.select_related("round", "hwb_area"):
+        client.force_login(
+            pm.User.objects.filter(memberships__role="commissioner", memberships__hwb_area=p.hwb_area)[0]
+        )
+        base = f"/plans/{p.round.slug}/{p.hwb_area.ons_code}/"
+        overview = client.get(base)
+        assert overview.status_code == 200
+        for section in p.round.sections.all():
+            assert section.heading in overview.content.decode()
+            page = client.get(f"{base}sections/{section.key}/")
+            assert page.status_code == 200, f"{p}: section {section.key} gave {page.status_code}"
