@@ -85,6 +85,11 @@ def expected_part2(plan: pm.Plan) -> list[str]:
     expected = ["Summary of Part 2: schemes, finance and metrics"]
     for scheme in plan.schemes.order_by("order", "reference"):
         expected += [scheme.reference, scheme.name, scheme.scheme_type.label]
+    for line in plan.income_lines.select_related("funding_stream").order_by("funding_stream__order")[:1]:
+        expected.append(line.funding_stream.name)
+    if pm.Section.objects.filter(round=plan.round, table="metrics").exists():
+        for ambition in plan.metric_ambitions.select_related("metric").order_by("order", "id"):
+            expected.append(ambition.metric.name if ambition.metric_id else ambition.local_name)
     return expected
 
 
@@ -96,8 +101,10 @@ def demo_plans(demo_data):
 
 
 def test_each_demo_plan_pdf_has_every_heading_answer_and_table_row_in_order(demo_plans):
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
     for plan in demo_plans:
         pdf = render_plan_pdf(plan)
+        (ARTIFACTS / f"{plan.round.slug}-{plan.hwb_area.ons_code}.pdf").write_bytes(pdf)
         text = body_text(pdf, plan)
         expected = expected_part1(plan)
         # Skip the contents page: start from the first group heading's second appearance.
