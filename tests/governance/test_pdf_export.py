@@ -4,9 +4,11 @@ import io
 import time
 
 import pytest
+from django.core.management import call_command
 from django.urls import reverse
 from pypdf import PdfReader
 
+from governance.pdf import render_plan_pdf
 from plans import exports
 from plans import models as pm
 from plans.models import ExportJob
@@ -124,3 +126,50 @@ def test_commissioner_of_another_area_cannot_export_or_download_the_pdf(client, 
         content = b"".join(response.streaming_content) if response.streaming else response.content
         assert b"%PDF" not in content and b"Plymouth" not in content
     assert ExportJob.objects.filter(plan=plan).count() == 1  # the outsider queued nothing
+
+
+@pytest.mark.django_db
+def test_plan_overview_offers_the_pdf_export_and_then_its_download(client, django_capture_on_commit_callbacks):
+    plan = build_plan()
+    client.force_login(commissioner_of(plan))
+    overview = reverse(
+        "plans:plan_overview", kwargs={"round_slug": plan.round.slug, "ons_code": plan.hwb_area.ons_code}
+    )
+    page = client.get(overview).content.decode()
+    assert 'id="export-pdf"' in page and "Export the Part 1 plan (PDF)" in page
+    assert export_url(plan) in page
+
+    # Without JavaScript: the form posts, the export runs (eagerly here) and the page offers the download.
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(export_url(plan), {"next": overview})
+    assert response.status_code == 302 and response["Location"] == f"{overview}#export-pdf"
+    page = client.get(overview).content.decode()
+    job = ExportJob.objects.get(plan=plan, kind="pdf")
+    download = reverse(
+        "plans:export_download",
+        kwargs={"round_slug": plan.round.slug, "ons_code": plan.hwb_area.ons_code, "job_id": job.pk},
+    )
+    assert "Ready to download" in page and download in page
+    assert b"".join(client.get(download).streaming_content).startswith(b"%PDF-")
+
+
+@pytest.mark.django_db
+def test_export_plan_command_writes_the_same_pdf(tmp_path):
+    plan = build_plan()
+    out = tmp_path / "plymouth.pdf"
+    call_command(
+        "export_plan",
+        "--area",
+        "E06000026",
+        "--round",
+        plan.round.slug,
+        "--format",
+        "pdf",
+        "--out",
+        str(out),
+        stdout=io.StringIO(),
+    )
+    written = out.read_bytes()
+    assert written == render_plan_pdf(plan)  # WeasyPrint output is deterministic for the same content
+    assert page_texts(written)[0].startswith("DRAFT")
+    assert not list(tmp_path.glob("*.part"))  # no half-written file left behind
