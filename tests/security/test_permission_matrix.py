@@ -1,0 +1,418 @@
+"""Every URL the project defines, requested by every role, for their own and a foreign object.
+
+The URL patterns are discovered from the resolver. Each must have an entry in RULES saying who
+may reach it; a pattern without one fails the test ("new URL without a rule"). The plan-scoped
+URLs are filled with the real ids of one plan (tests.plans.test_foreign_area.build_victim_plan,
+whose every text carries SECRET) and requested twice: with the plan in Draft and once it has
+been submitted (with a Submission), because assurers may see it only then.
+
+Roles: commissioner, signatory, viewer and assurer of the plan's own area / region and of a
+foreign one; a national administrator; an anonymous visitor; and, for admin/ only, a staff user.
+Allowed means an answer other than 401/403/404 and not a redirect to sign-in; refused means 403
+or 404 (anonymous: a redirect to sign-in, 401, 403 or 404), with none of the plan's text in the
+body and, for a POST, no change to the plan. Every request runs in a savepoint that is rolled
+back, so an allowed POST (a submission, say) does not change what the next request sees.
+"""
+
+from dataclasses import dataclass
+
+import pytest
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.urls import URLPattern, URLResolver, get_resolver
+from django.urls.resolvers import RoutePattern
+from django.utils import timezone
+
+from metrics.models import MetricAmbition
+from plans.models import ExportJob, Membership, Plan, PlanningRound, SignOffSlot
+from tests.factories import HwbAreaFactory, MembershipFactory, PlanFactory, RegionFactory, UserFactory
+from tests.plans.test_foreign_area import (
+    POST_DATA,
+    SECRET,
+    VICTIM_AREA_NAME,
+    build_victim_plan,
+    filled_urls,
+    plan_fingerprint,
+)
+
+pytestmark = pytest.mark.django_db
+
+R = Membership.Role
+OWN_ROLES = ["commissioner", "signatory", "viewer", "assurer"]
+ROLES = [
+    *OWN_ROLES,
+    *[f"foreign_{r}" for r in OWN_ROLES],
+    "national_admin",
+    "anonymous",
+]
+PHASES = ("draft", "submitted")
+
+
+@dataclass(frozen=True)
+class Rule:
+    """Who may reach a URL in each phase (own roles by name; foreign roles never reach plan URLs)."""
+
+    draft: frozenset
+    submitted: frozenset
+    plan_scoped: bool = True
+    # A signed-in user the rule does not name may still GET the page (a list scoped to them).
+    any_signed_in: bool = False
+    why: str = ""
+    # Who may POST, when fewer may POST than GET (None: the same roles).
+    writers: "Rule | None" = None
+
+    def allows(self, role: str, phase: str) -> bool:
+        if self.why == "public":
+            return True
+        if role == "anonymous":
+            return False
+        if self.any_signed_in:
+            return True
+        return role in (self.draft if phase == "draft" else self.submitted)
+
+
+def rule(draft=(), submitted=(), **kwargs) -> Rule:
+    return Rule(frozenset(draft), frozenset(submitted), **kwargs)
+
+
+AREA_READERS = {"commissioner", "signatory", "viewer", "national_admin"}
+READ = rule(
+    AREA_READERS, AREA_READERS | {"assurer"}, why="the area's people and national admins; assurers once submitted"
+)
+EDIT = rule({"commissioner"}, (), why="the area's commissioners until submitted")
+COMMISSIONER_PAGE = rule({"commissioner"}, {"commissioner"}, why="commissioner-only workflow page")
+SIGN = rule({"signatory"}, (), why="the signatory holding the slot, before submission")
+REVIEW = rule((), {"assurer"}, why="assurers of the plan's region, submitted plans only")
+SUBMITTED_FILES = rule((), AREA_READERS | {"assurer"}, why="readers, once a submission exists")
+READ_OWN_DRAFTS = rule(
+    AREA_READERS,
+    AREA_READERS | {"assurer"},
+    writers=EDIT,
+    why="readers GET only their own unsaved draft; only editors may save one",
+)
+PUBLIC = rule(plan_scoped=False, why="public")
+SIGNED_IN_LIST = rule(plan_scoped=False, any_signed_in=True, why="any signed-in user; the list is scoped to them")
+NATIONAL = rule({"national_admin"}, {"national_admin"}, plan_scoped=False, why="national administrators")
+ASSURANCE = rule(
+    {"assurer", "foreign_assurer", "national_admin"},
+    {"assurer", "foreign_assurer", "national_admin"},
+    plan_scoped=False,
+    why="assurers (their own region only) and national admins",
+)
+
+# The declared table: URL name → rule. A URL pattern missing here fails the test.
+RULES: dict[str, Rule] = {
+    # Site
+    "": PUBLIC,  # the home page redirects to "Your plans"
+    "login": PUBLIC,
+    "logout": PUBLIC,
+    "healthz": PUBLIC,
+    "audit_log": NATIONAL,
+    # Authoring (plans app)
+    "plans:your_plans": SIGNED_IN_LIST,
+    "plans:plan_overview": READ,
+    "plans:section": READ,
+    "plans:section_history": READ,
+    "plans:check_answers": READ,
+    "plans:risk_add": EDIT,
+    "plans:risk_change": EDIT,
+    "plans:risk_remove": EDIT,
+    "plans:document_add": EDIT,
+    "plans:document_change": EDIT,
+    "plans:document_remove": EDIT,
+    "plans:document_download": READ,
+    "plans:autosave": READ_OWN_DRAFTS,
+    # Renders only the text the user posts, as Markdown; no plan content, so any reader.
+    "plans:markdown_preview": READ,
+    "plans:export_request": READ,
+    "plans:export_status": READ,
+    "plans:export_download": READ,
+    # Part 2
+    "schemes:list": READ,
+    "schemes:add": EDIT,
+    "schemes:change": EDIT,
+    "schemes:remove": EDIT,
+    "finance:income": READ,
+    "finance:income_add": EDIT,
+    "finance:income_change": EDIT,
+    "finance:income_remove": EDIT,
+    "finance:expenditure": READ,
+    "finance:expenditure_add": EDIT,
+    "finance:expenditure_change": EDIT,
+    "finance:expenditure_remove": EDIT,
+    "finance:summary": READ,
+    "finance:import": EDIT,
+    "finance:import_confirm": EDIT,
+    "metrics:ambitions": READ,
+    "metrics:ambition": EDIT,
+    "metrics:local_add": EDIT,
+    "metrics:local_change": EDIT,
+    # Workflow
+    "governance:plan_status": READ,
+    "governance:transition": EDIT,
+    "governance:sign": SIGN,
+    "governance:submit": COMMISSIONER_PAGE,
+    "governance:review": REVIEW,
+    "governance:versions": READ,
+    "governance:download": SUBMITTED_FILES,
+    "governance:decision_letter": SUBMITTED_FILES,
+    "governance:assurance_dashboard": ASSURANCE,
+    "governance:national_dashboard": NATIONAL,
+    "governance:national_dataset": NATIONAL,
+}
+# URLs whose filled-in form may rightly be 404 even for a role allowed to reach them (say why).
+MAY_BE_404 = {
+    "governance:decision_letter": "no assurance decision exists for the submitted version in this test",
+}
+# In the submitted phase these read pages may redirect or refuse an editor: not a leak.
+ADMIN_PREFIX = "admin/"
+
+
+def all_url_patterns():
+    """Every leaf URL pattern of the site as (route, name, is_regex)."""
+    found = []
+
+    def walk(patterns, prefix, namespace):
+        for p in patterns:
+            is_route = isinstance(p.pattern, RoutePattern)
+            piece = str(p.pattern._route) if is_route else str(p.pattern)
+            route = prefix + piece
+            if isinstance(p, URLResolver):
+                walk(p.url_patterns, route, p.namespace or namespace)
+            elif isinstance(p, URLPattern):
+                name = f"{namespace}:{p.name}" if namespace and p.name else (p.name or "")
+                found.append((route, name, not is_route))
+
+    walk(get_resolver().url_patterns, "", None)
+    return found
+
+
+# --- The people and the plan ---------------------------------------------------------------
+
+
+@pytest.fixture
+def world(shipped_rounds):
+    rnd = PlanningRound.objects.get(slug="2014-15")
+    plan, ids = build_victim_plan(rnd)
+    area = plan.hwb_area
+    foreign_area = HwbAreaFactory(ons_code="E06999903", name="Farshire", region=RegionFactory(code="RFX"))
+    assert foreign_area.region_id != area.region_id
+    PlanFactory(round=rnd, hwb_area=foreign_area)
+    slot = SignOffSlot.objects.filter(round=rnd).order_by("order").first()
+
+    def member(role, scope_area, **extra):
+        kwargs = {"role": role, **extra}
+        if role == R.ASSURER:
+            kwargs["region"], kwargs["hwb_area"] = scope_area.region, None
+        elif role == R.NATIONAL_ADMIN:
+            kwargs["hwb_area"] = None
+        else:
+            kwargs["hwb_area"] = scope_area
+        return MembershipFactory(**kwargs).user
+
+    users = {
+        "commissioner": area.memberships.get(role=R.COMMISSIONER).user,
+        "signatory": member(R.SIGNATORY, area, signoff_slot_code=slot.code),
+        "viewer": member(R.VIEWER, area),
+        "assurer": member(R.ASSURER, area),
+        "foreign_commissioner": member(R.COMMISSIONER, foreign_area),
+        "foreign_signatory": member(R.SIGNATORY, foreign_area, signoff_slot_code=slot.code),
+        "foreign_viewer": member(R.VIEWER, foreign_area),
+        "foreign_assurer": member(R.ASSURER, foreign_area),
+        "national_admin": member(R.NATIONAL_ADMIN, area),
+        "anonymous": None,
+    }
+    local = MetricAmbition.objects.create(plan=plan, metric=None, local_name=f"{SECRET} local", rationale=SECRET)
+    job = ExportJob.objects.create(plan=plan, kind="xlsx", content_hash="x" * 64, status=ExportJob.Status.DONE)
+    job.file.save(f"exports/matrix-{job.pk}.xlsx", ContentFile(b"PK\x03\x04 " + SECRET.encode()), save=True)
+    ids.update(
+        {
+            "slot": [slot.code],
+            "step": ["send_for_signoff"],
+            "kind": ["xlsx", "pdf", "json"],
+            "version": [str(plan.version)],
+            "job": [str(job.pk)],
+            "local": [str(local.pk)],
+        }
+    )
+    return plan, ids, users
+
+
+def submit(plan, users):
+    """Put the plan in Submitted with a Submission row, as the workflow would."""
+    from governance.models import Submission
+
+    Plan.objects.filter(pk=plan.pk).update(status=Plan.Status.SUBMITTED)
+    plan.refresh_from_db()
+    Submission.objects.create(
+        plan=plan,
+        version=plan.version,
+        snapshot={"area": VICTIM_AREA_NAME, "text": SECRET},
+        snapshot_sha256="0" * 64,
+        pdf=ContentFile(b"%PDF-1.4 " + SECRET.encode(), name="matrix.pdf"),
+        workbook=ContentFile(b"PK\x03\x04 " + SECRET.encode(), name="matrix.xlsx"),
+        submitted_by=users["commissioner"],
+        submitted_at=timezone.now(),
+    )
+
+
+# --- Requests -------------------------------------------------------------------------------
+
+
+def _body(response) -> str:
+    data = b"".join(response.streaming_content) if response.streaming else response.content
+    return data.decode("utf-8", "replace")
+
+
+def _is_login_redirect(response) -> bool:
+    return response.status_code in (301, 302) and "/sign-in/" in response.get("Location", "")
+
+
+def ask(client, user, method, url):
+    """One request in a rolled-back savepoint; returns (status, body, location)."""
+    client.logout()
+    if user is not None:
+        client.force_login(user)
+    with transaction.atomic():
+        try:
+            response = client.post(url, POST_DATA) if method == "post" else client.get(url)
+        except Exception as error:  # a crash is an answer too: report it with the others
+            transaction.set_rollback(True)
+            return (500, f"{type(error).__name__}: {error}", "", False)
+        result = (response.status_code, _body(response), response.get("Location", ""), _is_login_redirect(response))
+        transaction.set_rollback(True)
+    return result
+
+
+def allowed_answer(rule_, status, login_redirect) -> bool:
+    # Public pages may send you to sign-in (signing out does); no other allowed page may.
+    return status not in (401, 403, 404) and (rule_ is PUBLIC or not login_redirect)
+
+
+def refused_answer(role, status, login_redirect) -> bool:
+    if role == "anonymous":
+        return login_redirect or status in (401, 403, 404)
+    return status in (403, 404)
+
+
+def choose_url(client, route, ids, plan, rule_, users):
+    """A filling of the route that a role allowed by the rule actually reaches (so the ids are real)."""
+    urls = list(filled_urls(route, ids, plan))
+    assert urls, f"No values to fill {route}"
+    for phase in PHASES:
+        prober = next((r for r in ROLES if r != "anonymous" and rule_.allows(r, phase)), None)
+        if prober is None:
+            continue
+        if phase == "submitted":
+            return urls[0], phase, prober  # decided by the caller after submitting
+        for url in urls:
+            status, _, _, _ = ask(client, users[prober], "get", url)
+            if status == 405:
+                status, _, _, _ = ask(client, users[prober], "post", url)
+            if status != 404:
+                return url, phase, prober
+    return urls[0], None, None
+
+
+def check_url(client, url, name, rule_, phase, users, plan, problems, covered):
+    for role in ROLES:
+        user = users[role]
+        expected_allowed = rule_.allows(role, phase)
+        status, body, _, login_redirect = ask(client, user, "get", url)
+        method = "get"
+        if status == 405:
+            method = "post"
+            before = plan_fingerprint(plan)
+            status, body, _, login_redirect = ask(client, user, "post", url)
+            assert plan_fingerprint(plan) == before
+        covered.add((name, role, phase))
+        where = f"{phase}: {method.upper()} {url} ({name}) as {role}"
+        if expected_allowed:
+            if not allowed_answer(rule_, status, login_redirect) and not (status == 404 and name in MAY_BE_404):
+                problems.append(f"{where} answered {status}; the rule allows it ({rule_.why})")
+            if rule_.writers is not None and not rule_.writers.allows(role, phase):
+                before = plan_fingerprint(plan)
+                status, _, _, _ = ask(client, user, "post", url)
+                if status not in (403, 404, 405) or plan_fingerprint(plan) != before:
+                    problems.append(f"{phase}: POST {url} ({name}) as {role} answered {status}; only editors may")
+            continue
+        if not refused_answer(role, status, login_redirect):
+            problems.append(f"{where} answered {status}; it should be refused ({rule_.why})")
+        if rule_.plan_scoped and (SECRET in body or VICTIM_AREA_NAME in body):
+            problems.append(f"{where} was refused but showed the plan's content")
+        if rule_.plan_scoped and method == "get" and role != "anonymous":
+            status, body, _, _ = ask(client, user, "post", url)
+            if status not in (403, 404, 405) or SECRET in body:
+                problems.append(f"{phase}: POST {url} ({name}) as {role} answered {status}; it should be refused")
+
+
+def test_every_url_pattern_has_a_rule_and_every_role_gets_the_expected_answer(client, world, capsys):
+    plan, ids, users = world
+    patterns = all_url_patterns()
+    regex = [route for route, _, is_regex in patterns if is_regex and not route.startswith(ADMIN_PREFIX)]
+    assert not regex, f"Use path() with named kwargs so this test can fill them: {regex}"
+    app_patterns = [(route, name) for route, name, _ in patterns if not route.startswith(ADMIN_PREFIX)]
+    missing = sorted({f"{name or '(unnamed)'} /{route}" for route, name in app_patterns if name not in RULES})
+    assert not missing, "New URL without a rule in RULES:\n" + "\n".join(missing)
+
+    before = plan_fingerprint(plan)
+    problems: list[str] = []
+    covered: set = set()
+    chosen = {}
+    for route, name in app_patterns:
+        rule_ = RULES[name]
+        if "<" not in route:
+            chosen[name] = ("/" + route, rule_)
+            continue
+        url, _, _ = choose_url(client, route, ids, plan, rule_, users)
+        chosen[name] = (url, rule_)
+
+    for phase in PHASES:
+        if phase == "submitted":
+            submit(plan, users)
+            before = plan_fingerprint(plan)
+        for name, (url, rule_) in chosen.items():
+            check_url(client, url, name, rule_, phase, users, plan, problems, covered)
+        # Lists and dashboards: a role that may not read the plan must not see it listed or counted.
+        for name in ("plans:your_plans", "governance:assurance_dashboard", "audit_log"):
+            if name in chosen:
+                for role in ROLES:
+                    if role != "anonymous" and not READ.allows(role, phase):
+                        _, body, _, _ = ask(client, users[role], "get", chosen[name][0])
+                        if VICTIM_AREA_NAME in body or SECRET in body:
+                            problems.append(f"{phase}: {chosen[name][0]} ({name}) shows the plan to {role}")
+        assert plan_fingerprint(plan) == before, f"{phase}: a request changed the plan"
+
+    assert not problems, f"{len(problems)} permission problems:\n" + "\n".join(problems)
+    with capsys.disabled():
+        print(
+            f"\npermission matrix: {len(chosen)} URL patterns × {len(ROLES)} roles × {len(PHASES)} plan states"
+            f" = {len(covered)} checks"
+        )
+
+
+def test_admin_requires_staff(client, world):
+    """admin/ is covered by one rule: only is_staff users get in; everyone else is sent to its sign-in."""
+    plan, _, users = world
+    admin_routes = [route for route, _, _ in all_url_patterns() if route.startswith(ADMIN_PREFIX)]
+    assert admin_routes
+    for role in ROLES:
+        status, body, location, _ = ask(client, users[role], "get", "/admin/plans/plan/")
+        assert status == 302 and "/admin/login/" in location, f"{role} reached the admin ({status})"
+    staff = UserFactory(is_staff=True, is_superuser=True)
+    status, body, _, _ = ask(client, staff, "get", "/admin/plans/plan/")
+    assert status == 200
+
+
+def test_the_matrix_fails_for_a_url_without_a_rule(client, world, settings):
+    from django.http import HttpResponse
+    from django.urls import path
+
+    from bcf_portal.urls import urlpatterns as project
+
+    class Urlconf:
+        urlpatterns = [path("new-page/", lambda request: HttpResponse("hi"), name="brand_new"), *project]
+
+    settings.ROOT_URLCONF = Urlconf
+    names = {name for _, name, _ in all_url_patterns()}
+    assert "brand_new" in names and "brand_new" not in RULES
