@@ -179,7 +179,9 @@ def send_for_signoff(*, user: User, plan: Plan, comment: str = "") -> Plan:
             raise ValidationError(
                 [f"Complete the section ‘{s.title}’ before sending the plan for sign-off" for s in missing]
             )
-        _move(locked, transition, actor=user, comment=comment)
+        # Signatures from before (e.g. historical ones loaded as demo data) do not sign this version.
+        stale = _void_all(locked)
+        _move(locked, transition, actor=user, comment=comment, detail={"voided": [s.pk for s in stale]})
         notifications.ready_for_signoff(locked)
         return locked
 
@@ -271,7 +273,8 @@ def void_signatures_after_edit(*, plan_id: int, actor_id: int | None = None, cau
     Called by the receivers for every content model, inside the edit's transaction, whichever
     service made the edit. Returns whether anything was voided.
     """
-    signed = SignOff.objects.filter(plan=OuterRef("pk"), voided_at__isnull=True)
+    # Signatures recorded without a hash (historical ones loaded as demo data) bind to nothing.
+    signed = SignOff.objects.filter(plan=OuterRef("pk"), voided_at__isnull=True).exclude(content_hash="")
     if (
         not Plan.objects.filter(pk=plan_id)
         .alias(has_signatures=Exists(signed))

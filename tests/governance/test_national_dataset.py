@@ -1,0 +1,106 @@
+"""The national dataset (.xlsx) of the demo plans: one row per plan line, totals equal to the plans' sums."""
+
+import io
+from collections import Counter, defaultdict
+from decimal import Decimal
+
+import openpyxl
+import pytest
+from django.db.models import Count, Sum
+from django.urls import reverse
+
+from finance.models import ExpenditureAmount, ExpenditureLine, IncomeLine
+from governance.dataset import national_dataset
+from metrics.models import MetricAmbition, PlannedValue
+from plans.models import Plan, PlanningRound, User
+
+ONS = 1  # column of the ONS code on every sheet
+
+
+def _rows(ws):
+    rows = list(ws.iter_rows(values_only=True))
+    header, body = rows[0], rows[1:]
+    total = body[-1] if body and body[-1][0] == "Total" else None
+    return header, [r for r in body if r[0] != "Total"], total
+
+
+def _money(value) -> Decimal:
+    return Decimal(str(value)).quantize(Decimal("0.01"))
+
+
+@pytest.fixture
+def submitted_demo(demo_data):
+    # The demo plans are drafts; the export is of submitted plans, so mark them submitted.
+    Plan.objects.update(status=Plan.Status.SUBMITTED)
+    return demo_data
+
+
+@pytest.mark.parametrize("round_slug", ["2014-15", "2017-19"])
+def test_national_dataset_has_one_row_per_plan_line_and_totals_equal_the_plans(submitted_demo, round_slug):
+    planning_round = PlanningRound.objects.get(slug=round_slug)
+    plans = Plan.objects.filter(round=planning_round)
+    assert plans.exists()
+    wb = openpyxl.load_workbook(io.BytesIO(national_dataset(planning_round)), read_only=True)
+    assert wb.sheetnames == ["Income", "Expenditure", "Metrics"]
+
+    # Income: one row per income line, amounts per plan and in total equal to the database's sums.
+    header, rows, total = _rows(wb["Income"])
+    amount_col = header.index("Amount (£)")
+    income = IncomeLine.objects.filter(plan__in=plans)
+    assert len(rows) == income.count() > 0
+    by_plan = defaultdict(Decimal)
+    for row in rows:
+        by_plan[row[ONS]] += _money(row[amount_col])
+    expected = {
+        r["plan__hwb_area__ons_code"]: r["total"]
+        for r in income.values("plan__hwb_area__ons_code").annotate(total=Sum("amount")).order_by()
+    }
+    assert dict(by_plan) == expected
+    assert _money(total[amount_col]) == income.aggregate(t=Sum("amount"))["t"]
+
+    # Expenditure: one row per expenditure line, each year's column summing to the plans' spend.
+    header, rows, total = _rows(wb["Expenditure"])
+    lines = ExpenditureLine.objects.filter(plan__in=plans)
+    assert len(rows) == lines.count() > 0
+    assert Counter(r[ONS] for r in rows) == Counter(
+        {
+            r["plan__hwb_area__ons_code"]: r["n"]
+            for r in lines.values("plan__hwb_area__ons_code").annotate(n=Count("id"))
+        }
+    )
+    amounts = ExpenditureAmount.objects.filter(line__plan__in=plans)
+    for year in planning_round.years.all():
+        col = header.index(f"{year.label} (£)")
+        expected_year = amounts.filter(year=year).aggregate(t=Sum("amount"))["t"] or Decimal(0)
+        assert sum((_money(r[col] or 0) for r in rows), Decimal(0)) == expected_year
+        assert _money(total[col]) == expected_year
+    grand = amounts.aggregate(t=Sum("amount"))["t"]
+    assert _money(total[header.index("Total (£)")]) == grand
+    assert sum((_money(r[header.index("Total (£)")]) for r in rows), Decimal(0)) == grand
+
+    # Metrics: one row per planned value (an ambition with only a baseline is one row).
+    header, rows, _ = _rows(wb["Metrics"])
+    ambitions = MetricAmbition.objects.filter(plan__in=plans).annotate(n=Count("planned_values"))
+    assert len(rows) == sum(max(a.n, 1) for a in ambitions)
+    assert len(rows) >= PlannedValue.objects.filter(ambition__plan__in=plans).count()
+
+
+def test_draft_plans_are_left_out_of_the_national_dataset(demo_data):
+    planning_round = PlanningRound.objects.get(slug="2017-19")
+    wb = openpyxl.load_workbook(io.BytesIO(national_dataset(planning_round)), read_only=True)
+    _, rows, total = _rows(wb["Income"])
+    assert rows == []
+    assert _money(total[-2]) == 0
+
+
+def test_national_admin_downloads_the_dataset_in_a_fixed_number_of_queries(
+    client, submitted_demo, django_assert_max_num_queries
+):
+    client.force_login(User.objects.get(email="admin@bcf.demo"))
+    with django_assert_max_num_queries(12):
+        response = client.get(reverse("governance:national_dataset", kwargs={"round_slug": "2014-15"}))
+    assert response.status_code == 200
+    assert response["Content-Disposition"].endswith('bcf-national-dataset-2014-15.xlsx"')
+    with django_assert_max_num_queries(15):
+        page = client.get(reverse("governance:national_dashboard") + "?round=2014-15")
+    assert page.status_code == 200
