@@ -16,6 +16,7 @@ from .models import (
     Answer,
     CodeListEntry,
     ConditionResponse,
+    Organisation,
     Plan,
     RelatedDocument,
     Risk,
@@ -199,7 +200,12 @@ def signoff_slots(plan: Plan) -> list[dict]:
                 "slot": slot,
                 "organisation": (signature.organisation_name if signature and signature.organisation_name else None)
                 or ", ".join(o.name for o in orgs)
-                or (plan.hwb_area.name if not slot.organisation_kind else ""),
+                # The board's own slot names the area's Health and Wellbeing Board.
+                or (
+                    f"{plan.hwb_area.name} Health and Wellbeing Board"
+                    if slot.organisation_kind in ("", Organisation.Kind.OTHER)
+                    else ""
+                ),
                 "signature": signature,
             }
         )

@@ -384,7 +384,10 @@ def save_document(
         extra["original_filename"] = os.path.basename(upload.name)[:255]
         upload.name = stored_upload_name(upload_kind)
         extra["file"] = upload
-    return save_row(
+    replaced = None
+    if upload is not None and document_id:
+        replaced = RelatedDocument.objects.filter(plan=plan, pk=document_id).values_list("file", flat=True).first()
+    result = save_row(
         user=user,
         plan=plan,
         model=RelatedDocument,
@@ -396,6 +399,11 @@ def save_document(
         labels={"ref": "Reference", "title": "Title", "synopsis": "Synopsis", "url": "Link"},
         extra=extra,
     )
+    if result.saved and replaced:
+        # The new file replaced the old one: remove the old file once the change is committed.
+        storage = RelatedDocument._meta.get_field("file").storage
+        transaction.on_commit(lambda: storage.delete(replaced))
+    return result
 
 
 @transaction.atomic

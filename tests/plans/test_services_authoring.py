@@ -349,3 +349,30 @@ def test_an_uploaded_file_is_stored_under_a_generated_name(a, settings, tmp_path
     stored = document.file.name.rsplit("/", 1)[-1]
     assert stored.endswith(".pdf") and "passwd" not in stored and len(stored) == 36
     assert document.file.read() == PDF_BYTES
+
+
+def test_replacing_an_uploaded_file_deletes_the_old_one(a, settings, tmp_path, django_capture_on_commit_callbacks):
+    settings.MEDIA_ROOT = tmp_path
+
+    def upload(document_id, version):
+        form = DocumentForm(
+            {"title": "Strategy", "version": str(version)}, {"upload": SimpleUploadedFile("s.pdf", PDF_BYTES)}
+        )
+        assert form.is_valid(), form.errors
+        return services.save_document(
+            user=a.commissioner,
+            plan=a.plan,
+            document_id=document_id,
+            values=form.values(),
+            version=version,
+            upload=form.cleaned_data["upload"],
+            upload_kind=form.upload_kind,
+        ).obj
+
+    first = upload(None, 0)
+    old_path = tmp_path / first.file.name
+    assert old_path.exists()
+    with django_capture_on_commit_callbacks(execute=True):
+        second = upload(first.pk, 1)
+    assert not old_path.exists()
+    assert (tmp_path / RelatedDocument.objects.get(pk=second.pk).file.name).exists()
