@@ -34,8 +34,14 @@ CELERY_TEST_BROKER = "redis://127.0.0.1:6379/2"
 
 
 def reset_celery_connections(app):
-    """Drop pooled broker connections so the next send uses the app's current broker_url."""
-    app.pool.force_close_all()
+    """Drop pooled broker connections so the next send uses the app's current broker_url.
+
+    kombu keeps pools in a global registry; reset() closes and forgets them, so no later send
+    picks up a closed pool.
+    """
+    import kombu.pools
+
+    kombu.pools.reset()
     app._pool = None
     app.amqp._producer_pool = None
 
