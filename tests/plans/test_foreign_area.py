@@ -16,12 +16,14 @@ from django.core.files.base import ContentFile
 from django.http import HttpResponse
 from django.urls import URLPattern, URLResolver, get_resolver, path
 from django.urls.resolvers import RoutePattern
+from django.utils import timezone
 
 from plans.models import (
     Answer,
     CodeListEntry,
     ConditionQuestion,
     ConditionResponse,
+    ExportJob,
     Membership,
     Metric,
     Organisation,
@@ -34,7 +36,7 @@ from plans.models import (
     SectionProgress,
     UnsavedDraft,
 )
-from tests.factories import HwbAreaFactory, MembershipFactory, PlanFactory
+from tests.factories import HwbAreaFactory, MembershipFactory, PlanFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -57,7 +59,7 @@ def _code(rnd, list_name, code, label, **extra):
 def build_victim_plan(rnd: PlanningRound) -> tuple[Plan, dict[str, list]]:
     """A draft plan with content of every kind, each text carrying SECRET; returns ids by kind."""
     from finance.models import ExpenditureAmount, ExpenditureLine, IncomeLine
-    from governance.models import SectionComment
+    from governance.models import Review, SectionComment, Submission
     from metrics.models import MetricAmbition, PlannedValue
     from schemes.models import Scheme
 
@@ -160,6 +162,42 @@ def build_victim_plan(rnd: PlanningRound) -> tuple[Plan, dict[str, list]]:
     add("metric", *([metric.key, metric.pk] if metric else []), ambition.pk)
     add("ambition", ambition.pk)
     add("value", value.pk)
+    local = MetricAmbition.objects.create(plan=plan, local_name=f"{SECRET} local metric", rationale=f"{SECRET} why")
+    add("local", local.pk)
+    add("ambition", local.pk)
+    add("slot", *rnd.signoff_slots.values_list("code", flat=True))
+
+    # Exports and an immutable submission with a decision, for the download pages.
+    job = ExportJob(plan=plan, kind="pdf", content_hash="0" * 64, status="done", requested_by=owner)
+    job.file.save("zqx-export.pdf", ContentFile(f"%PDF-1.4 {SECRET}".encode()), save=False)
+    job.save()
+    add("job", job.pk)
+    add("export", job.pk)
+    submission = Submission(
+        plan=plan,
+        version=1,
+        snapshot={"note": SECRET},
+        snapshot_sha256="0" * 64,
+        submitted_by=owner,
+        submitted_at=timezone.now(),
+    )
+    submission.pdf.save("part1.pdf", ContentFile(f"%PDF-1.4 {SECRET}".encode()), save=False)
+    submission.workbook.save("part2.xlsx", ContentFile(SECRET.encode()), save=False)
+    submission.save()
+    outcome = rnd.outcomes.order_by("order").first()
+    if outcome:
+        assurer = UserFactory()
+        Review.objects.create(
+            submission=submission,
+            assurer=assurer,
+            outcome=outcome,
+            summary=f"{SECRET} review",
+            decided_at=timezone.now(),
+        )
+    add("version", submission.version)
+    add("submission", submission.version)
+    add("kind", "pdf", "xlsx", "json")
+
     comment = SectionComment.objects.create(plan=plan, section=sections[0], author=owner, text=f"{SECRET} comment")
     add("comment", comment.pk)
     UnsavedDraft.objects.create(user=owner, plan=plan, form_key=f"section:{sections[0].key}", data={"q": SECRET})
