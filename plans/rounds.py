@@ -886,6 +886,12 @@ class _RoundSpec:
         for list_name, code in CodeListEntry.objects.filter(round=rnd).values_list("list", "code"):
             if (list_name, code) not in self.code_keys:
                 stale.append(f"{list_name} code {code}")
+        counts = {c["number"]: len(c["questions"]) for c in self.conditions}
+        for number, order in ConditionQuestion.objects.filter(condition__round=rnd).values_list(
+            "condition__number", "order"
+        ):
+            if number in counts and order > counts[number]:
+                stale.append(f"condition {number} question {order}")
         wanted = {(s["key"], q["key"]) for s in self.sections for q in s["questions"]}
         for section_key, key in Question.objects.filter(section__round=rnd).values_list("section__key", "key"):
             if (section_key, key) not in wanted and section_key in {s["key"] for s in self.sections}:

@@ -302,12 +302,17 @@ def test_a_section_dropped_from_the_file_is_kept_reported_and_the_rest_reordered
     cond_b = "  - {key: cond-b, group_heading: Conditions, heading: Neighbourhood teams, national_condition: 2}\n"
     assert story_block in original and cond_a + cond_b in original
     edited = tmp_path / "2030-31.yaml"
-    edited.write_text(original.replace(story_block, "").replace(cond_a + cond_b, cond_b + cond_a))
+    dropped_prompt = '      - {number: "A2.2", prompt: "When will every locality be covered?"}\n'
+    assert dropped_prompt in original
+    edited.write_text(
+        original.replace(story_block, "").replace(cond_a + cond_b, cond_b + cond_a).replace(dropped_prompt, "")
+    )
     out = StringIO()
 
     call_command("load_round", str(edited), stdout=out)
 
-    assert "no longer in the file" in out.getvalue() and "section story" in out.getvalue()
+    assert "no longer in the file" in out.getvalue()
+    assert "section story" in out.getvalue() and "condition 2 question 2" in out.getvalue()
     order = list(rnd.sections.order_by("order").values_list("key", flat=True))
     assert order == ["about", "cond-b", "cond-a", "risk-log", "teams", "money-in", "money-out", "measures", "story"]
     assert plan.answers.get().text == "Written before the section was dropped."
