@@ -1,0 +1,142 @@
+"""Sign-in hardening: lockout after repeated failures, audit of sign-in events, session expiry, CSP."""
+
+import re
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.contrib.auth.hashers import identify_hasher
+
+from plans.models import SecurityEvent
+from tests.factories import DEMO_PASSWORD, MembershipFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+SIGN_IN = "/sign-in/"
+TEMPLATES = Path(settings.BASE_DIR) / "templates"
+
+
+def sign_in(client, email, password, ip="10.0.0.1"):
+    return client.post(SIGN_IN, {"username": email, "password": password}, REMOTE_ADDR=ip)
+
+
+def test_a_correct_password_signs_in_and_is_recorded(client):
+    user = UserFactory(email="amy@example.org")
+    response = sign_in(client, "amy@example.org", DEMO_PASSWORD)
+    assert response.status_code == 302
+    event = SecurityEvent.objects.get(action=SecurityEvent.Action.SIGNED_IN)
+    assert event.user == user and event.ip_address == "10.0.0.1"
+
+
+def test_a_wrong_password_is_refused_and_recorded_without_the_password(client):
+    UserFactory(email="amy@example.org")
+    response = sign_in(client, "amy@example.org", "not-the-password-123")
+    assert response.status_code == 200
+    assert "Enter a correct email address and password" in response.content.decode()
+    event = SecurityEvent.objects.get(action=SecurityEvent.Action.SIGN_IN_FAILED)
+    assert event.username == "amy@example.org" and event.user is None
+    assert "not-the-password-123" not in str(event.detail)
+
+
+def test_five_failures_lock_the_account_for_that_address_even_with_the_right_password(client):
+    UserFactory(email="amy@example.org")
+    for _ in range(settings.AXES_FAILURE_LIMIT - 1):
+        assert sign_in(client, "amy@example.org", "wrong-password-1").status_code == 200
+    locked = sign_in(client, "amy@example.org", "wrong-password-1")
+    assert locked.status_code == 429
+    body = locked.content.decode()
+    assert "You cannot sign in at the moment" in body and "govuk-heading-l" in body
+
+    # The right password no longer helps from that address...
+    again = sign_in(client, "amy@example.org", DEMO_PASSWORD)
+    assert again.status_code == 429
+    assert "_auth_user_id" not in client.session
+    assert SecurityEvent.objects.filter(action=SecurityEvent.Action.LOCKED_OUT, username="amy@example.org").exists()
+
+    # ...but the lockout is keyed by username and address: the user elsewhere is not locked out.
+    elsewhere = sign_in(client, "amy@example.org", DEMO_PASSWORD, ip="10.9.9.9")
+    assert elsewhere.status_code == 302
+
+
+def test_lockout_lasts_thirty_minutes():
+    assert settings.AXES_COOLOFF_TIME.total_seconds() == 30 * 60
+    assert settings.AXES_LOCKOUT_PARAMETERS == [["username", "ip_address"]]
+
+
+def test_passwords_are_hashed_with_argon2_in_production_settings():
+    assert settings.AUTH_PASSWORD_VALIDATORS  # and the first hasher (test settings swap it for speed):
+    from bcf_portal import settings as production
+
+    assert production.PASSWORD_HASHERS[0] == "django.contrib.auth.hashers.Argon2PasswordHasher"
+
+
+def test_an_argon2_hash_verifies(django_user_model, settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.Argon2PasswordHasher"]
+    user = UserFactory(email="hash@example.org")
+    assert identify_hasher(user.password).algorithm == "argon2"
+    assert user.check_password(DEMO_PASSWORD)
+
+
+def test_sessions_expire_when_idle_and_when_the_browser_closes(client):
+    assert settings.SESSION_EXPIRE_AT_BROWSER_CLOSE is True
+    assert settings.SESSION_SAVE_EVERY_REQUEST is True  # each request pushes the idle expiry back
+    assert settings.SESSION_COOKIE_AGE <= 8 * 60 * 60
+    assert settings.SESSION_COOKIE_HTTPONLY is True
+    user = MembershipFactory().user
+    client.force_login(user)
+    response = client.get("/plans/")
+    cookie = response.cookies[settings.SESSION_COOKIE_NAME]
+    assert not cookie["max-age"] and not cookie["expires"]  # a browser-session cookie
+    assert client.session.get_expiry_age() <= settings.SESSION_COOKIE_AGE
+
+
+def test_sign_out_is_recorded(client):
+    user = MembershipFactory().user
+    client.force_login(user)
+    assert client.post("/sign-out/").status_code == 302
+    assert SecurityEvent.objects.filter(action=SecurityEvent.Action.SIGNED_OUT, user=user).exists()
+
+
+# --- Content-Security-Policy and framing ------------------------------------------------------
+
+
+def _csp(response) -> dict[str, list[str]]:
+    header = response["Content-Security-Policy"]
+    return {part.split()[0]: part.split()[1:] for part in header.split(";") if part.strip()}
+
+
+def test_pages_carry_a_csp_without_unsafe_inline_scripts_and_the_inline_script_has_the_nonce(client):
+    response = client.get(SIGN_IN)
+    policy = _csp(response)
+    assert policy["default-src"] == ["'self'"]
+    assert "'unsafe-inline'" not in policy["script-src"] and "'unsafe-eval'" not in policy["script-src"]
+    assert policy["frame-ancestors"] == ["'none'"] and policy["object-src"] == ["'none'"]
+    assert policy["base-uri"] == ["'self'"] and policy["form-action"] == ["'self'"]
+    nonce = next(s for s in policy["script-src"] if s.startswith("'nonce-"))[len("'nonce-") : -1]
+    body = response.content.decode()
+    inline = re.findall(r"<script(?![^>]*\bsrc=)([^>]*)>", body)
+    assert inline, "base.html has one inline script"
+    assert all(f'nonce="{nonce}"' in attrs for attrs in inline)
+    assert response["X-Frame-Options"] == "DENY"
+
+
+def test_each_response_gets_a_fresh_nonce(client):
+    first = _csp(client.get(SIGN_IN))["script-src"]
+    second = _csp(client.get(SIGN_IN))["script-src"]
+    assert first != second
+
+
+def test_no_template_has_an_inline_script_without_a_nonce_or_an_inline_event_handler():
+    problems = []
+    for path in TEMPLATES.rglob("*.html"):
+        if "pdf" in path.parts:  # rendered by WeasyPrint, never served to a browser
+            continue
+        text = path.read_text()
+        for match in re.finditer(r"<script(?![^>]*\bsrc=)([^>]*)>", text):
+            if "nonce=" not in match.group(1):
+                problems.append(f"{path.relative_to(TEMPLATES)}: inline <script> without the nonce")
+        for match in re.finditer(r"\son[a-z]+\s*=\s*[\"']", text):
+            problems.append(f"{path.relative_to(TEMPLATES)}: inline event handler {match.group(0).strip()}")
+        if re.search(r"href\s*=\s*[\"']\s*javascript:", text, re.I):
+            problems.append(f"{path.relative_to(TEMPLATES)}: javascript: link")
+    assert not problems, "\n".join(problems)
