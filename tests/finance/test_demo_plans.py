@@ -1,0 +1,60 @@
+"""The shipped demo plans (python manage.py load_demo): real figures through the rules and the workbook."""
+
+from decimal import Decimal
+
+import pytest
+
+from finance import rules
+from finance.selectors import finance_summary, part_two_for_plan
+from plans.models import Plan
+from tests.finance.test_workbook_export import assert_recalculated_workbook_matches_portal
+
+pytestmark = pytest.mark.django_db
+
+
+def demo_plan(ons_code):
+    return Plan.objects.select_related("round", "hwb_area").get(hwb_area__ons_code=ons_code)
+
+
+def test_barking_and_dagenham_demo_pool_and_minimum(demo_data):
+    figures = part_two_for_plan(demo_plan("E09000002")).figures
+    assert rules.pooled_total(figures, "2017/18") == Decimal(21_758_000)
+    assert rules.pooled_total(figures, "2018/19") == Decimal(24_236_000)
+    messages = {r.year: r for r in rules.check_minimum_pool(figures)}
+    assert messages["2017/18"].passed
+    assert messages["2017/18"].message == (
+        "The pooled budget for 2017/18 is £21,758,000, which meets the minimum of £20,235,000"
+    )
+    assert messages["2018/19"].message == (
+        "The pooled budget for 2018/19 is £24,236,000, which meets the minimum of £22,713,000"
+    )
+
+
+def test_barking_and_dagenham_demo_fails_minimum_when_a_stream_is_left_out(demo_data):
+    figures = part_two_for_plan(demo_plan("E09000002")).figures
+    # Without the additional adult social care funding (£4,385,000 in 2017/18) the pool falls short.
+    figures.income = [line for line in figures.income if line.stream_key != "additional-asc"]
+    result = next(r for r in rules.check_minimum_pool(figures) if r.year == "2017/18")
+    assert not result.passed
+    assert result.message == "The pooled budget for 2017/18 is £17,373,000, which is below the minimum of £20,235,000"
+
+
+def test_barking_and_dagenham_demo_spend_within_income_and_ring_fences(demo_data):
+    part = part_two_for_plan(demo_plan("E09000002"))
+    summary = finance_summary(part)
+    results = {(r.key, r.year): r for r in summary.results}
+    # Spend from the CCG minimum equals its income in 2017/18: 1,450 + 1,620 + 1,980 + 640 + 410 + 905 + 3,960 + 520 + 1,930 (£'000)
+    ccg = results[("spend_within_income:ccg-minimum", "2017/18")]
+    assert ccg.passed
+    assert ccg.message.endswith("in 2017/18 is £13,415,000, within its income of £13,415,000")
+    fences = [r for r in summary.results if r.key.startswith("ring_fence:")]
+    assert fences, "the 2017-19 round defines ring-fences"
+    for result in fences:
+        assert ("meets the required" in result.message) == result.passed
+
+
+@pytest.mark.parametrize("ons_code", ["E09000002", "E06000026", "E06000022", "E06000045"])
+def test_each_demo_plan_exports_and_recalculates_to_the_portal_totals(demo_data, ons_code, tmp_path):
+    plan = demo_plan(ons_code)
+    assert plan.income_lines.exists()
+    assert_recalculated_workbook_matches_portal(plan, tmp_path)
