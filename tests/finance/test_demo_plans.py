@@ -47,10 +47,38 @@ def test_barking_and_dagenham_demo_spend_within_income_and_ring_fences(demo_data
     ccg = results[("spend_within_income:ccg-minimum", "2017/18")]
     assert ccg.passed
     assert ccg.message.endswith("in 2017/18 is £13,415,000, within its income of £13,415,000")
-    fences = [r for r in summary.results if r.key.startswith("ring_fence:")]
-    assert fences, "the 2017-19 round defines ring-fences"
-    for result in fences:
-        assert ("meets the required" in result.message) == result.passed
+    asc = results[("ring_fence:nhs-asc", "2017/18")]
+    assert asc.passed
+    assert asc.message == (
+        "Spend on NHS contribution to adult social care in 2017/18 is £6,835,000, which meets the required £5,214,000"
+    )
+    ooh = results[("ring_fence:nhs-ooh", "2018/19")]
+    assert ooh.passed
+    assert ooh.message == (
+        "Spend on NHS-commissioned out-of-hospital services in 2018/19 is £4,739,000, "
+        "which meets the required £3,884,000"
+    )
+
+
+def test_barking_and_dagenham_demo_ring_fence_and_overspend_fail(demo_data):
+    figures = part_two_for_plan(demo_plan("E09000002")).figures
+    figures.allocations[("nhs-ooh", "2018/19")] = Decimal(5_000_000)
+    ooh = next(r for r in rules.check_ring_fences(figures) if r.key == "ring_fence:nhs-ooh" and r.year == "2018/19")
+    assert not ooh.passed
+    assert ooh.message.endswith("is £4,739,000, which is below the required £5,000,000")
+    dfg_income = next(line for line in figures.income if line.stream_key == "dfg" and line.year == "2017/18")
+    figures.income[figures.income.index(dfg_income)] = rules.IncomeFigure(
+        "dfg", dfg_income.organisation, "2017/18", Decimal(1_300_000)
+    )
+    dfg = next(
+        r
+        for r in rules.check_spend_within_income(figures)
+        if r.key == "spend_within_income:dfg" and r.year == "2017/18"
+    )
+    assert not dfg.passed
+    assert dfg.message == (
+        "Spend from Disabled Facilities Grant in 2017/18 is £1,391,000, which is £91,000 more than its income of £1,300,000"
+    )
 
 
 @pytest.mark.parametrize("ons_code", ["E09000002", "E06000026", "E06000022", "E06000045"])
