@@ -26,6 +26,27 @@ DROP FUNCTION IF EXISTS governance_submission_is_immutable();
 """
 
 
+# The embedded default (SQLite) gets the same guarantee with SQLite's own trigger syntax.
+SQLITE_IMMUTABLE_SUBMISSION_SQL = [
+    """CREATE TRIGGER governance_submission_no_update BEFORE UPDATE ON governance_submission
+       BEGIN SELECT RAISE(ABORT, 'governance_submission rows are immutable (UPDATE refused)'); END;""",
+    """CREATE TRIGGER governance_submission_no_delete BEFORE DELETE ON governance_submission
+       BEGIN SELECT RAISE(ABORT, 'governance_submission rows are immutable (DELETE refused)'); END;""",
+]
+SQLITE_DROP_SQL = [
+    "DROP TRIGGER IF EXISTS governance_submission_no_update;",
+    "DROP TRIGGER IF EXISTS governance_submission_no_delete;",
+]
+
+
+def _run(statements_by_vendor):
+    def run(apps, schema_editor):
+        for statement in statements_by_vendor.get(schema_editor.connection.vendor, []):
+            schema_editor.execute(statement)
+
+    return run
+
+
 class Migration(migrations.Migration):
 
     dependencies = [
@@ -43,5 +64,8 @@ class Migration(migrations.Migration):
             name='workbook',
             field=models.FileField(blank=True, upload_to=governance.models.submission_file_name),
         ),
-        migrations.RunSQL(IMMUTABLE_SUBMISSION_SQL, reverse_sql=DROP_IMMUTABLE_SUBMISSION_SQL),
+        migrations.RunPython(
+            _run({"postgresql": [IMMUTABLE_SUBMISSION_SQL], "sqlite": SQLITE_IMMUTABLE_SUBMISSION_SQL}),
+            _run({"postgresql": [DROP_IMMUTABLE_SUBMISSION_SQL], "sqlite": SQLITE_DROP_SQL}),
+        ),
     ]

@@ -19,7 +19,8 @@ from schemes.models import Scheme
 
 pytestmark = pytest.mark.django_db
 
-SEEDS = Path("/work/shared/seeds")
+# shared/ sits beside the repository on every developer machine and in CI.
+SEEDS = Path(__file__).resolve().parents[3] / "shared" / "seeds"
 PLYMOUTH, BATHNES, SOUTHAMPTON, BARKING = "E06000026", "E06000022", "E06000045", "E09000002"
 
 CONTENT_MODELS = [
