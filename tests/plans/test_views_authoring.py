@@ -474,3 +474,38 @@ def test_rows_of_another_plan_are_not_reachable_through_your_own_plan(client, a)
 def test_anonymous_users_are_sent_to_sign_in(client, a):
     response = client.get(section_url(a, "1c"))
     assert response.status_code == 302 and "/sign-in/" in response.url
+
+
+def test_keep_their_version_keeps_theirs_for_the_clash_and_saves_your_other_changes(client, a):
+    s1a = a.sections["1a"]
+    questions = {q.key: q.pk for q in s1a.questions.all()}
+    services.save_section(
+        user=a.colleague,
+        plan=a.plan,
+        section=s1a,
+        answers={questions["date_agreed"]: datetime.date(2014, 3, 27)},
+        responses={},
+        versions={},
+    )
+    client.force_login(a.commissioner)
+    response = client.post(
+        section_url(a, "1a"),
+        {
+            "q_local_authority": "Torbay Council",
+            "q_date_agreed_day": "1",
+            "q_date_agreed_month": "4",
+            "q_date_agreed_year": "2014",
+            "action": "draft",
+        },
+    )
+    html = response.content.decode()
+    assert response.status_code == 409
+    assert "27 March 2014" in html and "1 April 2014" in html
+    # The merge form shows their date in the date boxes.
+    assert 'name="q_date_agreed_day" type="text" inputmode="numeric" value="27"' in html
+    theirs = re.search(r'name="theirs_json" value="([^"]*)"', html).group(1).replace("&quot;", '"')
+    response = client.post(section_url(a, "1a"), {"action": "keep_theirs", "theirs_json": theirs})
+    assert response.status_code == 302
+    values = {ans.question.key: ans for ans in Answer.objects.filter(plan=a.plan).select_related("question")}
+    assert values["date_agreed"].date == datetime.date(2014, 3, 27)
+    assert values["local_authority"].text == "Torbay Council"
