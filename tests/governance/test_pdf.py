@@ -5,8 +5,10 @@ import functools
 import html
 import io
 import re
+import subprocess
 from decimal import Decimal
 from html.parser import HTMLParser
+from pathlib import Path
 
 import pytest
 from pypdf import PdfReader
@@ -18,6 +20,8 @@ from plans import models as pm
 from plans.markdown import render_markdown
 from schemes.models import Scheme
 from tests import factories as f
+
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "pdf"
 
 PLAN_SUMMARY_NARRATIVE = """Partners agreed the plan at a **joint workshop** on 20 January.
 
@@ -561,7 +565,11 @@ def test_draft_plan_has_the_draft_mark_on_every_page(plan, pdf):
 @pytest.mark.parametrize("status", sorted(pm.Plan.Status.values[3:]))
 def test_submitted_plan_has_no_draft_mark(db, status):
     plan = build_plan(status=status)
-    pages = page_texts(render_plan_pdf(plan))
+    pdf = render_plan_pdf(plan)
+    pages = page_texts(pdf)
+    if status == pm.Plan.Status.SUBMITTED:  # kept to compare with a draft's pages
+        (ARTIFACTS / "factory").mkdir(parents=True, exist_ok=True)
+        (ARTIFACTS / "factory" / "submitted.pdf").write_bytes(pdf)
     for number, text in enumerate(pages, start=1):
         assert "DRAFT" not in text, f"page {number} of a {status} plan says DRAFT"
     assert plan.get_status_display() in pages[0]
@@ -608,11 +616,37 @@ def test_pdf_is_tagged_pdf_ua_with_title_language_and_embedded_fonts(pdf):
 
 
 def test_page_images_of_the_factory_plan_are_saved_for_inspection(plan, pdf):
-    import pathlib
-    import subprocess
-
-    out = pathlib.Path("test-artifacts/pdf/factory")
+    out = ARTIFACTS / "factory"
     out.mkdir(parents=True, exist_ok=True)
     (out / "plan.pdf").write_bytes(pdf)
     subprocess.run(["pdftoppm", "-png", "-r", "60", str(out / "plan.pdf"), str(out / "page")], check=True)
     assert list(out.glob("page-*.png"))
+
+
+def structure_roles(pdf: bytes) -> list[str]:
+    """The roles in the PDF's structure tree (what a screen reader navigates), depth first."""
+    roles: list[str] = []
+
+    def walk(node):
+        node = node.get_object() if hasattr(node, "get_object") else node
+        if isinstance(node, dict):
+            if "/S" in node:
+                roles.append(str(node["/S"]))
+            if "/K" in node:
+                walk(node["/K"])
+        elif isinstance(node, list):
+            for child in node:
+                walk(child)
+
+    walk(PdfReader(io.BytesIO(pdf)).trailer["/Root"]["/StructTreeRoot"])
+    return roles
+
+
+def test_structure_tree_has_one_title_then_headings_tables_and_lists(pdf):
+    roles = structure_roles(pdf)
+    assert roles.count("/H1") == 1  # the document title on the cover
+    headings = [role for role in roles if re.fullmatch(r"/H\d", role)]
+    assert headings[:3] == ["/H1", "/H2", "/H2"]  # title, contents, first group
+    assert headings.count("/H3") == pm.Section.objects.count() + 2  # every section, and the Part 2 summary's two
+    for role in ["/Table", "/THead", "/TH", "/TD", "/L", "/LI", "/Link", "/Caption"]:
+        assert role in roles, role
