@@ -301,7 +301,12 @@ def part1_document(plan: Plan) -> dict:
                         "narrative": response.narrative if response else "",
                     }
                 )
-            condition = {"number": nc.number, "title": nc.title, "questions": condition_rows}
+            condition = {
+                "number": nc.number,
+                "title": nc.title,
+                "description": nc.description,
+                "questions": condition_rows,
+            }
         group_heading = section.group_heading or ""
         if not groups or groups[-1]["heading"] != group_heading:
             groups.append({"heading": group_heading, "anchor": f"group-{len(groups) + 1}", "sections": []})
