@@ -90,7 +90,8 @@ def test_pdf_export_runs_in_a_real_worker_and_an_unchanged_plan_reuses_the_store
     new_job = wait_for(ExportJob.objects.get(pk=changed["id"]))
     assert new_job.status == "done" and new_job.content_hash != job.content_hash
     assert renders_in(live_celery_worker.log) == 2
-    assert "Plymouth City Council (unitary)" in " ".join(page_texts(new_job.file.open("rb").read()))
+    with new_job.file.open("rb") as stored:
+        assert "Plymouth City Council (unitary)" in " ".join(page_texts(stored.read()))
 
 
 @pytest.mark.django_db
