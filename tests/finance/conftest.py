@@ -14,3 +14,13 @@ def bd_plan(db):
 @pytest.fixture
 def plymouth_plan(db):
     return build_plymouth()
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    """Debian's Chromium, as in tests/browser (the export panel's browser test lives here, beside its app)."""
+    return {
+        **browser_type_launch_args,
+        "executable_path": "/usr/bin/chromium",
+        "args": ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run"],
+    }

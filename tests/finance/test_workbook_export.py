@@ -1,6 +1,8 @@
 """The Part 2 workbook: every line present, and totals recalculated by LibreOffice equal the portal's."""
 
+import io
 import subprocess
+import zipfile
 from decimal import Decimal
 from pathlib import Path
 
@@ -109,3 +111,48 @@ def assert_recalculated_workbook_matches_portal(plan, tmp_path):
     area_rows = rows_by_label(wb["Summary"], start_after="Area of spend")
     for area in summary.by_area_of_spend:
         assert [money(v) for v in area_rows[area["name"]][1 : 1 + n]] == area["amounts"]
+
+
+@pytest.mark.django_db
+def test_workbook_structure_formats_validation_and_identity(bd_plan):
+    plan, _ = bd_plan
+    wb = openpyxl.load_workbook(io.BytesIO(workbook.render_plan_workbook(plan)))
+    assert wb.sheetnames == [*workbook.SHEETS, "Lists", "Identification"]
+    assert wb["Lists"].sheet_state == "hidden" and wb["Identification"].sheet_state == "veryHidden"
+    assert [wb["Identification"][f"B{r}"].value for r in range(1, 5)] == [
+        "E09000002",
+        "2017-19",
+        "1",
+        "2017/18|2018/19",
+    ]
+    for name in ("Income", "Expenditure", "Metrics", "National conditions", "Risks"):
+        assert wb[name].freeze_panes == "A2"
+    income = wb["Income"]
+    assert income["C2"].number_format == workbook.MONEY
+    total_row = next(r for r in range(2, income.max_row + 1) if income.cell(row=r, column=1).value == "Total")
+    assert income.cell(row=total_row, column=3).value == f"=SUM(C2:C{total_row - 1})"
+    validations = {str(dv.sqref).split(":")[0]: dv.formula1 for dv in wb["Expenditure"].data_validations.dataValidation}
+    assert validations["D2"].replace("'", "") == "Lists!$C$2:$C$8"  # scheme types
+    assert validations["J2"].replace("'", "").startswith("Lists!$A$2")  # sources of funding
+    summary = wb["Summary"]
+    formulas = [
+        c.value for row in summary.iter_rows() for c in row if isinstance(c.value, str) and c.value.startswith("=")
+    ]
+    assert any(f.startswith("=SUMIFS(Income!") for f in formulas)
+
+
+@pytest.mark.django_db
+def test_text_that_looks_like_a_formula_is_written_as_text(plymouth_plan):
+    """A risk typed as '=SUM(A1) …' must reach the workbook as text, never as a formula."""
+    plan, _ = plymouth_plan
+    data = workbook.render_plan_workbook(plan)
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        # Sheets are stored in order; Risks is the seventh.
+        risks_xml = archive.read("xl/worksheets/sheet7.xml").decode()
+    assert "<f>" not in risks_xml
+    cell = risks_xml[risks_xml.index('<c r="A2"') :]
+    cell = cell[: cell.index("</c>")]
+    assert 't="inlineStr"' in cell and "=SUM(A1) savings are insufficient" in cell
+    risks = openpyxl.load_workbook(io.BytesIO(data))["Risks"]
+    assert risks["A2"].data_type == "s" and risks["A2"].value.startswith("=SUM(A1)")
+    assert risks["C2"].data_type == "s" and risks["D2"].value == "@Integrated Commissioning Board"

@@ -1,0 +1,39 @@
+"""The export panel in Chromium: the button queues a real Celery job, the page polls, then offers the download."""
+
+import io
+import os
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+from tests.factories import DEMO_PASSWORD
+
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+
+@pytest.mark.browser
+@pytest.mark.celery_worker
+@pytest.mark.django_db(transaction=True)
+def test_export_button_shows_progress_then_downloads_the_workbook(bd_plan, live_celery_worker, live_server, page):
+    plan, user = bd_plan
+    errors = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.goto(f"{live_server.url}/sign-in/?next=/plans/2017-19/E09000002/finance/summary/")
+    page.get_by_label("Email address").fill(user.email)
+    page.get_by_label("Password").fill(DEMO_PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url("**/finance/summary/")
+
+    panel = page.locator("#export-xlsx")
+    panel.get_by_role("button", name="Export the Part 2 workbook (.xlsx)").click()
+    panel.locator(".app-export-panel__download").wait_for(timeout=90_000)
+    assert "Ready to download" in panel.inner_text()
+    assert page.url.endswith("/finance/summary/")  # no page load: the script polled
+
+    with page.expect_download() as download_info:
+        panel.locator(".app-export-panel__download").click()
+    path = download_info.value.path()
+    wb = openpyxl.load_workbook(io.BytesIO(Path(path).read_bytes()))
+    assert wb["Identification"]["B1"].value == "E09000002"
+    assert errors == []
