@@ -302,6 +302,7 @@ def void_signatures_after_edit(*, plan_id: int, actor_id: int | None = None, cau
 
 def submit_plan(*, user: User, plan: Plan, comment: str = "") -> Submission:
     """Freeze the signed-off plan as an immutable Submission: snapshot, Part 1 PDF and Part 2 workbook."""
+    stored = []  # files written to storage for this submission, removed again if it rolls back
 
     def work(locked: Plan, transition):
         problems = submission_problems(locked)
@@ -329,11 +330,21 @@ def submit_plan(*, user: User, plan: Plan, comment: str = "") -> Submission:
             submitted_at=now,
             is_late=is_late,
         )
-        submission.save()
+        try:
+            submission.save()  # writes the two files, then inserts the row
+        finally:
+            stored.extend(f for f in (submission.pdf, submission.workbook) if f and f._committed)
         notifications.submitted(locked, is_late=is_late)
         return submission
 
-    return _guarded("submit", user=user, plan=plan, work=work)
+    try:
+        return _guarded("submit", user=user, plan=plan, work=work)
+    except BaseException:
+        # The transaction rolled back, so no Submission row points at these files: remove them,
+        # so a failed submission leaves nothing behind (reliability; see tests/security/test_faults.py).
+        for stored_file in stored:
+            stored_file.storage.delete(stored_file.name)
+        raise
 
 
 def latest_submission(plan: Plan) -> Submission | None:

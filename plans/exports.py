@@ -41,6 +41,10 @@ DEFAULT_TYPES = {
 # A job still queued after this long means no worker has picked it up: say exports are delayed.
 DELAYED_AFTER = timedelta(seconds=30)
 BROKER_UNREACHABLE = "The export service could not be reached; the export will start when it is back."
+# A job "running" with no progress for this long lost its worker (killed mid-render): asking again
+# starts a new job instead of waiting for the broker to redeliver the old one (an hour, on Redis).
+STALE_AFTER = timedelta(minutes=10)
+STOPPED = "The export stopped before it finished (the export service restarted). It has been started again."
 
 
 class UnknownExportKind(ValueError):
@@ -100,11 +104,19 @@ def request_export(*, user: User, plan: Plan, kind: str) -> ExportJob:
         .order_by("-created_at")
         .first()
     )
+    if existing is not None and _is_stale(existing):
+        existing.status, existing.error = ExportJob.Status.FAILED, STOPPED
+        existing.save(update_fields=["status", "error", "updated_at"])
+        existing = None
     if existing is not None and (existing.status != ExportJob.Status.DONE or _file_exists(existing)):
         return existing  # unchanged and done (reuse), or already on its way
     job = ExportJob.objects.create(plan=plan, kind=kind, content_hash=content_hash, requested_by=user)
     transaction.on_commit(lambda: enqueue(job.pk))
     return job
+
+
+def _is_stale(job: ExportJob) -> bool:
+    return job.status == ExportJob.Status.RUNNING and timezone.now() - job.updated_at > STALE_AFTER
 
 
 def enqueue(job_id: int) -> None:

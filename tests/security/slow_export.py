@@ -1,0 +1,49 @@
+"""A controllable export kind for the fault tests: slow (to be killed mid-render), fast, or failing once.
+
+The worker subprocess and the test share a control directory (H7_CONTROL_DIR): the test writes
+the mode there, and the renderer leaves a "started" marker when it begins.
+"""
+
+import os
+import time
+from pathlib import Path
+
+CONTENT = b"H7 slow export\n"
+EXPORT_KINDS = {
+    "slow": {
+        "render": "tests.security.slow_export.render",
+        "content_hash": "tests.security.slow_export.content_hash",
+        "content_type": "text/plain",
+        "extension": "txt",
+        "label": "Slow test export",
+    }
+}
+
+
+def _dir() -> Path:
+    return Path(os.environ["H7_CONTROL_DIR"])
+
+
+def set_mode(directory: Path, mode: str) -> None:
+    (directory / "mode.txt").write_text(mode)
+    (directory / "started").unlink(missing_ok=True)
+
+
+def started(directory: Path) -> bool:
+    return (directory / "started").exists()
+
+
+def content_hash(plan) -> str:
+    return f"slow-{plan.pk}"
+
+
+def render(plan) -> bytes:
+    directory = _dir()
+    mode = (directory / "mode.txt").read_text().strip()
+    (directory / "started").write_text(str(os.getpid()))
+    if mode == "slow":
+        time.sleep(120)  # killed long before this ends
+    if mode == "fail-once" and not (directory / "failed-once").exists():
+        (directory / "failed-once").write_text("1")
+        raise RuntimeError("The first try fails (test)")
+    return CONTENT
