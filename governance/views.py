@@ -12,6 +12,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
+from plans import permissions
 from plans.models import PlanningRound, Section, SignOffSlot
 from plans.selectors import get_plan_for_user, is_national_admin
 
@@ -78,8 +79,11 @@ def transition(request, round_slug: str, ons_code: str, name: str):
 def sign(request, round_slug: str, ons_code: str, slot_code: str):
     plan = _plan(request, round_slug, ons_code)
     slot = get_object_or_404(SignOffSlot, round_id=plan.round_id, code=slot_code)
-    if slot_code not in workflow.slot_codes_for(request.user, plan):
+    if not permissions.can_sign_slot(request.user, plan, slot_code):
         raise PermissionDenied("You do not hold this sign-off for the plan's area.")
+    if plan.status not in permissions.EDITABLE_STATUSES:
+        # Security: a submitted plan's sign-off is closed; do not offer a form the service would refuse.
+        raise PermissionDenied("This plan has been submitted, so its sign-off cannot change.")
     if request.method == "POST":
         form = forms.SignForm(request.POST, slot=slot)
         if form.is_valid():
