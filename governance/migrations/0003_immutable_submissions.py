@@ -42,7 +42,7 @@ SQLITE_DROP_SQL = [
 def _run(statements_by_vendor):
     def run(apps, schema_editor):
         for statement in statements_by_vendor.get(schema_editor.connection.vendor, []):
-            schema_editor.execute(statement)
+            schema_editor.execute(statement, params=None)  # no params: "%" in plpgsql is literal
 
     return run
 
