@@ -167,3 +167,48 @@ def test_plan_is_signed_submitted_assured_and_approved_with_conditions(watched_p
         "section_commented",
         "decide",
     ]
+
+
+def test_versions_national_view_and_dashboard_filters_are_accessible(watched_page, live_server):
+    """Two submitted versions (made through the services), then the read-only pages in the browser."""
+    from governance import services
+    from tests.governance.conftest import submit
+
+    page = watched_page
+    cast = build_workflow_plan()
+    plan = cast.plan
+    submit(cast)
+    services.return_for_changes(user=cast.assurer, plan=plan, comment="Say more about the vision.")
+    answer = plan.answers.get(question__key="vision")
+    answer.text += "\nWe will also keep people out of hospital."
+    answer.save()
+    submit(cast)
+    base = live_server.url
+
+    _switch_user(page, base, cast.commissioner.email)
+    page.goto(f"{base}/plans/{plan.round.slug}/{plan.hwb_area.ons_code}/governance/")
+    page.get_by_role("link", name="Compare versions").click()
+    expect(page.locator("ins", has_text="We will also keep people out of hospital.")).to_be_visible()
+    assert_no_axe_violations(page, "versions compare")
+
+    _switch_user(page, base, cast.assurer.email)
+    page.goto(f"{base}/assurance/")
+    page.get_by_label("Status").select_option(label="Approved")
+    page.get_by_role("button", name="Filter").click()
+    expect(page.locator("#plans caption")).to_contain_text("0 plans")
+    page.get_by_label("Status").select_option(label="Submitted")
+    page.get_by_role("button", name="Filter").click()
+    expect(page.locator("#plans")).to_contain_text("Barking and Dagenham")
+    assert_no_axe_violations(page, "assurance dashboard filtered")
+
+    _switch_user(page, base, cast.national_admin.email)
+    page.goto(f"{base}/national/?round={plan.round.slug}")
+    expect(page.locator("#status-by-region")).to_contain_text("London")
+    expect(page.locator("#pooled-table")).to_contain_text("£45,994,000")
+    expect(page.locator("svg.app-chart__svg").first).to_be_visible()
+    assert_no_axe_violations(page, "national view")
+    save_screenshot(page, "national-view")
+    dataset = page.request.get(
+        base + page.get_by_role("link", name="Download the national dataset").get_attribute("href")
+    )
+    assert dataset.ok and dataset.body().startswith(b"PK")

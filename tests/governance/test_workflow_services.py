@@ -153,3 +153,35 @@ def test_a_plan_not_approved_is_resubmitted_as_a_new_version(submitted):
     services.reopen_for_resubmission(user=cast.commissioner, plan=cast.plan)
     cast.plan.refresh_from_db()
     assert (cast.plan.status, cast.plan.version) == (S.DRAFT, 2)
+
+
+def test_returned_and_decided_plans_are_emailed_to_the_area(submitted, django_capture_on_commit_callbacks):
+    cast, _ = submitted
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        services.return_for_changes(user=cast.assurer, plan=cast.plan, comment="Add the DFG plan.")
+    returned = [m for m in mail.outbox if m.subject.startswith("Returned for changes")]
+    assert {m.to[0] for m in returned} == {cast.commissioner.email, *(u.email for u in cast.signatories.values())}
+    assert "Add the DFG plan." in returned[0].body
+    submit(cast)
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        _approve_with_conditions(cast)
+    decided = [m for m in mail.outbox if m.subject.startswith("Assurance outcome")]
+    assert cast.commissioner.email in {m.to[0] for m in decided}
+    assert "Approved with conditions" in decided[0].body
+
+
+def test_snapshot_is_built_in_a_fixed_number_of_queries(cast, django_assert_num_queries):
+    from governance.snapshots import plan_content
+
+    with django_assert_num_queries(13):
+        small = plan_content(cast.plan)
+    line = cast.plan.expenditure_lines.first()
+    for i in range(5):
+        line.pk = None
+        line.order = 100 + i
+        line.save()
+    with django_assert_num_queries(13):
+        bigger = plan_content(cast.plan)
+    assert len(bigger["expenditure"]) == len(small["expenditure"]) + 5
