@@ -1,5 +1,5 @@
 # The README's commands. `make run` for a newcomer's first look, `make test` for the whole suite.
-.PHONY: run test lint bench worker setup setup-dev demo
+.PHONY: run test lint bench worker setup setup-dev demo loadtest
 
 PY := .venv/bin/python
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/bcf_portal
@@ -35,3 +35,8 @@ lint: setup-dev
 ## A Celery worker for when CELERY_BROKER_URL is set.
 worker: setup
 	.venv/bin/celery -A bcf_portal worker --loglevel=info
+
+## Load scenario: 50 commissioners editing and exporting for 2 minutes against gunicorn, PostgreSQL
+## and a Celery worker, all on 127.0.0.1; fails unless zero requests failed and every saved edit is stored.
+loadtest: setup-dev
+	$(PY) loadtest/run.py --users 50 --seconds 120
