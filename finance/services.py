@@ -8,9 +8,12 @@ changed what.
 
 from __future__ import annotations
 
+from contextlib import contextmanager
 from decimal import Decimal
+from types import SimpleNamespace
 
 from django.db import transaction
+from simple_history.models import HistoricalRecords
 
 from metrics.models import MetricAmbition, PlannedValue
 from plans.models import CodeListEntry, FundingStream, Organisation, Plan, RoundYear, User
@@ -29,6 +32,27 @@ class StaleEdit(Exception):
         "Someone else changed this line after you opened it. Your changes have not been saved: "
         "check their changes below, then make yours again."
     )
+
+
+@contextmanager
+def history_user(user: User):
+    """Record `user` as the author of every history row written inside, also outside a web request.
+
+    In a request simple_history's middleware already knows the user; a management command does not.
+    """
+    context = HistoricalRecords.context
+    previous = getattr(context, "request", None)
+    if previous is not None and getattr(previous, "user", None) is not None and previous.user.is_authenticated:
+        yield
+        return
+    context.request = SimpleNamespace(user=user)
+    try:
+        yield
+    finally:
+        if previous is None:
+            del context.request
+        else:
+            context.request = previous
 
 
 def _lock_plan(plan: Plan) -> Plan:
@@ -183,9 +207,10 @@ def apply_workbook_import(*, user: User, plan: Plan, data: bytes) -> list[Change
     parsed = read_workbook(data, plan, part)
     changes = diff_workbook(part, parsed)
     if changes:
-        _apply_income(plan, part, parsed)
-        _apply_expenditure(plan, part, parsed)
-        _apply_metrics(plan, part, parsed)
+        with history_user(user):
+            _apply_income(plan, part, parsed)
+            _apply_expenditure(plan, part, parsed)
+            _apply_metrics(plan, part, parsed)
     return changes
 
 

@@ -118,8 +118,10 @@ def test_round_trip_applies_figures_changed_offline(bd_plan):
 
     summary = finance_summary(part_two_for_plan(plan))
     assert summary.pooled_totals == [Decimal("21667000.50") + 250_000, Decimal(24_336_000)]
-    # who changed it is recorded
-    assert IncomeLine.history.filter(history_type="~").exists()
+    # who changed it is recorded, outside a web request too
+    changed = IncomeLine.history.filter(history_type="~", funding_stream__key="ccg-minimum").first()
+    assert changed is not None and changed.history_user == user
+    assert ExpenditureLine.history.filter(history_type="-", id=eol_id).get().history_user == user
 
     # Exporting again and importing that changes nothing more.
     assert apply_workbook_import(user=user, plan=plan, data=workbook.render_plan_workbook(plan)) == []
