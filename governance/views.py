@@ -12,7 +12,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from plans import permissions
+from plans import permissions, security
 from plans.models import PlanningRound, Section, SignOffSlot
 from plans.selectors import get_plan_for_user, is_national_admin
 
@@ -84,6 +84,9 @@ def sign(request, round_slug: str, ons_code: str, slot_code: str):
     if plan.status not in permissions.EDITABLE_STATUSES:
         # Security: a submitted plan's sign-off is closed; do not offer a form the service would refuse.
         raise PermissionDenied("This plan has been submitted, so its sign-off cannot change.")
+    if plan.status != plan.Status.READY_FOR_SIGNOFF:
+        messages.error(request, "The plan is not waiting for sign-off, so it cannot be signed now.")
+        return redirect(_status_url(plan))
     if request.method == "POST":
         form = forms.SignForm(request.POST, slot=slot)
         if form.is_valid():
@@ -142,6 +145,10 @@ def download(request, round_slug: str, ons_code: str, version: int, kind: str):
     plan = _plan(request, round_slug, ons_code)
     submission = _submission(plan, version)
     stem = f"{plan.hwb_area.ons_code}-{plan.round.slug}-v{version}"
+    if kind in ("pdf", "xlsx", "json"):  # security audit: who downloaded which submitted file
+        security.record(
+            security.Action.EXPORT_DOWNLOADED, request=request, plan=plan, detail={"submission": version, "kind": kind}
+        )
     if kind == "pdf" and submission.pdf:
         return FileResponse(submission.pdf.open("rb"), as_attachment=True, filename=f"{stem}-part1.pdf")
     if kind == "xlsx" and submission.workbook:

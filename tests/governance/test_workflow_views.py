@@ -243,3 +243,39 @@ def test_national_dashboard_shows_status_by_region_and_charts(client, submitted,
     assert "£21,758,000" not in page  # the pooled budget is both years together
     assert "£45,994,000" in page  # 21,758,000 + 24,236,000
     assert "<svg" in page and "Intermediate Care Services" in page
+
+
+def test_signing_a_plan_not_awaiting_signoff_redirects_with_a_message(client, cast):
+    client.force_login(cast.signatories["hwb"])
+    response = client.get(url("sign", cast.plan, slot_code="hwb"), follow=True)
+    assert "not waiting for sign-off" in response.content.decode()
+    assert not SignOff.objects.exists()
+
+
+def test_assurer_returns_a_plan_and_commissioner_reopens_a_rejected_one_through_the_pages(client, submitted):
+    cast, _ = submitted
+    client.force_login(cast.assurer)
+    response = client.post(url("review", cast.plan), {"action": "return", "comment": ""})
+    assert "Enter what needs to change" in response.content.decode()
+    response = client.post(url("review", cast.plan), {"action": "return", "comment": "Add the DFG plan."})
+    assert response.status_code == 302
+    cast.plan.refresh_from_db()
+    assert (cast.plan.status, cast.plan.version) == (S.DRAFT, 2)
+
+    submit(cast)
+    client.force_login(cast.assurer)
+    data = {"action": "rate"}
+    for kloe in KeyLineOfEnquiry.objects.filter(round=cast.plan.round):
+        data[f"rating_{kloe.pk}"] = "not_met"
+    client.post(url("review", cast.plan), data)
+    not_approved = OutcomeCategory.objects.get(round=cast.plan.round, code="not-approved")
+    client.post(url("review", cast.plan), {"action": "decide", "outcome": not_approved.pk})
+    cast.plan.refresh_from_db()
+    assert cast.plan.status == S.NOT_APPROVED
+
+    client.force_login(cast.commissioner)
+    page = client.get(url("plan_status", cast.plan)).content.decode()
+    assert "Start a new version to resubmit" in page
+    client.post(url("transition", cast.plan, name="reopen_for_resubmission"))
+    cast.plan.refresh_from_db()
+    assert (cast.plan.status, cast.plan.version) == (S.DRAFT, 3)
