@@ -14,6 +14,7 @@ import logging
 from axes.helpers import get_client_ip_address
 from axes.signals import user_locked_out
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
+from django.db import transaction
 from django.db.models import Q
 from django.db.models.signals import post_save
 from django.dispatch import receiver
@@ -53,16 +54,18 @@ def record(
     if not username and user is not None:
         username = user.get_username()
     try:
-        event = SecurityEvent.objects.create(
-            action=action,
-            user=user,
-            username=(username or "")[:254],
-            ip_address=_ip(request),
-            path=(request.path[:500] if request is not None and hasattr(request, "path") else ""),
-            plan=plan,
-            hwb_area_id=plan.hwb_area_id if plan is not None else None,
-            detail=detail or {},
-        )
+        # In a savepoint, so a failed insert cannot spoil the transaction of the request it records.
+        with transaction.atomic():
+            event = SecurityEvent.objects.create(
+                action=action,
+                user=user,
+                username=(username or "")[:254],
+                ip_address=_ip(request),
+                path=(request.path[:500] if request is not None and hasattr(request, "path") else ""),
+                plan=plan,
+                hwb_area_id=plan.hwb_area_id if plan is not None else None,
+                detail=detail or {},
+            )
     except Exception:
         logger.exception("Could not record security event %s", action)
         return None
