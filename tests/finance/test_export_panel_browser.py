@@ -6,6 +6,7 @@ from pathlib import Path
 
 import openpyxl
 import pytest
+from django.conf import settings
 
 from tests.factories import DEMO_PASSWORD
 
@@ -30,6 +31,9 @@ def test_export_button_shows_progress_then_downloads_the_workbook(bd_plan, live_
     panel.locator(".app-export-panel__download").wait_for(timeout=90_000)
     assert "Ready to download" in panel.inner_text()
     assert page.url.endswith("/finance/summary/")  # no page load: the script polled
+    screenshots = Path(settings.BASE_DIR) / "test-artifacts" / "screenshots"
+    screenshots.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(screenshots / "finance-summary-export-ready.png"), full_page=True)
 
     with page.expect_download() as download_info:
         panel.locator(".app-export-panel__download").click()
