@@ -402,6 +402,8 @@ def rate_kloes(*, user: User, plan: Plan, ratings: dict[int, tuple[str, str]]) -
 
 def comment_on_section(*, user: User, plan: Plan, section: Section, text: str) -> SectionComment:
     def work(locked: Plan, transition):
+        if locked.status not in workflow.ASSURANCE_STATUSES:
+            raise _Refused("Assurers comment on a plan once it has been submitted.")
         if section.round_id != locked.round_id:
             raise ValidationError("Choose a section of this plan")
         if not text.strip():

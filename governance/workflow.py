@@ -68,6 +68,8 @@ TRANSITIONS: dict[str, Transition] = {
 }
 
 DECISION_STATUSES = frozenset({S.APPROVED, S.APPROVED_WITH_CONDITIONS, S.NOT_APPROVED})
+# A plan is with NHS England (assurers see and comment on it) from submission onwards.
+ASSURANCE_STATUSES = frozenset({S.SUBMITTED, S.IN_ASSURANCE}) | DECISION_STATUSES
 # Signatures and edits are possible only before submission.
 SIGNING_STATUSES = frozenset({S.READY_FOR_SIGNOFF, S.SIGNED_OFF})
 

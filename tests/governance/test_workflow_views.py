@@ -279,3 +279,33 @@ def test_assurer_returns_a_plan_and_commissioner_reopens_a_rejected_one_through_
     client.post(url("transition", cast.plan, name="reopen_for_resubmission"))
     cast.plan.refresh_from_db()
     assert (cast.plan.status, cast.plan.version) == (S.DRAFT, 3)
+
+
+def test_an_assurer_cannot_comment_on_a_plan_before_it_is_submitted(cast):
+    from django.core.exceptions import PermissionDenied
+
+    from governance import services
+
+    vision = Section.objects.get(round=cast.plan.round, key="vision")
+    with pytest.raises(PermissionDenied):
+        services.comment_on_section(user=cast.assurer, plan=cast.plan, section=vision, text="Too early.")
+    assert not SectionComment.objects.exists()
+    assert PlanEvent.objects.filter(action="transition_refused", actor=cast.assurer).exists()
+
+
+def test_assurance_dashboard_costs_the_same_for_more_plans(
+    client, submitted, django_assert_num_queries, django_assert_max_num_queries
+):
+    from tests import factories as f
+
+    cast, _ = submitted
+    client.force_login(cast.assurer)
+    dashboard = reverse("governance:assurance_dashboard")
+    with django_assert_max_num_queries(12) as one:
+        client.get(dashboard)
+    for i in range(4):
+        area = f.HwbAreaFactory(ons_code=f"E0900010{i}", name=f"London area {i}", region=cast.plan.hwb_area.region)
+        f.PlanFactory(round=cast.plan.round, hwb_area=area, status=S.SUBMITTED)
+    with django_assert_num_queries(len(one.captured_queries)):
+        page = client.get(dashboard).content.decode()
+    assert "London area 3" in page
