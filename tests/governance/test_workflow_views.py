@@ -25,6 +25,7 @@ PLAN_PAGES = [
     ("versions", {}),
     ("download", {"version": 1, "kind": "pdf"}),
     ("download", {"version": 1, "kind": "json"}),
+    ("download", {"version": 1, "kind": "xlsx"}),
     ("decision_letter", {"version": 1}),
     ("sign", {"slot_code": "hwb"}),
     ("submit", {}),
