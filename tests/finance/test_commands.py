@@ -90,3 +90,9 @@ def test_commands_exit_non_zero_on_error(bd_plan, tmp_path):
     result = run("export_plan", "--area", "E09000002", "--round", "2017-19", "--format", "xlsx", "--out", str(good))
     assert result.returncode == 0, result.stderr
     assert run("import_part2", "--area", "E09000002", "--round", "2017-19", str(good), "--dry-run").returncode == 0
+
+
+def test_export_plan_serves_every_registered_format_including_pdf(demo_data, tmp_path):
+    out = tmp_path / "plymouth.pdf"
+    call_command("export_plan", "--area", "E06000026", "--round", "2014-15", "--format", "pdf", "--out", str(out))
+    assert out.read_bytes().startswith(b"%PDF")
