@@ -41,3 +41,32 @@ def test_export_button_shows_progress_then_downloads_the_workbook(bd_plan, live_
     wb = openpyxl.load_workbook(io.BytesIO(Path(path).read_bytes()))
     assert wb["Identification"]["B1"].value == "E09000002"
     assert errors == []
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_part_two_pages_have_no_axe_violations(bd_plan, live_server, page):
+    from tests.browser.conftest import assert_no_axe_violations
+
+    plan, user = bd_plan
+    page.goto(f"{live_server.url}/sign-in/")
+    page.get_by_label("Email address").fill(user.email)
+    page.get_by_label("Password").fill(DEMO_PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_load_state()
+    line = plan.expenditure_lines.first()
+    base = f"{live_server.url}/plans/2017-19/E09000002"
+    for path in [
+        "/finance/income/",
+        "/finance/income/add/",
+        "/finance/expenditure/",
+        f"/finance/expenditure/{line.pk}/change/",
+        "/finance/summary/",
+        "/finance/import/",
+        "/metrics/",
+        "/metrics/national/residential/",
+        "/metrics/local/add/",
+    ]:
+        page.goto(base + path)
+        assert page.locator("h1").count() == 1, path
+        assert_no_axe_violations(page, path)
