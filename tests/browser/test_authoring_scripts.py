@@ -5,6 +5,7 @@ import re
 import time
 
 import pytest
+from django.contrib.sessions.models import Session
 from playwright.sync_api import expect
 
 from plans.models import UnsavedDraft
@@ -108,7 +109,8 @@ def test_text_typed_after_the_session_expired_is_offered_after_signing_in_again(
     page.get_by_label("Vision").fill("Typed before expiry.")
     wait_for_server_draft(page, plan, commissioner, "before expiry")
 
-    page.context.clear_cookies()  # the session expires while the page is open
+    Session.objects.all().delete()  # the session expires on the server while the page is open...
+    page.context.clear_cookies()  # ...and the browser's cookie goes with it
     page.get_by_label("Vision").fill("Typed before expiry. And a paragraph typed after it expired.")
     expect(page.locator("[data-autosave-status]")).to_contain_text("kept in this browser", timeout=10_000)
     draft = UnsavedDraft.objects.get(plan=plan, user=commissioner)

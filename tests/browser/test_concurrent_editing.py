@@ -7,6 +7,7 @@ contexts (two people, two sessions).
 import time
 
 import pytest
+from django.contrib.sessions.models import Session
 from playwright.sync_api import expect
 
 from plans.models import Answer, Plan, UnsavedDraft
@@ -22,6 +23,16 @@ TEXTAREA = "main form[data-autosave-form] textarea[data-markdown]"
 def plymouth(demo_data):
     plan = Plan.objects.get(round__slug="2014-15", hwb_area__ons_code="E06000026")
     return plan, demo_data.password
+
+
+def expire_sessions(page):
+    """End every session on the server (as expiry does) and drop the browser's cookie.
+
+    Deleting server-side matters: an autosave in flight would otherwise bring the old
+    session cookie back, since every response renews it.
+    """
+    Session.objects.all().delete()
+    page.context.clear_cookies()
 
 
 def section_url(base, plan, key=SECTION):
@@ -139,3 +150,26 @@ def test_typing_left_in_a_closed_tab_is_offered_after_signing_in_again(browser, 
     page.wait_for_timeout(1000)
     expect(page.locator("[data-autosave-banner]")).to_be_hidden()
     again.close()
+
+
+def test_typing_after_the_session_expired_is_offered_back_after_signing_in_again(page, live_server, plymouth):
+    plan, password = plymouth
+    sign_in(page, live_server.url, "commissioner@plymouth.demo", password)
+    page.goto(section_url(live_server.url, plan))
+    saved = page.locator(TEXTAREA).first.input_value()
+
+    expire_sessions(page)  # the session ends while the page is still open
+    typed = saved + "\n\nWritten after the session had expired: the voluntary sector forum met twice."
+    page.locator(TEXTAREA).first.fill(typed)
+    # The server refuses the autosave (no session), so the page keeps the text in this browser.
+    expect(page.locator("[data-autosave-status]")).to_contain_text("kept in this browser", timeout=15_000)
+    assert not UnsavedDraft.objects.filter(plan=plan, form_key=f"section:{SECTION}").exists()
+
+    sign_in(page, live_server.url, "commissioner@plymouth.demo", password)
+    page.goto(section_url(live_server.url, plan))
+    expect(page.locator("[data-autosave-banner]")).to_be_visible()
+    page.get_by_role("button", name="Restore them").click()
+    expect(page.locator(TEXTAREA).first).to_have_value(typed)
+    page.get_by_role("button", name="Save as draft").click()
+    expect(page.locator(".govuk-error-summary")).to_have_count(0)
+    assert "voluntary sector forum" in Answer.objects.get(plan=plan, question__section__key=SECTION).text
