@@ -33,7 +33,7 @@ def test_percent_change_from_baseline():
 def test_metrics_page_lists_every_round_metric_with_computed_rate(bd, client, django_assert_max_num_queries):
     plan, user = bd
     client.force_login(user)
-    with django_assert_max_num_queries(20):
+    with django_assert_max_num_queries(30):
         response = client.get(reverse("metrics:ambitions", kwargs=KW))
     html = response.content.decode()
     assert response.status_code == 200
