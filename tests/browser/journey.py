@@ -5,6 +5,8 @@ by what each field is (textarea, money, date, radios, select) rather than by a f
 of labels; a new question in the round's fixture is then covered without editing the test.
 """
 
+import re
+
 from playwright.sync_api import Page, expect
 
 NARRATIVE = (
@@ -20,8 +22,12 @@ def errors_on(page: Page) -> str:
     return summary.inner_text() if summary.count() else ""
 
 
-def fill_form(page: Page, form_selector: str = "main form[data-autosave-form]") -> None:
-    """Give every empty field of the form a realistic value; leave what is already filled."""
+def fill_form(page: Page, form_selector: str = "main form[data-autosave-form]", pick: str = "first") -> None:
+    """Give every empty field of the form a realistic value; leave what is already filled.
+
+    `pick` chooses the first or last option of empty selects (a second try with "last"
+    avoids a row that would duplicate one already in the plan).
+    """
     form = page.locator(form_selector).first
     for textarea in form.locator("textarea:visible").all():
         if not textarea.input_value().strip():
@@ -33,14 +39,19 @@ def fill_form(page: Page, form_selector: str = "main form[data-autosave-form]") 
             continue  # a target date is only for conditions still in progress
         for field, value in zip(inputs, ("1", "4", "2014"), strict=False):
             field.fill(value)
-    for field in form.locator("input[type=text]:visible, input[type=url]:visible, input:not([type]):visible").all():
+    fields = "input[type=text]:visible, input[type=url]:visible, input[type=number]:visible, input:not([type]):visible"
+    for field in form.locator(fields).all():
         classes = field.get_attribute("class") or ""
         if "govuk-date-input__input" in classes or field.input_value().strip():
             continue
         if field.get_attribute("type") == "url":
             field.fill("https://www.england.nhs.uk/ourwork/part-rel/transformation-fund/")
-        elif field.get_attribute("inputmode") in ("decimal", "numeric"):
+        elif "percent" in (field.get_attribute("name") or ""):
+            field.fill("50")  # jointly commissioned: 50% NHS and 50% local authority
+        elif field.get_attribute("inputmode") in ("decimal", "numeric") or field.get_attribute("type") == "number":
             field.fill("250000")
+        elif re.search(r"value|numerator|denominator|amount", field.get_attribute("name") or ""):
+            field.fill("672.3")  # a figure typed into a plain text box
         else:
             name = field.get_attribute("name") or ""
             field.fill("P" + str(abs(hash(name)) % 1000) if "ref" in name else "Joint commissioning team")
@@ -53,10 +64,10 @@ def fill_form(page: Page, form_selector: str = "main form[data-autosave-form]") 
         if not box.is_checked():
             box.check()
     for select in form.locator("select").all():
-        if not select.input_value():
+        if pick == "last" or not select.input_value():
             values = select.locator("option").evaluate_all("os => os.map(o => o.value).filter(v => v)")
             if values:
-                select.select_option(values[0])
+                select.select_option(values[-1] if pick == "last" else values[0])
 
 
 def click_and_expect_no_errors(page: Page, button_name: str) -> None:

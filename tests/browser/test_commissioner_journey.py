@@ -2,7 +2,8 @@
 
 The Plymouth demo plan's Part 1 is emptied first, so every answer, condition response,
 document and risk is typed in the browser; its schemes and Part 2 figures are kept (the
-expenditure lines refer to the schemes) and one more scheme is added. Every page visited is
+expenditure lines refer to the schemes) and one more scheme, income line, expenditure line
+and local metric are added through their pages. Every page visited is
 scanned with axe-core, and the page must raise no script error or CSP violation.
 """
 
@@ -28,15 +29,27 @@ def empty_plymouth_plan(demo_data):
     return plan, demo_data.password
 
 
+def part2_counts(plan):
+    return {
+        "schemes": plan.schemes.count(),
+        "income": plan.income_lines.count(),
+        "expenditure": plan.expenditure_lines.count(),
+        "metrics": plan.metric_ambitions.count(),
+    }
+
+
 @pytest.fixture
 def watched_page(page):
     """The page, failing the test on any uncaught script error or console error (CSP reports there)."""
     problems = []
     page.on("pageerror", lambda error: problems.append(f"script error: {error}"))
-    page.on(
-        "console",
-        lambda message: problems.append(f"console {message.type}: {message.text}") if message.type == "error" else None,
-    )
+
+    def on_console(message):
+        # A form sent back with errors answers 400, which Chromium logs; that is not a fault.
+        if message.type == "error" and "status of 400 (Bad Request)" not in message.text:
+            problems.append(f"console {message.type}: {message.text}")
+
+    page.on("console", on_console)
     yield page
     assert not problems, "\n".join(problems)
 
@@ -47,6 +60,7 @@ def test_commissioner_completes_every_section_of_a_2014_15_plan(watched_page, li
     base = live_server.url
     overview = f"{base}/plans/{plan.round.slug}/{plan.hwb_area.ons_code}/"
 
+    before = part2_counts(plan)
     sign_in(page, base, COMMISSIONER, password)
     assert_no_axe_violations(page, "your plans")
     page.goto(overview)
@@ -61,6 +75,7 @@ def test_commissioner_completes_every_section_of_a_2014_15_plan(watched_page, li
     assert len(items) == plan.round.sections.count(), "every section of the round is on the task list"
 
     screenshot_taken = False
+    added = []
     for href, key, title in items:
         page.goto(base + href)
         assert_no_axe_violations(page, f"{title} ({href})")
@@ -79,23 +94,31 @@ def test_commissioner_completes_every_section_of_a_2014_15_plan(watched_page, li
 
         add = page.locator("main a.govuk-button", has_text=re.compile(r"^Add a"))
         has_rows = page.locator("main table.govuk-table tbody tr").count() > 0
-        if add.count() and (not has_rows or "schemes" in href):
+        # Empty tables get a row; the kept schemes and Part 2 tables get one more.
+        if add.count() and (not has_rows or any(part in href for part in ("/schemes/", "/finance/", "/metrics/"))):
             add.first.click()
             assert_no_axe_violations(page, f"add a row to {title}")
-            fill_form(page)
-            page.locator("main form[data-autosave-form] button[type=submit]").first.click()
+            # Part 2 forms do not (yet) follow the autosave contract: fall back to the page's form.
+            form = "main form[data-autosave-form]"
+            if not page.locator(form).count():
+                form = "main form[method=post]:has(input:visible, textarea:visible, select:visible)"
+            fill_form(page, form)
+            page.locator(f"{form} button[type=submit]").first.click()
             page.wait_for_load_state()
+            if errors_on(page):  # e.g. that stream, organisation and year already have a line
+                fill_form(page, form, pick="last")
+                page.locator(f"{form} button[type=submit]").first.click()
+                page.wait_for_load_state()
             assert not errors_on(page), f"Adding a row to {title} failed:\n{errors_on(page)}"
-            expect(page.locator("main table.govuk-table tbody tr").first).to_be_visible()
+            added.append(title)
             assert_no_axe_violations(page, f"{title} with a row")
-            change = page.locator("main table.govuk-table a", has_text="Change").first
-            change.click()
-            assert_no_axe_violations(page, f"change a row of {title}")
-            page.go_back()
-            remove = page.locator("main table.govuk-table a", has_text="Remove").first
-            remove.click()
-            assert_no_axe_violations(page, f"remove a row of {title} (confirmation)")
-            page.go_back()
+            # Open a row's change and remove pages (then come back without removing).
+            for action in ("Change", "Remove"):
+                link = page.locator("main a", has_text=re.compile(rf"^{action}")).first
+                if link.count():
+                    link.click()
+                    assert_no_axe_violations(page, f"{action.lower()} a row of {title}")
+                    page.go_back()
 
         if not page.get_by_role("button", name="Mark this section as completed").count():
             page.goto(section_url)  # a Part 2 page without its own button: the section page has it
@@ -109,6 +132,10 @@ def test_commissioner_completes_every_section_of_a_2014_15_plan(watched_page, li
     assert SectionProgress.objects.filter(plan=plan, status="completed").count() == plan.round.sections.count()
     assert Answer.objects.filter(plan=plan).exclude(text="").exists()
     assert Risk.objects.filter(plan=plan).exists() and RelatedDocument.objects.filter(plan=plan).exists()
+    print("Rows added through the pages to:", added)
+    after = part2_counts(plan)
+    # (An expenditure line names its scheme, so it may add a scheme of its own.)
+    assert all(after[kind] > before[kind] for kind in before), (before, after)
 
     # The rest of what a commissioner reaches: check your answers and a section's history.
     page.goto(f"{overview}check-your-answers/")
