@@ -65,6 +65,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     "plans.security.PermissionDeniedAuditMiddleware",
+    "plans.security.SessionIdleRenewalMiddleware",
     # Last, as django-axes asks: it turns a lockout into the lockout page.
     "axes.middleware.AxesMiddleware",
 ]
@@ -178,11 +179,13 @@ EXPORT_KINDS = {
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 
 # --- Security -------------------------------------------------------------------------------
-# Sessions end after SESSION_COOKIE_AGE of inactivity (each request renews the expiry) and when
-# the browser closes, so an unattended shared computer does not stay signed in.
+# Sessions end after SESSION_COOKIE_AGE of inactivity and when the browser closes, so an
+# unattended shared computer does not stay signed in. The idle clock is renewed by
+# plans.security.SessionIdleRenewalMiddleware at most every 5 minutes rather than with
+# SESSION_SAVE_EVERY_REQUEST, which would add a database write to every page.
 SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=8 * 60 * 60)
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
-SESSION_SAVE_EVERY_REQUEST = True
+SESSION_SAVE_EVERY_REQUEST = False
 SESSION_COOKIE_SAMESITE = "Lax"
 
 # django-axes first (it refuses a locked-out username+IP before any password is checked), then

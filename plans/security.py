@@ -10,6 +10,7 @@ must not import governance.
 from __future__ import annotations
 
 import logging
+import time
 
 from axes.helpers import get_client_ip_address
 from axes.signals import user_locked_out
@@ -156,3 +157,36 @@ def audit_events(*, action: str = "", user: str = "", area: str = "", date_from=
     if date_to:
         events = events.filter(created_at__date__lte=date_to)
     return events.order_by("-created_at", "-pk")
+
+
+# --- Idle timeout ------------------------------------------------------------------------------
+
+RENEWED_KEY = "_idle_renewed_at"
+RENEW_EVERY_SECONDS = 300
+
+
+class SessionIdleRenewalMiddleware:
+    """Sessions end after SESSION_COOKIE_AGE of inactivity: each request pushes the expiry back.
+
+    Unlike SESSION_SAVE_EVERY_REQUEST, the session is written at most every RENEW_EVERY_SECONDS,
+    so a signed-in page costs no extra database write (and the timeout is exact to 5 minutes).
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        session = getattr(request, "session", None)
+        user = getattr(request, "user", None)
+        if session is not None and user is not None and user.is_authenticated:
+            now = int(time.time())
+            if now - int(session.get(RENEWED_KEY, 0)) >= RENEW_EVERY_SECONDS:
+                session[RENEWED_KEY] = now  # marks the session modified: saved with a fresh expiry
+        return response
+
+
+@receiver(user_logged_in, dispatch_uid="security_idle_clock")
+def _start_idle_clock(sender, request, user, **kwargs):
+    if request is not None and hasattr(request, "session"):
+        request.session[RENEWED_KEY] = int(time.time())
