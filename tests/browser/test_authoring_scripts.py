@@ -160,7 +160,8 @@ WORD_HTML = """<html xmlns:o="urn:schemas-microsoft-com:office:office"><head><st
 <h1>Case for change</h1>
 <p class=MsoNormal>Our <b>local</b> vision.<o:p></o:p></p>
 <p class=MsoListParagraphCxSpFirst style='text-indent:-18.0pt;mso-list:l0 level1 lfo1'><![if !supportLists]><span style='font-family:Symbol;mso-list:Ignore'>·<span style='font:7.0pt "Times New Roman"'>&nbsp;&nbsp;</span></span><![endif]>Fewer emergency admissions<o:p></o:p></p>
-<p class=MsoListParagraphCxSpLast style='text-indent:-18.0pt;mso-list:l0 level1 lfo1'><![if !supportLists]><span style='font-family:Symbol;mso-list:Ignore'>·<span style='font:7.0pt "Times New Roman"'>&nbsp;&nbsp;</span></span><![endif]>More people at home 91 days after discharge<o:p></o:p></p>
+<p class=MsoListParagraphCxSpMiddle style='text-indent:-18.0pt;mso-list:l0 level1 lfo1'><![if !supportLists]><span style='font-family:Symbol;mso-list:Ignore'>·<span style='font:7.0pt "Times New Roman"'>&nbsp;&nbsp;</span></span><![endif]>More people at home 91 days after discharge<o:p></o:p></p>
+<p class=MsoListParagraphCxSpLast style='margin-left:72.0pt;text-indent:-18.0pt;mso-list:l0 level2 lfo1'><![if !supportLists]><span style='font-family:"Courier New";mso-list:Ignore'>o<span style='font:7.0pt "Times New Roman"'>&nbsp;&nbsp;</span></span><![endif]>measured by the reablement metric<o:p></o:p></p>
 <p class=MsoNormal>Steps:</p>
 <p class=MsoListParagraphCxSpFirst style='mso-list:l1 level1 lfo2'><![if !supportLists]><span style='mso-list:Ignore'>1.<span>&nbsp;</span></span><![endif]>Agree the pooled budget</p>
 <p class=MsoListParagraphCxSpLast style='mso-list:l1 level1 lfo2'><![if !supportLists]><span style='mso-list:Ignore'>2.<span>&nbsp;</span></span><![endif]>Sign the section 75 agreement</p>
@@ -195,6 +196,7 @@ def test_pasting_from_word_keeps_headings_lists_and_tables_as_markdown(page, liv
     assert value.startswith("# Case for change")
     assert "Our **local** vision." in value
     assert "-   Fewer emergency admissions" in value or "- Fewer emergency admissions" in value
+    assert re.search(r"\n\s{2,}-\s+measured by the reablement metric", value), "a level-2 Word item nests"
     assert re.search(r"1\.\s+Agree the pooled budget", value)
     assert re.search(r"2\.\s+Sign the section 75 agreement", value)
     assert "| Metric | 2015/16 |" in value
@@ -206,7 +208,8 @@ def test_pasting_from_word_keeps_headings_lists_and_tables_as_markdown(page, liv
     page.get_by_role("button", name="Preview").click()
     preview = page.locator("[data-markdown-preview]")
     expect(preview.locator("h1")).to_have_text("Case for change")
-    expect(preview.locator("ul > li")).to_have_count(2)
+    expect(preview.locator("ul > li")).to_have_count(3)
+    expect(preview.locator("ul ul > li")).to_have_text("measured by the reablement metric")
     expect(preview.locator("ol > li")).to_have_count(2)
     expect(preview.locator("table th").first).to_have_text("Metric")
     expect(preview.locator("table td").nth(1)).to_have_text("-3.5%")
