@@ -239,3 +239,17 @@ def test_signing_in_with_email_and_password_reaches_the_autosave_endpoint(client
     response = client.post("/sign-in/", {"username": "commissioner@example.org", "password": DEMO_PASSWORD})
     assert response.status_code == 302
     assert client.get(autosave_url(plan), {"form_key": "x"}).status_code == 200
+
+
+def test_autosave_and_preview_make_a_fixed_small_number_of_queries(
+    client, plan, commissioner, django_assert_max_num_queries
+):
+    client.force_login(commissioner)
+    body = json.dumps({"form_key": "section:1a", "data": {f"q{i}": "x" * 100 for i in range(50)}})
+    client.post(autosave_url(plan), body, content_type="application/json")  # warm the session
+    with django_assert_max_num_queries(12):
+        client.post(autosave_url(plan), body, content_type="application/json")
+    with django_assert_max_num_queries(8):
+        client.get(autosave_url(plan), {"form_key": "section:1a"})
+    with django_assert_max_num_queries(5):
+        client.post(preview_url(plan), {"text": "## Heading\n\n- a\n- b"})
