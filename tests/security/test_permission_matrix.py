@@ -268,18 +268,25 @@ def _is_login_redirect(response) -> bool:
     return response.status_code in (301, 302) and "/sign-in/" in response.get("Location", "")
 
 
-def ask(client, user, method, url):
-    """One request in a rolled-back savepoint; returns (status, body, location)."""
+def ask(client, user, method, url, plan=None):
+    """One request in a rolled-back savepoint: (status, body, location, login_redirect, changed).
+
+    With `plan`, `changed` says whether the request changed the plan, judged inside the savepoint
+    (after the rollback every request would look harmless).
+    """
     client.logout()
     if user is not None:
         client.force_login(user)
     with transaction.atomic():
+        before = plan_fingerprint(plan) if plan is not None else None
         try:
             response = client.post(url, POST_DATA) if method == "post" else client.get(url)
         except Exception as error:  # a crash is an answer too: report it with the others
             transaction.set_rollback(True)
-            return (500, f"{type(error).__name__}: {error}", "", False)
-        result = (response.status_code, _body(response), response.get("Location", ""), _is_login_redirect(response))
+            return (500, f"{type(error).__name__}: {error}", "", False, False)
+        changed = plan is not None and plan_fingerprint(plan) != before
+        location = response.get("Location", "")
+        result = (response.status_code, _body(response), location, _is_login_redirect(response), changed)
         transaction.set_rollback(True)
     return result
 
@@ -306,9 +313,9 @@ def choose_url(client, route, ids, plan, rule_, users):
         if phase == "submitted":
             return urls[0], phase, prober  # decided by the caller after submitting
         for url in urls:
-            status, _, _, _ = ask(client, users[prober], "get", url)
+            status = ask(client, users[prober], "get", url)[0]
             if status == 405:
-                status, _, _, _ = ask(client, users[prober], "post", url)
+                status = ask(client, users[prober], "post", url)[0]
             if status != 404:
                 return url, phase, prober
     return urls[0], None, None
@@ -318,31 +325,31 @@ def check_url(client, url, name, rule_, phase, users, plan, problems, covered):
     for role in ROLES:
         user = users[role]
         expected_allowed = rule_.allows(role, phase)
-        status, body, _, login_redirect = ask(client, user, "get", url)
+        watch = None if expected_allowed else plan  # a refused request must change nothing
+        status, body, _, login_redirect, changed = ask(client, user, "get", url, watch)
         method = "get"
         if status == 405:
             method = "post"
-            before = plan_fingerprint(plan)
-            status, body, _, login_redirect = ask(client, user, "post", url)
-            assert plan_fingerprint(plan) == before
+            status, body, _, login_redirect, changed = ask(client, user, "post", url, watch)
         covered.add((name, role, phase))
         where = f"{phase}: {method.upper()} {url} ({name}) as {role}"
         if expected_allowed:
             if not allowed_answer(rule_, status, login_redirect) and not (status == 404 and name in MAY_BE_404):
                 problems.append(f"{where} answered {status}; the rule allows it ({rule_.why})")
             if rule_.writers is not None and not rule_.writers.allows(role, phase):
-                before = plan_fingerprint(plan)
-                status, _, _, _ = ask(client, user, "post", url)
-                if status not in (403, 404, 405) or plan_fingerprint(plan) != before:
+                status, _, _, _, changed = ask(client, user, "post", url, plan)
+                if status not in (403, 404, 405) or changed:
                     problems.append(f"{phase}: POST {url} ({name}) as {role} answered {status}; only editors may")
             continue
         if not refused_answer(role, status, login_redirect):
             problems.append(f"{where} answered {status}; it should be refused ({rule_.why})")
+        if changed:
+            problems.append(f"{where} was refused but changed the plan")
         if rule_.plan_scoped and (SECRET in body or VICTIM_AREA_NAME in body):
             problems.append(f"{where} was refused but showed the plan's content")
         if rule_.plan_scoped and method == "get" and role != "anonymous":
-            status, body, _, _ = ask(client, user, "post", url)
-            if status not in (403, 404, 405) or SECRET in body:
+            status, body, _, _, changed = ask(client, user, "post", url, plan)
+            if status not in (403, 404, 405) or SECRET in body or changed:
                 problems.append(f"{phase}: POST {url} ({name}) as {role} answered {status}; it should be refused")
 
 
@@ -378,7 +385,7 @@ def test_every_url_pattern_has_a_rule_and_every_role_gets_the_expected_answer(cl
             if name in chosen:
                 for role in ROLES:
                     if role != "anonymous" and not READ.allows(role, phase):
-                        _, body, _, _ = ask(client, users[role], "get", chosen[name][0])
+                        body = ask(client, users[role], "get", chosen[name][0])[1]
                         if VICTIM_AREA_NAME in body or SECRET in body:
                             problems.append(f"{phase}: {chosen[name][0]} ({name}) shows the plan to {role}")
         assert plan_fingerprint(plan) == before, f"{phase}: a request changed the plan"
@@ -397,10 +404,10 @@ def test_admin_requires_staff(client, world):
     admin_routes = [route for route, _, _ in all_url_patterns() if route.startswith(ADMIN_PREFIX)]
     assert admin_routes
     for role in ROLES:
-        status, body, location, _ = ask(client, users[role], "get", "/admin/plans/plan/")
+        status, body, location, _, _ = ask(client, users[role], "get", "/admin/plans/plan/")
         assert status == 302 and "/admin/login/" in location, f"{role} reached the admin ({status})"
     staff = UserFactory(is_staff=True, is_superuser=True)
-    status, body, _, _ = ask(client, staff, "get", "/admin/plans/plan/")
+    status = ask(client, staff, "get", "/admin/plans/plan/")[0]
     assert status == 200
 
 
@@ -416,3 +423,34 @@ def test_the_matrix_fails_for_a_url_without_a_rule(client, world, settings):
     settings.ROOT_URLCONF = Urlconf
     names = {name for _, name, _ in all_url_patterns()}
     assert "brand_new" in names and "brand_new" not in RULES
+
+
+def _leaky_view(request, round_slug, ons_code, pk):
+    # A careless view: fetches the row by id (not through get_plan_for_user) and lets anyone change it.
+    from django.http import HttpResponse
+
+    from plans.models import Risk
+
+    risk = Risk.objects.get(pk=pk)
+    if request.method == "POST":
+        Risk.objects.filter(pk=pk).update(description="changed by anyone")
+    return HttpResponse(risk.description)
+
+
+def test_the_matrix_catches_a_view_that_leaks_or_lets_anyone_write(client, world, settings):
+    from django.urls import path
+
+    from bcf_portal.urls import urlpatterns as project
+
+    plan, ids, users = world
+
+    class Urlconf:
+        urlpatterns = [path("plans/<slug:round_slug>/<str:ons_code>/leak/<int:pk>/", _leaky_view), *project]
+
+    settings.ROOT_URLCONF = Urlconf
+    url = f"/plans/{plan.round.slug}/{plan.hwb_area.ons_code}/leak/{ids['risk'][0]}/"
+    problems: list[str] = []
+    check_url(client, url, "leak", READ, "draft", users, plan, problems, set())
+    assert any("foreign_commissioner" in p and "answered 200" in p for p in problems)
+    assert any("showed the plan's content" in p for p in problems)
+    assert any("POST" in p and "foreign_viewer" in p for p in problems)
