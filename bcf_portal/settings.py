@@ -204,8 +204,11 @@ AXES_RESET_ON_SUCCESS = True
 AXES_USERNAME_FORM_FIELD = "username"
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_VERBOSE = False
-# Behind the load balancer the client address is the first X-Forwarded-For entry.
-AXES_IPWARE_META_PRECEDENCE_ORDER = ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"] if not DEBUG else ["REMOTE_ADDR"]
+# The client address for lockouts and the audit log: REMOTE_ADDR, or, behind TRUSTED_PROXY_COUNT
+# proxies that each append to X-Forwarded-For, the entry the outermost of them added (entries a
+# client wrote itself are never trusted).
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+AXES_CLIENT_IP_CALLABLE = "plans.security.client_ip"
 
 # Content-Security-Policy (django-csp 4): scripts only from this site, plus the one inline
 # script in base.html which carries the per-request nonce. Inline style attributes are allowed

@@ -12,8 +12,8 @@ from __future__ import annotations
 import logging
 import time
 
-from axes.helpers import get_client_ip_address
 from axes.signals import user_locked_out
+from django.conf import settings
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
 from django.db import transaction
 from django.db.models import Q
@@ -35,13 +35,19 @@ WORKFLOW_ACTIONS = {
 }
 
 
+def client_ip(request) -> str | None:
+    """The client's address (settings.TRUSTED_PROXY_COUNT explains which); django-axes uses it too."""
+    meta = getattr(request, "META", None) or {}
+    count = getattr(settings, "TRUSTED_PROXY_COUNT", 0)
+    if count > 0:
+        forwarded = [part.strip() for part in meta.get("HTTP_X_FORWARDED_FOR", "").split(",") if part.strip()]
+        if len(forwarded) >= count:
+            return forwarded[-count]
+    return meta.get("REMOTE_ADDR") or None
+
+
 def _ip(request) -> str | None:
-    if request is None:
-        return None
-    try:
-        return get_client_ip_address(request) or None
-    except Exception:  # a request built by hand (tests, management commands) may lack META
-        return request.META.get("REMOTE_ADDR") if hasattr(request, "META") else None
+    return client_ip(request) if request is not None else None
 
 
 def record(

@@ -170,3 +170,26 @@ def test_no_template_has_an_inline_script_without_a_nonce_or_an_inline_event_han
         if re.search(r"href\s*=\s*[\"']\s*javascript:", text, re.I):
             problems.append(f"{path.relative_to(TEMPLATES)}: javascript: link")
     assert not problems, "\n".join(problems)
+
+
+def test_behind_a_proxy_the_address_the_proxy_saw_is_used_and_a_forged_header_is_not(client, settings):
+    from django.test import RequestFactory
+
+    from plans.security import client_ip
+
+    forged = RequestFactory().get("/", HTTP_X_FORWARDED_FOR="1.2.3.4, 203.0.113.9", REMOTE_ADDR="10.0.0.2")
+    settings.TRUSTED_PROXY_COUNT = 0
+    assert client_ip(forged) == "10.0.0.2"  # no proxy configured: the header is ignored
+    settings.TRUSTED_PROXY_COUNT = 1
+    assert client_ip(forged) == "203.0.113.9"  # what our proxy appended, not what the client wrote
+
+
+def test_lockout_behind_a_proxy_is_per_client_not_per_proxy(client, settings):
+    settings.TRUSTED_PROXY_COUNT = 1
+    UserFactory(email="amy@example.org")
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        client.post(SIGN_IN, {"username": "amy@example.org", "password": "wrong-password-1"},
+                    REMOTE_ADDR="10.0.0.2", HTTP_X_FORWARDED_FOR="198.51.100.7")  # fmt: skip
+    other_client = client.post(SIGN_IN, {"username": "amy@example.org", "password": DEMO_PASSWORD},
+                               REMOTE_ADDR="10.0.0.2", HTTP_X_FORWARDED_FOR="198.51.100.8")  # fmt: skip
+    assert other_client.status_code == 302
