@@ -20,7 +20,7 @@ from django.db.models import Q
 from django.db.models.signals import post_save
 from django.dispatch import receiver
 
-from .models import SecurityEvent
+from .models import Plan, SecurityEvent
 
 logger = logging.getLogger("bcf_portal.security")
 Action = SecurityEvent.Action
@@ -141,8 +141,25 @@ class PermissionDeniedAuditMiddleware:
         # Keep the refusal's own words for the log; Django still renders the 403 page.
         from django.core.exceptions import PermissionDenied
 
+        from .selectors import PlanOutOfReach
+
         if isinstance(exception, PermissionDenied):
             request._security_reason = str(exception)[:500]
+        elif isinstance(exception, PlanOutOfReach) and getattr(request, "user", None) is not None:
+            # A signed-in user asked for a plan that exists but is not theirs: they get the same 404
+            # as for a plan that does not exist, and the log gets a refusal.
+            plan = (
+                Plan.objects.filter(round__slug=exception.round_slug, hwb_area__ons_code=exception.ons_code)
+                .select_related("hwb_area")
+                .first()
+            )
+            if plan is not None and request.user.is_authenticated:
+                record(
+                    Action.PERMISSION_DENIED,
+                    request=request,
+                    plan=plan,
+                    detail={"method": request.method, "reason": "plan outside the user's areas (answered 404)"},
+                )
         return None
 
 

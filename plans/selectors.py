@@ -32,6 +32,15 @@ EDITABLE_STATUSES = list(permissions.EDITABLE_STATUSES)
 AREA_ROLES = list(permissions.AREA_READER_ROLES)
 
 
+class PlanOutOfReach(Http404):
+    """No plan the user may read has this round and area. A 404, never a 403, so it does not even
+    say whether the plan exists; plans.security records it when it does (someone probing)."""
+
+    def __init__(self, round_slug: str, ons_code: str):
+        super().__init__("No such plan")
+        self.round_slug, self.ons_code = round_slug, ons_code
+
+
 def is_national_admin(user: User) -> bool:
     return bool(permissions.is_national_admin(user))
 
@@ -51,7 +60,7 @@ def get_plan_for_user(user: User, *, round_slug: str, ons_code: str) -> Plan:
             .get(round__slug=round_slug, hwb_area__ons_code=ons_code)
         )
     except Plan.DoesNotExist:
-        raise Http404("No such plan") from None
+        raise PlanOutOfReach(round_slug, ons_code) from None
 
 
 def can_edit_plan(user: User, plan: Plan) -> bool:

@@ -151,3 +151,16 @@ def test_the_audit_log_filters_by_action_user_area_and_date(client, people, djan
 
     with django_assert_max_num_queries(8):
         client.get("/audit/")
+
+
+def test_asking_for_another_areas_plan_is_a_404_and_is_recorded(client, people):
+    plans, users = people
+    other = plans["far"]
+    client.force_login(users["commissioner"])
+    url = f"/plans/{other.round.slug}/{other.hwb_area.ons_code}/"
+    assert client.get(url).status_code == 404
+    event = SecurityEvent.objects.get(action=SecurityEvent.Action.PERMISSION_DENIED)
+    assert event.user == users["commissioner"] and event.hwb_area == other.hwb_area and event.path == url
+    # A plan that does not exist at all is just a 404: nothing to record.
+    assert client.get("/plans/no-round/E00000000/").status_code == 404
+    assert SecurityEvent.objects.filter(action=SecurityEvent.Action.PERMISSION_DENIED).count() == 1
