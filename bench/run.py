@@ -155,8 +155,8 @@ def dashboard_urls(round_slug: str) -> dict[str, str]:
     from django.urls import reverse
 
     return {
-        "assurer_dashboard": reverse("governance:assurer_dashboard") + f"?round={round_slug}",
-        "national_view": reverse("governance:national_view") + f"?round={round_slug}",
+        "assurer_dashboard": reverse("governance:assurance_dashboard") + f"?round={round_slug}",
+        "national_view": reverse("governance:national_dashboard") + f"?round={round_slug}",
     }
 
 
@@ -268,21 +268,21 @@ def xlsx_ratio(plan, runs: int) -> tuple[float, float, float]:
 
 
 def national_export_seconds(round_slug: str) -> float:
-    from governance.national import national_dataset_workbook
+    from governance.dataset import national_dataset
 
     from plans.models import PlanningRound
 
     round_ = PlanningRound.objects.get(slug=round_slug)
-    return median_time(lambda: national_dataset_workbook(round_), 1)
+    return median_time(lambda: national_dataset(round_), 1)
 
 
 def import_seconds(plan, user) -> float:
+    from finance.services import apply_workbook_import
     from finance.workbook import render_plan_workbook
-    from finance.workbook_import import import_workbook
 
     data = render_plan_workbook(plan)
     start = time.perf_counter()
-    import_workbook(user=user, plan=plan, data=data, apply=True)
+    apply_workbook_import(user=user, plan=plan, data=data)
     return time.perf_counter() - start
 
 
@@ -290,7 +290,6 @@ def import_seconds(plan, user) -> float:
 
 
 def serve(env: dict) -> subprocess.Popen:
-    manage(env, "collectstatic", "--noinput")
     server = subprocess.Popen(
         [
             str(ROOT / ".venv/bin/gunicorn"),
@@ -373,6 +372,7 @@ def main() -> None:
     recreate_database(database_url)
     manage(env, "migrate", "--noinput")
     manage(env, "load_round", "--all")
+    manage(env, "collectstatic", "--noinput")
     setup_django(env)
     started = time.perf_counter()
     seeded = seed(password, args.areas)
