@@ -18,9 +18,9 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
-from plans import exports
 from plans import selectors as plan_selectors
 from plans import services as plan_services
+from plans.export_views import export_panel_context
 from plans.models import Section, SectionProgress
 
 from . import rules, selectors, services
@@ -311,21 +311,6 @@ def summary(request, round_slug: str, ons_code: str):
             "export": export_panel_context(plan, "xlsx"),
         },
     )
-
-
-def export_panel_context(plan, kind: str) -> dict:
-    """What templates/includes/export_panel.html needs: the kind and the latest job's status."""
-    job = exports.latest_job(plan, kind)
-    kwargs = _kwargs(plan)
-    context = {"kind": kind, "label": exports.export_kind(kind).label, "job": job, "status": None}
-    context["request_url"] = reverse("plans:export_request", kwargs={**kwargs, "kind": kind})
-    if job is not None:
-        context["status"] = exports.job_status(job)
-        job_kwargs = {**kwargs, "job_id": job.pk}
-        context["status_url"] = reverse("plans:export_status", kwargs=job_kwargs)
-        if job.status == job.Status.DONE:
-            context["download_url"] = reverse("plans:export_download", kwargs=job_kwargs)
-    return context
 
 
 # --- Import ---------------------------------------------------------------------------------

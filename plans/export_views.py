@@ -16,6 +16,23 @@ from .models import ExportJob
 from .selectors import get_plan_for_user
 
 
+def export_panel_context(plan, kind: str) -> dict:
+    """What templates/includes/export_panel.html needs: the kind and the latest job's status."""
+    if kind not in exports.registered_kinds():
+        return {}
+    kwargs = {"round_slug": plan.round.slug, "ons_code": plan.hwb_area.ons_code}
+    job = exports.latest_job(plan, kind)
+    context = {"kind": kind, "label": exports.export_kind(kind).label, "job": job, "status": None}
+    context["request_url"] = reverse("plans:export_request", kwargs={**kwargs, "kind": kind})
+    if job is not None:
+        context["status"] = exports.job_status(job)
+        job_kwargs = {**kwargs, "job_id": job.pk}
+        context["status_url"] = reverse("plans:export_status", kwargs=job_kwargs)
+        if job.status == ExportJob.Status.DONE:
+            context["download_url"] = reverse("plans:export_download", kwargs=job_kwargs)
+    return context
+
+
 def _job_payload(request, job: ExportJob, round_slug: str, ons_code: str) -> dict:
     payload = exports.job_status(job)
     kwargs = {"round_slug": round_slug, "ons_code": ons_code, "job_id": job.pk}
