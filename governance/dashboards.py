@@ -75,9 +75,12 @@ def plan_status_page(user: User, plan: Plan) -> dict:
         "latest": latest,
         "review": review,
         "comments": section_comments(plan),
-        "events": list(
-            PlanEvent.objects.filter(plan=plan).select_related("actor").order_by("-created_at", "-id")[:100]
-        ),
+        "events": [
+            _labelled(event)
+            for event in PlanEvent.objects.filter(plan=plan)
+            .select_related("actor")
+            .order_by("-created_at", "-id")[:100]
+        ],
     }
 
 
