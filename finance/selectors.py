@@ -18,6 +18,7 @@ from metrics.models import MetricAmbition, PlannedValue
 from plans.models import (
     Allocation,
     CodeListEntry,
+    ConditionQuestion,
     ConditionResponse,
     FundingStream,
     Metric,
@@ -66,52 +67,107 @@ class PartTwo:
         return {entry.pk: entry for entries in self.codes.values() for entry in entries}
 
 
-def part_two_for_plan(plan: Plan) -> PartTwo:
-    """Everything Part 2 shows or exports for one plan, in 17 queries however many lines it has."""
+def _attach(rows: list, field_name: str, known: dict) -> None:
+    """Point each row's foreign key at an already-fetched object instead of JOINing a copy per row.
+
+    The round's code lists, years and streams are read once; building one model instance per
+    line for each of them (as select_related does) was most of the cost of reading a large
+    plan. An id not in `known` (not expected: lines use their round's lists) is fetched in one query.
+    """
+    if not rows:
+        return
+    field = rows[0]._meta.get_field(field_name)
+    ids = {getattr(row, field.attname) for row in rows} - {None}
+    if missing := ids - known.keys():
+        known = {**known, **field.related_model._base_manager.in_bulk(missing)}
+    for row in rows:
+        value = getattr(row, field.attname)
+        field.set_cached_value(row, None if value is None else known[value])
+
+
+def part_two_for_plan(plan: Plan, *, finance_only: bool = False) -> PartTwo:
+    """Everything Part 2 shows or exports for one plan, in 16 queries however many lines it has.
+
+    `finance_only` reads just what the finance rules and the finance summary use (years,
+    streams, allocations, ring-fences, income and expenditure: 7 queries); the code lists,
+    organisations, metrics, conditions and risks are left empty. The summary page is the
+    busiest Part 2 page, so it should not pay for seven reads it never shows.
+    """
     round_id = plan.round_id
     codes: dict[str, list[CodeListEntry]] = defaultdict(list)
-    for entry in CodeListEntry.objects.filter(round_id=round_id).order_by("list", "order", "label"):
-        codes[entry.list].append(entry)
-    amounts = Prefetch("amounts", queryset=ExpenditureAmount.objects.select_related("year").order_by("year__order"))
-    planned = Prefetch("planned_values", queryset=PlannedValue.objects.order_by("order", "id"))
-    responses = {r.question_id: r for r in ConditionResponse.objects.filter(plan=plan).select_related("question")}
+    if not finance_only:
+        for entry in CodeListEntry.objects.filter(round_id=round_id).order_by("list", "order", "label"):
+            codes[entry.list].append(entry)
+    code_by_id = {entry.pk: entry for entries in codes.values() for entry in entries}
+    years = list(RoundYear.objects.filter(round_id=round_id).order_by("order"))
+    streams = list(FundingStream.objects.filter(round_id=round_id).order_by("order"))
+    year_by_id = {y.pk: y for y in years}
+    stream_by_id = {s.pk: s for s in streams}
+
+    allocations = list(Allocation.objects.filter(round_id=round_id, hwb_area_id=plan.hwb_area_id))
+    _attach(allocations, "year", year_by_id)
+    income_lines = list(
+        IncomeLine.objects.filter(plan=plan)
+        .select_related("organisation")
+        .order_by("funding_stream__order", "organisation__name", "year__order")
+    )
+    _attach(income_lines, "funding_stream", stream_by_id)
+    _attach(income_lines, "year", year_by_id)
+
+    amounts = Prefetch("amounts", queryset=ExpenditureAmount.objects.order_by("year__order"))
+    expenditure = ExpenditureLine.objects.filter(plan=plan).prefetch_related(amounts).order_by("order", "id")
+    if finance_only:
+        # No code lists were read, so JOIN the four the summary shows.
+        expenditure = expenditure.select_related("scheme", "scheme_type", "area_of_spend", "commissioner", "provider")
+        expenditure_lines = list(expenditure)
+    else:
+        expenditure_lines = list(expenditure.select_related("scheme"))
+        for name in ("scheme_type", "area_of_spend", "commissioner", "provider"):
+            _attach(expenditure_lines, name, code_by_id)
+    _attach(expenditure_lines, "funding_stream", stream_by_id)
+    _attach([a for line in expenditure_lines for a in line.amounts.all()], "year", year_by_id)
+
+    metrics, ambitions, conditions, responses, risks, organisations = [], [], [], {}, [], []
+    if not finance_only:
+        organisations = list(Organisation.objects.filter(hwb_areas=plan.hwb_area_id).order_by("name"))
+        metrics = list(Metric.objects.filter(round_id=round_id).order_by("order"))
+        planned = Prefetch("planned_values", queryset=PlannedValue.objects.order_by("order", "id"))
+        ambitions = list(MetricAmbition.objects.filter(plan=plan).prefetch_related(planned).order_by("order", "id"))
+        _attach(ambitions, "metric", {m.pk: m for m in metrics})
+        # Within one condition its questions' default ordering is just "order"; saying so avoids
+        # joining the condition and round tables again for every question.
+        questions = Prefetch("questions", queryset=ConditionQuestion.objects.order_by("order"))
+        conditions = list(
+            NationalCondition.objects.filter(round_id=round_id).prefetch_related(questions).order_by("number")
+        )
+        responses = {r.question_id: r for r in ConditionResponse.objects.filter(plan=plan)}
+        question_by_id = {q.pk: q for c in conditions for q in c.questions.all()}
+        _attach(list(responses.values()), "question", question_by_id)
+        risks = list(Risk.objects.filter(plan=plan).order_by("order", "id"))
+        _attach(risks, "rating", code_by_id)
+    ring_fences = RingFence.objects.filter(round_id=round_id)
+    if finance_only:
+        ring_fences = list(ring_fences.select_related("funding_stream", "area_of_spend", "commissioner"))
+    else:
+        ring_fences = list(ring_fences)
+        _attach(ring_fences, "funding_stream", stream_by_id)
+        for name in ("area_of_spend", "commissioner"):
+            _attach(ring_fences, name, code_by_id)
     return PartTwo(
         plan=plan,
-        years=list(RoundYear.objects.filter(round_id=round_id).order_by("order")),
-        streams=list(FundingStream.objects.filter(round_id=round_id).order_by("order")),
+        years=years,
+        streams=streams,
         codes=dict(codes),
-        organisations=list(Organisation.objects.filter(hwb_areas=plan.hwb_area_id).order_by("name")),
-        allocations=list(
-            Allocation.objects.filter(round_id=round_id, hwb_area_id=plan.hwb_area_id).select_related("year")
-        ),
-        ring_fences=list(
-            RingFence.objects.filter(round_id=round_id).select_related(
-                "funding_stream", "area_of_spend", "commissioner"
-            )
-        ),
-        income_lines=list(
-            IncomeLine.objects.filter(plan=plan)
-            .select_related("funding_stream", "organisation", "year")
-            .order_by("funding_stream__order", "organisation__name", "year__order")
-        ),
-        expenditure_lines=list(
-            ExpenditureLine.objects.filter(plan=plan)
-            .select_related("scheme", "scheme_type", "area_of_spend", "commissioner", "provider", "funding_stream")
-            .prefetch_related(amounts)
-            .order_by("order", "id")
-        ),
-        metrics=list(Metric.objects.filter(round_id=round_id).order_by("order")),
-        ambitions=list(
-            MetricAmbition.objects.filter(plan=plan)
-            .select_related("metric")
-            .prefetch_related(planned)
-            .order_by("order", "id")
-        ),
-        conditions=list(
-            NationalCondition.objects.filter(round_id=round_id).prefetch_related("questions").order_by("number")
-        ),
+        organisations=organisations,
+        allocations=allocations,
+        ring_fences=ring_fences,
+        income_lines=income_lines,
+        expenditure_lines=expenditure_lines,
+        metrics=metrics,
+        ambitions=ambitions,
+        conditions=conditions,
         condition_responses=responses,
-        risks=list(Risk.objects.filter(plan=plan).select_related("rating").order_by("order", "id")),
+        risks=risks,
     )
 
 

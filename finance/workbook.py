@@ -18,7 +18,8 @@ from openpyxl.worksheet.datavalidation import DataValidation
 
 from plans.models import Plan
 
-from .selectors import WORKBOOK_FORMAT_VERSION, PartTwo, finance_summary, part_two_for_plan
+from . import rules
+from .selectors import WORKBOOK_FORMAT_VERSION, PartTwo, part_two_for_plan
 
 SHEETS = ["Cover", "Summary", "Income", "Expenditure", "Metrics", "National conditions", "Risks"]
 LISTS_SHEET = "Lists"
@@ -58,6 +59,12 @@ METRICS_HEADERS = [
 BASELINE, PLANNED = "Baseline", "Plan"
 
 HEADER_FONT = Font(bold=True, color="FFFFFF")
+# Shared style objects: openpyxl hashes every style it is given, so building a new Font per
+# cell made the export pay for thousands of throwaway objects.
+BOLD = Font(bold=True)
+PLAIN = Font()
+TITLE_FONT = Font(bold=True, size=14)
+HEADER_ALIGNMENT = Alignment(wrap_text=True, vertical="top")
 HEADER_FILL = PatternFill("solid", fgColor="1D70B8")
 INPUT_FILL = PatternFill("solid", fgColor="FFF7BF")  # yellow = input, as the national templates did
 FORMULA_PREFIXES = ("=", "+", "-", "@")
@@ -86,11 +93,11 @@ def put(ws, row: int, column: int, value, number_format: str | None = None):
     return cell
 
 
-def formula(ws, row: int, column: int, text: str, number_format: str | None = None):
+def formula(ws, row: int, column: int, text: str, number_format: str | None = None, font: Font = BOLD):
     cell = ws.cell(row=row, column=column, value=text)
     if number_format:
         cell.number_format = number_format
-    cell.font = Font(bold=True)
+    cell.font = font
     return cell
 
 
@@ -99,7 +106,7 @@ def write_header(ws, headers: list[str], row: int = 1):
         cell = put(ws, row, i, text)
         cell.font = HEADER_FONT
         cell.fill = HEADER_FILL
-        cell.alignment = Alignment(wrap_text=True, vertical="top")
+        cell.alignment = HEADER_ALIGNMENT
     ws.freeze_panes = ws.cell(row=row + 1, column=1)
 
 
@@ -155,7 +162,7 @@ def income_rows(part: PartTwo) -> list[dict]:
 
 def _write_cover(ws, part: PartTwo):
     plan = part.plan
-    put(ws, 1, 1, "Better Care Fund planning template: Part 2").font = Font(bold=True, size=14)
+    put(ws, 1, 1, "Better Care Fund planning template: Part 2").font = TITLE_FONT
     details = [
         ("Health and Wellbeing Board", plan.hwb_area.name),
         ("ONS code", plan.hwb_area.ons_code),
@@ -165,7 +172,7 @@ def _write_cover(ws, part: PartTwo):
         ("How to fill in", "Yellow cells are for input. Totals are calculated. Do not rename or remove sheets."),
     ]
     for i, (label, value) in enumerate(details, start=3):
-        put(ws, i, 1, label).font = Font(bold=True)
+        put(ws, i, 1, label).font = BOLD
         put(ws, i, 2, value)
     set_widths(ws, {1: 30, 2: 80})
 
@@ -184,7 +191,7 @@ def _write_income(ws, part: PartTwo, lists: Lists) -> tuple[int, int]:
         put(ws, r, 3 + len(years), row["note"])
     last = len(rows) + 1
     total_row = last + 1
-    put(ws, total_row, 1, TOTAL_LABEL).font = Font(bold=True)
+    put(ws, total_row, 1, TOTAL_LABEL).font = BOLD
     for c in range(3, 3 + len(years)):
         letter = get_column_letter(c)
         formula(ws, total_row, c, f"=SUM({letter}2:{letter}{max(last, 2)})", MONEY)
@@ -220,7 +227,7 @@ def _write_expenditure(ws, part: PartTwo, lists: Lists) -> tuple[int, int]:
         put(ws, r, first_year_col + len(years), NEW_OR_EXISTING[0] if line.is_new else NEW_OR_EXISTING[1])
     last = len(part.expenditure_lines) + 1
     total_row = last + 1
-    put(ws, total_row, 2, TOTAL_LABEL).font = Font(bold=True)
+    put(ws, total_row, 2, TOTAL_LABEL).font = BOLD
     for c in range(first_year_col, first_year_col + len(years)):
         letter = get_column_letter(c)
         formula(ws, total_row, c, f"=SUM({letter}2:{letter}{max(last, 2)})", MONEY)
@@ -338,7 +345,7 @@ def _write_summary(ws, part: PartTwo, income_last: int, expenditure_last: int):
     """Totals as live SUMIFS over the Income and Expenditure sheets, plus the rules as checked at export."""
     years = part.year_labels
     n = len(years)
-    put(ws, 1, 1, f"Summary: {part.plan.hwb_area.name}").font = Font(bold=True, size=14)
+    put(ws, 1, 1, f"Summary: {part.plan.hwb_area.name}").font = TITLE_FONT
     income_stream = f"Income!$A$2:$A${income_last}"
     exp_stream = f"Expenditure!$J$2:$J${expenditure_last}"
     first_exp = len(EXPENDITURE_FIXED) + 1
@@ -354,21 +361,21 @@ def _write_summary(ws, part: PartTwo, income_last: int, expenditure_last: int):
     r = 3
     headers = ["Source of funding", *[f"Income {y} £" for y in years], *[f"Spend {y} £" for y in years]]
     for c, text in enumerate(headers, start=1):
-        put(ws, r, c, text).font = Font(bold=True)
+        put(ws, r, c, text).font = BOLD
     first = r + 1
     for stream in part.streams:
         r += 1
         put(ws, r, 1, stream.name)
         for i in range(n):
-            formula(ws, r, 2 + i, f"=SUMIFS({income_col(i)},{income_stream},$A{r})", MONEY).font = Font()
-            formula(ws, r, 2 + n + i, f"=SUMIFS({exp_col(i)},{exp_stream},$A{r})", MONEY).font = Font()
+            formula(ws, r, 2 + i, f"=SUMIFS({income_col(i)},{income_stream},$A{r})", MONEY, PLAIN)
+            formula(ws, r, 2 + n + i, f"=SUMIFS({exp_col(i)},{exp_stream},$A{r})", MONEY, PLAIN)
     r += 1
-    put(ws, r, 1, "Pooled total").font = Font(bold=True)
+    put(ws, r, 1, "Pooled total").font = BOLD
     for c in range(2, 2 + 2 * n):
         letter = get_column_letter(c)
         formula(ws, r, c, f"=SUM({letter}{first}:{letter}{max(r - 1, first)})", MONEY)
     r += 1
-    put(ws, r, 1, "Minimum pool").font = Font(bold=True)
+    put(ws, r, 1, "Minimum pool").font = BOLD
     minimums = {a.year.label: a.amount for a in part.allocations if a.key == "minimum_pool"}
     for i, y in enumerate(years):
         put(ws, r, 2 + i, minimums.get(y), MONEY)
@@ -376,25 +383,26 @@ def _write_summary(ws, part: PartTwo, income_last: int, expenditure_last: int):
     for title, code_list, column in (("Scheme type", "scheme_type", "D"), ("Area of spend", "area_of_spend", "E")):
         r += 2
         for c, text in enumerate([title, *[f"Spend {y} £" for y in years]], start=1):
-            put(ws, r, c, text).font = Font(bold=True)
+            put(ws, r, c, text).font = BOLD
         first = r + 1
         for label in [e.label for e in part.codes.get(code_list, [])]:
             r += 1
             put(ws, r, 1, label)
             for i in range(n):
                 crit = f"Expenditure!${column}$2:${column}${expenditure_last}"
-                formula(ws, r, 2 + i, f"=SUMIFS({exp_col(i)},{crit},$A{r})", MONEY).font = Font()
+                formula(ws, r, 2 + i, f"=SUMIFS({exp_col(i)},{crit},$A{r})", MONEY, PLAIN)
         r += 1
-        put(ws, r, 1, TOTAL_LABEL).font = Font(bold=True)
+        put(ws, r, 1, TOTAL_LABEL).font = BOLD
         for i in range(n):
             letter = get_column_letter(2 + i)
             formula(ws, r, 2 + i, f"=SUM({letter}{first}:{letter}{max(r - 1, first)})", MONEY)
 
     r += 2
-    put(ws, r, 1, "Checks at export").font = Font(bold=True)
-    put(ws, r, 2, "Result").font = Font(bold=True)
-    put(ws, r, 3, "Detail").font = Font(bold=True)
-    for result in finance_summary(part).results:
+    put(ws, r, 1, "Checks at export").font = BOLD
+    put(ws, r, 2, "Result").font = BOLD
+    put(ws, r, 3, "Detail").font = BOLD
+    # The rules alone: the summary's totals are the SUMIFS above, so they are not computed again.
+    for result in rules.check_all(part.figures):
         r += 1
         put(ws, r, 1, result.name)
         put(ws, r, 2, "Passed" if result.passed else "Failed")
