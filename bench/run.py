@@ -12,6 +12,7 @@ Writes bench/results/latest.json and prints a Markdown table.
 """
 
 import argparse
+import copy
 import csv
 import io
 import json
@@ -218,58 +219,150 @@ def pdf_ratio(plan, runs: int) -> tuple[float, float, float]:
     return paired_ratio(lambda: pdf.render_plan_pdf(plan), bare, runs)
 
 
-def workbook_cells(data: bytes) -> list[tuple]:
-    """Every cell of the portal's workbook with its value and style, to replay with bare openpyxl."""
-    from openpyxl import load_workbook
+def workbook_cells(data: bytes) -> dict:
+    """Everything the portal's workbook holds, read back, so bare openpyxl can write it again.
 
+    Per cell: value, whether text was forced (formula-looking input kept as text), and every
+    style the portal set (font, fill, border, alignment, protection, number format, quote
+    prefix). Per sheet: state, frozen panes, column widths and hidden columns, and the data
+    validations (drop-downs). The replay interns style objects as the portal does with its
+    shared Font/PatternFill constants, so neither side pays for building duplicate styles.
+    """
+    from openpyxl import load_workbook
+    from openpyxl.styles import Alignment, Protection
+    from openpyxl.styles.borders import DEFAULT_BORDER
+    from openpyxl.styles.fonts import DEFAULT_FONT
+
+    DEFAULT_ALIGNMENT, DEFAULT_PROTECTION = Alignment(), Protection()
     workbook = load_workbook(io.BytesIO(data))
+    interned: dict = {}
+
+    def intern(style):
+        plain = copy.copy(style)  # a cell's style proxy, as a free-standing style object
+        return interned.setdefault(plain, plain)
+
     sheets = []
     for ws in workbook.worksheets:
-        cells = [
-            (c.row, c.column, c.value, c.number_format, c.font.b, c.fill.fgColor.rgb if c.fill.fill_type else None)
-            for row in ws.iter_rows()
-            for c in row
-            if c.value is not None
+        cells = []
+        for row in ws.iter_rows():
+            for c in row:
+                if c.value is None and not c.has_style:
+                    continue
+                style = None
+                if c.has_style:
+                    style = (
+                        intern(c.font) if c.font != DEFAULT_FONT else None,
+                        intern(c.fill) if c.fill.fill_type else None,
+                        intern(c.border) if c.border != DEFAULT_BORDER else None,
+                        intern(c.alignment) if c.alignment != DEFAULT_ALIGNMENT else None,
+                        intern(c.protection) if c.protection != DEFAULT_PROTECTION else None,
+                        c.number_format if c.number_format != "General" else None,
+                        bool(c.quotePrefix),
+                    )
+                forced_text = (
+                    c.data_type == "s" and isinstance(c.value, str) and c.value.startswith(("=", "+", "-", "@"))
+                )
+                cells.append((c.row, c.column, c.value, forced_text, style))
+        dimensions = {
+            key: (dim.width if dim.customWidth else None, dim.hidden)
+            for key, dim in ws.column_dimensions.items()
+            if dim.customWidth or dim.hidden
+        }
+        validations = [
+            {
+                "type": dv.type,
+                "formula1": dv.formula1,
+                "allow_blank": dv.allow_blank,
+                "showErrorMessage": dv.showErrorMessage,
+                "errorTitle": dv.errorTitle,
+                "error": dv.error,
+                "sqref": str(dv.sqref),
+            }
+            for dv in ws.data_validations.dataValidation
         ]
-        widths = {key: dim.width for key, dim in ws.column_dimensions.items() if dim.width}
-        sheets.append((ws.title, ws.freeze_panes, cells, widths))
-    return sheets
+        sheets.append(
+            {
+                "title": ws.title,
+                "state": ws.sheet_state,
+                "freeze": ws.freeze_panes,
+                "cells": cells,
+                "dimensions": dimensions,
+                "validations": validations,
+            }
+        )
+    return {"sheets": sheets, "active": workbook.index(workbook.active)}
+
+
+def replay_workbook(spec: dict) -> bytes:
+    """Bare openpyxl writing the identical cells, styles, widths, panes and validations."""
+    from openpyxl import Workbook
+    from openpyxl.worksheet.datavalidation import DataValidation
+
+    wb = Workbook()
+    wb.remove(wb.active)
+    for sheet in spec["sheets"]:
+        ws = wb.create_sheet(sheet["title"])
+        ws.sheet_state = sheet["state"]
+        for row, column, value, forced_text, style in sheet["cells"]:
+            cell = ws.cell(row=row, column=column)
+            cell.value = value
+            if forced_text:
+                cell.data_type = "s"
+            if style:
+                font, fill, border, alignment, protection, number_format, quote_prefix = style
+                if font:
+                    cell.font = font
+                if fill:
+                    cell.fill = fill
+                if border:
+                    cell.border = border
+                if alignment:
+                    cell.alignment = alignment
+                if protection:
+                    cell.protection = protection
+                if number_format:
+                    cell.number_format = number_format
+                if quote_prefix:
+                    cell.quotePrefix = True
+        for key, (width, hidden) in sheet["dimensions"].items():
+            if width:
+                ws.column_dimensions[key].width = width
+            if hidden:
+                ws.column_dimensions[key].hidden = True
+        for options in sheet["validations"]:
+            options = dict(options)
+            sqref = options.pop("sqref")
+            dv = DataValidation(**options)
+            dv.add(sqref)
+            ws.add_data_validation(dv)
+        if sheet["freeze"]:
+            ws.freeze_panes = sheet["freeze"]
+    wb.active = spec["active"]
+    buffer = io.BytesIO()
+    wb.save(buffer)
+    return buffer.getvalue()
 
 
 def xlsx_ratio(plan, runs: int) -> tuple[float, float, float]:
-    from openpyxl import Workbook
-    from openpyxl.styles import Font, PatternFill
-
     from finance.workbook import render_plan_workbook
 
-    sheets = workbook_cells(render_plan_workbook(plan))
-    bold = Font(bold=True)
+    spec = workbook_cells(render_plan_workbook(plan))
+    replayed = workbook_cells(replay_workbook(spec))
+    if _comparable(replayed) != _comparable(spec):
+        raise RuntimeError("the bare openpyxl replay does not match the portal's workbook")
+    return paired_ratio(lambda: render_plan_workbook(plan), lambda: replay_workbook(spec), runs)
 
-    def bare():
-        wb = Workbook()
-        wb.remove(wb.active)
-        fills = {}
-        for title, freeze, cells, widths in sheets:
-            ws = wb.create_sheet(title)
-            for row, column, value, number_format, is_bold, fill in cells:
-                cell = ws.cell(row=row, column=column, value=value)
-                if number_format != "General":
-                    cell.number_format = number_format
-                if is_bold:
-                    cell.font = bold
-                if fill:
-                    cell.fill = fills.setdefault(fill, PatternFill("solid", fgColor=fill))
-            for key, width in widths.items():
-                ws.column_dimensions[key].width = width
-            ws.freeze_panes = freeze
-        wb.save(io.BytesIO())
 
-    return paired_ratio(lambda: render_plan_workbook(plan), bare, runs)
+def _comparable(spec: dict) -> list:
+    """The replay check ignores only the Cover sheet's export time, which changes every second."""
+    return [
+        {**sheet, "cells": [c for c in sheet["cells"] if not (sheet["title"] == "Cover" and c[:2] == (7, 2))]}
+        for sheet in spec["sheets"]
+    ]
 
 
 def national_export_seconds(round_slug: str) -> float:
     from governance.dataset import national_dataset
-
     from plans.models import PlanningRound
 
     round_ = PlanningRound.objects.get(slug=round_slug)
