@@ -51,17 +51,19 @@ def plan_status_page(user: User, plan: Plan) -> dict:
         for r in Review.objects.filter(submission__plan=plan, decided_at__isnull=False).select_related("outcome")
     }
     review = decided_review(latest)
+    slot_rows = [
+        {
+            "slot": slot,
+            "signoff": signoffs.get(slot.pk),
+            "can_sign": plan.status == Plan.Status.READY_FOR_SIGNOFF
+            and slot.code in my_slots
+            and slot.pk not in signoffs,
+        }
+        for slot in slots
+    ]
     return {
-        "slots": [
-            {
-                "slot": slot,
-                "signoff": signoffs.get(slot.pk),
-                "can_sign": plan.status == Plan.Status.READY_FOR_SIGNOFF
-                and slot.code in my_slots
-                and slot.pk not in signoffs,
-            }
-            for slot in slots
-        ],
+        "slots_to_sign": [row for row in slot_rows if row["can_sign"]],
+        "slots": slot_rows,
         "transitions": {t.name for t in workflow.available(user, plan)},
         "roles": workflow.roles_for(user, plan),
         "submissions": [

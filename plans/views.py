@@ -17,7 +17,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
-from . import selectors, services
+from . import permissions, selectors, services
 from .forms import ConfirmRemoveForm, DocumentForm, RiskForm, SectionForm
 from .models import Plan, RelatedDocument, Risk, Section
 
@@ -37,8 +37,30 @@ def plan_overview(request, round_slug: str, ons_code: str):
     return render(
         request,
         "plans/plan_overview.html",
-        {"plan": plan, "task_list": task_list, "can_edit": selectors.can_edit_plan(request.user, plan)},
+        {
+            "plan": plan,
+            "task_list": task_list,
+            "can_edit": selectors.can_edit_plan(request.user, plan),
+            "slots_to_sign": _slots_waiting_for(request.user, plan),
+        },
     )
+
+
+def _slots_waiting_for(user, plan: Plan) -> list:
+    """Sign-off slots of this plan the user holds and has not yet signed.
+
+    A signatory lands on the task list from "Your plans"; without this they had no sign
+    that the plan was waiting for them. No queries unless the plan is awaiting sign-off.
+    """
+    if plan.status != Plan.Status.READY_FOR_SIGNOFF:
+        return []
+    # Signatures live in governance (a higher layer): read them through the reverse relation.
+    signed = set(plan.signoffs.filter(voided_at__isnull=True).values_list("slot_id", flat=True))
+    return [
+        slot
+        for slot in plan.round.signoff_slots.order_by("order")
+        if slot.pk not in signed and permissions.can_sign_slot(user, plan, slot.code)
+    ]
 
 
 def _plan_kwargs(plan: Plan) -> dict:
