@@ -41,3 +41,28 @@ def test_a_draft_plan_does_not_ask_a_signatory_to_sign(client, cast):
         "plans:plan_overview", kwargs={"round_slug": cast.plan.round.slug, "ons_code": cast.plan.hwb_area.ons_code}
     )
     assert "waiting for your signature" not in client.get(overview).content.decode()
+
+
+def test_an_assurer_is_pointed_from_your_plans_to_the_plans_to_assure(client, cast):
+    client.force_login(cast.foreign_assurer)
+    page = client.get(reverse("plans:your_plans")).content.decode()
+    assert reverse("governance:assurance_dashboard") in page
+    assert "No plans in your region have been submitted yet." in page
+    assert "Ask your national administrator" not in page
+
+
+def test_a_commissioner_is_not_pointed_to_the_assurance_dashboard(client, cast):
+    client.force_login(cast.commissioner)
+    page = client.get(reverse("plans:your_plans")).content.decode()
+    assert reverse("governance:assurance_dashboard") not in page
+
+
+def test_the_review_page_links_to_the_plan_itself_and_wraps_the_pdf_hash(client, submitted):
+    cast, submission = submitted
+    client.force_login(cast.assurer)
+    page = client.get(url("review", cast.plan)).content.decode()
+    overview = reverse(
+        "plans:plan_overview", kwargs={"round_slug": cast.plan.round.slug, "ons_code": cast.plan.hwb_area.ons_code}
+    )
+    assert f'href="{overview}"' in page
+    assert f'<code class="app-hash">{submission.pdf_sha256}</code>' in page
