@@ -417,7 +417,7 @@ def serve(env: dict) -> subprocess.Popen:
     raise RuntimeError("gunicorn did not start")
 
 
-def run_load(env: dict, spec: dict, password: str, users: int, seconds: int) -> dict[str, dict]:
+def run_load(env: dict, spec: dict, password: str, users: int, seconds: int, quiet: bool = False) -> dict[str, dict]:
     prefix = WORK / "locust"
     subprocess.run(
         [
@@ -444,6 +444,7 @@ def run_load(env: dict, spec: dict, password: str, users: int, seconds: int) -> 
         cwd=ROOT,
         env={**env, "BENCH_PASSWORD": password, "BENCH_PAGES": json.dumps(spec)},
         check=False,
+        stdout=subprocess.DEVNULL if quiet else None,
     )
     stats = {}
     with open(f"{prefix}_stats.csv") as f:
@@ -463,6 +464,9 @@ def main() -> None:
     parser.add_argument("--users", type=int, default=20)
     parser.add_argument("--seconds", type=int, default=60)
     parser.add_argument("--runs", type=int, default=5, help="paired runs for the PDF and workbook ratios")
+    parser.add_argument(
+        "--warmup", type=int, default=10, help="seconds of unmeasured load first (worker start-up, template loading)"
+    )
     args = parser.parse_args()
 
     database_url = os.environ.get("BENCH_DATABASE_URL", DEFAULT_DB)
@@ -511,6 +515,8 @@ def main() -> None:
     log(f"serving with gunicorn (broker {redis_url}); {args.users} users for {args.seconds}s")
     server = serve({**env, "CELERY_BROKER_URL": redis_url, "CELERY_RESULT_BACKEND": redis_url})
     try:
+        if args.warmup:
+            run_load(env, spec, password, args.users, args.warmup, quiet=True)  # only steady state is measured
         load = run_load(env, spec, password, args.users, args.seconds)
     finally:
         server.terminate()
