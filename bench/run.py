@@ -572,8 +572,23 @@ def main() -> None:
         "national_export_s": round(national_s, 2),
         "import_s": round(import_s, 2),
     }
+    results["targets"] = targets(results)
     (RESULTS / "latest.json").write_text(json.dumps(results, indent=2) + "\n")
     print(markdown_table(results))
+
+
+def targets(r: dict) -> dict[str, bool]:
+    """The issue's Done-when figures, so a run says plainly which it meets."""
+    pages = r["pages"].values()
+    return {
+        "queries_equal_and_at_most_15": all(
+            p.get("queries_5") == p.get("queries_50") and (p.get("queries_50") or 99) <= 15 for p in pages
+        ),
+        "pdf_ratio_at_most_1.15": r["pdf_ratio"] <= 1.15,
+        "xlsx_ratio_at_most_1.3": r["xlsx_ratio"] <= 1.3,
+        "p95_ratio_at_most_4": all(p["p95_ratio"] <= 4 for p in pages),
+        "no_failed_requests": r["failed_requests"] == 0,
+    }
 
 
 def markdown_table(r: dict) -> str:
@@ -599,6 +614,8 @@ def markdown_table(r: dict) -> str:
         "",
         f"National dataset export ({r['dataset']['areas']} plans): {r['national_export_s']:.2f} s. "
         f"Import of one full Part 2 workbook: {r['import_s']:.2f} s. Failed requests: {r['failed_requests']}.",
+        "",
+        "Targets: " + ", ".join(f"{name} {'met' if met else 'NOT met'}" for name, met in r["targets"].items()) + ".",
     ]
     return "\n".join(lines)
 
