@@ -31,7 +31,8 @@ function render(panel, payload) {
     link.className = "govuk-link app-export-panel__download";
     link.href = payload.download_url;
     link.setAttribute("download", "");
-    link.textContent = "Download the file";
+    // Same wording as the server-rendered link, e.g. "Download the Part 1 plan (PDF)".
+    link.textContent = panel.dataset.label ? `Download the ${panel.dataset.label}` : "Download the file";
     p.append(link);
     region.append(p);
   }

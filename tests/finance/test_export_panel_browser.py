@@ -30,6 +30,8 @@ def test_export_button_shows_progress_then_downloads_the_workbook(bd_plan, live_
     panel.get_by_role("button", name="Export the Part 2 workbook (.xlsx)").click()
     panel.locator(".app-export-panel__download").wait_for(timeout=90_000)
     assert "Ready to download" in panel.inner_text()
+    # The link the script adds says what it downloads, like the server-rendered one.
+    assert panel.get_by_role("link", name="Download the Part 2 workbook (.xlsx)").count() == 1
     assert page.url.endswith("/finance/summary/")  # no page load: the script polled
     screenshots = Path(settings.BASE_DIR) / "test-artifacts" / "screenshots"
     screenshots.mkdir(parents=True, exist_ok=True)
