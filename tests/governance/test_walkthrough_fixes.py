@@ -66,3 +66,21 @@ def test_the_review_page_links_to_the_plan_itself_and_wraps_the_pdf_hash(client,
     )
     assert f'href="{overview}"' in page
     assert f'<code class="app-hash">{submission.pdf_sha256}</code>' in page
+
+
+def _overview(plan):
+    return reverse("plans:plan_overview", kwargs={"round_slug": plan.round.slug, "ons_code": plan.hwb_area.ons_code})
+
+
+def test_the_task_list_says_where_the_plan_is_in_sign_off_and_assurance(client, submitted):
+    cast, _ = submitted
+    client.force_login(cast.commissioner)
+    page = client.get(_overview(cast.plan)).content.decode()
+    assert "has been submitted to NHS England and is being assured" in page
+    assert "send the plan for sign-off" not in page
+
+
+def test_a_draft_task_list_still_explains_the_first_step(client, cast):
+    client.force_login(cast.commissioner)
+    page = client.get(_overview(cast.plan)).content.decode()
+    assert "When every section is completed, send the plan for sign-off." in page
