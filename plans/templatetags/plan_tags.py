@@ -1,5 +1,7 @@
 """Template helpers for plan pages and exports."""
 
+from decimal import Decimal
+
 from django import template
 
 from plans.markdown import render_markdown
@@ -18,3 +20,18 @@ def pounds(amount) -> str:
     if amount is None or amount == "":
         return ""
     return f"£{amount:,.2f}"
+
+
+@register.filter
+def plain_number(value) -> str:
+    """A stored decimal without trailing zeros: 712.6000 -> 712.6, 690.0000 -> 690; empty for none.
+
+    Metric values are stored to four places; showing all four made a baseline of 712.6 read
+    "712.6000" beside a plan of "690".
+    """
+    if value is None or value == "":
+        return ""
+    text = format(Decimal(str(value)), "f")
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return text
