@@ -117,8 +117,8 @@ def part_two_for_plan(plan: Plan, *, finance_only: bool = False) -> PartTwo:
     amounts = Prefetch("amounts", queryset=ExpenditureAmount.objects.order_by("year__order"))
     expenditure = ExpenditureLine.objects.filter(plan=plan).prefetch_related(amounts).order_by("order", "id")
     if finance_only:
-        # No code lists were read, so JOIN the four the summary shows.
-        expenditure = expenditure.select_related("scheme", "scheme_type", "area_of_spend", "commissioner", "provider")
+        # No code lists were read, so JOIN the three the summary and the rules use.
+        expenditure = expenditure.select_related("scheme", "scheme_type", "area_of_spend", "commissioner")
         expenditure_lines = list(expenditure)
     else:
         expenditure_lines = list(expenditure.select_related("scheme"))
