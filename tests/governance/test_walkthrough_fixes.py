@@ -84,3 +84,13 @@ def test_a_draft_task_list_still_explains_the_first_step(client, cast):
     client.force_login(cast.commissioner)
     page = client.get(_overview(cast.plan)).content.decode()
     assert "When every section is completed, send the plan for sign-off." in page
+
+
+def test_the_part_2_links_include_schemes_and_mark_the_page_you_are_on(client, cast):
+    client.force_login(cast.commissioner)
+    kwargs = {"round_slug": cast.plan.round.slug, "ons_code": cast.plan.hwb_area.ons_code}
+    schemes = reverse("schemes:list", kwargs=kwargs)
+    income_page = client.get(reverse("finance:income", kwargs=kwargs)).content.decode()
+    assert f'href="{schemes}"' in income_page
+    schemes_page = client.get(schemes).content.decode()
+    assert f'href="{schemes}" aria-current="page"' in schemes_page
