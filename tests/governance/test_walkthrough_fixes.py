@@ -2,6 +2,9 @@
 
 from django.urls import reverse
 
+from plans.models import Section
+from tests.factories import SectionFactory
+
 
 def url(view, plan, **kwargs):
     return reverse(
@@ -87,6 +90,8 @@ def test_a_draft_task_list_still_explains_the_first_step(client, cast):
 
 
 def test_the_part_2_links_include_schemes_and_mark_the_page_you_are_on(client, cast):
+    # Both shipped rounds have a schemes table; the workflow fixture's round does not.
+    SectionFactory(round=cast.plan.round, key="schemes", heading="Schemes", table=Section.Table.SCHEMES)
     client.force_login(cast.commissioner)
     kwargs = {"round_slug": cast.plan.round.slug, "ons_code": cast.plan.hwb_area.ons_code}
     schemes = reverse("schemes:list", kwargs=kwargs)
