@@ -3,19 +3,22 @@ from django.contrib import admin
 from . import models
 
 
-@admin.register(models.SignOff)
-class SignOffAdmin(admin.ModelAdmin):
-    list_display = ["plan", "slot", "signatory_name", "signed_on", "voided_at"]
-
-
 class ReadOnlyAdmin(admin.ModelAdmin):
-    """Submitted and audited records are immutable: the admin may look, never change."""
+    """Workflow records are made only by the workflow, and are immutable: the admin may look, never add or change."""
+
+    def has_add_permission(self, request):
+        return False
 
     def has_change_permission(self, request, obj=None):
         return False
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+@admin.register(models.SignOff)
+class SignOffAdmin(ReadOnlyAdmin):
+    list_display = ["plan", "slot", "signatory_name", "signed_on", "voided_at"]
 
 
 @admin.register(models.Submission)
@@ -27,9 +30,6 @@ class SubmissionAdmin(ReadOnlyAdmin):
 class PlanEventAdmin(ReadOnlyAdmin):
     list_display = ["created_at", "action", "plan", "actor", "from_status", "to_status"]
     list_filter = ["action"]
-
-    def has_add_permission(self, request):
-        return False
 
 
 class KloeRatingInline(admin.TabularInline):
@@ -43,7 +43,7 @@ class ReviewConditionInline(admin.TabularInline):
 
 
 @admin.register(models.Review)
-class ReviewAdmin(admin.ModelAdmin):
+class ReviewAdmin(ReadOnlyAdmin):
     list_display = ["submission", "assurer", "outcome", "decided_at"]
     inlines = [KloeRatingInline, ReviewConditionInline]
 

@@ -5,7 +5,7 @@ const POLL_MS = 2000;
 const TAGS = {
   queued: ["Queued", "govuk-tag--grey"],
   running: ["Running", "govuk-tag--light-blue"],
-  done: ["Ready", "govuk-tag--green"],
+  done: ["Completed", "govuk-tag--green"],
   failed: ["Failed", "govuk-tag--red"],
 };
 
