@@ -85,7 +85,9 @@ def live_celery_worker(transactional_db, tmp_path, celery_test_broker):
     command = [sys.executable, "-m", "celery", "-A", "bcf_portal", "worker", "--pool=solo", "--loglevel=INFO"]
     command += ["-Q", queue, "-n", f"{queue}@%h", "--without-gossip", "--without-mingle", "--without-heartbeat"]
     with open(log_path, "wb") as log:
-        process = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT, cwd=Path(__file__).parent.parent)
+        process = subprocess.Popen(
+            command, env=env, stdout=log, stderr=subprocess.STDOUT, cwd=Path(__file__).parent.parent
+        )
     previous = {key: app.conf.get(key) for key in ("task_always_eager", "broker_url", "task_default_queue")}
     try:
         deadline = time.monotonic() + 60
