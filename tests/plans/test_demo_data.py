@@ -19,8 +19,15 @@ from schemes.models import Scheme
 
 pytestmark = pytest.mark.django_db
 
-# shared/ sits beside the repository on every developer machine and in CI.
-SEEDS = Path(__file__).resolve().parents[3] / "shared" / "seeds"
+# shared/ sits beside the repository's checkout on developer machines and in CI.
+SEEDS = next(
+    (
+        folder / "shared" / "seeds"
+        for folder in Path(__file__).resolve().parents
+        if (folder / "shared" / "seeds").is_dir()
+    ),
+    Path(__file__).resolve().parents[3] / "shared" / "seeds",
+)
 PLYMOUTH, BATHNES, SOUTHAMPTON, BARKING = "E06000026", "E06000022", "E06000045", "E09000002"
 
 CONTENT_MODELS = [
