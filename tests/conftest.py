@@ -107,3 +107,31 @@ def live_celery_worker(transactional_db, tmp_path, celery_test_broker):
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+
+
+@pytest.fixture(autouse=True)
+def _live_server_requests_finish_before_the_flush(request):
+    """A browser test's last requests (an autosave sent as the page closes) must finish before the
+    test database is flushed, or PostgreSQL's TRUNCATE deadlocks with them."""
+    if "live_server" not in request.fixturenames:
+        yield
+        return
+    request.getfixturevalue("transactional_db")
+    yield
+    from django.db import connection
+
+    busy_sql = (
+        "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        " AND state IN ('active', 'idle in transaction', 'idle in transaction (aborted)')"
+    )
+    if connection.vendor != "postgresql":
+        return
+    import time
+
+    deadline = time.monotonic() + 15
+    while time.monotonic() < deadline:
+        with connection.cursor() as cursor:
+            cursor.execute(busy_sql)
+            if cursor.fetchone()[0] == 0:
+                return
+        time.sleep(0.1)

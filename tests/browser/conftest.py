@@ -79,6 +79,9 @@ def _is_govuk_conditional_reveal(node) -> bool:
 
 def assert_no_axe_violations(page, label: str = "") -> None:
     """Run axe-core (shipped offline by axe-playwright-python) on the page; fail listing each violation."""
+    # Scan the page the last click led to, not the blank document of a navigation still under way.
+    page.wait_for_load_state("load")
+    page.wait_for_selector("main")
     results = _axe.run(page)
     violations = []
     for violation in results.response.get("violations", []):
