@@ -128,10 +128,16 @@ def _live_server_requests_finish_before_the_flush(request):
         return
     import time
 
+    # A closing page's beacon can reach the server a moment after the page is gone: wait until the
+    # database has been quiet for a whole second before letting the flush run.
     deadline = time.monotonic() + 15
+    quiet_since = None
     while time.monotonic() < deadline:
         with connection.cursor() as cursor:
             cursor.execute(busy_sql)
-            if cursor.fetchone()[0] == 0:
-                return
+            busy = cursor.fetchone()[0]
+        now = time.monotonic()
+        quiet_since = (quiet_since or now) if busy == 0 else None
+        if quiet_since is not None and now - quiet_since >= 1.0:
+            return
         time.sleep(0.1)
