@@ -12,13 +12,10 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Prefetch
-
 from metrics.models import MetricAmbition, PlannedValue
 from plans.models import (
     Allocation,
     CodeListEntry,
-    ConditionQuestion,
     ConditionResponse,
     FundingStream,
     Metric,
@@ -29,6 +26,8 @@ from plans.models import (
     Risk,
     RoundYear,
 )
+from plans.round_config import round_config
+from schemes.models import Scheme
 
 from . import rules
 from .models import ExpenditureAmount, ExpenditureLine, IncomeLine
@@ -49,8 +48,10 @@ class PartTwo:
     ring_fences: list[RingFence]
     income_lines: list[IncomeLine]
     expenditure_lines: list[ExpenditureLine]
+    amounts: dict[int, dict[str, Decimal]]  # expenditure line id -> {year label: amount}, in year order
     metrics: list[Metric]
     ambitions: list[MetricAmbition]
+    planned: dict[int, list[PlannedValue]]  # ambition id -> its planned values in order (empty list if none)
     conditions: list[NationalCondition]
     condition_responses: dict[int, ConditionResponse]  # question id -> response
     risks: list[Risk]
@@ -86,86 +87,69 @@ def _attach(rows: list, field_name: str, known: dict) -> None:
 
 
 def part_two_for_plan(plan: Plan, *, finance_only: bool = False) -> PartTwo:
-    """Everything Part 2 shows or exports for one plan, in 16 queries however many lines it has.
+    """Everything Part 2 shows or exports for one plan, in 9 queries however many lines it has.
 
-    `finance_only` reads just what the finance rules and the finance summary use (years,
-    streams, allocations, ring-fences, income and expenditure: 7 queries); the code lists,
-    organisations, metrics, conditions and risks are left empty. The summary page is the
-    busiest Part 2 page, so it should not pay for seven reads it never shows.
+    The round's configuration (years, streams, code lists, metrics, conditions, ring-fences,
+    allocations) comes from plans.round_config, read once per process while it is unchanged.
+    `finance_only` reads just what the finance rules and the finance summary use (income and
+    expenditure: 4 queries); the organisations, metric ambitions, condition responses and
+    risks are left empty, because the summary is the busiest Part 2 page and shows none of them.
     """
-    round_id = plan.round_id
-    codes: dict[str, list[CodeListEntry]] = defaultdict(list)
-    if not finance_only:
-        for entry in CodeListEntry.objects.filter(round_id=round_id).order_by("list", "order", "label"):
-            codes[entry.list].append(entry)
-    code_by_id = {entry.pk: entry for entries in codes.values() for entry in entries}
-    years = list(RoundYear.objects.filter(round_id=round_id).order_by("order"))
-    streams = list(FundingStream.objects.filter(round_id=round_id).order_by("order"))
-    year_by_id = {y.pk: y for y in years}
-    stream_by_id = {s.pk: s for s in streams}
+    # The plan's round, when it was read with the plan, carries the version of its configuration.
+    config = round_config(plan.round_id, plan.round.config_version if Plan.round.is_cached(plan) else None)
+    allocations = config.allocations.get(plan.hwb_area_id, [])
+    # Sorted here rather than in SQL: the ORDER BY's three joins cost more than sorting a few rows.
+    income_lines = list(IncomeLine.objects.filter(plan=plan).select_related("organisation").order_by())
+    _attach(income_lines, "funding_stream", config.stream_by_id)
+    _attach(income_lines, "year", config.year_by_id)
+    income_lines.sort(key=lambda i: (i.funding_stream.order, i.organisation.name, i.year.order, i.pk))
 
-    allocations = list(Allocation.objects.filter(round_id=round_id, hwb_area_id=plan.hwb_area_id))
-    _attach(allocations, "year", year_by_id)
-    income_lines = list(
-        IncomeLine.objects.filter(plan=plan)
-        .select_related("organisation")
-        .order_by("funding_stream__order", "organisation__name", "year__order")
-    )
-    _attach(income_lines, "funding_stream", stream_by_id)
-    _attach(income_lines, "year", year_by_id)
+    expenditure_lines = list(ExpenditureLine.objects.filter(plan=plan).order_by("order", "id"))
+    # A plan has fewer schemes than lines: read each once instead of JOINing a copy per line.
+    _attach(expenditure_lines, "scheme", {s.pk: s for s in Scheme.objects.filter(plan=plan).order_by()})
+    for name in ("scheme_type", "area_of_spend", "commissioner", "provider"):
+        _attach(expenditure_lines, name, config.code_by_id)
+    _attach(expenditure_lines, "funding_stream", config.stream_by_id)
+    # Plain tuples rather than a prefetch: a prefetch builds a queryset for every line, which
+    # cost more than reading the amounts themselves.
+    by_line: dict[int, dict[int, Decimal]] = defaultdict(dict)
+    # order_by(): the model's default ordering joins three tables for an order not used here.
+    for line_id, year_id, amount in (
+        ExpenditureAmount.objects.filter(line__plan=plan).order_by().values_list("line_id", "year_id", "amount")
+    ):
+        by_line[line_id][year_id] = amount
+    amounts = {
+        line.pk: {y.label: by_line[line.pk][y.pk] for y in config.years if y.pk in by_line[line.pk]}
+        for line in expenditure_lines
+    }
 
-    amounts = Prefetch("amounts", queryset=ExpenditureAmount.objects.order_by("year__order"))
-    expenditure = ExpenditureLine.objects.filter(plan=plan).prefetch_related(amounts).order_by("order", "id")
-    if finance_only:
-        # No code lists were read, so JOIN the three the summary and the rules use.
-        expenditure = expenditure.select_related("scheme", "scheme_type", "area_of_spend", "commissioner")
-        expenditure_lines = list(expenditure)
-    else:
-        expenditure_lines = list(expenditure.select_related("scheme"))
-        for name in ("scheme_type", "area_of_spend", "commissioner", "provider"):
-            _attach(expenditure_lines, name, code_by_id)
-    _attach(expenditure_lines, "funding_stream", stream_by_id)
-    _attach([a for line in expenditure_lines for a in line.amounts.all()], "year", year_by_id)
-
-    metrics, ambitions, conditions, responses, risks, organisations = [], [], [], {}, [], []
+    ambitions, responses, risks, organisations = [], {}, [], []
+    planned: dict[int, list[PlannedValue]] = defaultdict(list)
     if not finance_only:
         organisations = list(Organisation.objects.filter(hwb_areas=plan.hwb_area_id).order_by("name"))
-        metrics = list(Metric.objects.filter(round_id=round_id).order_by("order"))
-        planned = Prefetch("planned_values", queryset=PlannedValue.objects.order_by("order", "id"))
-        ambitions = list(MetricAmbition.objects.filter(plan=plan).prefetch_related(planned).order_by("order", "id"))
-        _attach(ambitions, "metric", {m.pk: m for m in metrics})
-        # Within one condition its questions' default ordering is just "order"; saying so avoids
-        # joining the condition and round tables again for every question.
-        questions = Prefetch("questions", queryset=ConditionQuestion.objects.order_by("order"))
-        conditions = list(
-            NationalCondition.objects.filter(round_id=round_id).prefetch_related(questions).order_by("number")
-        )
-        responses = {r.question_id: r for r in ConditionResponse.objects.filter(plan=plan)}
-        question_by_id = {q.pk: q for c in conditions for q in c.questions.all()}
-        _attach(list(responses.values()), "question", question_by_id)
+        ambitions = list(MetricAmbition.objects.filter(plan=plan).order_by("order", "id"))
+        _attach(ambitions, "metric", config.metric_by_id)
+        for value in PlannedValue.objects.filter(ambition__plan=plan).order_by("order", "id"):
+            planned[value.ambition_id].append(value)
+        responses = {r.question_id: r for r in ConditionResponse.objects.filter(plan=plan).order_by()}
+        _attach(list(responses.values()), "question", config.question_by_id)
         risks = list(Risk.objects.filter(plan=plan).order_by("order", "id"))
-        _attach(risks, "rating", code_by_id)
-    ring_fences = RingFence.objects.filter(round_id=round_id)
-    if finance_only:
-        ring_fences = list(ring_fences.select_related("funding_stream", "area_of_spend", "commissioner"))
-    else:
-        ring_fences = list(ring_fences)
-        _attach(ring_fences, "funding_stream", stream_by_id)
-        for name in ("area_of_spend", "commissioner"):
-            _attach(ring_fences, name, code_by_id)
+        _attach(risks, "rating", config.code_by_id)
     return PartTwo(
         plan=plan,
-        years=years,
-        streams=streams,
-        codes=dict(codes),
+        years=config.years,
+        streams=config.streams,
+        codes=config.codes,
         organisations=organisations,
         allocations=allocations,
-        ring_fences=ring_fences,
+        ring_fences=config.ring_fences,
         income_lines=income_lines,
         expenditure_lines=expenditure_lines,
-        metrics=metrics,
+        amounts=amounts,
+        metrics=config.metrics,
         ambitions=ambitions,
-        conditions=conditions,
+        planned=planned,
+        conditions=config.conditions,
         condition_responses=responses,
         risks=risks,
     )
@@ -190,7 +174,7 @@ def figures_from(part: PartTwo) -> rules.PartTwoFigures:
                 stream_key=line.funding_stream.key,
                 area_of_spend=line.area_of_spend.code,
                 commissioner=line.commissioner.code,
-                amounts={a.year.label: a.amount for a in line.amounts.all()},
+                amounts=part.amounts[line.pk],
             )
             for line in part.expenditure_lines
         ],
@@ -236,7 +220,7 @@ def finance_summary(part: PartTwo) -> FinanceSummary:
         for line in part.expenditure_lines:
             label = getattr(line, attr).label
             row = totals.setdefault(label, [ZERO] * len(years))
-            per_year = {a.year.label: a.amount for a in line.amounts.all()}
+            per_year = part.amounts[line.pk]
             for i, y in enumerate(years):
                 row[i] += per_year.get(y, ZERO)
         return [{"name": name, "amounts": amounts, "total": sum(amounts, ZERO)} for name, amounts in totals.items()]
@@ -275,7 +259,7 @@ def _snapshot(part: PartTwo) -> dict:
                 e.version,
                 e.scheme.reference,
                 e.scheme.name,
-                [[a.year.label, str(a.amount)] for a in e.amounts.all()],
+                [[year, str(amount)] for year, amount in part.amounts[e.pk].items()],
             ]
             for e in part.expenditure_lines
         ],
@@ -289,7 +273,7 @@ def _snapshot(part: PartTwo) -> dict:
                 str(a.baseline_denominator),
                 a.baseline_period,
                 a.rationale,
-                [[p.period, str(p.value), str(p.numerator), str(p.denominator)] for p in a.planned_values.all()],
+                [[p.period, str(p.value), str(p.numerator), str(p.denominator)] for p in part.planned[a.pk]],
             ]
             for a in part.ambitions
         ],
@@ -332,8 +316,8 @@ def expenditure_rows(part: PartTwo) -> list[dict]:
     """Each expenditure line with its amounts in the round's year order (no queries)."""
     rows = []
     for line in part.expenditure_lines:
-        amounts = {a.year_id: a.amount for a in line.amounts.all()}
-        rows.append({"line": line, "amounts": [amounts.get(y.pk) for y in part.years]})
+        amounts = part.amounts[line.pk]
+        rows.append({"line": line, "amounts": [amounts.get(y.label) for y in part.years]})
     return rows
 
 

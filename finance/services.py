@@ -8,6 +8,7 @@ changed what.
 
 from __future__ import annotations
 
+from collections import defaultdict
 from contextlib import contextmanager
 from decimal import Decimal
 from types import SimpleNamespace
@@ -169,8 +170,14 @@ def save_expenditure_line(
     return line
 
 
-def _set_amounts(line: ExpenditureLine, amounts: dict[RoundYear, Decimal | None]) -> None:
-    existing = {a.year_id: a for a in line.amounts.all()}
+def _set_amounts(
+    line: ExpenditureLine,
+    amounts: dict[RoundYear, Decimal | None],
+    existing: dict[int, ExpenditureAmount] | None = None,
+) -> None:
+    """Store the line's amount for each year; `existing` (year id -> amount row) saves a query per line."""
+    if existing is None:
+        existing = {a.year_id: a for a in line.amounts.all()}
     for year, amount in amounts.items():
         current = existing.get(year.pk)
         if amount is None:
@@ -246,6 +253,9 @@ def _apply_expenditure(plan, part, parsed: ParsedWorkbook):
     years = {y.label: y for y in part.years}
     schemes = {s.reference: s for s in Scheme.objects.filter(plan=plan)}
     existing = {line.pk: line for line in part.expenditure_lines}
+    stored: dict[int, dict[int, ExpenditureAmount]] = defaultdict(dict)
+    for amount in ExpenditureAmount.objects.filter(line__plan=plan):
+        stored[amount.line_id][amount.year_id] = amount
     kept = set()
     for order, row in enumerate(parsed.expenditure):
         scheme = schemes.get(row.scheme_reference)
@@ -281,7 +291,7 @@ def _apply_expenditure(plan, part, parsed: ParsedWorkbook):
                     setattr(line, k, v)
                 line.version += 1
                 line.save()
-        _set_amounts(line, {years[label]: amount for label, amount in row.amounts.items()})
+        _set_amounts(line, {years[label]: amount for label, amount in row.amounts.items()}, stored[line.pk])
     for pk, line in existing.items():
         if pk not in kept:
             line.delete()
@@ -336,7 +346,7 @@ def _apply_metrics(plan, part, parsed: ParsedWorkbook):
                 ambition.save()
             continue
         seen.add(row.period)
-        current = next((p for p in ambition.planned_values.all() if p.period == row.period), None)
+        current = next((p for p in part.planned[ambition.pk] if p.period == row.period), None)
         values = (row.value, row.numerator, row.denominator)
         if all(v is None for v in values):
             if current is not None:
@@ -354,7 +364,7 @@ def _apply_metrics(plan, part, parsed: ParsedWorkbook):
             current.value, current.numerator, current.denominator = values
             current.save()
     # Planned values whose rows were deleted from the sheet go too.
-    for pk, ambition in touched.items():
-        for value in list(ambition.planned_values.all()):
+    for pk in touched:
+        for value in part.planned[pk]:
             if value.period not in planned_seen.get(pk, set()):
                 value.delete()

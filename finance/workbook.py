@@ -188,7 +188,8 @@ def _write_income(ws, part: PartTwo, lists: Lists) -> tuple[int, int]:
         for c, year in enumerate(years, start=3):
             cell = put(ws, r, c, row["amounts"].get(year), MONEY)
             cell.fill = INPUT_FILL
-        put(ws, r, 3 + len(years), row["note"])
+        if row["note"]:  # an empty cell is left unwritten, as in a workbook typed by hand
+            put(ws, r, 3 + len(years), row["note"])
     last = len(rows) + 1
     total_row = last + 1
     put(ws, total_row, 1, TOTAL_LABEL).font = BOLD
@@ -220,8 +221,9 @@ def _write_expenditure(ws, part: PartTwo, lists: Lists) -> tuple[int, int]:
             line.funding_stream.name,
         ]
         for c, value in enumerate(values, start=1):
-            put(ws, r, c, value, PERCENT if c in (7, 8) and value is not None else None)
-        amounts = {a.year.label: a.amount for a in line.amounts.all()}
+            if value is not None:  # the % NHS / % LA of a line that is not joint stay empty
+                put(ws, r, c, value, PERCENT if c in (7, 8) else None)
+        amounts = part.amounts[line.pk]
         for c, year in enumerate(years, start=first_year_col):
             put(ws, r, c, amounts.get(year), MONEY).fill = INPUT_FILL
         put(ws, r, first_year_col + len(years), NEW_OR_EXISTING[0] if line.is_new else NEW_OR_EXISTING[1])
@@ -266,7 +268,7 @@ def metric_rows(part: PartTwo) -> list[dict]:
                 "rationale": ambition.rationale if ambition else "",
             }
         )
-        planned = {p.period: p for p in ambition.planned_values.all()} if ambition else {}
+        planned = {p.period: p for p in part.planned[ambition.pk]} if ambition else {}
         periods = list(metric.periods) if metric else []
         periods += [p for p in planned if p not in periods]
         for period in periods:

@@ -709,7 +709,7 @@ def diff_workbook(part: PartTwo, parsed: ParsedWorkbook) -> list[Change]:
             changes.append(Change("added", "Expenditure", f"{label}: {amounts}"))
             continue
         line = current_lines[row.line_id]
-        old_amounts = {a.year.label: a.amount for a in line.amounts.all()}
+        old_amounts = part.amounts[line.pk]
         diffs = [
             f"{y} {_money(old_amounts.get(y))} to {_money(row.amounts[y])}"
             for y in years

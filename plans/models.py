@@ -5,6 +5,7 @@ metrics, funding streams, code lists, sign-off slots, KLOEs, outcomes, labels) i
 related to PlanningRound, loaded from a fixture: adding a round needs no code.
 """
 
+import uuid
 from decimal import Decimal
 
 from django.contrib.auth.models import AbstractUser, BaseUserManager
@@ -176,6 +177,9 @@ class PlanningRound(models.Model):
     labels = models.JSONField(
         default=dict, blank=True, help_text="Wording that changed between template versions, by key."
     )
+    # A new value whenever the round's years, streams, code lists, metrics, conditions or
+    # ring-fences change (plans.round_config), so cached copies of them are never used stale.
+    config_version = models.UUIDField(default=uuid.uuid4, editable=False)
 
     class Meta:
         ordering = ["-final_deadline"]

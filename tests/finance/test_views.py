@@ -104,6 +104,7 @@ def test_adding_more_lines_does_not_add_queries(signed_in):
     plan, _, client = signed_in
 
     def count(path):
+        client.get(url(path))  # the round's configuration is read once per process, then cached
         with CaptureQueriesContext(connection) as queries:
             assert client.get(url(path)).status_code == 200
         return len(queries)
@@ -294,8 +295,10 @@ def test_import_page_lists_every_error_with_sheet_and_cell(signed_in):
 
 def test_workbook_export_has_a_fixed_number_of_queries(bd_plan, plymouth_plan, django_assert_max_num_queries):
     plan, _ = bd_plan
-    with django_assert_max_num_queries(17):
-        workbook.render_plan_workbook(plan)
     smaller, _ = plymouth_plan  # 5 lines instead of 14: no more queries
-    with django_assert_max_num_queries(17):
-        workbook.render_plan_workbook(smaller)
+    for each in (plan, smaller):
+        with django_assert_max_num_queries(19):  # the first read of each round's configuration in this process
+            workbook.render_plan_workbook(each)
+    for each in (plan, smaller):
+        with django_assert_max_num_queries(10):
+            workbook.render_plan_workbook(each)

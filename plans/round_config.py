@@ -1,0 +1,122 @@
+"""A planning round's configuration, read once per process and reused while it is unchanged.
+
+Every Part 2 read needs the round's years, funding streams, code lists, metrics, national
+conditions, ring-fences and published allocations: the same rows for every plan in the round, read on every page and
+export. They change only when a round is loaded again or edited in the admin, and every such
+change gives the round a new `config_version` (the receivers below), so a cached copy is never
+used after a change. The version comes with the plan's round, or costs one small query.
+
+Cached objects are shared between requests and threads: read them, never modify them.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections import defaultdict
+from dataclasses import dataclass
+from functools import lru_cache
+
+from django.db.models import Prefetch
+from django.db.models.signals import post_delete, post_save
+
+from .models import (
+    Allocation,
+    CodeListEntry,
+    ConditionQuestion,
+    FundingStream,
+    Metric,
+    NationalCondition,
+    PlanningRound,
+    RingFence,
+    RoundYear,
+)
+
+
+@dataclass(frozen=True)
+class RoundConfig:
+    years: list[RoundYear]
+    streams: list[FundingStream]
+    codes: dict[str, list[CodeListEntry]]  # list name -> entries in order
+    metrics: list[Metric]
+    conditions: list[NationalCondition]  # each with its questions prefetched
+    ring_fences: list[RingFence]  # with stream, area of spend and commissioner attached
+    allocations: dict[int, list[Allocation]]  # HWB area id -> the area's published allocations, year attached
+    year_by_id: dict[int, RoundYear]
+    stream_by_id: dict[int, FundingStream]
+    code_by_id: dict[int, CodeListEntry]
+    metric_by_id: dict[int, Metric]
+    question_by_id: dict[int, ConditionQuestion]
+
+
+def round_config(round_id: int, version: uuid.UUID | None = None) -> RoundConfig:
+    """The round's configuration; pass the round's config_version if it was just read with the plan."""
+    if version is None:
+        version = PlanningRound.objects.filter(pk=round_id).values_list("config_version", flat=True).first()
+    return _read(round_id, version)
+
+
+@lru_cache(maxsize=32)
+def _read(round_id: int, version: uuid.UUID | None) -> RoundConfig:
+    codes: dict[str, list[CodeListEntry]] = defaultdict(list)
+    for entry in CodeListEntry.objects.filter(round_id=round_id).order_by("list", "order", "label"):
+        codes[entry.list].append(entry)
+    code_by_id = {entry.pk: entry for entries in codes.values() for entry in entries}
+    years = list(RoundYear.objects.filter(round_id=round_id).order_by("order"))
+    streams = list(FundingStream.objects.filter(round_id=round_id).order_by("order"))
+    stream_by_id = {s.pk: s for s in streams}
+    metrics = list(Metric.objects.filter(round_id=round_id).order_by("order"))
+    questions = Prefetch("questions", queryset=ConditionQuestion.objects.order_by("order"))
+    conditions = list(
+        NationalCondition.objects.filter(round_id=round_id).prefetch_related(questions).order_by("number")
+    )
+    ring_fences = list(RingFence.objects.filter(round_id=round_id).order_by("pk"))
+    for fence in ring_fences:
+        for name, known in (
+            ("funding_stream", stream_by_id),
+            ("area_of_spend", code_by_id),
+            ("commissioner", code_by_id),
+        ):
+            field = RingFence._meta.get_field(name)
+            if (value := known.get(getattr(fence, field.attname))) is not None:
+                field.set_cached_value(fence, value)
+    year_by_id = {y.pk: y for y in years}
+    allocations: dict[int, list[Allocation]] = defaultdict(list)
+    for allocation in Allocation.objects.filter(round_id=round_id).order_by("pk"):
+        Allocation.year.field.set_cached_value(allocation, year_by_id[allocation.year_id])
+        allocations[allocation.hwb_area_id].append(allocation)
+    return RoundConfig(
+        years=years,
+        streams=streams,
+        codes=dict(codes),
+        metrics=metrics,
+        conditions=conditions,
+        ring_fences=ring_fences,
+        allocations=dict(allocations),
+        year_by_id=year_by_id,
+        stream_by_id=stream_by_id,
+        code_by_id=code_by_id,
+        metric_by_id={m.pk: m for m in metrics},
+        question_by_id={q.pk: q for c in conditions for q in c.questions.all()},
+    )
+
+
+def bump_config_version(round_id: int) -> None:
+    PlanningRound.objects.filter(pk=round_id).update(config_version=uuid.uuid4())
+
+
+CONFIG_MODELS = (RoundYear, FundingStream, CodeListEntry, Metric, NationalCondition, RingFence, Allocation)
+
+
+def _config_changed(sender, instance, **kwargs):
+    bump_config_version(instance.round_id)
+
+
+def _question_changed(sender, instance, **kwargs):
+    PlanningRound.objects.filter(national_conditions=instance.condition_id).update(config_version=uuid.uuid4())
+
+
+for _model in CONFIG_MODELS:
+    post_save.connect(_config_changed, sender=_model, dispatch_uid=f"round_config_saved_{_model.__name__}")
+    post_delete.connect(_config_changed, sender=_model, dispatch_uid=f"round_config_deleted_{_model.__name__}")
+post_save.connect(_question_changed, sender=ConditionQuestion, dispatch_uid="round_config_question_saved")
+post_delete.connect(_question_changed, sender=ConditionQuestion, dispatch_uid="round_config_question_deleted")

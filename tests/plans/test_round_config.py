@@ -1,0 +1,91 @@
+"""A round's configuration is read once per process and never served after it changes."""
+
+import pytest
+from django.core.management import call_command
+
+from plans import models as pm
+from plans.round_config import round_config
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def round_2014(shipped_rounds):
+    return pm.PlanningRound.objects.get(slug="2014-15")
+
+
+def test_an_unchanged_round_is_read_with_one_small_query(round_2014, django_assert_num_queries):
+    first = round_config(round_2014.pk)
+    with django_assert_num_queries(1):
+        again = round_config(round_2014.pk)
+    assert again is first
+    assert [y.label for y in again.years] == ["2014/15", "2015/16"]
+    assert again.codes["scheme_type"] and again.streams and again.conditions and again.ring_fences
+
+
+def test_reloading_an_unchanged_fixture_keeps_the_cached_copy(round_2014):
+    first = round_config(round_2014.pk)
+    call_command("load_round", "--all", verbosity=0)
+    assert round_config(round_2014.pk) is first
+
+
+def test_an_edited_code_list_entry_is_seen_at_once(round_2014):
+    entry = round_config(round_2014.pk).codes["scheme_type"][0]
+    stored = pm.CodeListEntry.objects.get(pk=entry.pk)
+    stored.label = "Renamed scheme type"
+    stored.save()
+    assert round_config(round_2014.pk).codes["scheme_type"][0].label == "Renamed scheme type"
+    assert entry.label != "Renamed scheme type"  # the old copy was not modified in place
+
+
+@pytest.mark.parametrize(
+    "change",
+    ["year", "stream", "metric", "condition", "question", "ring_fence", "deleted_ring_fence"],
+)
+def test_every_kind_of_configuration_change_gives_a_fresh_read(round_2014, change):
+    before = round_config(round_2014.pk)
+    if change == "year":
+        pm.RoundYear.objects.create(round=round_2014, label="2016/17", order=3)
+    elif change == "stream":
+        stream = pm.FundingStream.objects.filter(round=round_2014).order_by("order").first()
+        stream.name = "Renamed stream"
+        stream.save()
+    elif change == "metric":
+        metric = pm.Metric.objects.filter(round=round_2014).order_by("order").first()
+        metric.periods = [*metric.periods, "2016/17"]
+        metric.save()
+    elif change == "condition":
+        condition = pm.NationalCondition.objects.filter(round=round_2014).order_by("number").first()
+        condition.title = "Renamed condition"
+        condition.save()
+    elif change == "question":
+        condition = pm.NationalCondition.objects.filter(round=round_2014).order_by("number").first()
+        pm.ConditionQuestion.objects.create(condition=condition, prompt="A new question", order=99)
+    elif change == "ring_fence":
+        fence = pm.RingFence.objects.filter(round=round_2014).first()
+        fence.name = "Renamed ring-fence"
+        fence.save()
+    else:
+        pm.RingFence.objects.filter(round=round_2014).first().delete()
+
+    after = round_config(round_2014.pk)
+    assert after is not before
+    fresh = {
+        "year": lambda: [y.label for y in after.years][-1] == "2016/17",
+        "stream": lambda: after.streams[0].name == "Renamed stream",
+        "metric": lambda: after.metrics[0].periods[-1] == "2016/17",
+        "condition": lambda: after.conditions[0].title == "Renamed condition",
+        "question": lambda: list(after.conditions[0].questions.all())[-1].prompt == "A new question",
+        "ring_fence": lambda: any(f.name == "Renamed ring-fence" for f in after.ring_fences),
+        "deleted_ring_fence": lambda: len(after.ring_fences) == len(before.ring_fences) - 1,
+    }
+    assert fresh[change]()
+
+
+def test_other_rounds_keep_their_cached_copy(round_2014):
+    other = pm.PlanningRound.objects.get(slug="2017-19")
+    cached = round_config(other.pk)
+    entry = pm.CodeListEntry.objects.filter(round=round_2014).first()
+    entry.label = "Changed in 2014/15 only"
+    entry.save()
+    assert round_config(other.pk) is cached
