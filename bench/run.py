@@ -69,6 +69,13 @@ def recreate_database(database_url: str) -> None:
         conn.execute(f'CREATE DATABASE "{name}"')
 
 
+def analyze(database_url: str) -> None:
+    import psycopg
+
+    with psycopg.connect(database_url, autocommit=True) as conn:
+        conn.execute("ANALYZE")
+
+
 def manage(env: dict, *args: str) -> None:
     subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env=env, check=True, stdout=subprocess.DEVNULL)
 
@@ -500,6 +507,9 @@ def main() -> None:
     started = time.perf_counter()
     seeded = seed(password, args.areas)
     log(f"seeded {args.areas} full plans in {time.perf_counter() - started:.1f}s")
+    # A live database has planner statistics (autovacuum keeps them); rows bulk-inserted a moment
+    # ago have none yet, and without them PostgreSQL scans whole tables for one plan's rows.
+    analyze(database_url)
 
     log("counting queries per page at 5 and 50 schemes")
     queries = count_queries(seeded)
