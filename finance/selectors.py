@@ -86,54 +86,69 @@ def _attach(rows: list, field_name: str, known: dict) -> None:
         field.set_cached_value(row, None if value is None else known[value])
 
 
+def _in_order(rows) -> list:
+    """Rows sorted by their `order` then id, as the models' Meta.ordering would in SQL.
+
+    The plan's rows are sorted here rather than by an ORDER BY: compiling the ordering costs
+    Django more than sorting a few dozen rows, and the default orderings also join tables.
+    """
+    return sorted(rows, key=lambda row: (row.order, row.pk))
+
+
 def part_two_for_plan(plan: Plan, *, finance_only: bool = False) -> PartTwo:
     """Everything Part 2 shows or exports for one plan, in 9 queries however many lines it has.
 
     The round's configuration (years, streams, code lists, metrics, conditions, ring-fences,
     allocations) comes from plans.round_config, read once per process while it is unchanged.
     `finance_only` reads just what the finance rules and the finance summary use (income and
-    expenditure: 4 queries); the organisations, metric ambitions, condition responses and
-    risks are left empty, because the summary is the busiest Part 2 page and shows none of them.
+    expenditure: 5 queries); the metric ambitions, condition responses and risks are left
+    empty, because the summary is the busiest Part 2 page and shows none of them.
     """
     # The plan's round, when it was read with the plan, carries the version of its configuration.
     config = round_config(plan.round_id, plan.round.config_version if Plan.round.is_cached(plan) else None)
     allocations = config.allocations.get(plan.hwb_area_id, [])
-    # Sorted here rather than in SQL: the ORDER BY's three joins cost more than sorting a few rows.
-    income_lines = list(IncomeLine.objects.filter(plan=plan).select_related("organisation").order_by())
+    organisations = sorted(Organisation.objects.filter(hwb_areas=plan.hwb_area_id).order_by(), key=lambda o: o.name)
+    income_lines = list(IncomeLine.objects.filter(plan=plan).order_by())
+    _attach(income_lines, "organisation", {o.pk: o for o in organisations})
     _attach(income_lines, "funding_stream", config.stream_by_id)
     _attach(income_lines, "year", config.year_by_id)
     income_lines.sort(key=lambda i: (i.funding_stream.order, i.organisation.name, i.year.order, i.pk))
 
-    expenditure_lines = list(ExpenditureLine.objects.filter(plan=plan).order_by("order", "id"))
-    # A plan has fewer schemes than lines: read each once instead of JOINing a copy per line.
-    _attach(expenditure_lines, "scheme", {s.pk: s for s in Scheme.objects.filter(plan=plan).order_by()})
+    expenditure_lines = _in_order(ExpenditureLine.objects.filter(plan=plan).order_by())
+    # A plan has fewer schemes than lines: read each once instead of JOINing a copy per line,
+    # and only the two fields Part 2 shows (a scheme's narrative is long).
+    schemes = Scheme.objects.filter(plan=plan).order_by().only("reference", "name")
+    _attach(expenditure_lines, "scheme", {s.pk: s for s in schemes})
     for name in ("scheme_type", "area_of_spend", "commissioner", "provider"):
         _attach(expenditure_lines, name, config.code_by_id)
     _attach(expenditure_lines, "funding_stream", config.stream_by_id)
     # Plain tuples rather than a prefetch: a prefetch builds a queryset for every line, which
-    # cost more than reading the amounts themselves.
+    # cost more than reading the amounts themselves. Selected by the ids of the lines just read,
+    # not by JOINing the lines: PostgreSQL answered the join by scanning every area's amounts.
     by_line: dict[int, dict[int, Decimal]] = defaultdict(dict)
-    # order_by(): the model's default ordering joins three tables for an order not used here.
     for line_id, year_id, amount in (
-        ExpenditureAmount.objects.filter(line__plan=plan).order_by().values_list("line_id", "year_id", "amount")
+        ExpenditureAmount.objects.filter(line_id__in=[line.pk for line in expenditure_lines])
+        .order_by()
+        .values_list("line_id", "year_id", "amount")
     ):
         by_line[line_id][year_id] = amount
-    amounts = {
-        line.pk: {y.label: by_line[line.pk][y.pk] for y in config.years if y.pk in by_line[line.pk]}
-        for line in expenditure_lines
-    }
+    amounts = {}
+    for line in expenditure_lines:
+        per_year = by_line[line.pk]
+        amounts[line.pk] = {y.label: per_year[y.pk] for y in config.years if y.pk in per_year}
 
-    ambitions, responses, risks, organisations = [], {}, [], []
+    ambitions: list[MetricAmbition] = []
+    responses: dict[int, ConditionResponse] = {}
+    risks: list[Risk] = []
     planned: dict[int, list[PlannedValue]] = defaultdict(list)
     if not finance_only:
-        organisations = list(Organisation.objects.filter(hwb_areas=plan.hwb_area_id).order_by("name"))
-        ambitions = list(MetricAmbition.objects.filter(plan=plan).order_by("order", "id"))
+        ambitions = _in_order(MetricAmbition.objects.filter(plan=plan).order_by())
         _attach(ambitions, "metric", config.metric_by_id)
-        for value in PlannedValue.objects.filter(ambition__plan=plan).order_by("order", "id"):
+        for value in _in_order(PlannedValue.objects.filter(ambition_id__in=[a.pk for a in ambitions]).order_by()):
             planned[value.ambition_id].append(value)
         responses = {r.question_id: r for r in ConditionResponse.objects.filter(plan=plan).order_by()}
         _attach(list(responses.values()), "question", config.question_by_id)
-        risks = list(Risk.objects.filter(plan=plan).order_by("order", "id"))
+        risks = _in_order(Risk.objects.filter(plan=plan).order_by())
         _attach(risks, "rating", config.code_by_id)
     return PartTwo(
         plan=plan,
