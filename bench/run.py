@@ -380,6 +380,31 @@ def xlsx_build_ratio(plan, runs: int) -> tuple[float, float, float]:
     return paired_ratio(portal, lambda: replay_workbook(spec), runs)
 
 
+def xlsx_sql_floor_ratio(plan, runs: int) -> tuple[float, float, float]:
+    """For reading xlsx_ratio: bare openpyxl plus the export's own SQL, run straight on the cursor.
+
+    The same statements one export sends (captured), with nothing built from their rows: what
+    any reader making these round trips would cost before the ORM does any work.
+    """
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from finance.workbook import render_plan_workbook
+
+    with CaptureQueriesContext(connection) as captured:
+        spec = workbook_cells(render_plan_workbook(plan))
+    statements = [query["sql"] for query in captured.captured_queries]
+
+    def floor():
+        with connection.cursor() as cursor:
+            for sql in statements:
+                cursor.execute(sql)
+                cursor.fetchall()
+        return replay_workbook(spec)
+
+    return paired_ratio(floor, lambda: replay_workbook(spec), runs)
+
+
 def _comparable(spec: dict) -> list:
     """The replay check ignores only the Cover sheet's export time, which changes every second."""
     return [
@@ -553,6 +578,7 @@ def main() -> None:
     # A workbook takes ~50 ms, so it gets five times the pairs for a steadier median.
     xlsx = xlsx_ratio(full_plan, args.runs * 5)
     xlsx_build = xlsx_build_ratio(full_plan, args.runs * 5)
+    xlsx_floor = xlsx_sql_floor_ratio(full_plan, args.runs * 5)
     national_s = national_export_seconds(full_plan.round.slug)
     import_s = import_seconds(plans[2], seeded["users"][2])
 
@@ -580,6 +606,9 @@ def main() -> None:
         "xlsx_build_ratio": round(xlsx_build[0], 3),
         "xlsx_build_s": round(xlsx_build[1], 3),
         "xlsx_build_bare_s": round(xlsx_build[2], 3),
+        "xlsx_sql_floor_ratio": round(xlsx_floor[0], 3),
+        "xlsx_sql_floor_s": round(xlsx_floor[1], 3),
+        "xlsx_sql_floor_bare_s": round(xlsx_floor[2], 3),
         "national_export_s": round(national_s, 2),
         "import_s": round(import_s, 2),
     }
@@ -622,6 +651,8 @@ def markdown_table(r: dict) -> str:
         f"| Part 2 workbook | {r['xlsx_portal_s']:.3f} s | {r['xlsx_bare_s']:.3f} s (openpyxl) | {r['xlsx_ratio']:.3f} |",
         f"| Part 2 workbook, plan already read | {r['xlsx_build_s']:.3f} s | {r['xlsx_build_bare_s']:.3f} s (openpyxl) | "
         f"{r['xlsx_build_ratio']:.3f} |",
+        f"| Bare openpyxl plus the export's SQL, no ORM | {r['xlsx_sql_floor_s']:.3f} s | "
+        f"{r['xlsx_sql_floor_bare_s']:.3f} s (openpyxl) | {r['xlsx_sql_floor_ratio']:.3f} |",
         "",
         f"National dataset export ({r['dataset']['areas']} plans): {r['national_export_s']:.2f} s. "
         f"Import of one full Part 2 workbook: {r['import_s']:.2f} s. Failed requests: {r['failed_requests']}.",
