@@ -1,10 +1,12 @@
 """A planning round's configuration, read once per process and reused while it is unchanged.
 
 Every Part 2 read needs the round's years, funding streams, code lists, metrics, national
-conditions, ring-fences and published allocations: the same rows for every plan in the round, read on every page and
-export. They change only when a round is loaded again or edited in the admin, and every such
-change gives the round a new `config_version` (the receivers below), so a cached copy is never
-used after a change. The version comes with the plan's round, or costs one small query.
+conditions, ring-fences and published allocations, and the area's organisations: the same rows
+for every plan in the round, read on every page and export. They change only when a round is
+loaded again or edited in the admin, and every such change gives the round a new
+`config_version` (the receivers below; an organisation changed or linked to another area
+renews every round's), so a cached copy is never used after a change. The version comes with
+the plan's round, or costs one small query.
 
 Cached objects are shared between requests and threads: read them, never modify them.
 """
@@ -17,7 +19,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from django.db.models import Prefetch
-from django.db.models.signals import post_delete, post_save
+from django.db.models.signals import m2m_changed, post_delete, post_save
 
 from .models import (
     Allocation,
@@ -26,6 +28,7 @@ from .models import (
     FundingStream,
     Metric,
     NationalCondition,
+    Organisation,
     PlanningRound,
     RingFence,
     RoundYear,
@@ -41,6 +44,7 @@ class RoundConfig:
     conditions: list[NationalCondition]  # each with its questions prefetched
     ring_fences: list[RingFence]  # with stream, area of spend and commissioner attached
     allocations: dict[int, list[Allocation]]  # HWB area id -> the area's published allocations, year attached
+    organisations: dict[int, list[Organisation]]  # HWB area id -> the area's organisations, by name
     year_by_id: dict[int, RoundYear]
     stream_by_id: dict[int, FundingStream]
     code_by_id: dict[int, CodeListEntry]
@@ -84,6 +88,12 @@ def _read(round_id: int, version: uuid.UUID | None) -> RoundConfig:
     for allocation in Allocation.objects.filter(round_id=round_id).order_by("pk"):
         Allocation.year.field.set_cached_value(allocation, year_by_id[allocation.year_id])
         allocations[allocation.hwb_area_id].append(allocation)
+    by_id = Organisation.objects.in_bulk()
+    organisations: dict[int, list[Organisation]] = defaultdict(list)
+    for area_id, organisation_id in Organisation.hwb_areas.through.objects.values_list("hwbarea_id", "organisation_id"):
+        organisations[area_id].append(by_id[organisation_id])
+    for area_organisations in organisations.values():
+        area_organisations.sort(key=lambda o: o.name)
     return RoundConfig(
         years=years,
         streams=streams,
@@ -92,6 +102,7 @@ def _read(round_id: int, version: uuid.UUID | None) -> RoundConfig:
         conditions=conditions,
         ring_fences=ring_fences,
         allocations=dict(allocations),
+        organisations=dict(organisations),
         year_by_id=year_by_id,
         stream_by_id=stream_by_id,
         code_by_id=code_by_id,
@@ -104,11 +115,21 @@ def bump_config_version(round_id: int) -> None:
     PlanningRound.objects.filter(pk=round_id).update(config_version=uuid.uuid4())
 
 
+def bump_all_config_versions() -> None:
+    """For changes every round sees (organisations), and for bulk loads, which send no signals."""
+    PlanningRound.objects.update(config_version=uuid.uuid4())
+
+
 CONFIG_MODELS = (RoundYear, FundingStream, CodeListEntry, Metric, NationalCondition, RingFence, Allocation)
 
 
 def _config_changed(sender, instance, **kwargs):
     bump_config_version(instance.round_id)
+
+
+def _organisations_changed(sender, **kwargs):
+    if kwargs.get("action", "post_").startswith("post_"):  # m2m_changed is sent before and after
+        bump_all_config_versions()
 
 
 def _question_changed(sender, instance, **kwargs):
@@ -120,3 +141,8 @@ for _model in CONFIG_MODELS:
     post_delete.connect(_config_changed, sender=_model, dispatch_uid=f"round_config_deleted_{_model.__name__}")
 post_save.connect(_question_changed, sender=ConditionQuestion, dispatch_uid="round_config_question_saved")
 post_delete.connect(_question_changed, sender=ConditionQuestion, dispatch_uid="round_config_question_deleted")
+post_save.connect(_organisations_changed, sender=Organisation, dispatch_uid="round_config_organisation_saved")
+post_delete.connect(_organisations_changed, sender=Organisation, dispatch_uid="round_config_organisation_deleted")
+m2m_changed.connect(
+    _organisations_changed, sender=Organisation.hwb_areas.through, dispatch_uid="round_config_organisation_areas"
+)

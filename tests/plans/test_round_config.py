@@ -89,3 +89,30 @@ def test_other_rounds_keep_their_cached_copy(round_2014):
     entry.label = "Changed in 2014/15 only"
     entry.save()
     assert round_config(other.pk) is cached
+
+
+@pytest.mark.parametrize("change", ["link", "unlink", "rename", "new_organisation_for_the_area"])
+def test_a_change_to_an_areas_organisations_gives_every_round_a_fresh_read(round_2014, change):
+    area = pm.HwbArea.objects.order_by("ons_code").first()
+    other_round = pm.PlanningRound.objects.get(slug="2017-19")
+    before, other_before = round_config(round_2014.pk), round_config(other_round.pk)
+    organisation = pm.Organisation.objects.exclude(hwb_areas=area).order_by("name").first()
+    if change == "link":
+        area.organisations.add(organisation)
+    elif change == "unlink":
+        organisation = before.organisations[area.pk][0]
+        pm.Organisation.objects.get(pk=organisation.pk).hwb_areas.remove(area)
+    elif change == "rename":
+        organisation = pm.Organisation.objects.get(pk=before.organisations[area.pk][0].pk)
+        organisation.name = "Aardvark Health Partnership"
+        organisation.save()
+    else:
+        organisation = pm.Organisation.objects.create(name="A new provider", kind="provider")
+        organisation.hwb_areas.add(area)
+
+    after, other_after = round_config(round_2014.pk), round_config(other_round.pk)
+    assert after is not before and other_after is not other_before
+    names = [o.name for o in after.organisations.get(area.pk, [])]
+    assert names == sorted(names)
+    assert names == list(area.organisations.order_by("name").values_list("name", flat=True))
+    assert (organisation.name in names) == (change != "unlink")
