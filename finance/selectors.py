@@ -11,6 +11,10 @@ import json
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import cache
+
+from django.db import DEFAULT_DB_ALIAS
+from django.db.models import F, Model
 
 from metrics.models import MetricAmbition, PlannedValue
 from plans.models import (
@@ -95,41 +99,73 @@ def _in_order(rows) -> list:
     return sorted(rows, key=lambda row: (row.order, row.pk))
 
 
+# The plan's own rows, each read by one statement whose only parameter is the plan's id.
+# Django compiles a queryset anew every time it runs, which cost the Part 2 read more than
+# fetching these few hundred rows, so each statement is compiled once per process and run
+# through Model.raw (which still builds the instances and applies the database's converters).
+PLAN_ROWS = {
+    "income": lambda plan_id: IncomeLine._base_manager.filter(plan_id=plan_id),
+    # With each line's scheme reference and name: a scheme's narrative is long and Part 2 shows
+    # only these two, so they come with the line rather than as a query of their own.
+    "expenditure": lambda plan_id: ExpenditureLine._base_manager.filter(plan_id=plan_id).annotate(
+        scheme_reference=F("scheme__reference"), scheme_name=F("scheme__name")
+    ),
+    "ambitions": lambda plan_id: MetricAmbition._base_manager.filter(plan_id=plan_id),
+    "planned_values": lambda plan_id: PlannedValue._base_manager.filter(ambition__plan_id=plan_id),
+    "condition_responses": lambda plan_id: ConditionResponse._base_manager.filter(plan_id=plan_id),
+    "risks": lambda plan_id: Risk._base_manager.filter(plan_id=plan_id),
+}
+
+
+@cache
+def _compiled(name: str, alias: str) -> tuple[type[Model], str]:
+    queryset = PLAN_ROWS[name](0).order_by().using(alias)
+    sql, params = queryset.query.sql_with_params()
+    assert params == (0,), f"{name} must take the plan's id as its only parameter"
+    return queryset.model, sql
+
+
+def plan_rows(name: str, plan: Plan) -> list:
+    """The plan's rows of one PLAN_ROWS kind, unordered, as model instances."""
+    model, sql = _compiled(name, DEFAULT_DB_ALIAS)
+    return list(model._base_manager.raw(sql, [plan.pk]))
+
+
 def part_two_for_plan(plan: Plan, *, finance_only: bool = False) -> PartTwo:
-    """Everything Part 2 shows or exports for one plan, in 9 queries however many lines it has.
+    """Everything Part 2 shows or exports for one plan, in 7 queries however many lines it has.
 
     The round's configuration (years, streams, code lists, metrics, conditions, ring-fences,
-    allocations) comes from plans.round_config, read once per process while it is unchanged.
-    `finance_only` reads just what the finance rules and the finance summary use (income and
-    expenditure: 5 queries); the metric ambitions, condition responses and risks are left
-    empty, because the summary is the busiest Part 2 page and shows none of them.
+    allocations, the area's organisations) comes from plans.round_config, read once per process
+    while it is unchanged. `finance_only` reads just what the finance rules and the finance
+    summary use (income and expenditure: 3 queries); the metric ambitions, condition responses
+    and risks are left empty, because the summary is the busiest Part 2 page and shows none of them.
     """
     # The plan's round, when it was read with the plan, carries the version of its configuration.
     config = round_config(plan.round_id, plan.round.config_version if Plan.round.is_cached(plan) else None)
     allocations = config.allocations.get(plan.hwb_area_id, [])
-    organisations = sorted(Organisation.objects.filter(hwb_areas=plan.hwb_area_id).order_by(), key=lambda o: o.name)
-    income_lines = list(IncomeLine.objects.filter(plan=plan).order_by())
+    organisations = config.organisations.get(plan.hwb_area_id, [])
+    income_lines = plan_rows("income", plan)
     _attach(income_lines, "organisation", {o.pk: o for o in organisations})
     _attach(income_lines, "funding_stream", config.stream_by_id)
     _attach(income_lines, "year", config.year_by_id)
     income_lines.sort(key=lambda i: (i.funding_stream.order, i.organisation.name, i.year.order, i.pk))
 
-    expenditure_lines = _in_order(ExpenditureLine.objects.filter(plan=plan).order_by())
-    # A plan has fewer schemes than lines: read each once instead of JOINing a copy per line,
-    # and only the two fields Part 2 shows (a scheme's narrative is long).
-    schemes = Scheme.objects.filter(plan=plan).order_by().only("reference", "name")
-    _attach(expenditure_lines, "scheme", {s.pk: s for s in schemes})
+    expenditure_lines = _in_order(plan_rows("expenditure", plan))
+    schemes: dict[int, Scheme] = {}
+    for line in expenditure_lines:
+        if line.scheme_id not in schemes:  # one instance per scheme, shared by its lines
+            schemes[line.scheme_id] = Scheme.from_db(
+                DEFAULT_DB_ALIAS, ["id", "reference", "name"], (line.scheme_id, line.scheme_reference, line.scheme_name)
+            )
+    _attach(expenditure_lines, "scheme", schemes)
     for name in ("scheme_type", "area_of_spend", "commissioner", "provider"):
         _attach(expenditure_lines, name, config.code_by_id)
     _attach(expenditure_lines, "funding_stream", config.stream_by_id)
     # Plain tuples rather than a prefetch: a prefetch builds a queryset for every line, which
-    # cost more than reading the amounts themselves. Selected by the ids of the lines just read,
-    # not by JOINing the lines: PostgreSQL answered the join by scanning every area's amounts.
+    # cost more than reading the amounts themselves.
     by_line: dict[int, dict[int, Decimal]] = defaultdict(dict)
     for line_id, year_id, amount in (
-        ExpenditureAmount.objects.filter(line_id__in=[line.pk for line in expenditure_lines])
-        .order_by()
-        .values_list("line_id", "year_id", "amount")
+        ExpenditureAmount.objects.filter(line__plan_id=plan.pk).order_by().values_list("line_id", "year_id", "amount")
     ):
         by_line[line_id][year_id] = amount
     amounts = {}
@@ -142,13 +178,13 @@ def part_two_for_plan(plan: Plan, *, finance_only: bool = False) -> PartTwo:
     risks: list[Risk] = []
     planned: dict[int, list[PlannedValue]] = defaultdict(list)
     if not finance_only:
-        ambitions = _in_order(MetricAmbition.objects.filter(plan=plan).order_by())
+        ambitions = _in_order(plan_rows("ambitions", plan))
         _attach(ambitions, "metric", config.metric_by_id)
-        for value in _in_order(PlannedValue.objects.filter(ambition_id__in=[a.pk for a in ambitions]).order_by()):
+        for value in _in_order(plan_rows("planned_values", plan)):
             planned[value.ambition_id].append(value)
-        responses = {r.question_id: r for r in ConditionResponse.objects.filter(plan=plan).order_by()}
+        responses = {r.question_id: r for r in plan_rows("condition_responses", plan)}
         _attach(list(responses.values()), "question", config.question_by_id)
-        risks = _in_order(Risk.objects.filter(plan=plan).order_by())
+        risks = _in_order(plan_rows("risks", plan))
         _attach(risks, "rating", config.code_by_id)
     return PartTwo(
         plan=plan,

@@ -300,5 +300,5 @@ def test_workbook_export_has_a_fixed_number_of_queries(bd_plan, plymouth_plan, d
         with django_assert_max_num_queries(19):  # the first read of each round's configuration in this process
             workbook.render_plan_workbook(each)
     for each in (plan, smaller):
-        with django_assert_max_num_queries(10):
+        with django_assert_max_num_queries(7):
             workbook.render_plan_workbook(each)
