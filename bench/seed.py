@@ -31,6 +31,7 @@ from plans.models import (
     SectionProgress,
     User,
 )
+from plans.round_config import bump_all_config_versions
 from schemes.models import Scheme
 
 ROUND_SLUG = "2014-15"
@@ -92,11 +93,15 @@ def seed_national_dataset(*, password: str, areas: int = AREAS) -> dict:
     ccgs = Organisation.objects.bulk_create(
         [Organisation(name=f"{a.name} CCG", kind=Organisation.Kind.CCG) for a in new_areas]
     )
+    providers = Organisation.objects.bulk_create(
+        [Organisation(name=f"{a.name} Community Trust", kind=Organisation.Kind.PROVIDER) for a in new_areas]
+    )
+    area_organisations = list(zip(councils, ccgs, providers, strict=True))
     Organisation.hwb_areas.through.objects.bulk_create(
         [
             Organisation.hwb_areas.through(organisation_id=org.pk, hwbarea_id=area.pk)
-            for area, council, ccg in zip(new_areas, councils, ccgs, strict=True)
-            for org in (council, ccg)
+            for area, organisations in zip(new_areas, area_organisations, strict=True)
+            for org in organisations
         ]
     )
     Allocation.objects.bulk_create(
@@ -163,18 +168,20 @@ def seed_national_dataset(*, password: str, areas: int = AREAS) -> dict:
         ]
     )
     schemes_by_plan = {plan_id: list(group) for plan_id, group in itertools.groupby(schemes, key=lambda s: s.plan_id)}
-    income_cycle = [(s, org_kind, y) for s in streams for org_kind in ("council", "ccg") for y in years]
+    # Each area's three organisations (council, CCG, provider) in turn, for every stream and year.
+    income_cycle = [(s, i, y) for s in streams for i in range(3) for y in years]
+    assert len(income_cycle) >= INCOME_LINES, "the round has too few streams for the bench's income lines"
     IncomeLine.objects.bulk_create(
         [
             IncomeLine(
                 plan=plan,
                 funding_stream=stream,
-                organisation=(council if kind == "council" else ccg),
+                organisation=organisations[i],
                 year=year,
                 amount=Decimal("1500000.00"),
             )
-            for plan, council, ccg in zip(plans, councils, ccgs, strict=True)
-            for stream, kind, year in income_cycle[:INCOME_LINES]
+            for plan, organisations in zip(plans, area_organisations, strict=True)
+            for stream, i, year in income_cycle[:INCOME_LINES]
         ]
     )
     lines = ExpenditureLine.objects.bulk_create(
@@ -242,6 +249,8 @@ def seed_national_dataset(*, password: str, areas: int = AREAS) -> dict:
             for i, period in enumerate(metric_by_id[amb.metric_id].periods)
         ]
     )
+    # Bulk inserts send no signals: renew the cached round configuration (allocations, organisations).
+    bump_all_config_versions()
     return {"plans": plans, "users": users}
 
 
