@@ -125,7 +125,7 @@ def _compiled(name: str, alias: str) -> tuple[type[Model], str]:
     return queryset.model, sql
 
 
-def plan_rows(name: str, plan: Plan) -> list:
+def _plan_rows(name: str, plan: Plan) -> list:
     """The plan's rows of one PLAN_ROWS kind, unordered, as model instances."""
     model, sql = _compiled(name, DEFAULT_DB_ALIAS)
     return list(model._base_manager.raw(sql, [plan.pk]))
@@ -144,13 +144,13 @@ def part_two_for_plan(plan: Plan, *, finance_only: bool = False) -> PartTwo:
     config = round_config(plan.round_id, plan.round.config_version if Plan.round.is_cached(plan) else None)
     allocations = config.allocations.get(plan.hwb_area_id, [])
     organisations = config.organisations.get(plan.hwb_area_id, [])
-    income_lines = plan_rows("income", plan)
+    income_lines = _plan_rows("income", plan)
     _attach(income_lines, "organisation", {o.pk: o for o in organisations})
     _attach(income_lines, "funding_stream", config.stream_by_id)
     _attach(income_lines, "year", config.year_by_id)
     income_lines.sort(key=lambda i: (i.funding_stream.order, i.organisation.name, i.year.order, i.pk))
 
-    expenditure_lines = _in_order(plan_rows("expenditure", plan))
+    expenditure_lines = _in_order(_plan_rows("expenditure", plan))
     schemes: dict[int, Scheme] = {}
     for line in expenditure_lines:
         if line.scheme_id not in schemes:  # one instance per scheme, shared by its lines
@@ -178,13 +178,13 @@ def part_two_for_plan(plan: Plan, *, finance_only: bool = False) -> PartTwo:
     risks: list[Risk] = []
     planned: dict[int, list[PlannedValue]] = defaultdict(list)
     if not finance_only:
-        ambitions = _in_order(plan_rows("ambitions", plan))
+        ambitions = _in_order(_plan_rows("ambitions", plan))
         _attach(ambitions, "metric", config.metric_by_id)
-        for value in _in_order(plan_rows("planned_values", plan)):
+        for value in _in_order(_plan_rows("planned_values", plan)):
             planned[value.ambition_id].append(value)
-        responses = {r.question_id: r for r in plan_rows("condition_responses", plan)}
+        responses = {r.question_id: r for r in _plan_rows("condition_responses", plan)}
         _attach(list(responses.values()), "question", config.question_by_id)
-        risks = _in_order(plan_rows("risks", plan))
+        risks = _in_order(_plan_rows("risks", plan))
         _attach(risks, "rating", config.code_by_id)
     return PartTwo(
         plan=plan,
