@@ -83,46 +83,22 @@ def start_worker(env: dict) -> subprocess.Popen:
 
 
 def run_locust(env: dict, users: int, seconds: int) -> dict[str, dict]:
-    prefix = WORK / "locust"
-    subprocess.run(
-        [
-            str(ROOT / ".venv/bin/locust"),
-            "-f",
-            str(ROOT / "loadtest/locustfile.py"),
-            "--headless",
-            "-u",
-            str(users),
-            "-r",
-            str(max(1, users // 5)),
-            "-t",
-            f"{seconds}s",
-            "--host",
-            f"http://127.0.0.1:{PORT}",
-            "--csv",
-            str(prefix),
-            "--only-summary",
-            "--loglevel",
-            "WARNING",
-            "--stop-timeout",
-            "10",
-        ],
-        cwd=ROOT,
-        env=env,
-        check=False,
+    rows = bench.locust_headless(
+        "loadtest/locustfile.py", env, users=users, spawn_rate=max(1, users // 5), seconds=seconds, stop_timeout=10
     )
-    stats = {}
-    with open(f"{prefix}_stats.csv") as f:
-        for row in csv.DictReader(f):
-            stats[f"{row['Type']} {row['Name']}".strip()] = {
-                "requests": int(row["Request Count"]),
-                "failures": int(row["Failure Count"]),
-                "p50_ms": float(row["50%"] or 0),
-                "p95_ms": float(row["95%"] or 0),
-                "max_ms": float(row["Max Response Time"] or 0),
-                "rps": float(row["Requests/s"] or 0),
-            }
+    stats = {
+        f"{row['Type']} {row['Name']}".strip(): {
+            "requests": int(row["Request Count"]),
+            "failures": int(row["Failure Count"]),
+            "p50_ms": float(row["50%"] or 0),
+            "p95_ms": float(row["95%"] or 0),
+            "max_ms": float(row["Max Response Time"] or 0),
+            "rps": float(row["Requests/s"] or 0),
+        }
+        for row in rows
+    }
     failures = []
-    failures_csv = Path(f"{prefix}_failures.csv")
+    failures_csv = WORK / "locust_failures.csv"
     if failures_csv.exists():
         failures = list(csv.DictReader(failures_csv.open()))
     return {"stats": stats, "failures": failures}
@@ -163,6 +139,7 @@ def main() -> int:
     bench.recreate_database(database_url)
     bench.manage(env, "migrate", "--noinput")
     bench.manage(env, "load_round", "--all")
+    bench.manage(env, "collectstatic", "--noinput")  # served with DEBUG off, from the manifest
     bench.setup_django(env)
     from django.db import connections
 
