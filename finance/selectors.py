@@ -121,7 +121,8 @@ PLAN_ROWS = {
 def _compiled(name: str, alias: str) -> tuple[type[Model], str]:
     queryset = PLAN_ROWS[name](0).order_by().using(alias)
     sql, params = queryset.query.sql_with_params()
-    assert params == (0,), f"{name} must take the plan's id as its only parameter"
+    if params != (0,):
+        raise ValueError(f"PLAN_ROWS[{name!r}] must take the plan's id as its only parameter, not {params}")
     return queryset.model, sql
 
 
@@ -143,6 +144,7 @@ def part_two_for_plan(plan: Plan, *, finance_only: bool = False) -> PartTwo:
     # The plan's round, when it was read with the plan, carries the version of its configuration.
     config = round_config(plan.round_id, plan.round.config_version if Plan.round.is_cached(plan) else None)
     allocations = config.allocations.get(plan.hwb_area_id, [])
+    # Shared with every request in this process, as the rest of the configuration is: read only.
     organisations = config.organisations.get(plan.hwb_area_id, [])
     income_lines = _plan_rows("income", plan)
     _attach(income_lines, "organisation", {o.pk: o for o in organisations})

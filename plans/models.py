@@ -177,8 +177,9 @@ class PlanningRound(models.Model):
     labels = models.JSONField(
         default=dict, blank=True, help_text="Wording that changed between template versions, by key."
     )
-    # A new value whenever the round's years, streams, code lists, metrics, conditions or
-    # ring-fences change (plans.round_config), so cached copies of them are never used stale.
+    # A new value whenever the round's years, streams, code lists, metrics, conditions,
+    # ring-fences or the areas' organisations change (plans.round_config), so cached copies of
+    # them are never used stale.
     config_version = models.UUIDField(default=uuid.uuid4, editable=False)
 
     class Meta:
@@ -186,6 +187,16 @@ class PlanningRound(models.Model):
 
     def __str__(self):
         return self.name
+
+    def save(self, *args, **kwargs):
+        # The version changes only by the UPDATEs in plans.round_config. A round saved from a copy
+        # read earlier (an admin form, a reload) must not write back the version it read and so
+        # undo a change made meanwhile.
+        if not self._state.adding and kwargs.get("update_fields") is None:
+            kwargs["update_fields"] = [
+                f.name for f in self._meta.concrete_fields if not f.primary_key and f.name != "config_version"
+            ]
+        super().save(*args, **kwargs)
 
     def label(self, key: str, default: str = "") -> str:
         return self.labels.get(key, default)

@@ -88,10 +88,11 @@ def _read(round_id: int, version: uuid.UUID | None) -> RoundConfig:
     for allocation in Allocation.objects.filter(round_id=round_id).order_by("pk"):
         Allocation.year.field.set_cached_value(allocation, year_by_id[allocation.year_id])
         allocations[allocation.hwb_area_id].append(allocation)
-    by_id = Organisation.objects.in_bulk()
     organisations: dict[int, list[Organisation]] = defaultdict(list)
-    for area_id, organisation_id in Organisation.hwb_areas.through.objects.values_list("hwbarea_id", "organisation_id"):
-        organisations[area_id].append(by_id[organisation_id])
+    # One query, links and organisations together, so a link committed meanwhile cannot name an
+    # organisation this read did not see.
+    for link in Organisation.hwb_areas.through.objects.select_related("organisation"):
+        organisations[link.hwbarea_id].append(link.organisation)
     for area_organisations in organisations.values():
         area_organisations.sort(key=lambda o: o.name)
     return RoundConfig(

@@ -4,7 +4,7 @@ import pytest
 from django.core.management import call_command
 
 from plans import models as pm
-from plans.round_config import round_config
+from plans.round_config import bump_config_version, round_config
 
 pytestmark = pytest.mark.django_db
 
@@ -116,3 +116,16 @@ def test_a_change_to_an_areas_organisations_gives_every_round_a_fresh_read(round
     assert names == sorted(names)
     assert names == list(area.organisations.order_by("name").values_list("name", flat=True))
     assert (organisation.name in names) == (change != "unlink")
+
+
+def test_a_round_saved_from_an_earlier_copy_keeps_the_newer_version(round_2014):
+    """An admin form holds the round read at the start of its request; saving it must not undo a bump."""
+    stale = pm.PlanningRound.objects.get(pk=round_2014.pk)
+    bump_config_version(round_2014.pk)
+    newer = pm.PlanningRound.objects.get(pk=round_2014.pk).config_version
+
+    stale.name = "Renamed round"
+    stale.save()
+
+    stored = pm.PlanningRound.objects.get(pk=round_2014.pk)
+    assert (stored.name, stored.config_version) == ("Renamed round", newer)
