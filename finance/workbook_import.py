@@ -26,6 +26,7 @@ from django import forms
 from django.conf import settings
 
 from plans.models import MAX_AMOUNT, Plan
+from schemes.models import Scheme
 
 from . import rules
 from .selectors import WORKBOOK_FORMAT_VERSION, PartTwo, part_two_for_plan
@@ -456,7 +457,8 @@ EXPENDITURE_FIELDS = [
 NUMBER_FIELDS = {"line_id", "percent_nhs", "percent_la"}
 
 
-def _read_expenditure(ws, part: PartTwo, errors: list[CellError]) -> list[ExpenditureRow]:
+def _read_expenditure(ws, part: PartTwo, scheme_names: dict[str, str], errors: list[CellError]) -> list[ExpenditureRow]:
+    """The Expenditure rows; `scheme_names` maps each of the plan's scheme references to its name."""
     reader = SheetReader(ws, errors)
     years = part.year_labels
     if not reader.check_headers(expenditure_headers(years)):
@@ -468,6 +470,7 @@ def _read_expenditure(ws, part: PartTwo, errors: list[CellError]) -> list[Expend
     streams = {s.name: s for s in part.streams}
     line_ids = {line.pk for line in part.expenditure_lines}
     seen_ids: dict[int, int] = {}
+    new_schemes: dict[str, tuple[int, str]] = {}  # reference -> (first row, name) of schemes not yet in the plan
     width = len(EXPENDITURE_FIXED) + len(years) + 1
     parsed = []
     for row in reader.rows():
@@ -496,6 +499,25 @@ def _read_expenditure(ws, part: PartTwo, errors: list[CellError]) -> list[Expend
         if not reader.validate(form, columns) or not number_ok:
             continue
         cd = form.cleaned_data
+        # A scheme's name is kept on the Schemes page; import uses it to create a new scheme only.
+        # A different name typed here would otherwise be dropped without a word.
+        reference, name = cd["scheme_reference"], cd["scheme_name"]
+        if reference in scheme_names and name != scheme_names[reference]:
+            reader.error(
+                columns["scheme_name"],
+                f"Scheme {reference} is called '{scheme_names[reference]}' in this plan. Use that name here, "
+                "and rename a scheme on the Schemes page",
+            )
+            continue
+        if reference in new_schemes and name != new_schemes[reference][1]:
+            row_of, first_name = new_schemes[reference]
+            reader.error(
+                columns["scheme_name"],
+                f"New scheme {reference} is called '{first_name}' on row {row_of}. Give each scheme one name",
+            )
+            continue
+        if reference not in scheme_names:
+            new_schemes.setdefault(reference, (r, name))
         line_id = cd["line_id"]
         if line_id is not None:
             if line_id not in line_ids:
@@ -648,7 +670,9 @@ def read_workbook(data: bytes, plan: Plan, part: PartTwo | None = None) -> Parse
         raise WorkbookRejected(errors)
     parsed = ParsedWorkbook(
         income=_read_income(wb["Income"], part, errors),
-        expenditure=_read_expenditure(wb["Expenditure"], part, errors),
+        expenditure=_read_expenditure(
+            wb["Expenditure"], part, dict(Scheme.objects.filter(plan=plan).values_list("reference", "name")), errors
+        ),
         metrics=_read_metrics(wb["Metrics"], part, errors),
     )
     if errors:

@@ -147,6 +147,24 @@ def joint_percentages_not_100(plan, other):
     return edited(plan, change)
 
 
+def renamed_scheme(plan, other):
+    return edited(plan, set_cell("Expenditure", "C2", "A name typed offline"))
+
+
+def new_scheme_with_two_names(plan, other):
+    def change(wb):
+        ws = wb["Expenditure"]
+        total = next(r for r in range(2, 40) if ws[f"B{r}"].value == "Total")
+        for offset, name in enumerate(["Falls prevention", "Falls prevention service"]):
+            ws.insert_rows(total + offset)
+            row = [None, "BD99", name, "Prevention / Early Intervention", "Community Health", "CCG", None, None]
+            row += ["NHS Community Provider", "CCG minimum contribution", 1000, 1000, "New"]
+            for c, value in enumerate(row, start=1):
+                ws.cell(row=total + offset, column=c, value=value)
+
+    return edited(plan, change)
+
+
 def unknown_line_id(plan, other):
     return edited(plan, set_cell("Expenditure", "A2", 999999))
 
@@ -184,6 +202,8 @@ CASES = [
     (unknown_provider, "Expenditure", "I3", "'Someone' is not a provider"),
     (joint_percentages_not_100, "Expenditure", "H15", "must add up to 100"),
     (unknown_line_id, "Expenditure", "A2", "Line ID 999999 is not a line of this plan"),
+    (renamed_scheme, "Expenditure", "C2", "rename a scheme on the Schemes page"),
+    (new_scheme_with_two_names, "Expenditure", None, "Give each scheme one name"),
     (text_in_metric_number, "Metrics", None, "Enter a number, not text"),
 ]
 
