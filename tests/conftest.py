@@ -1,7 +1,10 @@
 """Shared pytest fixtures."""
 
+import time
+
 import pytest
 from django.core.management import call_command
+from django.db import connection
 
 from tests.factories import DEMO_PASSWORD
 
@@ -63,11 +66,8 @@ def live_celery_worker(transactional_db, tmp_path, celery_test_broker):
     import os
     import subprocess
     import sys
-    import time
     import uuid
     from pathlib import Path
-
-    from django.db import connection
 
     from bcf_portal.celery import app
 
@@ -118,16 +118,12 @@ def _live_server_requests_finish_before_the_flush(request):
         return
     request.getfixturevalue("transactional_db")
     yield
-    from django.db import connection
-
+    if connection.vendor != "postgresql":
+        return
     busy_sql = (
         "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
         " AND state IN ('active', 'idle in transaction', 'idle in transaction (aborted)')"
     )
-    if connection.vendor != "postgresql":
-        return
-    import time
-
     # A closing page's beacon can reach the server a moment after the page is gone: wait until the
     # database has been quiet for a whole second before letting the flush run.
     deadline = time.monotonic() + 15
