@@ -17,6 +17,7 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
+from django.utils.text import Truncator
 
 from finance import rules
 from finance.selectors import part_two_for_plan
@@ -210,6 +211,25 @@ class Signature:
     delegation_minute_ref: str = ""
 
 
+def _date_signed_errors(plan: Plan, signature: Signature, signed_on: datetime.date) -> dict[str, str]:
+    """Dates a signature cannot truly bear, by the Signature field they are in.
+
+    The round has no opening date, so the earliest true date is the day the plan was started here:
+    no one signed it before it existed.
+    """
+    errors = {}
+    started = timezone.localdate(plan.created_at)
+    if signed_on > timezone.localdate():
+        errors["signed_on"] = "The date signed must be today or in the past"
+    elif signed_on < started:
+        errors["signed_on"] = (
+            f"The date signed must be the same as or after {started:%-d %B %Y}, when the plan was started"
+        )
+    if signature.under_delegation and signature.delegation_date and signature.delegation_date > signed_on:
+        errors["delegation_date"] = "The date of the delegating decision must be the same as or before the date signed"
+    return errors
+
+
 def sign_plan(*, user: User, plan: Plan, slot_code: str, signature: Signature) -> SignOff:
     """Sign one slot, binding the signature to the plan's content hash; the last signature signs the plan off."""
     complete = workflow.TRANSITIONS["complete_signoff"]
@@ -226,6 +246,10 @@ def sign_plan(*, user: User, plan: Plan, slot_code: str, signature: Signature) -
             signature.delegating_body and signature.delegation_date and signature.delegation_minute_ref
         ):
             raise ValidationError("Enter the delegating body, the date of its decision and the minute reference")
+        signed_on = signature.signed_on or timezone.localdate()
+        date_errors = _date_signed_errors(locked, signature, signed_on)
+        if date_errors:
+            raise ValidationError(date_errors)
         organisation = (
             Organisation.objects.filter(hwb_areas=locked.hwb_area_id, kind=slot.organisation_kind).first()
             if slot.organisation_kind
@@ -240,7 +264,7 @@ def sign_plan(*, user: User, plan: Plan, slot_code: str, signature: Signature) -
             signed_by=user,
             signatory_name=signature.signatory_name,
             position=signature.position if slot.has_position else "",
-            signed_on=signature.signed_on or timezone.localdate(),
+            signed_on=signed_on,
             content_hash=content_hash,
             under_delegation=signature.under_delegation,
             delegating_body=signature.delegating_body if signature.under_delegation else "",
@@ -448,12 +472,24 @@ def decide(
             )
         if outcome.requires_conditions and not conditions:
             raise ValidationError("Enter at least one condition, with the date it must be met by")
+        decided_at = timezone.now()
+        decided_on = timezone.localdate(decided_at)
+        # A condition falls due after the decision that sets it, never on or before it.
+        overdue = [c for c in conditions if c.due_date <= decided_on]
+        if overdue:
+            raise ValidationError(
+                [
+                    f"Enter a date after {decided_on:%-d %B %Y}, the date of this decision, for the condition "
+                    f"‘{Truncator(c.text).words(12)}’"
+                    for c in overdue
+                ]
+            )
         for condition in conditions:
             ReviewCondition.objects.create(review=review, text=condition.text, due_date=condition.due_date)
         review.outcome = outcome
         review.summary = summary
         review.assurer = user
-        review.decided_at = timezone.now()
+        review.decided_at = decided_at
         review.save()
         _move(
             locked,

@@ -1,8 +1,7 @@
 """Fixtures for the workflow tests: a complete plan, its people, and quick ways through the steps."""
 
-import datetime
-
 import pytest
+from django.utils import timezone
 
 from governance import services
 from tests.governance.workflow_plans import build_workflow_plan
@@ -23,7 +22,7 @@ def sign_all(cast, *, slots=("hwb", "council", "ccg")):
             signature=services.Signature(
                 signatory_name=user.full_name,
                 position="Chair" if code == "hwb" else "Director",
-                signed_on=datetime.date(2017, 9, 8),
+                signed_on=timezone.localdate(),
             ),
         )
     cast.plan.refresh_from_db()

@@ -5,10 +5,9 @@ Submitted → In assurance → Not approved) with the right people, and at each 
 role under test attempt every transition open from that state that it may not make.
 """
 
-import datetime
-
 import pytest
 from django.core.exceptions import PermissionDenied
+from django.utils import timezone
 
 from governance import services, workflow
 from governance.models import PlanEvent
@@ -20,7 +19,7 @@ S = Plan.Status
 
 def _attempts(cast):
     approved = OutcomeCategory.objects.get(round=cast.plan.round, code="approved")
-    signature = services.Signature(signatory_name="Someone", position="Director", signed_on=datetime.date(2017, 9, 8))
+    signature = services.Signature(signatory_name="Someone", position="Director", signed_on=timezone.localdate())
     return {
         "send_for_signoff": lambda user: services.send_for_signoff(user=user, plan=cast.plan),
         "complete_signoff": lambda user: services.sign_plan(

@@ -5,6 +5,7 @@ import datetime
 import pytest
 from django.core import mail
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 
 from governance import services
 from governance.models import PlanEvent, SignOff, Submission
@@ -12,6 +13,7 @@ from plans.models import KeyLineOfEnquiry, OutcomeCategory, Plan, SectionProgres
 from tests.governance.conftest import sign_all, submit
 
 S = Plan.Status
+DUE = timezone.localdate() + datetime.timedelta(days=90)  # a condition falls due after the decision
 
 
 def test_last_signature_signs_the_plan_off_and_each_binds_the_content_hash(cast, django_capture_on_commit_callbacks):
@@ -109,7 +111,7 @@ def _approve_with_conditions(cast):
         plan=cast.plan,
         outcome=outcome,
         summary="A sound plan.",
-        conditions=[services.Condition("Agree the DFG plan with housing", datetime.date(2017, 12, 1))],
+        conditions=[services.Condition("Agree the DFG plan with housing", DUE)],
     )
 
 
@@ -119,7 +121,7 @@ def test_assurer_rates_every_kloe_and_approves_with_conditions(submitted):
     cast.plan.refresh_from_db()
     assert cast.plan.status == S.APPROVED_WITH_CONDITIONS
     assert review.ratings.count() == 3
-    assert review.conditions.get().due_date == datetime.date(2017, 12, 1)
+    assert review.conditions.get().due_date == DUE
 
 
 def test_an_outcome_needs_every_kloe_rated(submitted):
