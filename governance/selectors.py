@@ -27,6 +27,10 @@ from plans.models import (
 from plans.selectors import signoff_slots
 from schemes.models import Scheme
 
+from .compare import SectionDiff, compare_snapshots
+from .models import SignoffContent
+from .snapshots import plan_content
+
 # Once a plan has gone to NHS England the PDF is the published version, not a draft.
 SUBMITTED_STATUSES = frozenset(
     {
@@ -348,3 +352,19 @@ def part1_document(plan: Plan) -> dict:
         "finance": finance,
         "part2_summary": part2_summary,
     }
+
+
+def changes_since_seen(plan: Plan, seen_content_hash: str) -> list[SectionDiff] | None:
+    """The sections that changed since a signatory was shown the content with this hash.
+
+    None when that content was never sent for sign-off, so what changed cannot be shown.
+    """
+    seen = (
+        SignoffContent.objects.filter(plan=plan, content_hash=seen_content_hash)
+        .values_list("content", flat=True)
+        .first()
+    )
+    if seen is None:
+        return None
+    diffs = compare_snapshots({"content": seen}, {"content": plan_content(plan)})
+    return [diff for diff in diffs if diff.changed]

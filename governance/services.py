@@ -35,9 +35,9 @@ from plans.models import (
 )
 
 from . import notifications, workflow
-from .models import KloeRating, PlanEvent, Review, ReviewCondition, SectionComment, SignOff, Submission
+from .models import KloeRating, PlanEvent, Review, ReviewCondition, SectionComment, SignOff, SignoffContent, Submission
 from .pdf import render_plan_pdf
-from .snapshots import canonical_json, plan_content_hash, plan_snapshot, sha256_hex
+from .snapshots import canonical_json, plan_content, plan_content_hash, plan_snapshot, sha256_hex
 
 S = Plan.Status
 REFUSED = "transition_refused"
@@ -182,7 +182,17 @@ def send_for_signoff(*, user: User, plan: Plan, comment: str = "") -> Plan:
             )
         # Signatures from before (e.g. historical ones loaded as demo data) do not sign this version.
         stale = _void_all(locked)
-        _move(locked, transition, actor=user, comment=comment, detail={"voided": [s.pk for s in stale]})
+        # What the signatories will read, kept to show any of them whose page goes out of date what changed.
+        content = plan_content(locked)
+        content_hash = sha256_hex(canonical_json(content))
+        SignoffContent.objects.get_or_create(plan=locked, content_hash=content_hash, defaults={"content": content})
+        _move(
+            locked,
+            transition,
+            actor=user,
+            comment=comment,
+            detail={"voided": [s.pk for s in stale], "content_hash": content_hash},
+        )
         notifications.ready_for_signoff(locked)
         return locked
 
@@ -211,6 +221,17 @@ class Signature:
     delegation_minute_ref: str = ""
 
 
+class PlanChangedSinceSeen(ValidationError):
+    """The plan's content is not what the signatory's page showed: they must see the change and sign again."""
+
+    def __init__(self, *, seen_content_hash: str, content_hash: str):
+        super().__init__(
+            "The plan has changed since you opened this page. Check what has changed, then sign again if you agree."
+        )
+        self.seen_content_hash = seen_content_hash
+        self.content_hash = content_hash
+
+
 def _date_signed_errors(plan: Plan, signature: Signature, signed_on: datetime.date) -> dict[str, str]:
     """Dates a signature cannot truly bear, by the Signature field they are in.
 
@@ -230,8 +251,12 @@ def _date_signed_errors(plan: Plan, signature: Signature, signed_on: datetime.da
     return errors
 
 
-def sign_plan(*, user: User, plan: Plan, slot_code: str, signature: Signature) -> SignOff:
-    """Sign one slot, binding the signature to the plan's content hash; the last signature signs the plan off."""
+def sign_plan(*, user: User, plan: Plan, slot_code: str, signature: Signature, seen_content_hash: str) -> SignOff:
+    """Sign one slot, binding the signature to the plan's content hash; the last signature signs the plan off.
+
+    `seen_content_hash` is the hash of the content the signatory was shown: if the plan has changed
+    since, nothing is signed and PlanChangedSinceSeen says so.
+    """
     complete = workflow.TRANSITIONS["complete_signoff"]
 
     def work(locked: Plan, transition):
@@ -242,6 +267,9 @@ def sign_plan(*, user: User, plan: Plan, slot_code: str, signature: Signature) -
             raise _Refused("This round has no such sign-off.")
         if SignOff.objects.filter(plan=locked, slot=slot, voided_at__isnull=True).exists():
             raise ValidationError("This part of the sign-off has already been signed.")
+        content_hash = plan_content_hash(locked)
+        if seen_content_hash != content_hash:
+            raise PlanChangedSinceSeen(seen_content_hash=seen_content_hash, content_hash=content_hash)
         if signature.under_delegation and not (
             signature.delegating_body and signature.delegation_date and signature.delegation_minute_ref
         ):
@@ -255,7 +283,6 @@ def sign_plan(*, user: User, plan: Plan, slot_code: str, signature: Signature) -
             if slot.organisation_kind
             else None
         )
-        content_hash = plan_content_hash(locked)
         signoff = SignOff.objects.create(
             plan=locked,
             slot=slot,

@@ -19,6 +19,7 @@ def sign_all(cast, *, slots=("hwb", "council", "ccg")):
             user=user,
             plan=cast.plan,
             slot_code=code,
+            seen_content_hash=services.plan_content_hash(cast.plan),
             signature=services.Signature(
                 signatory_name=user.full_name,
                 position="Chair" if code == "hwb" else "Director",

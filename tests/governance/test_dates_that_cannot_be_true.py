@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from governance import services
 from governance.models import ReviewCondition, SignOff
+from governance.snapshots import plan_content_hash
 from plans.models import KeyLineOfEnquiry, OutcomeCategory
 from tests.governance.test_workflow_views import url
 
@@ -23,7 +24,13 @@ def _signature(signed_on, **delegation) -> services.Signature:
 
 
 def _sign(cast, signature):
-    return services.sign_plan(user=cast.signatories["hwb"], plan=cast.plan, slot_code="hwb", signature=signature)
+    return services.sign_plan(
+        user=cast.signatories["hwb"],
+        plan=cast.plan,
+        slot_code="hwb",
+        signature=signature,
+        seen_content_hash=plan_content_hash(cast.plan),
+    )
 
 
 def _date_fields(name: str, date: datetime.date) -> dict[str, str]:

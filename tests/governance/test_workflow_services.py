@@ -42,7 +42,13 @@ def test_signing_under_delegation_records_the_delegating_decision(cast):
         delegation_date=datetime.date(2017, 7, 11),
         delegation_minute_ref="HWB 17/23",
     )
-    signoff = services.sign_plan(user=chair, plan=cast.plan, slot_code="hwb", signature=signature)
+    signoff = services.sign_plan(
+        user=chair,
+        plan=cast.plan,
+        slot_code="hwb",
+        signature=signature,
+        seen_content_hash=services.plan_content_hash(cast.plan),
+    )
     signoff.refresh_from_db()
     assert (signoff.delegating_body, signoff.delegation_date, signoff.delegation_minute_ref) == (
         "Barking and Dagenham Health and Wellbeing Board",
@@ -55,7 +61,13 @@ def test_signing_under_delegation_needs_the_whole_decision(cast):
     services.send_for_signoff(user=cast.commissioner, plan=cast.plan)
     signature = services.Signature(signatory_name="Anne Officer", under_delegation=True, delegating_body="HWB")
     with pytest.raises(ValidationError, match="minute reference"):
-        services.sign_plan(user=cast.signatories["hwb"], plan=cast.plan, slot_code="hwb", signature=signature)
+        services.sign_plan(
+            user=cast.signatories["hwb"],
+            plan=cast.plan,
+            slot_code="hwb",
+            signature=signature,
+            seen_content_hash=services.plan_content_hash(cast.plan),
+        )
 
 
 def test_sending_for_signoff_needs_every_section_completed(cast):
