@@ -90,9 +90,12 @@ def test_commissioner_sends_for_signoff_and_signatory_signs_through_the_pages(cl
     page = client.get(url("plan_status", cast.plan)).content.decode()
     assert url("sign", cast.plan, slot_code="hwb") in page
     assert url("sign", cast.plan, slot_code="council") not in page
+    # The form says which content it showed; the signature binds to that.
+    shown = client.get(url("sign", cast.plan, slot_code="hwb")).context["form"]["content_hash"].value()
     response = client.post(
         url("sign", cast.plan, slot_code="hwb"),
         {
+            "content_hash": shown,
             "signatory_name": "Cllr Maureen Worby",
             "position": "Chair",
             **_date_fields("signed_on", TODAY),
@@ -106,6 +109,7 @@ def test_commissioner_sends_for_signoff_and_signatory_signs_through_the_pages(cl
     response = client.post(
         url("sign", cast.plan, slot_code="hwb"),
         {
+            "content_hash": shown,
             "signatory_name": "Cllr Maureen Worby",
             "position": "Chair",
             **_date_fields("signed_on", TODAY),
