@@ -1,4 +1,7 @@
-"""Compare two submitted versions of a plan, section by section and line by line (difflib on the snapshots)."""
+"""Compare two versions of a plan, section by section and line by line (difflib on the snapshots).
+
+Used for submitted versions, and for what changed since a signatory was shown the plan.
+"""
 
 import difflib
 from dataclasses import dataclass, field

@@ -31,6 +31,8 @@ def _textarea(label: str, *, required=True, rows=5, help_text="", message="") ->
 
 
 class SignForm(forms.Form):
+    # The hash of the plan's content as the page showed it: a signature binds to what its signatory read.
+    content_hash = forms.CharField(widget=forms.HiddenInput, required=False, max_length=64)
     signatory_name = _text("Full name")
     position = _text("Position", required=False, help_text="For example, Chief Executive")
     signed_on = GovukDateField(label="Date signed", help_text="For example, 8 9 2017")
@@ -53,6 +55,15 @@ class SignForm(forms.Form):
             self.fields["position"].error_messages["required"] = "Enter your position"
         else:
             del self.fields["position"]
+
+    def showing_changed_plan(self, changed) -> "SignForm":
+        """The same answers, bound now to the plan's current content, with the error that says it changed."""
+        data = self.data.copy()
+        data["content_hash"] = changed.content_hash
+        form = SignForm(data, slot=self.slot)
+        form.is_valid()
+        form.add_error(None, changed)
+        return form
 
     def clean_signed_on(self):
         value = self.cleaned_data.get("signed_on")

@@ -47,6 +47,24 @@ class SignOff(models.Model):
         return f"{self.slot} — {self.signatory_name}"
 
 
+class SignoffContent(models.Model):
+    """The plan's content as it was sent for sign-off: what its signatories read.
+
+    Kept so that a signatory whose page has gone out of date can be shown what changed since.
+    """
+
+    plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="+")
+    content_hash = models.CharField(max_length=64)
+    content = models.JSONField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["plan", "content_hash"], name="one_signoff_content_per_hash")]
+
+    def __str__(self):
+        return f"{self.plan} {self.content_hash[:12]}"
+
+
 class SubmissionIsImmutable(Exception):
     """A submission is the record of what was sent: nothing may change or remove it."""
 

@@ -11,7 +11,6 @@ from decimal import Decimal
 from django.db.models import Prefetch, Sum
 
 from finance.models import ExpenditureAmount, IncomeLine
-from governance.models import SignOff
 from metrics.models import MetricAmbition, PlannedValue
 from plans.models import (
     Answer,
@@ -24,9 +23,13 @@ from plans.models import (
     Risk,
     RoundYear,
     Section,
-    SignOffSlot,
 )
+from plans.selectors import signoff_slots
 from schemes.models import Scheme
+
+from .compare import SectionDiff, compare_snapshots
+from .models import SignoffContent
+from .snapshots import plan_content
 
 # Once a plan has gone to NHS England the PDF is the published version, not a draft.
 SUBMITTED_STATUSES = frozenset(
@@ -209,26 +212,20 @@ def part1_document(plan: Plan) -> dict:
         }
         for risk in Risk.objects.filter(plan=plan).select_related("rating").order_by("order", "id")
     ]
-    signoffs = {
-        signoff.slot_id: signoff
-        for signoff in SignOff.objects.filter(plan=plan, voided_at__isnull=True).select_related("organisation")
-    }
+    # The organisation is named as the plan's sign-off page names it (plans.selectors.signoff_slots).
     signoff_rows = []
-    for slot in SignOffSlot.objects.filter(round=round_).order_by("order"):
-        signoff = signoffs.get(slot.pk)
+    for row in signoff_slots(plan):
+        slot, signoff = row["slot"], row["signature"]
         signoff_rows.append(
             {
                 "title": slot.title,
                 "by_label": slot.by_label,
                 "has_position": slot.has_position,
                 "signed": signoff is not None,
-                "organisation": (
-                    signoff.organisation_name or (signoff.organisation.name if signoff.organisation else "")
-                )
-                if signoff
-                else "",
+                "organisation": row["organisation"],
                 "by": signoff.signatory_name if signoff else "",
-                "position": signoff.position if signoff else "",
+                # A slot that asks for no position (the board's chair) names it in its label.
+                "position": signoff.position if signoff and slot.has_position else slot.named_position,
                 "date": signoff.signed_on if signoff else None,
                 "under_delegation": bool(signoff and signoff.under_delegation),
                 "delegating_body": signoff.delegating_body if signoff else "",
@@ -355,3 +352,19 @@ def part1_document(plan: Plan) -> dict:
         "finance": finance,
         "part2_summary": part2_summary,
     }
+
+
+def changes_since_seen(plan: Plan, seen_content_hash: str) -> list[SectionDiff] | None:
+    """The sections that changed since a signatory was shown the content with this hash.
+
+    None when that content was never sent for sign-off, so what changed cannot be shown.
+    """
+    seen = (
+        SignoffContent.objects.filter(plan=plan, content_hash=seen_content_hash)
+        .values_list("content", flat=True)
+        .first()
+    )
+    if seen is None:
+        return None
+    diffs = compare_snapshots({"content": seen}, {"content": plan_content(plan)})
+    return [diff for diff in diffs if diff.changed]

@@ -17,6 +17,7 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
+from django.utils.text import Truncator
 
 from finance import rules
 from finance.selectors import part_two_for_plan
@@ -34,9 +35,9 @@ from plans.models import (
 )
 
 from . import notifications, workflow
-from .models import KloeRating, PlanEvent, Review, ReviewCondition, SectionComment, SignOff, Submission
+from .models import KloeRating, PlanEvent, Review, ReviewCondition, SectionComment, SignOff, SignoffContent, Submission
 from .pdf import render_plan_pdf
-from .snapshots import canonical_json, plan_content_hash, plan_snapshot, sha256_hex
+from .snapshots import canonical_json, plan_content, plan_content_hash, plan_snapshot, sha256_hex
 
 S = Plan.Status
 REFUSED = "transition_refused"
@@ -181,7 +182,17 @@ def send_for_signoff(*, user: User, plan: Plan, comment: str = "") -> Plan:
             )
         # Signatures from before (e.g. historical ones loaded as demo data) do not sign this version.
         stale = _void_all(locked)
-        _move(locked, transition, actor=user, comment=comment, detail={"voided": [s.pk for s in stale]})
+        # What the signatories will read, kept to show any of them whose page goes out of date what changed.
+        content = plan_content(locked)
+        content_hash = sha256_hex(canonical_json(content))
+        SignoffContent.objects.get_or_create(plan=locked, content_hash=content_hash, defaults={"content": content})
+        _move(
+            locked,
+            transition,
+            actor=user,
+            comment=comment,
+            detail={"voided": [s.pk for s in stale], "content_hash": content_hash},
+        )
         notifications.ready_for_signoff(locked)
         return locked
 
@@ -210,8 +221,42 @@ class Signature:
     delegation_minute_ref: str = ""
 
 
-def sign_plan(*, user: User, plan: Plan, slot_code: str, signature: Signature) -> SignOff:
-    """Sign one slot, binding the signature to the plan's content hash; the last signature signs the plan off."""
+class PlanChangedSinceSeen(ValidationError):
+    """The plan's content is not what the signatory's page showed: they must see the change and sign again."""
+
+    def __init__(self, *, seen_content_hash: str, content_hash: str):
+        super().__init__(
+            "The plan has changed since you opened this page. Check what has changed, then sign again if you agree."
+        )
+        self.seen_content_hash = seen_content_hash
+        self.content_hash = content_hash
+
+
+def _date_signed_errors(plan: Plan, signature: Signature, signed_on: datetime.date) -> dict[str, str]:
+    """Dates a signature cannot truly bear, by the Signature field they are in.
+
+    The round has no opening date, so the earliest true date is the day the plan was started here:
+    no one signed it before it existed.
+    """
+    errors = {}
+    started = timezone.localdate(plan.created_at)
+    if signed_on > timezone.localdate():
+        errors["signed_on"] = "The date signed must be today or in the past"
+    elif signed_on < started:
+        errors["signed_on"] = (
+            f"The date signed must be the same as or after {started:%-d %B %Y}, when the plan was started"
+        )
+    if signature.under_delegation and signature.delegation_date and signature.delegation_date > signed_on:
+        errors["delegation_date"] = "The date of the delegating decision must be the same as or before the date signed"
+    return errors
+
+
+def sign_plan(*, user: User, plan: Plan, slot_code: str, signature: Signature, seen_content_hash: str) -> SignOff:
+    """Sign one slot, binding the signature to the plan's content hash; the last signature signs the plan off.
+
+    `seen_content_hash` is the hash of the content the signatory was shown: if the plan has changed
+    since, nothing is signed and PlanChangedSinceSeen says so.
+    """
     complete = workflow.TRANSITIONS["complete_signoff"]
 
     def work(locked: Plan, transition):
@@ -222,16 +267,22 @@ def sign_plan(*, user: User, plan: Plan, slot_code: str, signature: Signature) -
             raise _Refused("This round has no such sign-off.")
         if SignOff.objects.filter(plan=locked, slot=slot, voided_at__isnull=True).exists():
             raise ValidationError("This part of the sign-off has already been signed.")
+        content_hash = plan_content_hash(locked)
+        if seen_content_hash != content_hash:
+            raise PlanChangedSinceSeen(seen_content_hash=seen_content_hash, content_hash=content_hash)
         if signature.under_delegation and not (
             signature.delegating_body and signature.delegation_date and signature.delegation_minute_ref
         ):
             raise ValidationError("Enter the delegating body, the date of its decision and the minute reference")
+        signed_on = signature.signed_on or timezone.localdate()
+        date_errors = _date_signed_errors(locked, signature, signed_on)
+        if date_errors:
+            raise ValidationError(date_errors)
         organisation = (
             Organisation.objects.filter(hwb_areas=locked.hwb_area_id, kind=slot.organisation_kind).first()
             if slot.organisation_kind
             else None
         )
-        content_hash = plan_content_hash(locked)
         signoff = SignOff.objects.create(
             plan=locked,
             slot=slot,
@@ -240,7 +291,7 @@ def sign_plan(*, user: User, plan: Plan, slot_code: str, signature: Signature) -
             signed_by=user,
             signatory_name=signature.signatory_name,
             position=signature.position if slot.has_position else "",
-            signed_on=signature.signed_on or timezone.localdate(),
+            signed_on=signed_on,
             content_hash=content_hash,
             under_delegation=signature.under_delegation,
             delegating_body=signature.delegating_body if signature.under_delegation else "",
@@ -448,12 +499,24 @@ def decide(
             )
         if outcome.requires_conditions and not conditions:
             raise ValidationError("Enter at least one condition, with the date it must be met by")
+        decided_at = timezone.now()
+        decided_on = timezone.localdate(decided_at)
+        # A condition falls due after the decision that sets it, never on or before it.
+        overdue = [c for c in conditions if c.due_date <= decided_on]
+        if overdue:
+            raise ValidationError(
+                [
+                    f"Enter a date after {decided_on:%-d %B %Y}, the date of this decision, for the condition "
+                    f"‘{Truncator(c.text).words(12)}’"
+                    for c in overdue
+                ]
+            )
         for condition in conditions:
             ReviewCondition.objects.create(review=review, text=condition.text, due_date=condition.due_date)
         review.outcome = outcome
         review.summary = summary
         review.assurer = user
-        review.decided_at = timezone.now()
+        review.decided_at = decided_at
         review.save()
         _move(
             locked,

@@ -10,15 +10,16 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from plans import permissions, security
 from plans.models import PlanningRound, Section, SignOffSlot
 from plans.selectors import get_plan_for_user, is_national_admin
 
-from . import compare, dashboards, dataset, forms, letters, services, workflow
+from . import compare, dashboards, dataset, forms, letters, selectors, services, workflow
 from .models import Submission
-from .snapshots import canonical_json
+from .snapshots import canonical_json, plan_content_hash
 
 
 def _plan(request, round_slug, ons_code):
@@ -87,6 +88,7 @@ def sign(request, round_slug: str, ons_code: str, slot_code: str):
     if plan.status != plan.Status.READY_FOR_SIGNOFF:
         messages.error(request, "The plan is not waiting for sign-off, so it cannot be signed now.")
         return redirect(_status_url(plan))
+    plan_changed, changes = False, None  # whether, and how, the plan changed since the page showed it
     if request.method == "POST":
         form = forms.SignForm(request.POST, slot=slot)
         if form.is_valid():
@@ -102,7 +104,16 @@ def sign(request, round_slug: str, ons_code: str, slot_code: str):
                 delegation_minute_ref=data["delegation_minute_ref"] if delegated else "",
             )
             try:
-                services.sign_plan(user=request.user, plan=plan, slot_code=slot.code, signature=signature)
+                services.sign_plan(
+                    user=request.user,
+                    plan=plan,
+                    slot_code=slot.code,
+                    signature=signature,
+                    seen_content_hash=data["content_hash"],
+                )
+            except services.PlanChangedSinceSeen as changed:
+                plan_changed, changes = True, selectors.changes_since_seen(plan, changed.seen_content_hash)
+                form = form.showing_changed_plan(changed)
             except ValidationError as error:
                 form.add_error(None, error)
             else:
@@ -111,9 +122,18 @@ def sign(request, round_slug: str, ons_code: str, slot_code: str):
     else:
         form = forms.SignForm(
             slot=slot,
-            initial={"signatory_name": request.user.full_name, "position": request.user.job_title},
+            initial={
+                "content_hash": plan_content_hash(plan),
+                "signatory_name": request.user.full_name,
+                "position": request.user.job_title,
+                "signed_on": timezone.localdate(),
+            },
         )
-    return render(request, "governance/sign.html", {"plan": plan, "slot": slot, "form": form})
+    return render(
+        request,
+        "governance/sign.html",
+        {"plan": plan, "slot": slot, "form": form, "plan_changed": plan_changed, "changes": changes},
+    )
 
 
 @login_required

@@ -450,6 +450,14 @@ class SignOffSlot(models.Model):
     def __str__(self):
         return self.title
 
+    @property
+    def named_position(self) -> str:
+        """The position a slot that asks for none names in its label: "By Chair of the Board" → "Chair of the Board"."""
+        label = self.by_label.strip()
+        if self.has_position or not label.lower().startswith("by "):
+            return ""
+        return label[3:].strip()
+
 
 class KeyLineOfEnquiry(models.Model):
     round = models.ForeignKey(PlanningRound, on_delete=models.CASCADE, related_name="kloes")

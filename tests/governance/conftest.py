@@ -1,8 +1,7 @@
 """Fixtures for the workflow tests: a complete plan, its people, and quick ways through the steps."""
 
-import datetime
-
 import pytest
+from django.utils import timezone
 
 from governance import services
 from tests.governance.workflow_plans import build_workflow_plan
@@ -20,10 +19,11 @@ def sign_all(cast, *, slots=("hwb", "council", "ccg")):
             user=user,
             plan=cast.plan,
             slot_code=code,
+            seen_content_hash=services.plan_content_hash(cast.plan),
             signature=services.Signature(
                 signatory_name=user.full_name,
                 position="Chair" if code == "hwb" else "Director",
-                signed_on=datetime.date(2017, 9, 8),
+                signed_on=timezone.localdate(),
             ),
         )
     cast.plan.refresh_from_db()

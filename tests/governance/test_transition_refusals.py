@@ -5,10 +5,9 @@ Submitted → In assurance → Not approved) with the right people, and at each 
 role under test attempt every transition open from that state that it may not make.
 """
 
-import datetime
-
 import pytest
 from django.core.exceptions import PermissionDenied
+from django.utils import timezone
 
 from governance import services, workflow
 from governance.models import PlanEvent
@@ -20,11 +19,15 @@ S = Plan.Status
 
 def _attempts(cast):
     approved = OutcomeCategory.objects.get(round=cast.plan.round, code="approved")
-    signature = services.Signature(signatory_name="Someone", position="Director", signed_on=datetime.date(2017, 9, 8))
+    signature = services.Signature(signatory_name="Someone", position="Director", signed_on=timezone.localdate())
     return {
         "send_for_signoff": lambda user: services.send_for_signoff(user=user, plan=cast.plan),
         "complete_signoff": lambda user: services.sign_plan(
-            user=user, plan=cast.plan, slot_code="hwb", signature=signature
+            user=user,
+            plan=cast.plan,
+            slot_code="hwb",
+            signature=signature,
+            seen_content_hash=services.plan_content_hash(cast.plan),
         ),
         "withdraw_from_signoff": lambda user: services.withdraw_from_signoff(user=user, plan=cast.plan),
         "submit": lambda user: services.submit_plan(user=user, plan=cast.plan),
@@ -163,5 +166,11 @@ def test_a_signatory_cannot_sign_a_slot_they_do_not_hold(cast):
     services.send_for_signoff(user=cast.commissioner, plan=cast.plan)
     signature = services.Signature(signatory_name="Chris Naylor", position="Chief Executive")
     with pytest.raises(PermissionDenied):
-        services.sign_plan(user=cast.signatories["council"], plan=cast.plan, slot_code="hwb", signature=signature)
+        services.sign_plan(
+            user=cast.signatories["council"],
+            plan=cast.plan,
+            slot_code="hwb",
+            signature=signature,
+            seen_content_hash=services.plan_content_hash(cast.plan),
+        )
     assert PlanEvent.objects.filter(action="transition_refused", actor=cast.signatories["council"]).exists()

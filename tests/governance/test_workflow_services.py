@@ -5,6 +5,7 @@ import datetime
 import pytest
 from django.core import mail
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 
 from governance import services
 from governance.models import PlanEvent, SignOff, Submission
@@ -12,6 +13,7 @@ from plans.models import KeyLineOfEnquiry, OutcomeCategory, Plan, SectionProgres
 from tests.governance.conftest import sign_all, submit
 
 S = Plan.Status
+DUE = timezone.localdate() + datetime.timedelta(days=90)  # a condition falls due after the decision
 
 
 def test_last_signature_signs_the_plan_off_and_each_binds_the_content_hash(cast, django_capture_on_commit_callbacks):
@@ -40,7 +42,13 @@ def test_signing_under_delegation_records_the_delegating_decision(cast):
         delegation_date=datetime.date(2017, 7, 11),
         delegation_minute_ref="HWB 17/23",
     )
-    signoff = services.sign_plan(user=chair, plan=cast.plan, slot_code="hwb", signature=signature)
+    signoff = services.sign_plan(
+        user=chair,
+        plan=cast.plan,
+        slot_code="hwb",
+        signature=signature,
+        seen_content_hash=services.plan_content_hash(cast.plan),
+    )
     signoff.refresh_from_db()
     assert (signoff.delegating_body, signoff.delegation_date, signoff.delegation_minute_ref) == (
         "Barking and Dagenham Health and Wellbeing Board",
@@ -53,7 +61,13 @@ def test_signing_under_delegation_needs_the_whole_decision(cast):
     services.send_for_signoff(user=cast.commissioner, plan=cast.plan)
     signature = services.Signature(signatory_name="Anne Officer", under_delegation=True, delegating_body="HWB")
     with pytest.raises(ValidationError, match="minute reference"):
-        services.sign_plan(user=cast.signatories["hwb"], plan=cast.plan, slot_code="hwb", signature=signature)
+        services.sign_plan(
+            user=cast.signatories["hwb"],
+            plan=cast.plan,
+            slot_code="hwb",
+            signature=signature,
+            seen_content_hash=services.plan_content_hash(cast.plan),
+        )
 
 
 def test_sending_for_signoff_needs_every_section_completed(cast):
@@ -109,7 +123,7 @@ def _approve_with_conditions(cast):
         plan=cast.plan,
         outcome=outcome,
         summary="A sound plan.",
-        conditions=[services.Condition("Agree the DFG plan with housing", datetime.date(2017, 12, 1))],
+        conditions=[services.Condition("Agree the DFG plan with housing", DUE)],
     )
 
 
@@ -119,7 +133,7 @@ def test_assurer_rates_every_kloe_and_approves_with_conditions(submitted):
     cast.plan.refresh_from_db()
     assert cast.plan.status == S.APPROVED_WITH_CONDITIONS
     assert review.ratings.count() == 3
-    assert review.conditions.get().due_date == datetime.date(2017, 12, 1)
+    assert review.conditions.get().due_date == DUE
 
 
 def test_an_outcome_needs_every_kloe_rated(submitted):

@@ -5,12 +5,21 @@ import json
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from governance.models import KloeRating, PlanEvent, SectionComment, SignOff
 from plans.models import KeyLineOfEnquiry, OutcomeCategory, Plan, Section
 from tests.governance.conftest import submit
 
 S = Plan.Status
+
+
+TODAY = timezone.localdate()
+DUE = TODAY + datetime.timedelta(days=90)  # a condition falls due after the decision
+
+
+def _date_fields(name: str, date: datetime.date) -> dict[str, str]:
+    return {f"{name}_day": str(date.day), f"{name}_month": str(date.month), f"{name}_year": str(date.year)}
 
 
 def url(view, plan, **kwargs):
@@ -81,14 +90,15 @@ def test_commissioner_sends_for_signoff_and_signatory_signs_through_the_pages(cl
     page = client.get(url("plan_status", cast.plan)).content.decode()
     assert url("sign", cast.plan, slot_code="hwb") in page
     assert url("sign", cast.plan, slot_code="council") not in page
+    # The form says which content it showed; the signature binds to that.
+    shown = client.get(url("sign", cast.plan, slot_code="hwb")).context["form"]["content_hash"].value()
     response = client.post(
         url("sign", cast.plan, slot_code="hwb"),
         {
+            "content_hash": shown,
             "signatory_name": "Cllr Maureen Worby",
             "position": "Chair",
-            "signed_on_day": "8",
-            "signed_on_month": "9",
-            "signed_on_year": "2017",
+            **_date_fields("signed_on", TODAY),
             "under_delegation": "yes",
             "delegating_body": "",
         },
@@ -99,17 +109,16 @@ def test_commissioner_sends_for_signoff_and_signatory_signs_through_the_pages(cl
     response = client.post(
         url("sign", cast.plan, slot_code="hwb"),
         {
+            "content_hash": shown,
             "signatory_name": "Cllr Maureen Worby",
             "position": "Chair",
-            "signed_on_day": "8",
-            "signed_on_month": "9",
-            "signed_on_year": "2017",
+            **_date_fields("signed_on", TODAY),
             "under_delegation": "no",
         },
     )
     assert response.status_code == 302
     signoff = SignOff.objects.get(plan=cast.plan, slot__code="hwb")
-    assert (signoff.signatory_name, signoff.signed_on) == ("Cllr Maureen Worby", datetime.date(2017, 9, 8))
+    assert (signoff.signatory_name, signoff.signed_on) == ("Cllr Maureen Worby", TODAY)
 
 
 def test_a_signatory_cannot_open_another_slots_form(client, cast):
@@ -159,9 +168,7 @@ def test_assurer_reviews_through_the_page_and_commissioner_sees_outcome_and_sect
             "outcome": outcome.pk,
             "summary": "Good.",
             "condition_1": "Agree the DFG plan with housing",
-            "condition_1_due_day": "1",
-            "condition_1_due_month": "12",
-            "condition_1_due_year": "2017",
+            **_date_fields("condition_1_due", DUE),
         },
     )
     assert response.status_code == 302
@@ -172,7 +179,7 @@ def test_assurer_reviews_through_the_page_and_commissioner_sees_outcome_and_sect
     with django_assert_max_num_queries(25):
         page = client.get(url("plan_status", cast.plan)).content.decode()
     assert "Approved with conditions" in page
-    assert "Agree the DFG plan with housing" in page and "1 December 2017" in page
+    assert "Agree the DFG plan with housing" in page and f"{DUE:%-d %B %Y}" in page
     assert "Say more about housing." in page
     letter = client.get(url("decision_letter", cast.plan, version=1))
     assert letter["Content-Type"] == "application/pdf" and letter.content.startswith(b"%PDF-")
