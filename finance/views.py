@@ -39,18 +39,6 @@ def _kwargs(plan) -> dict:
     return {"round_slug": plan.round.slug, "ons_code": plan.hwb_area.ons_code}
 
 
-def section_context(plan, table: str) -> dict:
-    """The task-list section a page belongs to, and its status, for the heading and the complete button."""
-    section = Section.objects.filter(round_id=plan.round_id, table=table).order_by("order").first()
-    status = SectionProgress.Status.NOT_STARTED
-    if section is not None:
-        status = (
-            SectionProgress.objects.filter(plan=plan, section=section).values_list("status", flat=True).first()
-            or SectionProgress.Status.NOT_STARTED
-        )
-    return {"section": section, "status": status}
-
-
 def complete_section(request, plan, table: str, url_name: str):
     """POST "Mark this section as completed" for the section holding this table."""
     section = Section.objects.filter(round_id=plan.round_id, table=table).order_by("order").first()
@@ -67,7 +55,7 @@ def _base_context(request, plan, table: str) -> dict:
     return {
         "plan": plan,
         "can_edit": plan_selectors.can_edit_plan(request.user, plan),
-        **section_context(plan, table),
+        **plan_selectors.table_section_context(plan, table),
     }
 
 

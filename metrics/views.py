@@ -40,19 +40,12 @@ def ambitions(request, round_slug: str, ons_code: str):
         )
         messages.success(request, f"You have marked ‘{section.title}’ as completed.")
         return redirect("plans:plan_overview", round_slug=round_slug, ons_code=ons_code)
-    status = SectionProgress.Status.NOT_STARTED
-    if section is not None:
-        status = (
-            SectionProgress.objects.filter(plan=plan, section=section).values_list("status", flat=True).first()
-            or status
-        )
     return render(
         request,
         "metrics/ambitions.html",
         {
             "plan": plan,
-            "section": section,
-            "status": status,
+            **plan_selectors.table_section_context(plan, Section.Table.METRICS),
             "can_edit": plan_selectors.can_edit_plan(request.user, plan),
             "rows": selectors.ambitions_for_plan(plan),
         },
