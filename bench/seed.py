@@ -6,6 +6,7 @@ takes seconds, not minutes.
 """
 
 import itertools
+from collections import Counter
 from decimal import Decimal
 
 from django.contrib.auth.hashers import make_password
@@ -40,6 +41,7 @@ SCHEMES = 40
 INCOME_LINES = 20  # streams x organisations x years
 EXPENDITURE_LINES = 100  # with an amount for each year: 20 + 100 = 120 lines
 RISKS = 20
+INCOME_AMOUNT = Decimal("1500000.00")  # each income line
 SUBMITTED_SHARE = 3  # every third plan is submitted, so assurers have a dashboard to read
 
 NARRATIVE = """## What we will do
@@ -178,12 +180,21 @@ def seed_national_dataset(*, password: str, areas: int = AREAS) -> dict:
                 funding_stream=stream,
                 organisation=organisations[i],
                 year=year,
-                amount=Decimal("1500000.00"),
+                amount=INCOME_AMOUNT,
             )
             for plan, organisations in zip(plans, area_organisations, strict=True)
             for stream, i, year in income_cycle[:INCOME_LINES]
         ]
     )
+    # Each stream's income is spread evenly over its expenditure lines, so every plan's spend accounts
+    # for its whole pooled budget within each stream, as a completed plan's must (finance.rules).
+    income_per_stream = Counter((stream.pk, year.pk) for stream, _, year in income_cycle[:INCOME_LINES])
+    lines_per_stream = Counter(streams[n % len(streams)].pk for n in range(EXPENDITURE_LINES))
+    spend_per_line = {
+        (stream.pk, year.pk): INCOME_AMOUNT * income_per_stream[(stream.pk, year.pk)] / lines_per_stream[stream.pk]
+        for stream in streams
+        for year in years
+    }
     lines = ExpenditureLine.objects.bulk_create(
         [
             ExpenditureLine(
@@ -202,7 +213,11 @@ def seed_national_dataset(*, password: str, areas: int = AREAS) -> dict:
         ]
     )
     ExpenditureAmount.objects.bulk_create(
-        [ExpenditureAmount(line=line, year=year, amount=Decimal("25000.00")) for line in lines for year in years]
+        [
+            ExpenditureAmount(line=line, year=year, amount=spend_per_line[(line.funding_stream_id, year.pk)])
+            for line in lines
+            for year in years
+        ]
     )
     Risk.objects.bulk_create(
         [

@@ -3,24 +3,15 @@
 from django import forms
 
 from plans.models import CodeListEntry, FundingStream, Organisation, Plan, RoundYear
+from plans.money import MoneyField
 
 from . import rules
 from .models import IncomeLine
-from .workbook_import import AMOUNT_MESSAGES
 
 
-def money_field(label: str, required: bool = True) -> forms.DecimalField:
-    field = forms.DecimalField(
-        label=label,
-        required=required,
-        min_value=0,
-        max_value=rules.MAX_AMOUNT,
-        max_digits=14,
-        decimal_places=2,
-        error_messages={**AMOUNT_MESSAGES, "required": f"Enter the {label.lower()}"},
-    )
-    field.gds_kind = "money"
-    return field
+def money_field(label: str, required: bool = True) -> MoneyField:
+    """The portal's one money field, labelled for this form."""
+    return MoneyField(label=label, required=required, error_messages={"required": f"Enter the {label.lower()}"})
 
 
 def choice(queryset, label: str, what: str) -> forms.ModelChoiceField:

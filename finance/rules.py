@@ -112,6 +112,82 @@ def check_minimum_pool(figures: PartTwoFigures) -> list[RuleResult]:
     return results
 
 
+def check_pool_entered(figures: PartTwoFigures) -> list[RuleResult]:
+    """Where the area has no published minimum, the pooled budget must still hold some income."""
+    results = []
+    for year in figures.years:
+        if ("minimum_pool", year) in figures.allocations or pooled_total(figures, year) > 0:
+            continue
+        results.append(
+            RuleResult(
+                key="pool_entered",
+                name=f"Pooled budget entered {year}",
+                passed=False,
+                year=year,
+                message=f"The pooled budget for {year} is £0: enter the income from each funding source",
+            )
+        )
+    return results
+
+
+def check_stream_minimums(figures: PartTwoFigures) -> list[RuleResult]:
+    """Income from each funding source with a published minimum contribution must be at least that minimum."""
+    results = []
+    for year in figures.years:
+        income = income_by_stream(figures, year)
+        for key, name in figures.stream_names.items():
+            minimum = figures.allocations.get((key, year))
+            if minimum is None:
+                continue
+            got = income.get(key, ZERO)
+            passed = got >= minimum
+            verb = "meets" if passed else "is below"
+            results.append(
+                RuleResult(
+                    key=f"stream_minimum:{key}",
+                    name=f"Minimum contribution: {name} {year}",
+                    passed=passed,
+                    year=year,
+                    message=f"Income from {name} in {year} is {format_pounds(got)}, "
+                    f"which {verb} its minimum contribution of {format_pounds(minimum)}",
+                )
+            )
+    return results
+
+
+def check_spend_accounts_for_pool(figures: PartTwoFigures) -> list[RuleResult]:
+    """The expenditure plan must account for the whole pooled budget of each year: no less, no more."""
+    results = []
+    for year in figures.years:
+        pool = pooled_total(figures, year)
+        spend = sum(expenditure_by_stream(figures, year).values(), ZERO)
+        passed = spend == pool and pool > 0
+        if passed:
+            message = f"Expenditure in {year} totals {format_pounds(spend)}, which accounts for the pooled budget"
+        elif spend > pool:
+            message = (
+                f"Expenditure in {year} totals {format_pounds(spend)}, which is {format_pounds(spend - pool)} "
+                f"more than the pooled budget of {format_pounds(pool)}"
+            )
+        elif pool == 0:
+            message = f"Expenditure in {year} totals £0: enter the income to the pooled budget, then the planned spend"
+        else:
+            message = (
+                f"Expenditure in {year} totals {format_pounds(spend)}; it must account for the pooled budget "
+                f"of {format_pounds(pool)} ({format_pounds(pool - spend)} is not yet planned)"
+            )
+        results.append(
+            RuleResult(
+                key="spend_accounts_for_pool",
+                name=f"Expenditure accounts for the pooled budget {year}",
+                passed=passed,
+                year=year,
+                message=message,
+            )
+        )
+    return results
+
+
 def check_spend_within_income(figures: PartTwoFigures) -> list[RuleResult]:
     """Planned spend from each funding source cannot exceed the income from that source."""
     results = []
@@ -230,12 +306,25 @@ def check_amounts_in_range(figures: PartTwoFigures) -> list[RuleResult]:
     ]
 
 
+def check_income(figures: PartTwoFigures) -> list[RuleResult]:
+    """The rules the income (funding sources) section must meet before it can be marked completed."""
+    return [*check_minimum_pool(figures), *check_pool_entered(figures), *check_stream_minimums(figures)]
+
+
+def check_expenditure(figures: PartTwoFigures) -> list[RuleResult]:
+    """The rules the expenditure section must meet before it can be marked completed."""
+    return [
+        *check_spend_accounts_for_pool(figures),
+        *check_spend_within_income(figures),
+        *check_ring_fences(figures),
+    ]
+
+
 def check_all(figures: PartTwoFigures) -> list[RuleResult]:
     """Every Part 2 rule of the round, in the order the finance summary lists them."""
     return [
-        *check_minimum_pool(figures),
-        *check_spend_within_income(figures),
-        *check_ring_fences(figures),
+        *check_income(figures),
+        *check_expenditure(figures),
         *check_no_negative_amounts(figures),
         *check_amounts_in_range(figures),
     ]

@@ -29,6 +29,7 @@ from plans.models import (
     RingFence,
     Risk,
     RoundYear,
+    Section,
 )
 from plans.round_config import round_config
 from schemes.models import Scheme
@@ -290,6 +291,16 @@ def finance_summary(part: PartTwo) -> FinanceSummary:
         results=rules.check_all(figures),
         chart_max=max((r["total"] for r in by_type), default=ZERO),
     )
+
+
+# The round's rules for each finance section of the task list (finance.rules, written once).
+SECTION_RULES = {Section.Table.INCOME: rules.check_income, Section.Table.EXPENDITURE: rules.check_expenditure}
+
+
+def section_problems(plan: Plan, table: str) -> list[str]:
+    """What stops the income or expenditure section being completed, in the rules' own words (3 queries)."""
+    figures = part_two_for_plan(plan, finance_only=True).figures
+    return [result.message for result in SECTION_RULES[table](figures) if not result.passed]
 
 
 def _snapshot(part: PartTwo) -> dict:

@@ -17,12 +17,14 @@ from django.db import transaction
 from simple_history.models import HistoricalRecords
 
 from metrics.models import MetricAmbition, PlannedValue
-from plans.models import CodeListEntry, FundingStream, Organisation, Plan, RoundYear, User
+from metrics.services import refresh_metrics_progress
+from plans import services as plan_services
+from plans.models import CodeListEntry, FundingStream, Organisation, Plan, RoundYear, Section, SectionProgress, User
 from plans.services import require_edit
 from schemes.models import Scheme
 
 from .models import ExpenditureAmount, ExpenditureLine, IncomeLine
-from .selectors import part_two_for_plan
+from .selectors import SECTION_RULES, part_two_for_plan, section_problems
 from .workbook_import import BASELINE, Change, ParsedWorkbook, diff_workbook, read_workbook
 
 
@@ -65,6 +67,36 @@ def _check_version(instance, version: int | None):
         raise StaleEdit(StaleEdit.message)
 
 
+# --- Completing the finance sections ----------------------------------------------------
+
+
+def _problems_of(table: str):
+    return lambda plan: section_problems(plan, table)
+
+
+@transaction.atomic
+def complete_section(*, user: User, plan: Plan, section: Section) -> SectionProgress:
+    """Mark the income or expenditure section completed once the round's rules for it hold.
+
+    Raises ValidationError listing what is missing, in the rules' words (finance.rules).
+    """
+    if section.table not in SECTION_RULES:
+        raise ValueError(f"finance does not complete {section.table!r} sections")
+    return plan_services.complete_table_section(
+        user=user, plan=plan, section=section, problems=_problems_of(section.table)
+    )
+
+
+def refresh_progress(*, user: User, plan: Plan, changed: set[str]) -> None:
+    """After finance rows changed: the changed sections start, and a Completed income or expenditure
+    section whose rules no longer hold goes back to In progress (income changes can break
+    expenditure's rules too, so both are checked)."""
+    for table in SECTION_RULES:
+        plan_services.touch_table_section(
+            user=user, plan=plan, table=table, problems=_problems_of(table), start=table in changed
+        )
+
+
 # --- Income -------------------------------------------------------------------------
 
 
@@ -93,15 +125,18 @@ def save_income_line(
     line.amount, line.note = amount, note
     line.full_clean(exclude=["plan"])
     line.save()
+    refresh_progress(user=user, plan=plan, changed={Section.Table.INCOME})
     return line
 
 
 @transaction.atomic
 def remove_income_line(*, user: User, plan: Plan, line: IncomeLine, version: int | None = None) -> None:
     require_edit(user=user, plan=plan)
+    _lock_plan(plan)
     line = IncomeLine.objects.select_for_update().get(pk=line.pk, plan=plan)
     _check_version(line, version)
     line.delete()
+    refresh_progress(user=user, plan=plan, changed={Section.Table.INCOME})
 
 
 # --- Expenditure --------------------------------------------------------------------
@@ -167,6 +202,7 @@ def save_expenditure_line(
     line.provider, line.funding_stream, line.is_new = provider, funding_stream, is_new
     line.save()
     _set_amounts(line, amounts)
+    refresh_progress(user=user, plan=plan, changed={Section.Table.EXPENDITURE})
     return line
 
 
@@ -193,9 +229,11 @@ def _set_amounts(
 @transaction.atomic
 def remove_expenditure_line(*, user: User, plan: Plan, line: ExpenditureLine, version: int | None = None) -> None:
     require_edit(user=user, plan=plan)
+    _lock_plan(plan)
     line = ExpenditureLine.objects.select_for_update().get(pk=line.pk, plan=plan)
     _check_version(line, version)
     line.delete()
+    refresh_progress(user=user, plan=plan, changed={Section.Table.EXPENDITURE})
 
 
 # --- Importing a workbook -----------------------------------------------------------
@@ -218,6 +256,12 @@ def apply_workbook_import(*, user: User, plan: Plan, data: bytes) -> list[Change
             _apply_income(plan, part, parsed)
             _apply_expenditure(plan, part, parsed)
             _apply_metrics(plan, part, parsed)
+        # The import marks nothing completed; it starts the sections it changed and takes back
+        # "Completed" from any whose rules the new figures break.
+        sheets = {change.sheet for change in changes}
+        tables = {"Income": Section.Table.INCOME, "Expenditure": Section.Table.EXPENDITURE}
+        refresh_progress(user=user, plan=plan, changed={tables[s] for s in sheets if s in tables})
+        refresh_metrics_progress(user=user, plan=plan, start="Metrics" in sheets)
     return changes
 
 

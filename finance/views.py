@@ -21,7 +21,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from plans import selectors as plan_selectors
 from plans import services as plan_services
 from plans.export_views import export_panel_context
-from plans.models import Section, SectionProgress
+from plans.models import Section
 
 from . import rules, selectors, services
 from .forms import ExpenditureLineForm, IncomeLineForm, WorkbookUploadForm
@@ -39,35 +39,29 @@ def _kwargs(plan) -> dict:
     return {"round_slug": plan.round.slug, "ons_code": plan.hwb_area.ons_code}
 
 
-def section_context(plan, table: str) -> dict:
-    """The task-list section a page belongs to, and its status, for the heading and the complete button."""
-    section = Section.objects.filter(round_id=plan.round_id, table=table).order_by("order").first()
-    status = SectionProgress.Status.NOT_STARTED
-    if section is not None:
-        status = (
-            SectionProgress.objects.filter(plan=plan, section=section).values_list("status", flat=True).first()
-            or SectionProgress.Status.NOT_STARTED
-        )
-    return {"section": section, "status": status}
+def _complete_section(request, plan, table: str) -> list[str]:
+    """POST "Mark this section as completed": done only when the round's rules for the section hold.
 
-
-def complete_section(request, plan, table: str, url_name: str):
-    """POST "Mark this section as completed" for the section holding this table."""
-    section = Section.objects.filter(round_id=plan.round_id, table=table).order_by("order").first()
+    Returns what is missing, in the rules' words, when refused; an empty list when completed.
+    """
+    section = plan_services.table_section(plan, table)
     if section is None:
         raise Http404("This round has no such section")
-    plan_services.set_section_status(
-        user=request.user, plan=plan, section=section, status=SectionProgress.Status.COMPLETED
-    )
+    try:
+        services.complete_section(user=request.user, plan=plan, section=section)
+    except ValidationError as exc:
+        return exc.messages
     messages.success(request, f"You have marked ‘{section.title}’ as completed.")
-    return redirect("plans:plan_overview", **_kwargs(plan))
+    return []
 
 
-def _base_context(request, plan, table: str) -> dict:
+def _base_context(request, plan, table: str, completion_errors=()) -> dict:
     return {
         "plan": plan,
         "can_edit": plan_selectors.can_edit_plan(request.user, plan),
-        **section_context(plan, table),
+        **plan_selectors.table_section_context(plan, table),
+        "completion_errors": list(completion_errors),
+        "page_has_errors": bool(completion_errors),
     }
 
 
@@ -78,13 +72,17 @@ def _base_context(request, plan, table: str) -> dict:
 @require_http_methods(["GET", "POST"])
 def income(request, round_slug: str, ons_code: str):
     plan = _plan(request, round_slug, ons_code)
+    errors = []
     if request.method == "POST":
-        return complete_section(request, plan, Section.Table.INCOME, "finance:income")
+        errors = _complete_section(request, plan, Section.Table.INCOME)
+        if not errors:
+            return redirect("plans:plan_overview", **_kwargs(plan))
     part = selectors.part_two_for_plan(plan)
     return render(
         request,
         "finance/income.html",
-        {**_base_context(request, plan, Section.Table.INCOME), **selectors.income_page(part)},
+        {**_base_context(request, plan, Section.Table.INCOME, errors), **selectors.income_page(part)},
+        status=400 if errors else 200,
     )
 
 
@@ -209,18 +207,22 @@ def income_remove(request, round_slug: str, ons_code: str, pk: int):
 @require_http_methods(["GET", "POST"])
 def expenditure(request, round_slug: str, ons_code: str):
     plan = _plan(request, round_slug, ons_code)
+    errors = []
     if request.method == "POST":
-        return complete_section(request, plan, Section.Table.EXPENDITURE, "finance:expenditure")
+        errors = _complete_section(request, plan, Section.Table.EXPENDITURE)
+        if not errors:
+            return redirect("plans:plan_overview", **_kwargs(plan))
     part = selectors.part_two_for_plan(plan)
     return render(
         request,
         "finance/expenditure.html",
         {
-            **_base_context(request, plan, Section.Table.EXPENDITURE),
+            **_base_context(request, plan, Section.Table.EXPENDITURE, errors),
             "years": part.years,
             "lines": selectors.expenditure_rows(part),
             "totals": selectors.finance_summary(part).spend_totals,
         },
+        status=400 if errors else 200,
     )
 
 

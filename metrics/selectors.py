@@ -87,3 +87,33 @@ def ambitions_for_plan(plan: Plan) -> list[AmbitionRow]:
             )
         )
     return rows
+
+
+def _list(items: list[str]) -> str:
+    return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} and {items[-1]}"
+
+
+def ambition_problems(plan: Plan) -> list[str]:
+    """What stops the metrics section being completed: every round metric needs an ambition, that is
+    a baseline and a planned value for each of the metric's periods (2 queries).
+
+    The rule reads only metrics' own rows, so it lives here, below finance, where the metrics page
+    (which cannot call finance) and the workbook import (which can call this) both reach it.
+    """
+    problems = []
+    for row in ambitions_for_plan(plan):
+        if row.metric is None:
+            continue  # local metrics are the area's own choice; the round asks nothing of them
+        ambition = row.ambition
+        baseline = ambition is not None and (
+            ambition.baseline_value is not None or ambition.baseline_numerator is not None
+        )
+        missing = [p.period for p in row.planned if p.value is None and p.numerator is None]
+        if not baseline and len(missing) == len(row.planned):
+            problems.append(f"Enter an ambition for the metric ‘{row.name}’: its baseline and planned values")
+            continue
+        if not baseline:
+            problems.append(f"Enter the baseline for the metric ‘{row.name}’")
+        if missing:
+            problems.append(f"Enter a planned value for {_list(missing)} for the metric ‘{row.name}’")
+    return problems

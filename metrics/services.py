@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from django.db import transaction
 
-from plans.models import Metric, Plan, User
+from plans import services as plan_services
+from plans.models import Metric, Plan, Section, SectionProgress, User
 from plans.services import require_edit
 
 from .models import MetricAmbition, PlannedValue
+from .selectors import ambition_problems
 
 
 class StaleAmbition(Exception):
@@ -71,7 +73,21 @@ def save_ambition(
         elif (current.value, current.numerator, current.denominator) != figures:
             current.value, current.numerator, current.denominator = figures
             current.save()
+    refresh_metrics_progress(user=user, plan=plan)
     return ambition
+
+
+def refresh_metrics_progress(*, user: User, plan: Plan, start: bool = True) -> None:
+    """After an ambition changed: the metrics section starts, or leaves Completed if its rule no longer holds."""
+    plan_services.touch_table_section(
+        user=user, plan=plan, table=Section.Table.METRICS, problems=ambition_problems, start=start
+    )
+
+
+@transaction.atomic
+def complete_metrics_section(*, user: User, plan: Plan, section: Section) -> SectionProgress:
+    """Mark the metrics section completed; refused (ValidationError) until every metric has an ambition."""
+    return plan_services.complete_table_section(user=user, plan=plan, section=section, problems=ambition_problems)
 
 
 @transaction.atomic
@@ -81,3 +97,4 @@ def remove_local_metric(*, user: User, plan: Plan, ambition: MetricAmbition, ver
     if version is not None and ambition.version != version:
         raise StaleAmbition(StaleAmbition.message)
     ambition.delete()
+    refresh_metrics_progress(user=user, plan=plan)

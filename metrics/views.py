@@ -5,6 +5,7 @@ Every view fetches the plan with get_plan_for_user; edits go through metrics.ser
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -12,7 +13,7 @@ from django.views.decorators.http import require_http_methods
 
 from plans import selectors as plan_selectors
 from plans import services as plan_services
-from plans.models import Metric, Section, SectionProgress
+from plans.models import Metric, Section
 
 from . import selectors, services
 from .forms import AmbitionForm
@@ -23,39 +24,34 @@ def _plan(request, round_slug, ons_code):
     return plan_selectors.get_plan_for_user(request.user, round_slug=round_slug, ons_code=ons_code)
 
 
-def _section(plan):
-    return Section.objects.filter(round_id=plan.round_id, table=Section.Table.METRICS).order_by("order").first()
-
-
 @login_required
 @require_http_methods(["GET", "POST"])
 def ambitions(request, round_slug: str, ons_code: str):
     plan = _plan(request, round_slug, ons_code)
-    section = _section(plan)
+    errors = []
     if request.method == "POST":
+        section = plan_services.table_section(plan, Section.Table.METRICS)
         if section is None:
             raise Http404("This round has no metrics section")
-        plan_services.set_section_status(
-            user=request.user, plan=plan, section=section, status=SectionProgress.Status.COMPLETED
-        )
-        messages.success(request, f"You have marked ‘{section.title}’ as completed.")
-        return redirect("plans:plan_overview", round_slug=round_slug, ons_code=ons_code)
-    status = SectionProgress.Status.NOT_STARTED
-    if section is not None:
-        status = (
-            SectionProgress.objects.filter(plan=plan, section=section).values_list("status", flat=True).first()
-            or status
-        )
+        try:
+            services.complete_metrics_section(user=request.user, plan=plan, section=section)
+        except ValidationError as exc:
+            errors = exc.messages
+        else:
+            messages.success(request, f"You have marked ‘{section.title}’ as completed.")
+            return redirect("plans:plan_overview", round_slug=round_slug, ons_code=ons_code)
     return render(
         request,
         "metrics/ambitions.html",
         {
             "plan": plan,
-            "section": section,
-            "status": status,
+            **plan_selectors.table_section_context(plan, Section.Table.METRICS),
             "can_edit": plan_selectors.can_edit_plan(request.user, plan),
             "rows": selectors.ambitions_for_plan(plan),
+            "completion_errors": errors,
+            "page_has_errors": bool(errors),
         },
+        status=400 if errors else 200,
     )
 
 

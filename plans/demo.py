@@ -37,7 +37,7 @@ from .models import (
     SectionProgress,
     User,
 )
-from .rounds import fixtures_dir, load_reference, load_round, read_yaml, rounds_dir
+from .rounds import fixtures_dir, load_rounds, read_yaml, shipped_round_paths
 
 
 class DemoDataError(ValueError):
@@ -61,9 +61,7 @@ def load_demo(*, reset_passwords: bool = False) -> DemoResult:
     """Load the shipped rounds, then the demo users and plans. Safe to run again."""
     result = DemoResult()
     with transaction.atomic():
-        load_reference()
-        for path in sorted(rounds_dir().glob("*.yaml")):
-            load_round(path, with_reference=False)
+        load_rounds(shipped_round_paths())
         _load_users(result, reset_passwords=reset_passwords)
         for path in sorted(demo_dir().glob("plan-*.yaml")):
             _DemoPlan(path).load(result)

@@ -7,14 +7,14 @@ so a save over someone else's newer save is caught.
 
 import datetime
 import zipfile
-from decimal import Decimal, InvalidOperation
 
 import filetype
 from django import forms
 from django.conf import settings
 from django.template.defaultfilters import filesizeformat
 
-from .models import MAX_AMOUNT, CodeListEntry, ConditionQuestion, ConditionResponse, Question, RelatedDocument, Risk
+from .models import CodeListEntry, ConditionQuestion, ConditionResponse, Question, RelatedDocument, Risk
+from .money import MoneyField
 
 YES_NO = [("yes", "Yes"), ("no", "No")]
 
@@ -63,33 +63,6 @@ class GovukDateField(forms.MultiValueField):
         return value
 
 
-class MoneyField(forms.CharField):
-    """Pounds to the penny. Accepts "£1,234.50"; never a float."""
-
-    def __init__(self, **kwargs):
-        super().__init__(**kwargs)
-        self.gds_kind = "money"
-        self.widget.attrs.update(
-            {"class": "govuk-input govuk-input--width-10", "inputmode": "decimal", "spellcheck": "false"}
-        )
-
-    def to_python(self, value):
-        text = (super().to_python(value) or "").replace("£", "").replace(",", "").strip()
-        if not text:
-            return None
-        try:
-            amount = Decimal(text)
-        except InvalidOperation:
-            raise forms.ValidationError("Enter an amount in pounds, like 1500 or 1500.50") from None
-        if not amount.is_finite() or amount < 0:
-            raise forms.ValidationError("Enter an amount of £0 or more")
-        if amount > MAX_AMOUNT:
-            raise forms.ValidationError("Enter an amount of £100,000,000 or less")
-        if amount.as_tuple().exponent < -2:
-            raise forms.ValidationError("Enter an amount in pounds and pence, with no more than 2 decimal places")
-        return amount.quantize(Decimal("0.01"))
-
-
 def _kind(field: forms.Field, kind: str) -> forms.Field:
     field.gds_kind = kind
     return field
@@ -123,7 +96,8 @@ class SectionForm(forms.Form):
             answer = answers.get(question.pk)
             self.fields[name] = self._question_field(question)
             self.fields[name].label = question.label
-            self.fields[name].help_text = question.prompt
+            # The question's own prompt, then what the field expects (a money field says "In pounds, …").
+            self.fields[name].help_text = "\n".join(filter(None, [question.prompt, self.fields[name].help_text]))
             self.fields[name].question = question
             if answer is not None:
                 self.initial[name] = _answer_value(question, answer)

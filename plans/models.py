@@ -6,23 +6,26 @@ related to PlanningRound, loaded from a fixture: adding a round needs no code.
 """
 
 import uuid
-from decimal import Decimal
 
 from django.contrib.auth.models import AbstractUser, BaseUserManager
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from simple_history.models import HistoricalRecords
 
-MAX_AMOUNT = Decimal("100000000.00")
+from .money import MAX_AMOUNT
+from .money import MoneyField as MoneyFormField
 
 
 class MoneyField(models.DecimalField):
-    """Pounds to the penny; never a float."""
+    """Pounds to the penny; never a float. Its forms (the admin's too) take money as people type it."""
 
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("max_digits", 14)
         kwargs.setdefault("decimal_places", 2)
         super().__init__(*args, **kwargs)
+
+    def formfield(self, **kwargs):
+        return super().formfield(**{"form_class": MoneyFormField, **kwargs})
 
 
 # --- People and places -------------------------------------------------------------

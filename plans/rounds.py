@@ -63,10 +63,12 @@ class RoundFixtureError(ValueError):
 
 
 class _Map(dict):
-    """A YAML mapping that remembers the line of itself and of each key (1-based)."""
+    """A YAML mapping that remembers the line of itself and of each key (1-based), and the lines
+    each value spans (0-based, first and last), so a problem inside a long text is found on its line."""
 
     line: int = 0
     key_lines: dict = {}  # noqa: RUF012 - replaced per instance; read-only default for empty maps
+    value_spans: dict = {}  # noqa: RUF012 - as key_lines
 
 
 class _Seq(list):
@@ -82,12 +84,14 @@ def _construct_mapping(loader, node):
     mapping = _Map()
     mapping.line = node.start_mark.line + 1
     mapping.key_lines = {}
+    mapping.value_spans = {}
     for key_node, value_node in node.value:
         key = loader.construct_object(key_node, deep=True)
         if key in mapping:
             raise RoundFixtureError(f"line {key_node.start_mark.line + 1}: duplicate key '{key}'")
         mapping[key] = loader.construct_object(value_node, deep=True)
         mapping.key_lines[key] = key_node.start_mark.line + 1
+        mapping.value_spans[key] = (value_node.start_mark.line, value_node.end_mark.line)
     return mapping
 
 
@@ -119,11 +123,22 @@ def read_yaml(path: Path) -> Any:
 # --- Validation -----------------------------------------------------------------------
 
 
+# A {placeholder} in a round's wording, filled from the round's labels. Wider than a label key
+# may be, so that a mistyped placeholder ({Fund-Name}) is refused rather than printed as typed.
+PLACEHOLDER = re.compile(r"\{([A-Za-z0-9_.-]+)\}")
+
+
 class _Checker:
-    """Walks a parsed fixture, checking keys and value types, and reporting path and line."""
+    """Walks a parsed fixture, checking keys and value types, and reporting path and line.
+
+    Once `labels` is set (a round file), every text it reads has its {placeholders} filled from
+    them, and an unknown placeholder is refused with its line and name.
+    """
 
     def __init__(self, path: Path):
         self.path = path
+        self.labels: dict[str, str] | None = None
+        self._source_lines: list[str] | None = None
 
     def fail(self, where: str, line: int, message: str):
         place = f"{self.path}, line {line}" if line else str(self.path)
@@ -148,6 +163,34 @@ class _Checker:
     def line_of(self, mapping, key) -> int:
         return getattr(mapping, "key_lines", {}).get(key, getattr(mapping, "line", 0))
 
+    def line_of_text(self, mapping, key, needle: str) -> int:
+        """The line on which `needle` appears within the value of `key` (a text may span many lines)."""
+        span = getattr(mapping, "value_spans", {}).get(key)
+        if span is not None:
+            if self._source_lines is None:
+                self._source_lines = Path(self.path).read_text(encoding="utf-8").splitlines()
+            first, last = span
+            for number in range(first, min(last, len(self._source_lines) - 1) + 1):
+                if needle in self._source_lines[number]:
+                    return number + 1
+        return self.line_of(mapping, key)
+
+    def fill_labels(self, value: str, mapping, key, where: str) -> str:
+        """Fill the round's {label} placeholders in one text; an unknown one is refused, never printed."""
+
+        def replace(match):
+            name = match.group(1)
+            if name not in self.labels:
+                self.fail(
+                    f"{where}.{key}",
+                    self.line_of_text(mapping, key, match.group(0)),
+                    f"uses the placeholder '{{{name}}}', but the round's labels do not define '{name}' "
+                    f"(define it under labels, or remove the braces)",
+                )
+            return self.labels[name]
+
+        return PLACEHOLDER.sub(replace, value)
+
     def seq(self, mapping, key, where: str, *, required=False) -> list:
         value = mapping.get(key)
         if value is None:
@@ -165,6 +208,8 @@ class _Checker:
         if isinstance(value, (dict, list)):
             self.fail(f"{where}.{key}", self.line_of(mapping, key), f"expected text, got {_kind(value)}")
         value = str(value).strip() if isinstance(value, str) else str(value)
+        if self.labels is not None:
+            value = self.fill_labels(value, mapping, key, where)
         if max_length and len(value) > max_length:
             self.fail(f"{where}.{key}", self.line_of(mapping, key), f"is longer than {max_length} characters")
         return value
@@ -287,21 +332,6 @@ def _upsert(report: LoadReport, model: type[models.Model], lookup: dict, values:
     return obj
 
 
-_LABEL_PLACEHOLDER = re.compile(r"\{([a-z0-9_]+)\}")
-
-
-def _apply_labels(text: str, labels: dict, check: _Checker, where: str, line: int) -> str:
-    """Fill {label_key} placeholders from the round's labels (wording that differs per template)."""
-
-    def replace(match):
-        key = match.group(1)
-        if key not in labels:
-            check.fail(where, line, f"uses the label '{{{key}}}' but the round's labels do not define '{key}'")
-        return str(labels[key])
-
-    return _LABEL_PLACEHOLDER.sub(replace, text)
-
-
 # --- Reference data -------------------------------------------------------------------
 
 
@@ -402,6 +432,28 @@ def load_round(path: Path | str, *, report: LoadReport | None = None, with_refer
         return spec.write(report)
 
 
+@dataclass
+class LoadedRound:
+    path: Path
+    round: PlanningRound
+    report: LoadReport
+
+
+def load_rounds(paths: list[Path], *, reference_report: LoadReport | None = None) -> list[LoadedRound]:
+    """Load several round files all or nothing: every file is validated before anything is written,
+    and the reference data and every round are written in one transaction, so a mistake in any
+    file (even one found while writing, such as an unknown HWB area) leaves the database as it was.
+    """
+    specs = [(Path(path), _RoundSpec(Path(path), read_yaml(path))) for path in paths]
+    loaded = []
+    with transaction.atomic():
+        load_reference(report=reference_report)
+        for path, spec in specs:
+            report = LoadReport()
+            loaded.append(LoadedRound(path, spec.write(report), report))
+    return loaded
+
+
 def resolve_round_path(name: str) -> Path:
     """A slug (2014-15) names fixtures/rounds/<slug>.yaml; anything else is taken as a path."""
     candidate = Path(name)
@@ -422,6 +474,22 @@ class _RoundSpec:
         check.mapping(data, "(file)", 1, required=["round", "years", "sections"], optional=ROUND_KEYS)
         self.data = data
 
+        # The labels come first: every text after them may use their {placeholders}.
+        labels = data.get("labels") or _Map()
+        if not isinstance(labels, dict):
+            check.fail("labels", check.line_of(data, "labels"), "expected a mapping of label keys to wording")
+        self.labels = {}
+        for key in labels:
+            wording = check.text(labels, key, "labels")
+            if match := PLACEHOLDER.search(wording):
+                check.fail(
+                    f"labels.{key}",
+                    check.line_of_text(labels, key, match.group(0)),
+                    f"uses the placeholder '{match.group(0)}', but a label's wording cannot use other labels",
+                )
+            self.labels[str(key)] = wording
+        check.labels = self.labels
+
         r = check.mapping(
             data["round"],
             "round",
@@ -436,11 +504,6 @@ class _RoundSpec:
             "final_deadline": check.when(r, "final_deadline", "round", required=True),
             "is_open": check.boolean(r, "is_open", "round", default=True),
         }
-
-        labels = data.get("labels") or {}
-        if not isinstance(labels, dict):
-            check.fail("labels", check.line_of(data, "labels"), "expected a mapping of label keys to wording")
-        self.labels = {str(k): str(v) for k, v in labels.items()}
 
         years = check.seq(data, "years", "(file)", required=True)
         self.years = [str(y) for y in years]
@@ -596,12 +659,8 @@ class _RoundSpec:
                 questions.append(
                     {
                         "key": check.slug(q, "key", qwhere, max_length=40),
-                        "label": _apply_labels(
-                            check.text(q, "label", qwhere), self.labels, check, f"{qwhere}.label", qline
-                        ),
-                        "prompt": _apply_labels(
-                            check.text(q, "prompt", qwhere), self.labels, check, f"{qwhere}.prompt", qline
-                        ),
+                        "label": check.text(q, "label", qwhere),
+                        "prompt": check.text(q, "prompt", qwhere),
                         "guidance": check.text(q, "guidance", qwhere),
                         "kind": check.choice(q, "kind", qwhere, Question.Kind.choices),
                         "required": check.boolean(q, "required", qwhere, default=True),
@@ -612,19 +671,14 @@ class _RoundSpec:
                 if len(questions[-1]["label"]) > 250:
                     check.fail(f"{qwhere}.label", qline, "is longer than 250 characters")
             check.unique(questions, f"{where}.questions", lambda q: q["key"])
-            hline = check.line_of(item, "heading")
             self.sections.append(
                 {
                     "key": check.slug(item, "key", where, max_length=20),
                     "part": part,
-                    "group_heading": _apply_labels(
-                        check.text(item, "group_heading", where, max_length=150), self.labels, check, where, hline
-                    ),
+                    "group_heading": check.text(item, "group_heading", where, max_length=150),
                     "number": check.text(item, "number", where, max_length=10),
-                    "heading": _apply_labels(
-                        check.text(item, "heading", where, max_length=200), self.labels, check, where, hline
-                    ),
-                    "prompt": _apply_labels(check.text(item, "prompt", where), self.labels, check, where, hline),
+                    "heading": check.text(item, "heading", where, max_length=200),
+                    "prompt": check.text(item, "prompt", where),
                     "guidance": check.text(item, "guidance", where),
                     "table": check.choice(item, "table", where, Section.Table.choices),
                     "national_condition": condition,
@@ -719,7 +773,8 @@ class _RoundSpec:
                             "year": str(year),
                             "key": key,
                             "amount": check.money(amount, f"{ywhere}.{key}", amounts.key_lines[key]),
-                            "line": amounts.key_lines[key],
+                            # An unknown area is the ONS code's mistake: report the line of the code itself.
+                            "area_line": line,
                         }
                     )
 
@@ -844,7 +899,7 @@ class _RoundSpec:
             if a["ons_code"] not in areas:
                 self.check.fail(
                     f"allocations.{a['ons_code']}",
-                    a["line"],
+                    a["area_line"],
                     f"no HWB area with ONS code {a['ons_code']} (add it to fixtures/reference.yaml)",
                 )
             _upsert(

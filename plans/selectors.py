@@ -161,6 +161,30 @@ def section_status(plan: Plan, section: Section) -> str:
     return status or SectionProgress.Status.NOT_STARTED
 
 
+def section_comments(plan: Plan, section: Section) -> list:
+    """The assurer's comments on one section, oldest first, for whichever page holds that section.
+
+    Every section page reads them here: Part 1 and table pages in plans, and the schemes, finance
+    and metrics pages that the task list links Part 2 sections to. The comments are governance's
+    rows (a higher layer than all of those apps), so this one selector in the lowest layer reads them
+    through the plan's reverse relation rather than any app importing governance (one query).
+    """
+    return list(plan.section_comments.filter(section=section).select_related("author").order_by("created_at"))
+
+
+def table_section_context(plan: Plan, table: str) -> dict:
+    """For a page built on another app's table (income, expenditure, metrics): the task-list section
+    it belongs to, the section's status and the assurer's comments on it, for its heading."""
+    section = Section.objects.filter(round_id=plan.round_id, table=table).order_by("order").first()
+    if section is None:
+        return {"section": None, "status": SectionProgress.Status.NOT_STARTED, "comments": []}
+    return {
+        "section": section,
+        "status": section_status(plan, section),
+        "comments": section_comments(plan, section),
+    }
+
+
 def section_for_editing(plan: Plan, section: Section) -> dict:
     """Everything a section page shows, in a fixed number of queries whatever the section holds."""
     questions = list(section.questions.order_by("order"))
@@ -173,7 +197,7 @@ def section_for_editing(plan: Plan, section: Section) -> dict:
         if condition_questions
         else {}
     )
-    comments = list(plan.section_comments.filter(section=section).select_related("author").order_by("created_at"))
+    comments = section_comments(plan, section)
     status = section_status(plan, section)
     context = {
         "section": section,

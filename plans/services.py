@@ -2,6 +2,7 @@
 
 import os
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -27,16 +28,6 @@ def require_edit(*, user: User, plan: Plan) -> None:
     """Raise PermissionDenied unless the user may edit this plan now."""
     if not selectors.can_edit_plan(user, plan):
         raise PermissionDenied("You cannot change this plan.")
-
-
-@transaction.atomic
-def set_section_status(*, user: User, plan: Plan, section: Section, status: str) -> SectionProgress:
-    """Record a task-list status (not started / in progress / completed) for one section."""
-    require_edit(user=user, plan=plan)
-    progress, _ = SectionProgress.objects.update_or_create(
-        plan=plan, section=section, defaults={"status": status, "updated_by": user}
-    )
-    return progress
 
 
 # --- Saving with optimistic locking -------------------------------------------------------
@@ -274,10 +265,31 @@ def _discard_draft(*, user: User, plan: Plan, form_key: str) -> None:
     drafts.discard_draft(user=user, plan=plan, form_key=form_key)
 
 
+# Tables whose section may be completed only when the round's rules for it hold. The rules read
+# rows of higher apps (finance's income and expenditure, metrics' ambitions), so the app that owns
+# each table passes its check in as `problems`; without one, plans refuses rather than complete such
+# a section unchecked (as the generic section page would).
+RULED_TABLES = frozenset({Section.Table.INCOME, Section.Table.EXPENDITURE, Section.Table.METRICS})
+
+# What a section's rules say is missing, given the plan (locked): empty when it may be completed.
+SectionProblems = Callable[[Plan], list[str]]
+
+
 @transaction.atomic
-def complete_table_section(*, user: User, plan: Plan, section: Section) -> SectionProgress:
-    """Mark a table section (documents, risks, schemes, sign-off) as completed."""
+def complete_table_section(
+    *, user: User, plan: Plan, section: Section, problems: SectionProblems | None = None
+) -> SectionProgress:
+    """Mark a table section (documents, risks, schemes, sign-off, income, expenditure, metrics) as completed.
+
+    The check runs under the plan's lock, so no edit slips in between the check and the mark.
+    Raises ValidationError, listing what is missing, when the section's rules do not hold.
+    """
     plan = _lock_plan_for_edit(user=user, plan=plan)
+    if problems is None and section.table in RULED_TABLES:
+        raise ValidationError(f"Mark ‘{section.title}’ as completed on its own page, where its rules are checked.")
+    missing = problems(plan) if problems is not None else []
+    if missing:
+        raise ValidationError(missing)
     _update_progress(user=user, plan=plan, section=section, complete=True)
     return SectionProgress.objects.get(plan=plan, section=section)
 
@@ -286,10 +298,19 @@ def table_section(plan: Plan, table: str) -> Section | None:
     return Section.objects.filter(round_id=plan.round_id, table=table).order_by("order").first()
 
 
-def touch_table_section(*, user: User, plan: Plan, table: str) -> None:
-    """Adding or changing a row starts the table's section (Not started → In progress)."""
+def touch_table_section(
+    *, user: User, plan: Plan, table: str, problems: SectionProblems | None = None, start: bool = True
+) -> None:
+    """A row of the table changed: its section starts (Not started → In progress, unless not `start`),
+    and a Completed section whose rules (`problems`) no longer hold goes back to In progress."""
     section = table_section(plan, table)
-    if section is not None:
+    if section is None:
+        return
+    status = SectionProgress.objects.filter(plan=plan, section=section).values_list("status", flat=True).first()
+    if status == SectionProgress.Status.COMPLETED:
+        if problems is not None and problems(plan):
+            _update_progress(user=user, plan=plan, section=section, complete=False, still_missing=True)
+    elif start:
         _update_progress(user=user, plan=plan, section=section, complete=False)
 
 

@@ -265,7 +265,12 @@ def _table_section(request, plan, section_obj, page, can_edit, action):
     """A section that is a table (documents, risks, sign-off, or one built on another app's pages)."""
     if request.method == "POST":
         if action == "complete":
-            services.complete_table_section(user=request.user, plan=plan, section=section_obj)
+            try:
+                services.complete_table_section(user=request.user, plan=plan, section=section_obj)
+            except ValidationError as exc:
+                # Income, expenditure and metrics are completed on their own pages, which check their rules.
+                messages.warning(request, exc.messages[0])
+                return redirect(selectors.section_url(plan, section_obj))
         return _after_save(request, plan, section_obj, action if action == "complete" else "continue")
     elsewhere_url = None
     if section_obj.table in selectors.TABLE_URL_NAMES:
@@ -279,6 +284,7 @@ def _table_section(request, plan, section_obj, page, can_edit, action):
             "plan": plan,
             "can_edit": can_edit,
             "elsewhere_url": elsewhere_url,
+            "complete_here": section_obj.table not in services.RULED_TABLES,
             "form_key": f"section:{section_obj.key}",
         },
     )

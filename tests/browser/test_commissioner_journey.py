@@ -3,7 +3,8 @@
 The Plymouth demo plan's Part 1 is emptied first, so every answer, condition response,
 document and risk is typed in the browser; its schemes and Part 2 figures are kept (the
 expenditure lines refer to the schemes) and one more scheme, income line, expenditure line
-and local metric are added through their pages. Every page visited is
+and local metric are added through their pages (the expenditure line spends the added income, and
+every metric's ambition is entered, since Part 2 sections complete only when the round's rules hold). Every page visited is
 scanned with axe-core, and the page must raise no script error or CSP violation.
 """
 
@@ -52,6 +53,34 @@ def watched_page(page):
     page.on("console", on_console)
     yield page
     assert not problems, "\n".join(problems)
+
+
+def balance_with_the_added_income(page, form, plan):
+    """Spend the income line just added, from its own stream and year, so the expenditure plan still
+    accounts for the whole pooled budget (the section cannot be completed otherwise)."""
+    income = plan.income_lines.select_related("year").order_by("-pk").first()
+    page.locator(f"{form} select[name=funding_stream]").select_option(str(income.funding_stream_id))
+    for year in plan.round.years.all():
+        amount = f"£{income.amount:,.2f}" if year.pk == income.year_id else "0"
+        page.locator(f"{form} input[name=amount_{year.pk}]").fill(amount)
+
+
+def enter_every_ambition(page, title):
+    """Give every metric of the round its ambition through its own page (the demo left some out)."""
+    metrics_page = page.url
+    changes = [
+        link.get_attribute("href")
+        for link in page.locator("main .govuk-summary-card__action a", has_text=re.compile(r"^Change")).all()
+    ]
+    for href in changes:
+        page.goto(page.url.split("/plans/")[0] + href)
+        form = "main form[method=post]:has(input:visible, textarea:visible, select:visible)"
+        fill_form(page, form)
+        page.locator(f"{form} button[type=submit]").first.click()
+        page.wait_for_load_state()
+        assert not errors_on(page), f"Entering an ambition on {href} failed:\n{errors_on(page)}"
+    page.goto(metrics_page)
+    assert_no_axe_violations(page, f"{title} with every ambition")
 
 
 def test_commissioner_completes_every_section_of_a_2014_15_plan(watched_page, live_server, empty_plymouth_plan):
@@ -103,6 +132,8 @@ def test_commissioner_completes_every_section_of_a_2014_15_plan(watched_page, li
             if not page.locator(form).count():
                 form = "main form[method=post]:has(input:visible, textarea:visible, select:visible)"
             fill_form(page, form)
+            if "/finance/expenditure/" in href:
+                balance_with_the_added_income(page, form, plan)
             page.locator(f"{form} button[type=submit]").first.click()
             page.wait_for_load_state()
             if errors_on(page):  # e.g. that stream, organisation and year already have a line
@@ -120,6 +151,8 @@ def test_commissioner_completes_every_section_of_a_2014_15_plan(watched_page, li
                     assert_no_axe_violations(page, f"{action.lower()} a row of {title}")
                     page.go_back()
 
+        if "/metrics/" in href:
+            enter_every_ambition(page, title)
         if not page.get_by_role("button", name="Mark this section as completed").count():
             page.goto(section_url)  # a Part 2 page without its own button: the section page has it
             assert_no_axe_violations(page, f"{title} section page")

@@ -449,3 +449,89 @@ def test_a_new_round_from_a_fixture_alone_can_be_planned_in_end_to_end():
     assert [p.period for p in ambition.planned_values.all()] == ["H1 2030/31", "H2 2030/31"]
     # The shipped rounds are untouched by the new one.
     assert not pm.PlanningRound.objects.filter(slug__in=["2014-15", "2017-19"]).exists()
+
+
+# --- Issue 14, item 21: the loader is all or nothing, exact about lines, strict about placeholders ---
+
+
+def test_load_round_all_is_all_or_nothing(tmp_path, monkeypatch):
+    """A bad file after good ones leaves nothing loaded: not the rounds before it, not the reference data."""
+    rounds = tmp_path / "rounds"
+    rounds.mkdir()
+    for slug in ("2014-15", "2017-19"):
+        (rounds / f"{slug}.yaml").write_text((rounds_dir() / f"{slug}.yaml").read_text())
+    # Sorted after the good files; its mistake (an area no reference file knows) is found only while writing.
+    bad = (TEST_ROUNDS / "2030-31.yaml").read_text().replace("  E06000026:\n", "  E06999999:\n", 1)
+    (rounds / "2030-31.yaml").write_text(bad)
+    monkeypatch.setattr("plans.rounds.rounds_dir", lambda: rounds)
+
+    with pytest.raises(CommandError, match=r"no HWB area with ONS code E06999999.*\nNothing was loaded"):
+        call_command("load_round", "--all", verbosity=0)
+
+    assert row_counts() == dict.fromkeys(row_counts(), 0)
+
+    # A file that fails validation is refused before anything at all is written.
+    (rounds / "2030-31.yaml").write_text(bad.replace("kind: narrative}", "kind: essay}", 1))
+    with pytest.raises(CommandError, match="'essay' is not one of"):
+        call_command("load_round", "--all", verbosity=0)
+    assert not pm.PlanningRound.objects.exists() and not pm.HwbArea.objects.exists()
+
+
+def test_unknown_area_code_is_reported_on_its_own_line(tmp_path):
+    text = (TEST_ROUNDS / "2030-31.yaml").read_text().replace("  E06000026:\n", "  E06999999:\n", 1)
+    path = write(tmp_path, text)
+    line = text.splitlines().index("  E06999999:") + 1
+
+    with pytest.raises(RoundFixtureError) as error:
+        load_round(path)
+
+    assert str(error.value).startswith(f"{path}, line {line}: allocations.E06999999: no HWB area with ONS code")
+    assert not pm.PlanningRound.objects.filter(slug="2030-31").exists()
+
+
+def test_unknown_placeholder_in_a_condition_title_is_refused_with_file_line_and_name(tmp_path):
+    original = "    title: Neighbourhood teams in every locality\n"
+    text = (TEST_ROUNDS / "2030-31.yaml").read_text()
+    assert original in text
+    broken = text.replace(original, "    title: Neighbourhood teams for the {label}\n")
+    line = broken.splitlines().index("    title: Neighbourhood teams for the {label}") + 1
+
+    with pytest.raises(RoundFixtureError) as error:
+        load_round(write(tmp_path, broken))
+
+    message = str(error.value)
+    assert message.startswith(f"{tmp_path / 'broken.yaml'}, line {line}: national_conditions[1].title: ")
+    assert "uses the placeholder '{label}', but the round's labels do not define 'label'" in message
+    assert not pm.PlanningRound.objects.filter(slug="2030-31").exists()
+
+
+def test_placeholders_are_filled_in_every_text_and_found_on_their_line_inside_long_text(tmp_path):
+    text = (TEST_ROUNDS / "2030-31.yaml").read_text()
+    text = text.replace(
+        "    title: Neighbourhood teams in every locality\n",
+        "    title: Neighbourhood teams funded by the {fund_name}\n"
+        "    description: |\n"
+        "      Every locality has a team.\n"
+        "\n"
+        "      The {fund_name} pays for the team's {Fund-Name} lead.\n",
+    )
+    line = text.splitlines().index("      The {fund_name} pays for the team's {Fund-Name} lead.") + 1
+
+    with pytest.raises(RoundFixtureError) as error:
+        load_round(write(tmp_path, text))
+    assert f"line {line}: national_conditions[1].description: uses the placeholder '{{Fund-Name}}'" in str(error.value)
+
+    rnd = load_round(write(tmp_path, text.replace(" {Fund-Name}", "")))
+    condition = rnd.national_conditions.get(number=2)
+    assert condition.title == "Neighbourhood teams funded by the BCNHF"
+    assert "The BCNHF pays for the team's lead." in condition.description
+
+
+def test_a_label_whose_wording_uses_another_label_is_refused(tmp_path):
+    text = (
+        (TEST_ROUNDS / "2030-31.yaml")
+        .read_text()
+        .replace("  fund_name: BCNHF\n", "  fund_name: The {nhs_bodies} fund\n")
+    )
+    with pytest.raises(RoundFixtureError, match=r"line 8: labels.fund_name: uses the placeholder '\{nhs_bodies\}'"):
+        load_round(write(tmp_path, text))
