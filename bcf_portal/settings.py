@@ -205,6 +205,9 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 # The sign-in form's field is "username" (holding the email); axes would otherwise look for "email".
 AXES_USERNAME_FORM_FIELD = "username"
+# Failures are counted against the email as accounts store it (trimmed, lower case), so no
+# spelling of an address escapes its lockout.
+AXES_USERNAME_CALLABLE = "plans.security.sign_in_username"
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_VERBOSE = False
 # The client address for lockouts and the audit log: REMOTE_ADDR, or, behind TRUSTED_PROXY_COUNT

@@ -20,7 +20,7 @@ from django.db.models import Q
 from django.db.models.signals import post_save
 from django.dispatch import receiver
 
-from .models import Plan, SecurityEvent
+from .models import Plan, SecurityEvent, User
 
 logger = logging.getLogger("bcf_portal.security")
 Action = SecurityEvent.Action
@@ -44,6 +44,17 @@ def client_ip(request) -> str | None:
         if len(forwarded) >= count:
             return forwarded[-count]
     return meta.get("REMOTE_ADDR") or None
+
+
+def sign_in_username(request, credentials: dict | None = None) -> str | None:
+    """The email django-axes counts failures against, normalised as accounts are (User.normalize_username).
+
+    Without this, each spelling of one address ("Amy@x", "AMY@x", " amy@x") had its own count, so
+    a guesser could try five passwords per spelling without ever being locked out.
+    """
+    field = settings.AXES_USERNAME_FORM_FIELD
+    raw = credentials.get(field) if credentials else getattr(request, "POST", {}).get(field)
+    return User.normalize_username(raw) if isinstance(raw, str) else raw
 
 
 def _ip(request) -> str | None:
@@ -94,7 +105,9 @@ def _signed_out(sender, request, user, **kwargs):
 @receiver(user_login_failed, dispatch_uid="security_sign_in_failed")
 def _sign_in_failed(sender, credentials, request=None, **kwargs):
     # Django has already masked the password in `credentials`; only the username is kept.
-    record(Action.SIGN_IN_FAILED, request=request, username=str(credentials.get("username", "")))
+    record(
+        Action.SIGN_IN_FAILED, request=request, username=User.normalize_username(str(credentials.get("username", "")))
+    )
 
 
 @receiver(user_locked_out, dispatch_uid="security_locked_out")
