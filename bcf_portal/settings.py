@@ -270,6 +270,13 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    # django-axes logs every successful sign-in's reset at INFO; lockouts still log at WARNING.
-    "loggers": {"axes": {"level": "WARNING"}},
+    "loggers": {
+        # django-axes logs every successful sign-in's reset at INFO; lockouts still log at WARNING.
+        "axes": {"level": "WARNING"},
+        # WeasyPrint logs each rendering step at INFO (and parses its own stylesheets on import, so
+        # every manage.py command printed them); fontTools logs each font it subsets. Problems
+        # with a document still log at WARNING.
+        "weasyprint": {"level": "WARNING"},
+        "fontTools": {"level": "WARNING"},
+    },
 }
