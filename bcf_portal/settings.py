@@ -66,6 +66,7 @@ MIDDLEWARE = [
     "simple_history.middleware.HistoryRequestMiddleware",
     "plans.security.PermissionDeniedAuditMiddleware",
     "plans.security.SessionIdleRenewalMiddleware",
+    "plans.security.SignedInNoStoreMiddleware",
     # Last, as django-axes asks: it turns a lockout into the lockout page.
     "axes.middleware.AxesMiddleware",
 ]
@@ -215,6 +216,10 @@ AXES_VERBOSE = False
 # client wrote itself are never trusted).
 TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
 AXES_CLIENT_IP_CALLABLE = "plans.security.client_ip"
+if TRUSTED_PROXY_COUNT > 0:
+    # Only a proxy of ours may say the browser's request came over HTTPS. With none in front, the
+    # header is the client's own word: trusting it would treat plain HTTP as secure.
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
 # Content-Security-Policy (django-csp 4): scripts only from this site, plus the one inline
 # script in base.html which carries the per-request nonce. Inline style attributes are allowed
@@ -260,7 +265,6 @@ if not DEBUG:
     SESSION_COOKIE_SECURE = env.bool("SECURE_COOKIES", default=True)
     CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
     SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
-    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=31536000)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True

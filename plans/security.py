@@ -19,6 +19,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.db.models.signals import post_save
 from django.dispatch import receiver
+from django.utils.cache import add_never_cache_headers
 
 from .models import Plan, SecurityEvent, User
 
@@ -226,3 +227,21 @@ class SessionIdleRenewalMiddleware:
 def _start_idle_clock(sender, request, user, **kwargs):
     if request is not None and hasattr(request, "session"):
         request.session[RENEWED_KEY] = int(time.time())
+
+
+class SignedInNoStoreMiddleware:
+    """Every page and download a signed-in user gets is sent `Cache-Control: private, no-store`.
+
+    They show plan content (drafts included): no shared cache may keep them, and neither may the
+    browser, where the next person at a shared computer could page back to them after sign-out.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            add_never_cache_headers(response)  # no-cache, no-store, must-revalidate, private
+        return response

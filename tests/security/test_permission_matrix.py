@@ -454,3 +454,44 @@ def test_the_matrix_catches_a_view_that_leaks_or_lets_anyone_write(client, world
     assert any("foreign_commissioner" in p and "answered 200" in p for p in problems)
     assert any("showed the plan's content" in p for p in problems)
     assert any("POST" in p and "foreign_viewer" in p for p in problems)
+
+
+def test_signed_in_pages_and_downloads_carry_cache_control_private_no_store(client, world):
+    """Every page and download a signed-in reader gets is kept by no cache, shared or the browser's."""
+    plan, ids, users = world
+    routes = [(route, name) for route, name, _ in all_url_patterns() if not route.startswith(ADMIN_PREFIX)]
+    urls = {
+        name: "/" + route if "<" not in route else choose_url(client, route, ids, plan, RULES[name], users)[0]
+        for route, name in routes
+    }
+    answered: set[str] = set()
+    problems = []
+    for phase, roles in (
+        ("draft", ["commissioner", "signatory", "viewer"]),
+        ("submitted", ["assurer", "national_admin"]),
+    ):
+        if phase == "submitted":
+            submit(plan, users)
+        for role in roles:
+            client.force_login(users[role])
+            for name, url in urls.items():
+                if name in ("logout", "login") or not RULES[name].allows(role, phase):
+                    continue
+                response = client.get(url)
+                if response.status_code != 200:
+                    continue  # a POST-only URL, or a page this role is redirected from
+                answered.add(name)
+                cache_control = {part.strip() for part in response.get("Cache-Control", "").split(",")}
+                if not {"private", "no-store"} <= cache_control:
+                    problems.append(
+                        f"{phase}: GET {url} ({name}) as {role}: Cache-Control {response.get('Cache-Control')!r}"
+                    )
+    downloads = {
+        "plans:document_download",
+        "plans:export_download",
+        "governance:download",
+        "governance:decision_letter",
+    }
+    assert downloads <= answered, f"not reached: {downloads - answered}"
+    assert {"plans:your_plans", "plans:plan_overview", "plans:section", "governance:review"} <= answered
+    assert not problems, "\n".join(problems)
