@@ -96,6 +96,19 @@ DATABASES = {
     "default": env.db("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'db.sqlite3'}"),
 }
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # The embedded default must survive parallel requests (twenty people signing at once). WAL lets
+    # pages read while another request writes; IMMEDIATE takes the write lock when a transaction
+    # starts, so two writers queue instead of one failing when its read turns into a write (which
+    # SQLite answers "database is locked" at once, without waiting); and a writer waits up to
+    # SQLITE_BUSY_TIMEOUT seconds for the lock, long enough for a submission to render its files.
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {
+            "transaction_mode": "IMMEDIATE",
+            "timeout": env.int("SQLITE_BUSY_TIMEOUT", default=60),
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        }
+    )
 # The covering index on expenditure amounts is a PostgreSQL optimisation; SQLite (the first-run
 # default) makes it a plain index, which is all this warning says.
 SILENCED_SYSTEM_CHECKS = ["models.W040"]
