@@ -124,18 +124,23 @@ def embedded_server(tmp_path_factory):
         log.close()
 
 
-def csrf_token(session: requests.Session, url: str) -> str:
+HIDDEN_INPUT = re.compile(r'<input type="hidden" name="([^"]+)" value="([^"]*)"')
+
+
+def hidden_fields(session: requests.Session, url: str) -> dict[str, str]:
+    """Load a form page and return what a browser would post back unseen (the CSRF token and the like)."""
     response = session.get(url, timeout=120)
     assert response.status_code == 200, f"GET {url}: {response.status_code}"
-    return re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', response.text).group(1)
+    fields = dict(HIDDEN_INPUT.findall(response.text))
+    assert "csrfmiddlewaretoken" in fields, url
+    return fields
 
 
 def signed_in(base: str, email: str) -> requests.Session:
     session = requests.Session()
-    token = csrf_token(session, f"{base}/sign-in/")
     response = session.post(
         f"{base}/sign-in/",
-        data={"csrfmiddlewaretoken": token, "username": email, "password": PASSWORD},
+        data={**hidden_fields(session, f"{base}/sign-in/"), "username": email, "password": PASSWORD},
         allow_redirects=False,
         timeout=120,
     )
@@ -147,18 +152,16 @@ def all_at_once(base: str, email: str, path: str, data: dict) -> list[int]:
     """Sign in PARALLEL browsers as `email`, load the form in each, then post it from all at the same moment."""
     with concurrent.futures.ThreadPoolExecutor(PARALLEL) as pool:
         sessions = list(pool.map(lambda _: signed_in(base, email), range(PARALLEL)))
-        tokens = list(pool.map(lambda s: csrf_token(s, f"{base}{path}"), sessions))
+        forms = list(pool.map(lambda s: hidden_fields(s, f"{base}{path}"), sessions))
         start = threading.Barrier(PARALLEL)
 
-        def post(session_and_token):
-            session, token = session_and_token
+        def post(session_and_form):
+            session, hidden = session_and_form
             start.wait()
-            response = session.post(
-                f"{base}{path}", data={"csrfmiddlewaretoken": token, **data}, allow_redirects=False, timeout=300
-            )
+            response = session.post(f"{base}{path}", data={**hidden, **data}, allow_redirects=False, timeout=300)
             return response.status_code
 
-        return list(pool.map(post, zip(sessions, tokens, strict=True)))
+        return list(pool.map(post, zip(sessions, forms, strict=True)))
 
 
 def counts(env) -> dict:
