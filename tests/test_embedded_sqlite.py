@@ -6,10 +6,12 @@ none with a 500 "database is locked", and exactly one signature and one submissi
 """
 
 import concurrent.futures
+import contextlib
 import json
 import os
 import re
 import socket
+import sqlite3
 import subprocess
 import sys
 import threading
@@ -96,6 +98,8 @@ def embedded_server(tmp_path_factory):
     manage(env, "migrate", "--noinput", "-v", "0")
     manage(env, "load_demo")
     manage(env, "shell", stdin=PREPARE)
+    with contextlib.closing(sqlite3.connect(where / "db.sqlite3")) as db:
+        assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"  # set by the settings, kept in the file
 
     port = free_port()
     log = open(where / "runserver.log", "w")  # noqa: SIM115 - closed after the server stops
