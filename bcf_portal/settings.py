@@ -66,6 +66,7 @@ MIDDLEWARE = [
     "simple_history.middleware.HistoryRequestMiddleware",
     "plans.security.PermissionDeniedAuditMiddleware",
     "plans.security.SessionIdleRenewalMiddleware",
+    "plans.security.SignedInNoStoreMiddleware",
     # Last, as django-axes asks: it turns a lockout into the lockout page.
     "axes.middleware.AxesMiddleware",
 ]
@@ -95,6 +96,19 @@ DATABASES = {
     "default": env.db("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'db.sqlite3'}"),
 }
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # The embedded default must survive parallel requests (twenty people signing at once). WAL lets
+    # pages read while another request writes; IMMEDIATE takes the write lock when a transaction
+    # starts, so two writers queue instead of one failing when its read turns into a write (which
+    # SQLite answers "database is locked" at once, without waiting); and a writer waits up to
+    # SQLITE_BUSY_TIMEOUT seconds for the lock, long enough for a submission to render its files.
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {
+            "transaction_mode": "IMMEDIATE",
+            "timeout": env.int("SQLITE_BUSY_TIMEOUT", default=60),
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        }
+    )
 # The covering index on expenditure amounts is a PostgreSQL optimisation; SQLite (the first-run
 # default) makes it a plain index, which is all this warning says.
 SILENCED_SYSTEM_CHECKS = ["models.W040"]
@@ -205,6 +219,9 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 # The sign-in form's field is "username" (holding the email); axes would otherwise look for "email".
 AXES_USERNAME_FORM_FIELD = "username"
+# Failures are counted against the email as accounts store it (trimmed, lower case), so no
+# spelling of an address escapes its lockout.
+AXES_USERNAME_CALLABLE = "plans.security.sign_in_username"
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_VERBOSE = False
 # The client address for lockouts and the audit log: REMOTE_ADDR, or, behind TRUSTED_PROXY_COUNT
@@ -212,6 +229,10 @@ AXES_VERBOSE = False
 # client wrote itself are never trusted).
 TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
 AXES_CLIENT_IP_CALLABLE = "plans.security.client_ip"
+if TRUSTED_PROXY_COUNT > 0:
+    # Only a proxy of ours may say the browser's request came over HTTPS. With none in front, the
+    # header is the client's own word: trusting it would treat plain HTTP as secure.
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
 # Content-Security-Policy (django-csp 4): scripts only from this site, plus the one inline
 # script in base.html which carries the per-request nonce. Inline style attributes are allowed
@@ -257,7 +278,6 @@ if not DEBUG:
     SESSION_COOKIE_SECURE = env.bool("SECURE_COOKIES", default=True)
     CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
     SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
-    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=31536000)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
@@ -267,6 +287,13 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    # django-axes logs every successful sign-in's reset at INFO; lockouts still log at WARNING.
-    "loggers": {"axes": {"level": "WARNING"}},
+    "loggers": {
+        # django-axes logs every successful sign-in's reset at INFO; lockouts still log at WARNING.
+        "axes": {"level": "WARNING"},
+        # WeasyPrint logs each rendering step at INFO (and parses its own stylesheets on import, so
+        # every manage.py command printed them); fontTools logs each font it subsets. Problems
+        # with a document still log at WARNING.
+        "weasyprint": {"level": "WARNING"},
+        "fontTools": {"level": "WARNING"},
+    },
 }

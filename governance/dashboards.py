@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from finance.models import ExpenditureAmount, IncomeLine
 from plans.models import Membership, Plan, PlanningRound, Region, Section, SignOffSlot, User
+from plans.permissions import AREA_READER_ROLES
 from plans.selectors import ASSURER_VISIBLE_STATUSES, plans_for_user
 
 from . import workflow
@@ -149,11 +150,20 @@ def assurance_dashboard(user: User, *, round_slug: str = "", status: str = "") -
         plans = plans.filter(round__slug=round_slug)
     if status:
         plans = plans.filter(status=status)
+    regions = list(Region.objects.filter(memberships__user=user, memberships__role=Membership.Role.ASSURER).distinct())
+    # An assurer does not review the plans of an area they hold a role in (plans.permissions).
+    own_area_ids = set(user.memberships.filter(role__in=AREA_READER_ROLES).values_list("hwb_area_id", flat=True))
+    region_ids = {r.pk for r in regions}
     rows = [
-        {"plan": p, "submitted_at": p.submitted_at, "days_late": days_late(p.submitted_at, p.round.final_deadline)}
+        {
+            "plan": p,
+            "submitted_at": p.submitted_at,
+            "days_late": days_late(p.submitted_at, p.round.final_deadline),
+            "own_area": p.hwb_area_id in own_area_ids,
+            "may_review": p.hwb_area.region_id in region_ids and p.hwb_area_id not in own_area_ids,
+        }
         for p in plans.order_by("round__final_deadline", "hwb_area__name")
     ]
-    regions = list(Region.objects.filter(memberships__user=user, memberships__role=Membership.Role.ASSURER).distinct())
     return {
         "rows": rows,
         "rounds": list(PlanningRound.objects.order_by("-final_deadline")),

@@ -197,6 +197,11 @@ def decision_letter(request, round_slug: str, ons_code: str, version: int):
 def review(request, round_slug: str, ons_code: str):
     plan = _plan(request, round_slug, ons_code)
     if workflow.ASSURER not in workflow.roles_for(request.user, plan):
+        if permissions.is_assurer_of_region(request.user, plan):
+            raise PermissionDenied(
+                "You cannot review this plan because you also have a role in its area. "
+                "Another assurer in your region must review it."
+            )
         raise PermissionDenied("Only the region's assurers can review this plan.")
     page = dashboards.review_page(plan)
     if page["submission"] is None:

@@ -7,13 +7,14 @@ looks its transition up here, so the table below is the whole workflow in one pl
 from dataclasses import dataclass
 
 from plans.models import Membership, Plan, User
+from plans.permissions import AREA_READER_ROLES
 
 S = Plan.Status
 
 # Who may act, by the scope of their membership:
 COMMISSIONER = "commissioner"  # a commissioner of the plan's HWB area
 SIGNATORY = "signatory"  # a signatory of the plan's area holding one of the round's slots
-ASSURER = "assurer"  # an assurer of the plan's NHS England region
+ASSURER = "assurer"  # an assurer of the plan's NHS England region with no role in the plan's area
 SYSTEM = "system"  # the portal itself, e.g. when an edit voids the signatures
 
 
@@ -81,13 +82,18 @@ def roles_for(user: User | None, plan: Plan) -> set[str]:
     if not user.is_authenticated:
         return set()
     roles = set()
-    for m in user.memberships.all():
+    memberships = list(user.memberships.all())
+    for m in memberships:
         if m.role == Membership.Role.COMMISSIONER and m.hwb_area_id == plan.hwb_area_id:
             roles.add(COMMISSIONER)
         elif m.role == Membership.Role.SIGNATORY and m.hwb_area_id == plan.hwb_area_id:
             roles.add(SIGNATORY)
         elif m.role == Membership.Role.ASSURER and m.region_id == plan.hwb_area.region_id:
             roles.add(ASSURER)
+    # An assurer who also holds any role in the area (plans.permissions.holds_role_in_area) does
+    # not assure its plans: another assurer of the region must.
+    if any(m.role in AREA_READER_ROLES and m.hwb_area_id == plan.hwb_area_id for m in memberships):
+        roles.discard(ASSURER)
     return roles
 
 

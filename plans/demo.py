@@ -83,7 +83,7 @@ def _load_users(result: DemoResult, *, reset_passwords: bool):
 
     for i, item in enumerate(data["users"]):
         where = f"{path}: users[{i}] ({item.get('email')})"
-        email = str(item["email"]).lower()
+        email = User.normalize_username(str(item["email"]))
         role = item["role"]
         if role not in Membership.Role.values:
             raise DemoDataError(f"{where}: unknown role '{role}'")

@@ -10,6 +10,7 @@ import uuid
 from django.contrib.auth.models import AbstractUser, BaseUserManager
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.db.models.functions import Lower
 from simple_history.models import HistoricalRecords
 
 from .money import MAX_AMOUNT
@@ -37,7 +38,7 @@ class UserManager(BaseUserManager):
     def _create_user(self, email, password, **extra_fields):
         if not email:
             raise ValueError("Users must have an email address.")
-        user = self.model(email=self.normalize_email(email).lower(), **extra_fields)
+        user = self.model(email=email, **extra_fields)
         user.set_password(password)
         user.save(using=self._db)
         return user
@@ -53,7 +54,7 @@ class UserManager(BaseUserManager):
         return self._create_user(email, password, **extra_fields)
 
     def get_by_natural_key(self, username):
-        return self.get(email__iexact=username)
+        return self.get(email__iexact=self.model.normalize_username(username))
 
 
 class User(AbstractUser):
@@ -68,8 +69,33 @@ class User(AbstractUser):
     REQUIRED_FIELDS: list[str] = []
     objects = UserManager()
 
+    class Meta(AbstractUser.Meta):
+        constraints = [
+            # Backs normalize_username: even a write that bypasses save() cannot add a second
+            # account for an address that differs only in case.
+            models.UniqueConstraint(
+                Lower("email"),
+                name="user_email_unique_ignoring_case",
+                violation_error_message="A user with this email address already exists.",
+            ),
+        ]
+
     def __str__(self):
         return self.full_name or self.email
+
+    @classmethod
+    def normalize_username(cls, username):
+        """An email address as stored and compared: trimmed and in lower case.
+
+        Sign-in, the lockout count (settings.AXES_USERNAME_CALLABLE), single sign-on and account
+        creation all use this, so "Amy@x" and " amy@x" are one account with one lockout.
+        """
+        username = super().normalize_username(username)
+        return username.strip().lower() if isinstance(username, str) else username
+
+    def save(self, *args, **kwargs):
+        self.email = self.normalize_username(self.email)
+        super().save(*args, **kwargs)
 
     def get_full_name(self):
         return self.full_name or self.email

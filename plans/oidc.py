@@ -10,7 +10,7 @@ from mozilla_django_oidc.auth import OIDCAuthenticationBackend
 
 class EmailOIDCBackend(OIDCAuthenticationBackend):
     def filter_users_by_claims(self, claims):
-        email = (claims.get("email") or "").strip()
+        email = self.UserModel.normalize_username(claims.get("email") or "")
         if not email or claims.get("email_verified") is False:
             return self.UserModel.objects.none()
         return self.UserModel.objects.filter(email__iexact=email, is_active=True)

@@ -71,6 +71,12 @@ def is_viewer_of_area(user, plan) -> bool:
 
 
 @rules.predicate
+def holds_role_in_area(user, plan) -> bool:
+    """Any role in the plan's own area: such a user may not assure its plans (no marking one's own homework)."""
+    return _holds_in_area(user, plan, AREA_READER_ROLES)
+
+
+@rules.predicate
 def is_assurer_of_region(user, plan) -> bool:
     if not _active(user) or plan is None:
         return False
@@ -120,8 +126,9 @@ PERMISSIONS = {
     # Sign-off: a signatory of the area signs only the slot they hold.
     "plans.sign_plan": is_signatory_of_area,
     "plans.sign_slot": is_signatory_of_slot,
-    # Assurance: assurers of the plan's region, on submitted plans; they write only reviews.
-    "plans.review_plan": is_assurer_of_region & is_submitted,
+    # Assurance: assurers of the plan's region, on submitted plans, unless they also hold a role
+    # in its area (they wrote, signed or watched it); they write only reviews.
+    "plans.review_plan": is_assurer_of_region & is_submitted & ~holds_role_in_area,
     # National views and the security audit log.
     "plans.view_national_picture": is_national_admin | is_assurer,
     "plans.view_audit_log": is_national_admin,

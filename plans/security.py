@@ -19,8 +19,9 @@ from django.db import transaction
 from django.db.models import Q
 from django.db.models.signals import post_save
 from django.dispatch import receiver
+from django.utils.cache import add_never_cache_headers
 
-from .models import Plan, SecurityEvent
+from .models import Plan, SecurityEvent, User
 
 logger = logging.getLogger("bcf_portal.security")
 Action = SecurityEvent.Action
@@ -44,6 +45,17 @@ def client_ip(request) -> str | None:
         if len(forwarded) >= count:
             return forwarded[-count]
     return meta.get("REMOTE_ADDR") or None
+
+
+def sign_in_username(request, credentials: dict | None = None) -> str | None:
+    """The email django-axes counts failures against, normalised as accounts are (User.normalize_username).
+
+    Without this, each spelling of one address ("Amy@x", "AMY@x", " amy@x") had its own count, so
+    a guesser could try five passwords per spelling without ever being locked out.
+    """
+    field = settings.AXES_USERNAME_FORM_FIELD
+    raw = credentials.get(field) if credentials else getattr(request, "POST", {}).get(field)
+    return User.normalize_username(raw) if isinstance(raw, str) else raw
 
 
 def _ip(request) -> str | None:
@@ -94,7 +106,9 @@ def _signed_out(sender, request, user, **kwargs):
 @receiver(user_login_failed, dispatch_uid="security_sign_in_failed")
 def _sign_in_failed(sender, credentials, request=None, **kwargs):
     # Django has already masked the password in `credentials`; only the username is kept.
-    record(Action.SIGN_IN_FAILED, request=request, username=str(credentials.get("username", "")))
+    record(
+        Action.SIGN_IN_FAILED, request=request, username=User.normalize_username(str(credentials.get("username", "")))
+    )
 
 
 @receiver(user_locked_out, dispatch_uid="security_locked_out")
@@ -213,3 +227,21 @@ class SessionIdleRenewalMiddleware:
 def _start_idle_clock(sender, request, user, **kwargs):
     if request is not None and hasattr(request, "session"):
         request.session[RENEWED_KEY] = int(time.time())
+
+
+class SignedInNoStoreMiddleware:
+    """Every page and download a signed-in user gets is sent `Cache-Control: private, no-store`.
+
+    They show plan content (drafts included): no shared cache may keep them, and neither may the
+    browser, where the next person at a shared computer could page back to them after sign-out.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            add_never_cache_headers(response)  # no-cache, no-store, must-revalidate, private
+        return response

@@ -233,6 +233,19 @@ def test_assurance_dashboard_lists_region_plans_with_days_late_and_filters(clien
     assert "Barking and Dagenham" not in page
 
 
+def test_the_assurance_dashboard_does_not_send_an_assurer_to_review_their_own_areas_plan(client, submitted):
+    from plans.models import Membership
+
+    cast, _ = submitted
+    Membership.objects.create(user=cast.commissioner, role=Membership.Role.ASSURER, region=cast.plan.hwb_area.region)
+    client.force_login(cast.commissioner)
+    page = client.get(reverse("governance:assurance_dashboard")).content.decode()
+    assert "Barking and Dagenham" in page
+    assert "You have a role in this area, so another assurer reviews its plan" in page
+    assert url("review", cast.plan) not in page and url("plan_status", cast.plan) in page
+    assert "Review this plan" not in client.get(url("plan_status", cast.plan)).content.decode()
+
+
 def test_national_pages_are_for_national_admins_only(client, submitted):
     cast, _ = submitted
     for user in (cast.commissioner, cast.assurer):

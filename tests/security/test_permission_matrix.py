@@ -7,7 +7,9 @@ whose every text carries SECRET) and requested twice: with the plan in Draft and
 been submitted (with a Submission), because assurers may see it only then.
 
 Roles: commissioner, signatory, viewer and assurer of the plan's own area / region and of a
-foreign one; a national administrator; an anonymous visitor; and, for admin/ only, a staff user.
+foreign one; each of the area's roles held together with the region's assurer role (they may do
+what their area role allows, but never review their own area's plan); a national administrator;
+an anonymous visitor; and, for admin/ only, a staff user.
 Allowed means an answer other than 401/403/404 and not a redirect to sign-in; refused means 403
 or 404 (anonymous: a redirect to sign-in, 401, 403 or 404), with none of the plan's text in the
 body and, for a POST, no change to the plan. Every request runs in a savepoint that is rolled
@@ -39,8 +41,15 @@ pytestmark = pytest.mark.django_db
 
 R = Membership.Role
 OWN_ROLES = ["commissioner", "signatory", "viewer", "assurer"]
+# A role in the plan's area held by someone who is also an assurer of its region.
+AREA_ROLE_AND_ASSURER = {
+    "commissioner_and_assurer": "commissioner",
+    "signatory_and_assurer": "signatory",
+    "viewer_and_assurer": "viewer",
+}
 ROLES = [
     *OWN_ROLES,
+    *AREA_ROLE_AND_ASSURER,
     *[f"foreign_{r}" for r in OWN_ROLES],
     "national_admin",
     "anonymous",
@@ -60,6 +69,8 @@ class Rule:
     why: str = ""
     # Who may POST, when fewer may POST than GET (None: the same roles).
     writers: "Rule | None" = None
+    # Assurers who also hold a role in the plan's area are refused (no marking one's own homework).
+    independent_assurers_only: bool = False
 
     def allows(self, role: str, phase: str) -> bool:
         if self.why == "public":
@@ -68,6 +79,9 @@ class Rule:
             return False
         if self.any_signed_in:
             return True
+        if role in AREA_ROLE_AND_ASSURER:
+            as_assurer = self.allows("assurer", phase) and not self.independent_assurers_only
+            return self.allows(AREA_ROLE_AND_ASSURER[role], phase) or as_assurer
         return role in (self.draft if phase == "draft" else self.submitted)
 
 
@@ -82,7 +96,12 @@ READ = rule(
 EDIT = rule({"commissioner"}, (), why="the area's commissioners until submitted")
 COMMISSIONER_PAGE = rule({"commissioner"}, {"commissioner"}, why="commissioner-only workflow page")
 SIGN = rule({"signatory"}, (), why="the signatory holding the slot, before submission")
-REVIEW = rule((), {"assurer"}, why="assurers of the plan's region, submitted plans only")
+REVIEW = rule(
+    (),
+    {"assurer"},
+    independent_assurers_only=True,
+    why="assurers of the plan's region with no role in its area, submitted plans only",
+)
 READ_OWN_DRAFTS = rule(
     AREA_READERS,
     AREA_READERS | {"assurer"},
@@ -220,6 +239,10 @@ def world(shipped_rounds):
         "national_admin": member(R.NATIONAL_ADMIN, area),
         "anonymous": None,
     }
+    for role, area_role in AREA_ROLE_AND_ASSURER.items():
+        extra = {"signoff_slot_code": slot.code} if area_role == "signatory" else {}
+        users[role] = member(area_role, area, **extra)
+        MembershipFactory(user=users[role], role=R.ASSURER, region=area.region, hwb_area=None)
     local = MetricAmbition.objects.create(plan=plan, metric=None, local_name=f"{SECRET} local", rationale=SECRET)
     job = ExportJob.objects.create(plan=plan, kind="xlsx", content_hash="x" * 64, status=ExportJob.Status.DONE)
     job.file.save(f"exports/matrix-{job.pk}.xlsx", ContentFile(b"PK\x03\x04 " + SECRET.encode()), save=True)
@@ -454,3 +477,94 @@ def test_the_matrix_catches_a_view_that_leaks_or_lets_anyone_write(client, world
     assert any("foreign_commissioner" in p and "answered 200" in p for p in problems)
     assert any("showed the plan's content" in p for p in problems)
     assert any("POST" in p and "foreign_viewer" in p for p in problems)
+
+
+def test_signed_in_pages_and_downloads_carry_cache_control_private_no_store(client, world):
+    """Every page and download a signed-in reader gets is kept by no cache, shared or the browser's."""
+    plan, ids, users = world
+    routes = [(route, name) for route, name, _ in all_url_patterns() if not route.startswith(ADMIN_PREFIX)]
+    urls = {
+        name: "/" + route if "<" not in route else choose_url(client, route, ids, plan, RULES[name], users)[0]
+        for route, name in routes
+    }
+    answered: set[str] = set()
+    problems = []
+    for phase, roles in (
+        ("draft", ["commissioner", "signatory", "viewer"]),
+        ("submitted", ["assurer", "national_admin"]),
+    ):
+        if phase == "submitted":
+            submit(plan, users)
+        for role in roles:
+            client.force_login(users[role])
+            for name, url in urls.items():
+                if name in ("logout", "login") or not RULES[name].allows(role, phase):
+                    continue
+                response = client.get(url)
+                if response.status_code != 200:
+                    continue  # a POST-only URL, or a page this role is redirected from
+                answered.add(name)
+                cache_control = {part.strip() for part in response.get("Cache-Control", "").split(",")}
+                if not {"private", "no-store"} <= cache_control:
+                    problems.append(
+                        f"{phase}: GET {url} ({name}) as {role}: Cache-Control {response.get('Cache-Control')!r}"
+                    )
+    downloads = {
+        "plans:document_download",
+        "plans:export_download",
+        "governance:download",
+        "governance:decision_letter",
+    }
+    assert downloads <= answered, f"not reached: {downloads - answered}"
+    assert {"plans:your_plans", "plans:plan_overview", "plans:section", "governance:review"} <= answered
+    assert not problems, "\n".join(problems)
+
+
+def test_an_assurer_with_any_role_in_an_area_may_not_review_its_plan_but_may_review_the_rest_of_the_region(
+    client, world
+):
+    """No marking one's own homework: refused, in the page and in the services, and the refusal is logged."""
+    from django.core.exceptions import PermissionDenied
+    from django.urls import reverse
+
+    from governance import services
+    from plans import permissions
+    from plans.models import SecurityEvent
+
+    plan, _, users = world
+    neighbour = PlanFactory(
+        round=plan.round, hwb_area=HwbAreaFactory(ons_code="E06999904", name="Nearshire", region=plan.hwb_area.region)
+    )
+    submit(plan, users)
+    submit(neighbour, users)
+
+    def review_url(p):
+        return reverse("governance:review", kwargs={"round_slug": p.round.slug, "ons_code": p.hwb_area.ons_code})
+
+    for role in AREA_ROLE_AND_ASSURER:
+        user = users[role]
+        client.force_login(user)
+        refused = client.get(review_url(plan))
+        assert refused.status_code == 403, role
+        assert "because you also have a role in its area" in refused.content.decode()
+        assert SecurityEvent.objects.filter(
+            action=SecurityEvent.Action.PERMISSION_DENIED, user=user, path=review_url(plan)
+        ).exists()
+        returned = client.post(review_url(plan), {"action": "return", "comment": "Looks fine to me"})
+        assert returned.status_code == 403
+        with pytest.raises(PermissionDenied):
+            services.start_review(user=user, plan=plan)
+        assert SecurityEvent.objects.filter(
+            action=SecurityEvent.Action.TRANSITION_REFUSED, user=user, plan=plan
+        ).exists()
+        plan.refresh_from_db()
+        assert plan.status == Plan.Status.SUBMITTED
+        assert not permissions.can_review_plan(user, plan)
+
+        # The rest of their region is theirs to assure.
+        assert permissions.can_review_plan(user, neighbour)
+        assert client.get(review_url(neighbour)).status_code == 200
+
+    services.start_review(user=users["commissioner_and_assurer"], plan=neighbour)
+    neighbour.refresh_from_db()
+    assert neighbour.status == Plan.Status.IN_ASSURANCE

@@ -164,3 +164,18 @@ def test_asking_for_another_areas_plan_is_a_404_and_is_recorded(client, people):
     # A plan that does not exist at all is just a 404: nothing to record.
     assert client.get("/plans/no-round/E00000000/").status_code == 404
     assert SecurityEvent.objects.filter(action=SecurityEvent.Action.PERMISSION_DENIED).count() == 1
+
+
+def test_an_assurer_with_any_role_in_an_area_does_not_review_its_plans_but_reviews_the_rest_of_the_region(people):
+    from governance import workflow
+
+    plans, _ = people
+    own, neighbour = plans["submitted"], plans["neighbour"]
+    for role in (R.COMMISSIONER, R.SIGNATORY, R.VIEWER):
+        user = MembershipFactory(hwb_area=own.hwb_area, role=role, signoff_slot_code="ccg").user
+        MembershipFactory(user=user, role=R.ASSURER, region=own.hwb_area.region, hwb_area=None)
+        assert not permissions.can_review_plan(user, own), role
+        assert workflow.ASSURER not in workflow.roles_for(user, own), role
+        assert permissions.can_review_plan(user, neighbour), role
+        assert workflow.ASSURER in workflow.roles_for(user, neighbour), role
+        assert permissions.can_read_plan(user, own)  # still reads it, through their area role

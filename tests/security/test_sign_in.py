@@ -193,3 +193,78 @@ def test_lockout_behind_a_proxy_is_per_client_not_per_proxy(client, settings):
     other_client = client.post(SIGN_IN, {"username": "amy@example.org", "password": DEMO_PASSWORD},
                                REMOTE_ADDR="10.0.0.2", HTTP_X_FORWARDED_FOR="198.51.100.8")  # fmt: skip
     assert other_client.status_code == 302
+
+
+# --- One email, whatever its case or surrounding spaces ----------------------------------------
+
+EMAIL_SPELLINGS = [
+    "viewer@southampton.demo",
+    "Viewer@southampton.demo",
+    "VIEWER@SOUTHAMPTON.DEMO",
+    " viewer@southampton.demo",
+]
+
+
+def test_lockout_is_not_bypassed_by_the_emails_case(client):
+    UserFactory(email="viewer@southampton.demo")
+    # Five failures spread over four spellings of the address lock the account from this address...
+    for i in range(settings.AXES_FAILURE_LIMIT - 1):
+        assert sign_in(client, EMAIL_SPELLINGS[i % len(EMAIL_SPELLINGS)], "wrong-password-1").status_code == 200
+    assert sign_in(client, "vIeWeR@Southampton.Demo ", "wrong-password-1").status_code == 429
+
+    # ...and no spelling of it signs in with the right password until the lockout ends.
+    for spelling in EMAIL_SPELLINGS:
+        assert sign_in(client, spelling, DEMO_PASSWORD).status_code == 429, spelling
+        assert "_auth_user_id" not in client.session
+    locked = SecurityEvent.objects.filter(action=SecurityEvent.Action.LOCKED_OUT).values_list("username", flat=True)
+    assert set(locked) == {"viewer@southampton.demo"}
+    failed = SecurityEvent.objects.filter(action=SecurityEvent.Action.SIGN_IN_FAILED).values_list("username", flat=True)
+    assert set(failed) == {"viewer@southampton.demo"}  # the audit log can be filtered by one address
+
+
+def test_any_spelling_of_the_email_signs_in_when_not_locked_out(client):
+    user = UserFactory(email="Viewer@Southampton.demo ")
+    assert user.email == "viewer@southampton.demo"  # stored trimmed and in lower case
+    for spelling in EMAIL_SPELLINGS:
+        client.logout()
+        assert sign_in(client, spelling, DEMO_PASSWORD).status_code == 302, spelling
+
+
+def test_emails_are_unique_whatever_their_case(django_user_model):
+    from django.db import IntegrityError, transaction
+
+    UserFactory(email="viewer@southampton.demo")
+    with pytest.raises(IntegrityError), transaction.atomic():
+        django_user_model.objects.create_user(" VIEWER@southampton.demo", DEMO_PASSWORD)
+    # The database itself refuses an address that differs only in case, however it is written.
+    other = UserFactory(email="someone@southampton.demo")
+    with pytest.raises(IntegrityError), transaction.atomic():
+        django_user_model.objects.filter(pk=other.pk).update(email="Viewer@Southampton.demo")
+
+
+NEW_PASSWORD = {
+    "password1": "tidal-orchard-vessel-4471",
+    "password2": "tidal-orchard-vessel-4471",
+    "memberships-TOTAL_FORMS": "0",  # the memberships inline, left empty
+    "memberships-INITIAL_FORMS": "0",
+}
+
+
+def test_adding_a_user_whose_email_differs_only_in_case_is_refused_in_the_admin(client):
+    UserFactory(email="viewer@southampton.demo")
+    admin = UserFactory(is_staff=True, is_superuser=True)
+    client.force_login(admin)
+    response = client.post(
+        "/admin/plans/user/add/",
+        {"email": " Viewer@Southampton.DEMO", "full_name": "Second Viewer", **NEW_PASSWORD},
+    )
+    assert response.status_code == 200
+    assert "User with this Email address already exists." in response.content.decode()
+    assert not UserFactory._meta.model.objects.filter(full_name="Second Viewer").exists()
+
+    created = client.post(
+        "/admin/plans/user/add/",
+        {"email": " New.Person@Southampton.DEMO", "full_name": "New Person", **NEW_PASSWORD},
+    )
+    assert created.status_code == 302
+    assert UserFactory._meta.model.objects.get(full_name="New Person").email == "new.person@southampton.demo"
