@@ -77,4 +77,6 @@ def render_plan_pdf(plan: Plan) -> bytes:
         stylesheets=[stylesheet],
         pdf_variant="pdf/ua-1",
         custom_metadata=True,
+        # HTML's own hints: a numbered list's start (<ol start="2">) and a table column's alignment.
+        presentational_hints=True,
     )
