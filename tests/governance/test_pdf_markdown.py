@@ -14,7 +14,12 @@ from governance.pdf import render_plan_pdf
 from plans import models as pm
 from tests.governance.test_pdf import ARTIFACTS, body_text, build_plan
 from tests.governance.test_pdf_xss import walk_objects
-from tests.plans.test_markdown import BRACKETS_20K, LIST_INTERRUPTED_BY_A_PARAGRAPH, NESTED_LISTS_300
+from tests.plans.test_markdown import (
+    BRACKETS_20K,
+    ISSUE_NESTED_LISTS_300,
+    LIST_INTERRUPTED_BY_A_PARAGRAPH,
+    NESTED_LISTS_300,
+)
 
 UNSAFE_LINKS = (
     "Read [the password file](/etc/passwd), [the share](//evil.example/share/x.pdf),"
@@ -90,8 +95,10 @@ def test_bracketed_link_is_a_link_in_the_pdf(plan):
 def test_pdf_of_a_plan_with_hostile_saved_markdown_is_still_made(plan):
     set_answer(plan, NESTED_LISTS_300)
     plan.condition_responses.update(narrative=BRACKETS_20K)
+    plan.risks.update(mitigating_actions=ISSUE_NESTED_LISTS_300)
     pdf = render_plan_pdf(plan)
     text = body_text(pdf, plan)
     assert "Shown as plain text: its lists or quotes are nested more than 10 levels deep." in text
-    assert "- level 299" in text
+    assert "Shown as plain text: it is longer than 100,000 characters." in text
+    assert text.count("- level 299") >= 2
     assert "[[[[[[[[[[" in text
