@@ -219,12 +219,14 @@ def pdf_ratio(plan, runs: int) -> tuple[float, float, float]:
     from governance import pdf
 
     html = pdf.render_part1_html(plan)
-    base = str(pdf._template_dir())
     stylesheet_path = str(pdf._template_dir() / pdf.STYLESHEET)
 
     def bare():
-        HTML(string=html, base_url=base).write_pdf(
-            stylesheets=[CSS(filename=stylesheet_path)], pdf_variant="pdf/ua-1", custom_metadata=True
+        HTML(string=html).write_pdf(
+            stylesheets=[CSS(filename=stylesheet_path)],
+            pdf_variant="pdf/ua-1",
+            custom_metadata=True,
+            presentational_hints=True,
         )
 
     return paired_ratio(lambda: pdf.render_plan_pdf(plan), bare, runs)

@@ -19,7 +19,7 @@ from plans.models import Plan
 TEMPLATE = "pdf/part1.html"
 STYLESHEET = "part1.css"
 # Bump when the way the PDF is drawn changes in code, so stored PDFs are not reused.
-RENDERER_VERSION = "1"
+RENDERER_VERSION = "2"
 
 
 class _NoFetching(URLFetcher):
@@ -71,8 +71,12 @@ def render_plan_pdf(plan: Plan) -> bytes:
     """The plan's Part 1 as PDF/UA-1 (tagged, title and language set, fonts embedded)."""
     html = render_part1_html(plan)
     stylesheet = CSS(filename=str(_template_dir() / STYLESHEET), url_fetcher=_NoFetching())
-    return HTML(string=html, base_url=str(_template_dir()), url_fetcher=_NoFetching()).write_pdf(
+    # No base URL: the document refers to nothing relative, and with one a relative link would
+    # become a file:// link to the server's own files.
+    return HTML(string=html, url_fetcher=_NoFetching()).write_pdf(
         stylesheets=[stylesheet],
         pdf_variant="pdf/ua-1",
         custom_metadata=True,
+        # HTML's own hints: a numbered list's start (<ol start="2">) and a table column's alignment.
+        presentational_hints=True,
     )

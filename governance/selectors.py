@@ -12,6 +12,7 @@ from django.db.models import Prefetch, Sum
 
 from finance.models import ExpenditureAmount, IncomeLine
 from metrics.models import MetricAmbition, PlannedValue
+from plans.markdown import is_web_link
 from plans.models import (
     Answer,
     ConditionQuestion,
@@ -64,11 +65,6 @@ def _answer_value(question: Question, answer: Answer | None):
     if question.kind == Question.Kind.MONEY:
         return answer.money
     return answer.confirmed
-
-
-def _is_web_link(url: str) -> bool:
-    """Only web and mail links become live links in a document; anything else is shown as text."""
-    return url.strip().lower().startswith(("https://", "http://", "mailto:"))
 
 
 def _question_blocks(questions: list[dict]) -> list[dict]:
@@ -181,7 +177,7 @@ def part1_document(plan: Plan) -> dict:
             "title": doc.title,
             "synopsis": doc.synopsis,
             "url": doc.url,
-            "url_is_link": _is_web_link(doc.url),
+            "url_is_link": is_web_link(doc.url),
         }
         for doc in RelatedDocument.objects.filter(plan=plan).order_by("order", "id")
     ]

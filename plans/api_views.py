@@ -7,13 +7,13 @@ CSRF-protected like any other POST; the scripts send the form's CSRF token in a 
 import json
 from functools import wraps
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, JsonResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
 from . import drafts, selectors
-from .markdown import render_markdown
+from .markdown import check_markdown
 
 
 def signed_in_json(view):
@@ -33,13 +33,29 @@ def signed_in_json(view):
 
 # Matches drafts.MAX_DRAFT_CHARS with room for JSON quoting.
 MAX_BODY_BYTES = 1_000_000
+BROKEN_CHARACTER = "Your text has a broken character in it, such as half of an emoji. Delete it and try again."
+
+
+class BrokenCharacter(Exception):
+    """The JSON held a lone surrogate (say "\\ud800"): valid JSON, but not text that can be stored or shown."""
+
+
+def _loads(raw: str | bytes):
+    body = json.loads(raw)
+    try:
+        # Encoding the whole body finds a lone surrogate wherever it is, in a name or a value.
+        json.dumps(body, ensure_ascii=False).encode()
+    except UnicodeEncodeError:
+        raise BrokenCharacter(BROKEN_CHARACTER) from None
+    return body
 
 
 def _json_body(request: HttpRequest) -> dict | None:
+    """The posted JSON object; None if it is not one. Raises BrokenCharacter for a lone surrogate."""
     if len(request.body) > MAX_BODY_BYTES:
         return None
     try:
-        body = json.loads(request.body or b"{}")
+        body = _loads(request.body or b"{}")
     except (ValueError, UnicodeDecodeError):
         return None
     return body if isinstance(body, dict) else None
@@ -54,7 +70,7 @@ def _form_body(request: HttpRequest) -> dict | None:
     body: dict = {"form_key": request.POST.get("form_key", ""), "discard": bool(request.POST.get("discard"))}
     if not body["discard"]:
         try:
-            body["data"] = json.loads(request.POST.get("data", ""))
+            body["data"] = _loads(request.POST.get("data", ""))
         except ValueError:
             return None
     return body
@@ -72,7 +88,10 @@ def autosave(request: HttpRequest, round_slug: str, ons_code: str) -> JsonRespon
             return JsonResponse({"draft": None})
         return JsonResponse({"draft": {"data": draft.data, "updated_at": draft.updated_at.isoformat()}})
 
-    body = _form_body(request) if request.content_type in FORM_CONTENT_TYPES else _json_body(request)
+    try:
+        body = _form_body(request) if request.content_type in FORM_CONTENT_TYPES else _json_body(request)
+    except BrokenCharacter as exc:
+        return JsonResponse({"error": str(exc)}, status=400)
     if body is None:
         return JsonResponse({"error": "Send the draft as a JSON object."}, status=400)
     form_key = body.get("form_key", "")
@@ -92,15 +111,26 @@ def autosave(request: HttpRequest, round_slug: str, ons_code: str) -> JsonRespon
 @signed_in_json
 @require_POST
 def markdown_preview(request: HttpRequest, round_slug: str, ons_code: str) -> JsonResponse:
-    """Render the posted Markdown exactly as the saved answer will be shown (sanitised)."""
+    """Render the posted Markdown exactly as the saved answer will be shown (sanitised).
+
+    Text the answer could not be saved as (too long, nested too deeply) is refused with the
+    message the form would give, so the preview never costs more than a saved answer.
+    """
     selectors.get_plan_for_user(request.user, round_slug=round_slug, ons_code=ons_code)
     if request.content_type == "application/json":
-        body = _json_body(request)
+        try:
+            body = _json_body(request)
+        except BrokenCharacter as exc:
+            return JsonResponse({"error": str(exc)}, status=400)
         if body is None:
             return JsonResponse({"error": "Send the text to preview."}, status=400)
         text = body.get("text", "")
     else:
         text = request.POST.get("text", "")
-    if not isinstance(text, str) or len(text) > drafts.MAX_DRAFT_CHARS:
-        return JsonResponse({"error": "The text is too long to preview."}, status=400)
-    return JsonResponse({"html": str(render_markdown(text))})
+    if not isinstance(text, str):
+        return JsonResponse({"error": "Send the text to preview."}, status=400)
+    try:
+        html = check_markdown(text, subject="The text")
+    except ValidationError as exc:
+        return JsonResponse({"error": exc.messages[0]}, status=400)
+    return JsonResponse({"html": str(html)})

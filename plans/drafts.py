@@ -10,6 +10,7 @@ from typing import Any
 from django.db import transaction
 
 from . import selectors
+from .markdown import MAX_MARKDOWN_CHARS, too_long_message
 from .models import Plan, UnsavedDraft, User
 from .services import require_edit
 
@@ -35,14 +36,13 @@ def clean_draft_data(data: Any) -> dict[str, str | list[str]]:
     for name, value in data.items():
         if not isinstance(name, str) or not name or len(name) > 200:
             raise InvalidDraft("Field names must be short strings.")
-        if isinstance(value, list):
-            if not all(isinstance(item, str) for item in value):
-                raise InvalidDraft("Field values must be strings.")
-            total += sum(len(item) for item in value)
-        elif isinstance(value, str):
-            total += len(value)
-        else:
+        values = value if isinstance(value, list) else [value]
+        if not all(isinstance(item, str) for item in values):
             raise InvalidDraft("Field values must be strings.")
+        # No field of a plan form takes more than an answer does.
+        if any(len(item) > MAX_MARKDOWN_CHARS for item in values):
+            raise InvalidDraft(f"{too_long_message('Each answer')}.")
+        total += sum(len(item) for item in values)
         cleaned[name] = value
     if total > MAX_DRAFT_CHARS:
         raise InvalidDraft("The draft is too long.")

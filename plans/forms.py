@@ -13,6 +13,7 @@ from django import forms
 from django.conf import settings
 from django.template.defaultfilters import filesizeformat
 
+from .markdown import check_markdown
 from .models import CodeListEntry, ConditionQuestion, ConditionResponse, Question, RelatedDocument, Risk
 from .money import MoneyField
 
@@ -22,6 +23,23 @@ YES_NO = [("yes", "Yes"), ("no", "No")]
 def _textarea(rows: int = 8) -> forms.Textarea:
     # The class and data attribute are the contract with the browser-side scripts (paste, preview).
     return forms.Textarea(attrs={"class": "govuk-textarea app-markdown-input", "data-markdown": "", "rows": rows})
+
+
+class MarkdownField(forms.CharField):
+    """A Markdown answer, held to plans.markdown's length and nesting limits.
+
+    No maxlength attribute: a browser would silently cut a long paste short, so the limit is
+    checked here and the message says how long the text is.
+    """
+
+    def __init__(self, *, subject: str = "Your answer", rows: int = 8, **kwargs):
+        super().__init__(widget=_textarea(rows), **kwargs)
+        self.subject = subject
+        self.gds_kind = "textarea"
+
+    def validate(self, value):
+        super().validate(value)
+        check_markdown(value, subject=self.subject)
 
 
 class GovukDateWidget(forms.MultiWidget):
@@ -115,8 +133,8 @@ class SectionForm(forms.Form):
             self.fields[f"{prefix}_status"] = status
             target = GovukDateField(required=False, label="When will this be met?", help_text="For example, 31 3 2015")
             self.fields[f"{prefix}_target_date"] = target
-            self.fields[f"{prefix}_narrative"] = _kind(
-                forms.CharField(required=False, widget=_textarea(6), label="Explain your answer"), "textarea"
+            self.fields[f"{prefix}_narrative"] = MarkdownField(
+                subject="Your explanation", rows=6, required=False, label="Explain your answer"
             )
             if response is not None:
                 self.initial[f"{prefix}_status"] = response.status
@@ -143,7 +161,7 @@ class SectionForm(forms.Form):
     def _question_field(question: Question) -> forms.Field:
         kind = question.kind
         if kind == Question.Kind.NARRATIVE:
-            return _kind(forms.CharField(required=False, widget=_textarea()), "textarea")
+            return MarkdownField(required=False)
         if kind == Question.Kind.TEXT:
             return _kind(
                 forms.CharField(
@@ -240,13 +258,11 @@ class VersionedForm(forms.Form):
 
 
 class RiskForm(VersionedForm):
-    description = _kind(
-        forms.CharField(
-            label="Describe the risk",
-            widget=_textarea(5),
-            error_messages={"required": "Describe the risk"},
-        ),
-        "textarea",
+    description = MarkdownField(
+        subject="The description of the risk",
+        rows=5,
+        label="Describe the risk",
+        error_messages={"required": "Describe the risk"},
     )
     rating = _kind(
         forms.ModelChoiceField(
@@ -258,9 +274,7 @@ class RiskForm(VersionedForm):
         ),
         "radios",
     )
-    mitigating_actions = _kind(
-        forms.CharField(label="Mitigating actions", required=False, widget=_textarea(5)), "textarea"
-    )
+    mitigating_actions = MarkdownField(subject="Mitigating actions", rows=5, label="Mitigating actions", required=False)
     owner = _kind(
         forms.CharField(
             label="Risk owner",
@@ -367,7 +381,7 @@ class DocumentForm(VersionedForm):
         ),
         "input",
     )
-    synopsis = _kind(forms.CharField(label="Synopsis", required=False, widget=_textarea(5)), "textarea")
+    synopsis = MarkdownField(subject="The synopsis", rows=5, label="Synopsis", required=False)
     url = _kind(
         forms.URLField(
             label="Link (optional)",

@@ -604,6 +604,8 @@ class SectionProgress(models.Model):
 
 
 class RelatedDocument(models.Model):
+    markdown_fields = ("synopsis",)  # kept within plans.markdown's limits by plans.services.save_row
+
     plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="documents")
     ref = models.CharField(max_length=20, blank=True)
     title = models.CharField(max_length=250)
@@ -649,6 +651,8 @@ class ConditionResponse(models.Model):
 
 
 class Risk(models.Model):
+    markdown_fields = ("description", "mitigating_actions")  # kept within plans.markdown's limits by save_row
+
     plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="risks")
     description = models.TextField()
     rating = models.ForeignKey(

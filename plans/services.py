@@ -10,6 +10,7 @@ from django.db import transaction
 from django.http import Http404
 
 from . import selectors
+from .markdown import check_markdown
 from .models import (
     Answer,
     CodeListEntry,
@@ -165,6 +166,8 @@ def save_section(
         question = questions[qid]
         attname = ANSWER_ATTR[question.kind]
         name = f"q_{question.key}"
+        if question.kind == Question.Kind.NARRATIVE:
+            check_markdown(value, subject="Your answer", field=name)
         current = current_answers.get(qid)
         changes, clashing = _compare(current, versions.get(name, 0), {attname: value})
         if clashing:
@@ -176,6 +179,7 @@ def save_section(
     for cqid, value in responses.items():
         cq = condition_questions[cqid]
         prefix = f"c{cq.pk}"
+        check_markdown(value.get("narrative", ""), subject="Your explanation", field=f"{prefix}_narrative")
         current = current_responses.get(cqid)
         changes, clashing = _compare(current, versions.get(prefix, 0), value)
         for attname in clashing:
@@ -335,6 +339,9 @@ def save_row(
     """
     plan = _lock_plan_for_edit(user=user, plan=plan)
     labels = labels or {}
+    for attname in getattr(model, "markdown_fields", ()):
+        if attname in values:
+            check_markdown(values[attname], subject=labels.get(attname, "The text"), field=attname)
     if row_id is None:
         kwargs = {"plan": plan, **values, **(extra or {})}
         if "order" in {f.name for f in model._meta.fields}:

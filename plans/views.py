@@ -221,7 +221,8 @@ def section(request: HttpRequest, round_slug: str, ons_code: str, section_key: s
                     complete=complete,
                 )
             except ValidationError as exc:
-                form.add_error(None, exc.messages[0])
+                # A rule the service enforces; shown on its field when the service names one.
+                form.add_error(exc.code if exc.code in form.fields else None, exc.messages[0])
             else:
                 if not result.saved:
                     fresh = selectors.section_for_editing(plan, section_obj)

@@ -2,7 +2,7 @@
 
 from django import forms
 
-from plans.forms import YES_NO, VersionedForm, _kind, _textarea
+from plans.forms import YES_NO, MarkdownField, VersionedForm, _kind
 from plans.models import CodeListEntry
 
 from .models import Scheme
@@ -58,7 +58,7 @@ class SchemeForm(VersionedForm):
         ),
         "select",
     )
-    description = _kind(forms.CharField(label="Description", required=False, widget=_textarea(6)), "textarea")
+    description = MarkdownField(subject="The description", rows=6, label="Description", required=False)
     lead_commissioner = _select("Lead commissioner", error_messages={"required": "Select the lead commissioner"})
     provider = _kind(
         forms.CharField(

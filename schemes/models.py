@@ -7,6 +7,8 @@ from plans.models import CodeListEntry, Plan
 
 
 class Scheme(models.Model):
+    markdown_fields = ("description",)  # kept within plans.markdown's limits by plans.services.save_row
+
     plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="schemes")
     reference = models.CharField(max_length=20)
     name = models.CharField(max_length=250)

@@ -55,11 +55,17 @@
         headers: { 'X-CSRFToken': csrfToken(textarea), Accept: 'application/json' },
         body: body
       }).then(function (response) {
+        // A 400 says what is wrong with the text (too long, nested too deeply): show that.
+        if (response.status === 400) {
+          return response.json().then(function (result) {
+            panel.textContent = result.error + ' Your text is still here.'
+          })
+        }
         if (!response.ok) throw new Error(String(response.status))
-        return response.json()
-      }).then(function (result) {
-        // Sanitised by nh3 on the server: the same HTML the saved answer will show.
-        panel.innerHTML = result.html || '<p class="govuk-hint">Nothing to preview yet.</p>'
+        return response.json().then(function (result) {
+          // Sanitised by nh3 on the server: the same HTML the saved answer will show.
+          panel.innerHTML = result.html || '<p class="govuk-hint">Nothing to preview yet.</p>'
+        })
       }).catch(function () {
         panel.textContent = 'The preview is not available. Your text is still here; try again, or sign in again if asked.'
       }).then(function () {
