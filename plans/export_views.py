@@ -24,7 +24,7 @@ SUBMISSION_FILE_STATUS = {
 
 
 def _submitted_files(plan, kind: str) -> dict | None:
-    """The submitted version's file of this kind, for a plan with NHS England; None while it is being written.
+    """The submitted version's file of this kind, for a plan with NHS England; None before it is submitted.
 
     Once submitted, the plan's PDF and workbook are its submission's files, not a fresh export.
     """

@@ -45,17 +45,22 @@ function render(panel, payload) {
   if ("reloadWhenDone" in panel.dataset) form.hidden = payload.status !== "failed";
 }
 
+// Keep polling while the file is on its way; a submission's page reloads once its files are ready.
+function next(panel, payload, url, delay = POLL_MS) {
+  if (payload.status === "queued" || payload.status === "running") {
+    window.setTimeout(() => poll(panel, url), delay);
+  } else if (payload.status === "done" && "reloadWhenDone" in panel.dataset) {
+    window.location.reload();
+  }
+}
+
 async function poll(panel, url) {
   try {
     const response = await fetch(url, { headers: { Accept: "application/json" }, credentials: "same-origin" });
     if (!response.ok) throw new Error(`Status ${response.status}`);
     const payload = await response.json();
     render(panel, payload);
-    if (payload.status === "queued" || payload.status === "running") {
-      window.setTimeout(() => poll(panel, url), POLL_MS);
-    } else if (payload.status === "done" && "reloadWhenDone" in panel.dataset) {
-      window.location.reload();
-    }
+    next(panel, payload, url);
   } catch (error) {
     render(panel, { status: "queued", message: "We cannot check the export right now. Refresh the page to try again." });
   }
@@ -86,7 +91,7 @@ function listen(panel, form) {
       if (!response.ok) throw new Error(`Status ${response.status}`);
       const payload = await response.json();
       render(panel, payload);
-      if (payload.status === "queued" || payload.status === "running") poll(panel, payload.status_url);
+      next(panel, payload, payload.status_url, 0);
     } catch (error) {
       render(panel, { status: "failed", message: "The request could not be sent. Try again." });
     }
