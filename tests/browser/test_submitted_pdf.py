@@ -1,8 +1,13 @@
-"""In Chromium, with a real Celery worker: submitting shows the files' progress, then their links, and
-the task list offers the submitted PDF (no DRAFT mark, signatures shown), never the old draft export.
+"""A submission's files in Chromium.
+
+With a real Celery worker: submitting shows the files' progress, then their links, and the task
+list offers the submitted PDF (no DRAFT mark, signatures shown), never the old draft export.
+Without a broker: a failed render is asked for again with "Try again", and the links appear.
 """
 
 import io
+import uuid
+from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
@@ -10,13 +15,13 @@ from pypdf import PdfReader
 
 from governance import services
 from governance.models import Submission
-from plans.models import ExportJob, KeyLineOfEnquiry, OutcomeCategory
+from plans.models import ExportJob, HwbArea, KeyLineOfEnquiry, OutcomeCategory, Plan
 from tests.browser.conftest import assert_no_axe_violations, save_screenshot, sign_in
 from tests.factories import DEMO_PASSWORD
 from tests.governance.conftest import sign_all
 from tests.governance.workflow_plans import build_workflow_plan
 
-pytestmark = [pytest.mark.browser, pytest.mark.celery_worker, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 SIGNATORIES = ("Cllr Maureen Worby", "Chris Naylor", "Conor Burke")
 
 
@@ -34,6 +39,7 @@ def _offered_pdf(page, base: str) -> tuple[str, str]:
     return href, _pdf_text(response.body())
 
 
+@pytest.mark.celery_worker
 def test_after_submission_and_approval_the_task_list_offers_the_submitted_pdf(live_celery_worker, live_server, page):
     errors = []
     page.on("pageerror", lambda error: errors.append(str(error)))
@@ -89,3 +95,31 @@ def test_after_submission_and_approval_the_task_list_offers_the_submitted_pdf(li
             services.decide(user=cast.assurer, plan=plan, outcome=approved, summary="A sound plan.")
     save_screenshot(page, "task-list-approved-plan-pdf")
     assert errors == []
+
+
+def test_try_again_after_a_failed_render_shows_the_links(live_server, page, settings):
+    """Without a broker (eager Celery) the render runs on commit; a failed one is asked for again from the page."""
+    cast = build_workflow_plan()
+    HwbArea.objects.filter(pk=cast.plan.hwb_area_id).update(ons_code=f"E{uuid.uuid4().int % 10**8:08d}")
+    plan = cast.plan = Plan.objects.select_related("round", "hwb_area").get(pk=cast.plan.pk)
+    services.send_for_signoff(user=cast.commissioner, plan=plan)
+    sign_all(cast)
+    # A real fault: a file stands where the area's directory of submitted files must be created.
+    blocker = Path(settings.MEDIA_ROOT) / "submissions" / plan.round.slug / plan.hwb_area.ons_code
+    blocker.parent.mkdir(parents=True, exist_ok=True)
+    blocker.write_text("not a directory")
+    try:
+        submission = services.submit_plan(user=cast.commissioner, plan=plan)
+    finally:
+        blocker.unlink()
+    submission.refresh_from_db()
+    assert submission.files_status == Submission.FilesStatus.FAILED
+
+    sign_in(page, live_server.url, cast.viewer.email, DEMO_PASSWORD)
+    page.goto(f"{live_server.url}/plans/{plan.round.slug}/{plan.hwb_area.ons_code}/governance/")
+    files = page.locator("#submissions .app-submission-files")
+    expect(files).to_contain_text("The PDF and workbook could not be created. Try again.")
+    assert_no_axe_violations(page, "plan status with failed files")
+    files.get_by_role("button", name="Try again").click()
+    expect(page.locator("#submissions").get_by_role("link", name="Part 1 PDF")).to_be_visible(timeout=60_000)
+    assert Submission.objects.get(pk=submission.pk).files_status == Submission.FilesStatus.DONE
