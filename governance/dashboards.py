@@ -15,7 +15,7 @@ from plans.models import Membership, Plan, PlanningRound, Region, Section, SignO
 from plans.permissions import AREA_READER_ROLES
 from plans.selectors import ASSURER_VISIBLE_STATUSES, plans_for_user
 
-from . import workflow
+from . import submission_files, workflow
 from .models import KloeRating, PlanEvent, Review, ReviewCondition, SectionComment, SignOff, Submission
 
 
@@ -72,6 +72,7 @@ def plan_status_page(user: User, plan: Plan) -> dict:
                 "submission": s,
                 "review": decisions.get(s.pk),
                 "days_late": days_late(s.submitted_at, plan.round.final_deadline),
+                "files": submission_files.progress(s),
             }
             for s in submissions
         ],
@@ -95,6 +96,7 @@ EVENT_LABELS = {
     "kloes_rated": "Key lines of enquiry rated",
     "section_commented": "Comment on a section",
     "decide": "Outcome recorded",
+    "submission_files_retried": "Submitted PDF and workbook asked for again",
 }
 
 
@@ -135,6 +137,7 @@ def review_page(plan: Plan) -> dict:
         "sections": list(Section.objects.filter(round_id=plan.round_id).order_by("order")),
         "comments": section_comments(plan),
         "days_late": days_late(submission.submitted_at, plan.round.final_deadline) if submission else 0,
+        "files": submission_files.progress(submission) if submission else None,
     }
 
 

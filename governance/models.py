@@ -69,10 +69,29 @@ class SubmissionIsImmutable(Exception):
     """A submission is the record of what was sent: nothing may change or remove it."""
 
 
+# A submission's PDF and workbook are rendered by a worker after the submission is committed.
+# Until they are recorded, only these columns may change (the database trigger allows nothing else);
+# the files are then recorded once, with their hashes, and the row never changes again.
+RENDERING_FIELDS = frozenset({"files_status", "files_error", "files_tries", "files_updated_at"})
+FILE_FIELDS = frozenset({"pdf", "pdf_sha256", "workbook", "workbook_sha256"})
+
+
 class SubmissionQuerySet(models.QuerySet):
     # Bulk writes skip save(); refuse them here too (a database trigger backs this for raw SQL).
     def update(self, **kwargs):
         raise SubmissionIsImmutable("Submissions cannot be changed.")
+
+    def record_rendering(self, **fields) -> int:
+        """Record rendering progress, or the rendered files, on submissions whose files are not recorded yet.
+
+        The one change a submission allows; returns how many rows changed (0 once the files are recorded).
+        """
+        if not set(fields) <= RENDERING_FIELDS | FILE_FIELDS:
+            raise SubmissionIsImmutable("Only a submission's rendering progress and files can be recorded.")
+        pending = self.exclude(files_status=Submission.FilesStatus.DONE).filter(
+            pdf="", pdf_sha256="", workbook="", workbook_sha256=""
+        )
+        return models.QuerySet.update(pending, **fields)
 
     def delete(self):
         raise SubmissionIsImmutable("Submissions cannot be deleted.")
@@ -89,7 +108,16 @@ def submission_file_name(instance, filename: str) -> str:
 
 
 class Submission(models.Model):
-    """An immutable record of exactly what was submitted: snapshot, PDF and workbook, with hashes."""
+    """An immutable record of exactly what was submitted: snapshot, PDF and workbook, with hashes.
+
+    The snapshot is frozen in the submitting request; the PDF and workbook are rendered from the
+    plan, which cannot move on until they are recorded (see governance/submission_files.py).
+    """
+
+    class FilesStatus(models.TextChoices):
+        RENDERING = "rendering", "Being created"
+        FAILED = "failed", "Could not be created"
+        DONE = "done", "Ready"
 
     plan = models.ForeignKey(Plan, on_delete=models.PROTECT, related_name="submissions")
     version = models.PositiveIntegerField()
@@ -102,12 +130,30 @@ class Submission(models.Model):
     submitted_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
     submitted_at = models.DateTimeField()
     is_late = models.BooleanField(default=False)
+    files_status = models.CharField(max_length=10, choices=FilesStatus.choices, default=FilesStatus.RENDERING)
+    files_error = models.TextField(blank=True)
+    files_tries = models.PositiveSmallIntegerField(default=0)
+    files_updated_at = models.DateTimeField(null=True, blank=True)
 
     objects = SubmissionQuerySet.as_manager()
 
     class Meta:
         ordering = ["plan", "version"]
-        constraints = [models.UniqueConstraint(fields=["plan", "version"], name="one_submission_per_version")]
+        constraints = [
+            models.UniqueConstraint(fields=["plan", "version"], name="one_submission_per_version"),
+            # Ready means both files are stored with their hashes; until then there are none.
+            models.CheckConstraint(
+                name="submission_files_recorded_when_ready",
+                condition=(
+                    models.Q(files_status="done")
+                    & ~models.Q(pdf="")
+                    & ~models.Q(pdf_sha256="")
+                    & ~models.Q(workbook="")
+                    & ~models.Q(workbook_sha256="")
+                )
+                | (~models.Q(files_status="done") & models.Q(pdf="", pdf_sha256="", workbook="", workbook_sha256="")),
+            ),
+        ]
 
     def __str__(self):
         return f"{self.plan} v{self.version}"

@@ -13,7 +13,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.files.base import ContentFile
 from django.db import transaction
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
@@ -21,7 +20,7 @@ from django.utils.text import Truncator
 
 from finance import rules
 from finance.selectors import part_two_for_plan
-from finance.workbook import render_plan_workbook
+from plans import permissions
 from plans.models import (
     KeyLineOfEnquiry,
     Membership,
@@ -34,9 +33,8 @@ from plans.models import (
     User,
 )
 
-from . import notifications, workflow
+from . import notifications, submission_files, workflow
 from .models import KloeRating, PlanEvent, Review, ReviewCondition, SectionComment, SignOff, SignoffContent, Submission
-from .pdf import render_plan_pdf
 from .snapshots import canonical_json, plan_content, plan_content_hash, plan_snapshot, sha256_hex
 
 S = Plan.Status
@@ -352,8 +350,12 @@ def void_signatures_after_edit(*, plan_id: int, actor_id: int | None = None, cau
 
 
 def submit_plan(*, user: User, plan: Plan, comment: str = "") -> Submission:
-    """Freeze the signed-off plan as an immutable Submission: snapshot, Part 1 PDF and Part 2 workbook."""
-    stored = []  # files written to storage for this submission, removed again if it rolls back
+    """Freeze the signed-off plan as an immutable Submission; a worker renders its PDF and workbook after commit.
+
+    Rendering a big plan takes longer than a web request may last, so the request only freezes
+    the snapshot. The plan cannot move on until the files are recorded (_require_submitted_files),
+    so the worker renders it exactly as submitted.
+    """
 
     def work(locked: Plan, transition):
         problems = submission_problems(locked)
@@ -361,41 +363,59 @@ def submit_plan(*, user: User, plan: Plan, comment: str = "") -> Submission:
             raise ValidationError(problems)
         now = timezone.now()
         is_late = now > locked.round.final_deadline
-        # Rendered as submitted, so the PDF is the published version, not a draft.
         _move(locked, transition, actor=user, comment=comment, detail={"is_late": is_late})
         snapshot = plan_snapshot(locked)
-        snapshot_bytes = canonical_json(snapshot)
-        pdf = render_plan_pdf(locked)
-        workbook = render_plan_workbook(locked)
-        stem = f"{locked.hwb_area.ons_code}-{locked.round.slug}-v{locked.version}"
-        submission = Submission(
+        submission = Submission.objects.create(
             plan=locked,
             version=locked.version,
             snapshot=snapshot,
-            snapshot_sha256=sha256_hex(snapshot_bytes),
-            pdf=ContentFile(pdf, name=f"{stem}-part1.pdf"),
-            pdf_sha256=sha256_hex(pdf),
-            workbook=ContentFile(workbook, name=f"{stem}-part2.xlsx"),
-            workbook_sha256=sha256_hex(workbook),
+            snapshot_sha256=sha256_hex(canonical_json(snapshot)),
             submitted_by=user,
             submitted_at=now,
             is_late=is_late,
+            files_status=Submission.FilesStatus.RENDERING,
+            files_updated_at=now,
         )
-        try:
-            submission.save()  # writes the two files, then inserts the row
-        finally:
-            stored.extend(f for f in (submission.pdf, submission.workbook) if f and f._committed)
+        transaction.on_commit(lambda: submission_files.enqueue(submission.pk), robust=True)
         notifications.submitted(locked, is_late=is_late)
         return submission
 
-    try:
-        return _guarded("submit", user=user, plan=plan, work=work)
-    except BaseException:
-        # The transaction rolled back, so no Submission row points at these files: remove them,
-        # so a failed submission leaves nothing behind (reliability; see tests/security/test_faults.py).
-        for stored_file in stored:
-            stored_file.storage.delete(stored_file.name)
-        raise
+    return _guarded("submit", user=user, plan=plan, work=work)
+
+
+def _require_submitted_files(plan: Plan) -> None:
+    """The worker renders the submitted version from the plan itself: the plan waits until its files exist."""
+    submission = Submission.objects.filter(plan=plan, version=plan.version).first()
+    if submission is None or submission.files_status == Submission.FilesStatus.DONE:
+        return
+    if submission_files.may_retry(submission):
+        raise ValidationError(
+            "The submitted PDF and workbook could not be created. Create them again from the plan's "
+            "sign-off and submission page, then try again."
+        )
+    raise ValidationError("The submitted PDF and workbook are still being created. Try again in a few minutes.")
+
+
+def retry_submission_files(*, user: User, plan: Plan, version: int) -> Submission:
+    """Ask the worker again for a submission's files when the last render failed or stopped."""
+    if not permissions.allowed(user, "plans.retry_submission_files", plan):
+        raise PermissionDenied("You cannot create this plan's submitted files.")
+    with transaction.atomic():
+        submission = Submission.objects.select_for_update().get(plan=plan, version=version)
+        if not submission_files.may_retry(submission):
+            return submission
+        Submission.objects.filter(pk=submission.pk).record_rendering(
+            files_status=Submission.FilesStatus.RENDERING, files_tries=0, files_updated_at=timezone.now()
+        )
+        record_event(
+            plan=plan,
+            actor=user,
+            action="submission_files_retried",
+            comment=f"Version {version}",
+            detail={"version": version, "error": submission.files_error},
+        )
+        transaction.on_commit(lambda: submission_files.enqueue(submission.pk), robust=True)
+    return Submission.objects.get(pk=submission.pk)
 
 
 def latest_submission(plan: Plan) -> Submission | None:
@@ -413,6 +433,7 @@ def _open_review(locked: Plan, user: User) -> Review:
 
 def start_review(*, user: User, plan: Plan) -> Review:
     def work(locked: Plan, transition):
+        _require_submitted_files(locked)
         _move(locked, transition, actor=user)
         return _open_review(locked, user)
 
@@ -538,6 +559,7 @@ def return_for_changes(*, user: User, plan: Plan, comment: str) -> Plan:
         raise ValidationError("Enter what needs to change")
 
     def work(locked: Plan, transition):
+        _require_submitted_files(locked)
         _void_all(locked)
         _move(locked, transition, actor=user, comment=comment.strip())
         notifications.returned(locked, comment.strip())

@@ -13,6 +13,9 @@ plan_patterns = [
     path("submit/", views.submit, name="submit"),
     path("review/", views.review, name="review"),
     path("versions/", views.versions, name="versions"),
+    # Before "download": its <slug:kind> would match these words too.
+    path("submissions/<int:version>/progress/", views.submission_progress, name="submission_progress"),
+    path("submissions/<int:version>/retry/", views.submission_retry, name="submission_retry"),
     path("submissions/<int:version>/<slug:kind>/", views.download, name="download"),
     path("submissions/<int:version>/decision-letter.pdf", views.decision_letter, name="decision_letter"),
 ]

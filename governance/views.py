@@ -7,17 +7,17 @@ every change goes through governance.services, which checks the role and records
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import FileResponse, Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from plans import permissions, security
 from plans.models import PlanningRound, Section, SignOffSlot
 from plans.selectors import get_plan_for_user, is_national_admin
 
-from . import compare, dashboards, dataset, forms, letters, selectors, services, workflow
+from . import compare, dashboards, dataset, forms, letters, selectors, services, submission_files, workflow
 from .models import Submission
 from .snapshots import canonical_json, plan_content_hash
 
@@ -148,7 +148,13 @@ def submit(request, round_slug: str, ons_code: str):
             _errors(request, error)
             return redirect(request.path)
         late = " It was submitted after the deadline." if submission.is_late else ""
-        messages.success(request, f"Version {submission.version} of the plan has been submitted.{late}")
+        submission.refresh_from_db(fields=["files_status"])  # eager Celery has already rendered them
+        files = (
+            ""
+            if submission.files_status == Submission.FilesStatus.DONE
+            else " Its PDF and workbook are being created and will appear below when they are ready."
+        )
+        messages.success(request, f"Version {submission.version} of the plan has been submitted.{late}{files}")
         return redirect(_status_url(plan))
     problems = services.submission_problems(plan) if plan.status == plan.Status.SIGNED_OFF else []
     return render(request, "governance/submit.html", {"plan": plan, "problems": problems})
@@ -178,6 +184,34 @@ def download(request, round_slug: str, ons_code: str, version: int, kind: str):
         response["Content-Disposition"] = f'attachment; filename="{stem}-snapshot.json"'
         return response
     raise Http404("No such file")
+
+
+def _progress_payload(plan, submission: Submission) -> dict:
+    kwargs = {"round_slug": plan.round.slug, "ons_code": plan.hwb_area.ons_code, "version": submission.version}
+    return {
+        **submission_files.progress(submission),
+        "status_url": reverse("governance:submission_progress", kwargs=kwargs),
+    }
+
+
+@login_required
+@require_GET
+def submission_progress(request, round_slug: str, ons_code: str, version: int):
+    """How far the worker has got with a submission's PDF and workbook (polled by the pages)."""
+    plan = _plan(request, round_slug, ons_code)
+    return JsonResponse(_progress_payload(plan, _submission(plan, version)))
+
+
+@login_required
+@require_POST
+def submission_retry(request, round_slug: str, ons_code: str, version: int):
+    plan = _plan(request, round_slug, ons_code)
+    _submission(plan, version)  # 404 for a version that was never submitted
+    submission = services.retry_submission_files(user=request.user, plan=plan, version=version)
+    if request.headers.get("Accept", "").startswith("application/json"):
+        return JsonResponse(_progress_payload(plan, submission), status=202)
+    messages.info(request, f"Version {version}: {submission_files.progress(submission)['message']}")
+    return redirect(_status_url(plan))
 
 
 @login_required

@@ -13,16 +13,53 @@ from django.views.decorators.http import require_GET, require_POST
 
 from . import exports, security
 from .models import ExportJob
-from .selectors import get_plan_for_user
+from .selectors import ASSURER_VISIBLE_STATUSES, get_plan_for_user
+
+# A submission's files_status in the export panel's terms, and what the panel says before it polls.
+SUBMISSION_FILE_STATUS = {
+    "rendering": ("running", "Creating the PDF and workbook"),
+    "failed": ("failed", "The PDF and workbook could not be created. Try again."),
+    "done": ("done", "Ready to download"),
+}
+
+
+def _submitted_files(plan, kind: str) -> dict | None:
+    """The submitted version's file of this kind, for a plan with NHS England; None before it is submitted.
+
+    Once submitted, the plan's PDF and workbook are its submission's files, not a fresh export.
+    """
+    if plan.status not in ASSURER_VISIBLE_STATUSES:
+        return None
+    # Submissions live in governance (a higher layer): read them through the reverse relation.
+    submission = plan.submissions.filter(version=plan.version).first()
+    if submission is None:
+        return None
+    kwargs = {"round_slug": plan.round.slug, "ons_code": plan.hwb_area.ons_code, "version": submission.version}
+    return {
+        "version": submission.version,
+        "submitted_at": submission.submitted_at,
+        "files": dict(zip(("status", "message"), SUBMISSION_FILE_STATUS[submission.files_status], strict=True)),
+        "download_url": reverse("governance:download", kwargs={**kwargs, "kind": kind}),
+        "status_url": reverse("governance:submission_progress", kwargs=kwargs),
+        "retry_url": reverse("governance:submission_retry", kwargs=kwargs),
+    }
 
 
 def export_panel_context(plan, kind: str) -> dict:
-    """What templates/includes/export_panel.html needs: the kind and the latest job's status."""
+    """What templates/includes/export_panel.html needs: the submitted file, or the kind and the latest job's status."""
     if kind not in exports.registered_kinds():
         return {}
+    label = exports.export_kind(kind).label
+    submitted = _submitted_files(plan, kind)
+    if submitted is not None:
+        return {"kind": kind, "label": label, "submitted": submitted}
     kwargs = {"round_slug": plan.round.slug, "ons_code": plan.hwb_area.ons_code}
     job = exports.latest_job(plan, kind)
-    context = {"kind": kind, "label": exports.export_kind(kind).label, "job": job, "status": None}
+    if job is not None and job.status == ExportJob.Status.DONE and job.updated_at < plan.updated_at:
+        # Made before the plan last changed status (sent for sign-off, signed off, returned): the
+        # file shows a status and signatures the plan no longer has, so it is not offered.
+        job = None
+    context = {"kind": kind, "label": label, "job": job, "status": None}
     context["request_url"] = reverse("plans:export_request", kwargs={**kwargs, "kind": kind})
     if job is not None:
         context["status"] = exports.job_status(job)

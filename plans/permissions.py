@@ -121,6 +121,8 @@ PERMISSIONS = {
     # Reading a plan, its pages, its history and its exports.
     "plans.view_plan": may_read_plan,
     "plans.export_plan": may_read_plan,
+    # A submission's files are rendered after it is committed; its readers may ask again for a failed render.
+    "plans.retry_submission_files": may_read_plan,
     # Changing a plan's content: its own area's commissioners, until it is submitted.
     "plans.change_plan": is_commissioner_of_area & is_editable,
     # Sign-off: a signatory of the area signs only the slot they hold.

@@ -1,7 +1,7 @@
 """Writes to a plan's Part 1 content. Every function checks that the user may edit the plan."""
 
+import hashlib
 import os
-import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -385,19 +385,30 @@ def remove_row(*, user: User, plan: Plan, model, row_id: int, version: int | Non
         raise Http404("No such row")
     if version is not None and row.version != version:
         return False
-    stored_file = getattr(row, "file", None)
+    # A removed document's file is kept: a submission or the row's history may refer to it.
     row._history_user = user
     row.delete()
-    if stored_file:
-        # Delete the stored file only once the row is gone for good.
-        transaction.on_commit(lambda: stored_file.storage.delete(stored_file.name))
     touch_table_section(user=user, plan=plan, table=table)
     return True
 
 
-def stored_upload_name(kind: str) -> str:
-    """A generated name for an uploaded file: the user's filename is never used on disk."""
-    return f"{uuid.uuid4().hex}.{kind}"
+def store_document_file(upload, kind: str) -> str:
+    """Store an uploaded document under a name made from the SHA-256 of its bytes, and return the name.
+
+    The same bytes are stored once, and a stored file is never overwritten or deleted, so a
+    submission's snapshot, which names the files it was submitted with, always finds them.
+    The user's filename is never used on disk.
+    """
+    digest = hashlib.sha256()
+    for chunk in upload.chunks():
+        digest.update(chunk)
+    sha256 = digest.hexdigest()
+    name = f"documents/sha256/{sha256[:2]}/{sha256}.{kind}"
+    storage = RelatedDocument._meta.get_field("file").storage
+    if not storage.exists(name):
+        upload.seek(0)
+        name = storage.save(name, upload)
+    return name
 
 
 @transaction.atomic
@@ -410,12 +421,9 @@ def save_document(
         if not upload_kind:
             raise ValidationError("Check the file type before saving it.")
         extra["original_filename"] = os.path.basename(upload.name)[:255]
-        upload.name = stored_upload_name(upload_kind)
-        extra["file"] = upload
-    replaced = None
-    if upload is not None and document_id:
-        replaced = RelatedDocument.objects.filter(plan=plan, pk=document_id).values_list("file", flat=True).first()
-    result = save_row(
+        # A new file gets a new name; the one it replaces stays for any submission that refers to it.
+        extra["file"] = store_document_file(upload, upload_kind)
+    return save_row(
         user=user,
         plan=plan,
         model=RelatedDocument,
@@ -427,11 +435,6 @@ def save_document(
         labels={"ref": "Reference", "title": "Title", "synopsis": "Synopsis", "url": "Link"},
         extra=extra,
     )
-    if result.saved and replaced:
-        # The new file replaced the old one: remove the old file once the change is committed.
-        storage = RelatedDocument._meta.get_field("file").storage
-        transaction.on_commit(lambda: storage.delete(replaced))
-    return result
 
 
 @transaction.atomic

@@ -34,6 +34,7 @@ SUBMITTING_AREA = "E06000045"  # Southampton: signed off, submitted by twenty at
 PREPARE = f"""
 from django.contrib.auth.hashers import make_password
 from governance import services
+from governance.snapshots import plan_content_hash
 from plans.models import Membership, Plan, Section, SectionProgress, SignOffSlot, User
 
 User.objects.update(password=make_password({PASSWORD!r}))
@@ -52,7 +53,9 @@ plan = ready_for_signoff({SUBMITTING_AREA!r})
 for slot in SignOffSlot.objects.filter(round_id=plan.round_id):
     signer = Membership.objects.get(hwb_area=plan.hwb_area, role="signatory", signoff_slot_code=slot.code).user
     signature = services.Signature(signatory_name=signer.full_name, position=signer.job_title)
-    services.sign_plan(user=signer, plan=plan, slot_code=slot.code, signature=signature)
+    services.sign_plan(
+        user=signer, plan=plan, slot_code=slot.code, signature=signature, seen_content_hash=plan_content_hash(plan)
+    )
 plan.refresh_from_db()
 assert plan.status == Plan.Status.SIGNED_OFF, plan.status
 """

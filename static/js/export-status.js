@@ -1,6 +1,7 @@
 // Export panels: request the export without leaving the page, then poll its status until it is
 // done (show the download link) or failed (show "Try again"). Without JavaScript the form posts
-// and the page shows the latest status.
+// and the page shows the latest status. A submission's files (data-reload-when-done) are polled
+// the same way; when they are ready the page reloads, and the server shows their links.
 const POLL_MS = 2000;
 const TAGS = {
   queued: ["Queued", "govuk-tag--grey"],
@@ -11,7 +12,6 @@ const TAGS = {
 
 function render(panel, payload) {
   const region = panel.querySelector(".app-export-panel__status");
-  const button = panel.querySelector(".app-export-panel__form button");
   region.replaceChildren();
   const line = document.createElement("p");
   line.className = "govuk-body";
@@ -36,8 +36,22 @@ function render(panel, payload) {
     p.append(link);
     region.append(p);
   }
+  const form = panel.querySelector(".app-export-panel__form");
+  if (!form) return;
+  const button = form.querySelector("button");
   button.textContent = payload.status === "failed" ? "Try again" : button.dataset.label;
   button.disabled = payload.status === "queued" || payload.status === "running";
+  // A submission's files offer only "Try again", and only once they have failed.
+  if ("reloadWhenDone" in panel.dataset) form.hidden = payload.status !== "failed";
+}
+
+// Keep polling while the file is on its way; a submission's page reloads once its files are ready.
+function next(panel, payload, url, delay = POLL_MS) {
+  if (payload.status === "queued" || payload.status === "running") {
+    window.setTimeout(() => poll(panel, url), delay);
+  } else if (payload.status === "done" && "reloadWhenDone" in panel.dataset) {
+    window.location.reload();
+  }
 }
 
 async function poll(panel, url) {
@@ -46,9 +60,7 @@ async function poll(panel, url) {
     if (!response.ok) throw new Error(`Status ${response.status}`);
     const payload = await response.json();
     render(panel, payload);
-    if (payload.status === "queued" || payload.status === "running") {
-      window.setTimeout(() => poll(panel, url), POLL_MS);
-    }
+    next(panel, payload, url);
   } catch (error) {
     render(panel, { status: "queued", message: "We cannot check the export right now. Refresh the page to try again." });
   }
@@ -56,8 +68,16 @@ async function poll(panel, url) {
 
 function init(panel) {
   const form = panel.querySelector(".app-export-panel__form");
+  if (form) listen(panel, form);
+  const status = panel.dataset.status;
+  if (panel.dataset.statusUrl && (status === "queued" || status === "running")) poll(panel, panel.dataset.statusUrl);
+}
+
+function listen(panel, form) {
   const button = form.querySelector("button");
-  button.dataset.label = button.textContent.trim() === "Try again" ? "Export again" : button.textContent.trim();
+  if (!button.dataset.label) {
+    button.dataset.label = button.textContent.trim() === "Try again" ? "Export again" : button.textContent.trim();
+  }
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
     button.disabled = true;
@@ -71,13 +91,11 @@ function init(panel) {
       if (!response.ok) throw new Error(`Status ${response.status}`);
       const payload = await response.json();
       render(panel, payload);
-      if (payload.status === "queued" || payload.status === "running") poll(panel, payload.status_url);
+      next(panel, payload, payload.status_url, 0);
     } catch (error) {
-      render(panel, { status: "failed", message: "The export could not be requested. Try again." });
+      render(panel, { status: "failed", message: "The request could not be sent. Try again." });
     }
   });
-  const status = panel.dataset.status;
-  if (panel.dataset.statusUrl && (status === "queued" || status === "running")) poll(panel, panel.dataset.statusUrl);
 }
 
 document.querySelectorAll('[data-module="app-export-status"]').forEach(init);

@@ -1,9 +1,11 @@
 """Fixtures for the workflow tests: a complete plan, its people, and quick ways through the steps."""
 
 import pytest
+from django.test import TestCase
 from django.utils import timezone
 
 from governance import services
+from governance.models import Submission
 from tests.governance.workflow_plans import build_workflow_plan
 
 
@@ -29,12 +31,19 @@ def sign_all(cast, *, slots=("hwb", "council", "ccg")):
     cast.plan.refresh_from_db()
 
 
+def submit_signed(cast):
+    """Submit the signed-off plan; its files are rendered on commit, as in the app."""
+    # The test's transaction never commits: run the on-commit hooks (notification, rendering) as a commit would.
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        submission = services.submit_plan(user=cast.commissioner, plan=cast.plan)
+    cast.plan.refresh_from_db()
+    return Submission.objects.get(pk=submission.pk)
+
+
 def submit(cast):
     services.send_for_signoff(user=cast.commissioner, plan=cast.plan)
     sign_all(cast)
-    submission = services.submit_plan(user=cast.commissioner, plan=cast.plan)
-    cast.plan.refresh_from_db()
-    return submission
+    return submit_signed(cast)
 
 
 @pytest.fixture
@@ -45,7 +54,5 @@ def signed_plan(cast):
 
 
 @pytest.fixture
-def submitted(cast, django_capture_on_commit_callbacks):
-    with django_capture_on_commit_callbacks(execute=True):
-        submission = submit(cast)
-    return cast, submission
+def submitted(cast):
+    return cast, submit(cast)

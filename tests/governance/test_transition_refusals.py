@@ -12,7 +12,7 @@ from django.utils import timezone
 from governance import services, workflow
 from governance.models import PlanEvent
 from plans.models import KeyLineOfEnquiry, OutcomeCategory, Plan
-from tests.governance.conftest import sign_all
+from tests.governance.conftest import sign_all, submit_signed
 
 S = Plan.Status
 
@@ -50,7 +50,7 @@ def _steps(cast):
     return [
         lambda: services.send_for_signoff(user=cast.commissioner, plan=cast.plan),
         lambda: sign_all(cast),
-        lambda: services.submit_plan(user=cast.commissioner, plan=cast.plan),
+        lambda: submit_signed(cast),
         lambda: services.start_review(user=cast.assurer, plan=cast.plan),
         not_approved,
     ]

@@ -36,6 +36,7 @@ PLAN_PAGES = [
     ("download", {"version": 1, "kind": "json"}),
     ("download", {"version": 1, "kind": "xlsx"}),
     ("decision_letter", {"version": 1}),
+    ("submission_progress", {"version": 1}),
     ("sign", {"slot_code": "hwb"}),
     ("submit", {}),
 ]

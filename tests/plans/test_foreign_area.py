@@ -178,6 +178,9 @@ def build_victim_plan(rnd: PlanningRound) -> tuple[Plan, dict[str, list]]:
         version=1,
         snapshot={"note": SECRET},
         snapshot_sha256="0" * 64,
+        pdf_sha256="1" * 64,
+        workbook_sha256="2" * 64,
+        files_status=Submission.FilesStatus.DONE,
         submitted_by=owner,
         submitted_at=timezone.now(),
     )

@@ -1,6 +1,7 @@
 """Saving sections and table rows: completion rules, optimistic locking, history, uploads."""
 
 import datetime
+import hashlib
 import io
 import zipfile
 from decimal import Decimal
@@ -347,16 +348,19 @@ def test_an_uploaded_file_is_stored_under_a_generated_name(a, settings, tmp_path
     document = RelatedDocument.objects.get(pk=result.obj.pk)
     assert document.original_filename == "passwd <script>.pdf"
     stored = document.file.name.rsplit("/", 1)[-1]
-    assert stored.endswith(".pdf") and "passwd" not in stored and len(stored) == 36
+    assert stored == f"{hashlib.sha256(PDF_BYTES).hexdigest()}.pdf"  # named by its content
     assert document.file.read() == PDF_BYTES
 
 
-def test_replacing_an_uploaded_file_deletes_the_old_one(a, settings, tmp_path, django_capture_on_commit_callbacks):
+def test_replacing_or_removing_an_uploaded_file_keeps_the_old_one(
+    a, settings, tmp_path, django_capture_on_commit_callbacks
+):
+    """A submission's snapshot may name the old file: it is never deleted (see test_submission_immutable.py)."""
     settings.MEDIA_ROOT = tmp_path
 
-    def upload(document_id, version):
+    def upload(document_id, version, data):
         form = DocumentForm(
-            {"title": "Strategy", "version": str(version)}, {"upload": SimpleUploadedFile("s.pdf", PDF_BYTES)}
+            {"title": "Strategy", "version": str(version)}, {"upload": SimpleUploadedFile("s.pdf", data)}
         )
         assert form.is_valid(), form.errors
         return services.save_document(
@@ -369,10 +373,15 @@ def test_replacing_an_uploaded_file_deletes_the_old_one(a, settings, tmp_path, d
             upload_kind=form.upload_kind,
         ).obj
 
-    first = upload(None, 0)
+    first = upload(None, 0, PDF_BYTES)
     old_path = tmp_path / first.file.name
-    assert old_path.exists()
     with django_capture_on_commit_callbacks(execute=True):
-        second = upload(first.pk, 1)
-    assert not old_path.exists()
-    assert (tmp_path / RelatedDocument.objects.get(pk=second.pk).file.name).exists()
+        second = upload(first.pk, 1, PDF_BYTES + b"% revised\n")
+    new_path = tmp_path / RelatedDocument.objects.get(pk=second.pk).file.name
+    assert new_path != old_path and new_path.exists()
+    assert old_path.read_bytes() == PDF_BYTES
+    with django_capture_on_commit_callbacks(execute=True):
+        assert services.remove_row(
+            user=a.commissioner, plan=a.plan, model=RelatedDocument, row_id=second.pk, version=None, table="documents"
+        )
+    assert old_path.exists() and new_path.exists()

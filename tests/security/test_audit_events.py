@@ -5,7 +5,7 @@ from django.urls import reverse
 
 from governance import services
 from plans.models import KeyLineOfEnquiry, OutcomeCategory, SecurityEvent
-from tests.governance.conftest import sign_all
+from tests.governance.conftest import sign_all, submit_signed
 from tests.governance.workflow_plans import build_workflow_plan
 
 pytestmark = pytest.mark.django_db
@@ -18,7 +18,8 @@ def decided(django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
         services.send_for_signoff(user=cast.commissioner, plan=cast.plan)
         sign_all(cast)
-        services.submit_plan(user=cast.commissioner, plan=cast.plan)
+    submit_signed(cast)  # and its files are rendered, so the assurer can start
+    with django_capture_on_commit_callbacks(execute=True):
         ratings = {k.pk: ("met", "Clear.") for k in KeyLineOfEnquiry.objects.filter(round=cast.plan.round)}
         services.rate_kloes(user=cast.assurer, plan=cast.plan, ratings=ratings)
         outcome = OutcomeCategory.objects.get(round=cast.plan.round, code="approved")

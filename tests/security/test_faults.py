@@ -21,6 +21,7 @@ from pathlib import Path
 
 import pytest
 from django.db import DatabaseError, connection
+from django.test import TestCase
 from django.urls import reverse
 from django.utils import timezone
 
@@ -297,5 +298,6 @@ def test_a_database_error_during_submission_leaves_no_partial_submission(signed_
     # Once the database is healthy again the same plan submits normally.
     with connection.cursor() as cursor:
         cursor.execute("DROP TRIGGER h7_refuse_submission ON governance_submission")
-    submission = services.submit_plan(user=cast.commissioner, plan=cast.plan)
+    with TestCase.captureOnCommitCallbacks(execute=True):  # the files are rendered once it is committed
+        submission = services.submit_plan(user=cast.commissioner, plan=cast.plan)
     assert submission.pk and len(media_files(tmp_path)) == 2

@@ -175,6 +175,10 @@ RULES: dict[str, Rule] = {
     # A plan's submissions (and decision letters) are part of the plan: its readers read them.
     "governance:download": READ,
     "governance:decision_letter": READ,
+    # A submission's files are rendered after it is committed: its readers follow their progress
+    # and may ask again for a failed render (plans.retry_submission_files).
+    "governance:submission_progress": READ,
+    "governance:submission_retry": READ,
     "governance:assurance_dashboard": ASSURANCE,
     "governance:national_dashboard": NATIONAL,
     "governance:national_dataset": NATIONAL,
@@ -273,7 +277,10 @@ def submit(plan, users):
         snapshot={"area": VICTIM_AREA_NAME, "text": SECRET},
         snapshot_sha256="0" * 64,
         pdf=ContentFile(b"%PDF-1.4 " + SECRET.encode(), name="matrix.pdf"),
+        pdf_sha256="1" * 64,
         workbook=ContentFile(b"PK\x03\x04 " + SECRET.encode(), name="matrix.xlsx"),
+        workbook_sha256="2" * 64,
+        files_status=Submission.FilesStatus.DONE,
         submitted_by=users["commissioner"],
         submitted_at=timezone.now(),
     )
