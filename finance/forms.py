@@ -15,8 +15,7 @@ def money_field(label: str, required: bool = True) -> forms.DecimalField:
         required=required,
         min_value=0,
         max_value=rules.MAX_AMOUNT,
-        max_digits=14,
-        decimal_places=2,
+        decimal_places=2,  # no max_digits: see AMOUNT_MESSAGES
         error_messages={**AMOUNT_MESSAGES, "required": f"Enter the {label.lower()}"},
     )
     field.gds_kind = "money"

@@ -331,24 +331,19 @@ def _row_number(text: str | None, previous: int) -> int:
 
 # --- Row forms: one per sheet, so every rule on a cell is a Django validator ---------------
 
+# Figures are bounded by max_value and decimal_places alone, never max_digits: a figure pasted from a
+# division (333333.3333333333) has too many digits only because of its decimal places, and must be told so.
 AMOUNT_MESSAGES = {
     "min_value": "Enter an amount of £0 or more",
     "max_value": f"Enter an amount of {rules.format_pounds(MAX_AMOUNT)} or less",
     "invalid": "Enter an amount in pounds, like 1250000",
     "max_decimal_places": "Enter an amount in pounds and pence, with no more than 2 decimal places",
-    "max_digits": f"Enter an amount of {rules.format_pounds(MAX_AMOUNT)} or less",
-    "max_whole_digits": f"Enter an amount of {rules.format_pounds(MAX_AMOUNT)} or less",
 }
 
 
 def amount_field():
     return forms.DecimalField(
-        required=False,
-        min_value=0,
-        max_value=MAX_AMOUNT,
-        max_digits=14,
-        decimal_places=2,
-        error_messages=AMOUNT_MESSAGES,
+        required=False, min_value=0, max_value=MAX_AMOUNT, decimal_places=2, error_messages=AMOUNT_MESSAGES
     )
 
 
@@ -394,14 +389,12 @@ PERCENT_MESSAGES = {
     "max_value": "Enter a percentage from 0 to 100",
     "invalid": "Enter a percentage from 0 to 100",
     "max_decimal_places": "Enter a percentage with no more than 2 decimal places",
-    "max_digits": "Enter a percentage from 0 to 100",
-    "max_whole_digits": "Enter a percentage from 0 to 100",
 }
 
 
 def percent_field():
     return forms.DecimalField(
-        required=False, min_value=0, max_value=100, max_digits=5, decimal_places=2, error_messages=PERCENT_MESSAGES
+        required=False, min_value=0, max_value=100, decimal_places=2, error_messages=PERCENT_MESSAGES
     )
 
 
@@ -446,14 +439,21 @@ class ExpenditureRowForm(RowForm):
         return data
 
 
-METRIC_NUMBER_MESSAGES = {
-    "min_value": "Enter a number of 0 or more",
-    "max_value": "Enter a number less than 10,000,000,000",
-    "invalid": "Enter a number",
-    "max_decimal_places": "Enter a number with no more than 4 decimal places",
-    "max_digits": "Enter a number less than 10,000,000,000",
-    "max_whole_digits": "Enter a number less than 10,000,000,000",
-}
+def metric_number_field(decimal_places: int) -> forms.DecimalField:
+    """A metric figure as the model stores it: 14 digits, `decimal_places` of them after the point."""
+    below = Decimal(10) ** (14 - decimal_places)
+    return forms.DecimalField(
+        required=False,
+        min_value=0,
+        max_value=below - Decimal(1).scaleb(-decimal_places),
+        decimal_places=decimal_places,
+        error_messages={
+            "min_value": "Enter a number of 0 or more",
+            "max_value": f"Enter a number less than {below:,}",
+            "invalid": "Enter a number",
+            "max_decimal_places": f"Enter a number with no more than {decimal_places} decimal places",
+        },
+    )
 
 
 class MetricRowForm(RowForm):
@@ -474,15 +474,9 @@ class MetricRowForm(RowForm):
             "period": forms.CharField(
                 max_length=60, required=False, error_messages={"max_length": "Enter a period of 60 characters or fewer"}
             ),
-            "value": forms.DecimalField(
-                required=False, min_value=0, max_digits=14, decimal_places=4, error_messages=METRIC_NUMBER_MESSAGES
-            ),
-            "numerator": forms.DecimalField(
-                required=False, min_value=0, max_digits=14, decimal_places=2, error_messages=METRIC_NUMBER_MESSAGES
-            ),
-            "denominator": forms.DecimalField(
-                required=False, min_value=0, max_digits=14, decimal_places=2, error_messages=METRIC_NUMBER_MESSAGES
-            ),
+            "value": metric_number_field(4),
+            "numerator": metric_number_field(2),
+            "denominator": metric_number_field(2),
             "rationale": forms.CharField(required=False, max_length=10000),
         }
 
@@ -533,6 +527,13 @@ class MetricRow:
     numerator: Decimal | None
     denominator: Decimal | None
     rationale: str
+
+    @property
+    def has_content(self) -> bool:
+        """Whether the row says anything: a figure, a rationale or a baseline period (a planned
+        row's period is the exported label, not something the user gave)."""
+        figures = (self.value, self.numerator, self.denominator)
+        return any(v is not None for v in figures) or bool(self.rationale or (self.kind == BASELINE and self.period))
 
 
 @dataclass
@@ -1026,7 +1027,7 @@ def diff_workbook(part: PartTwo, parsed: ParsedWorkbook) -> list[Change]:
         values = (row.value, row.numerator, row.denominator)
         where = f"{row.metric}, {row.kind.lower()} {row.period}".strip()
         if old is None:
-            if any(v is not None for v in values) or row.rationale:
+            if row.has_content:
                 changes.append(Change("added", "Metrics", f"{where}: {_number(row.value)}"))
             continue
         diffs = [
