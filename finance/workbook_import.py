@@ -9,12 +9,13 @@ Limits, checked before openpyxl opens anything, so that the work one upload can 
 - the upload may be at most settings.MAX_UPLOAD_SIZE bytes (10 MB by default);
 - the zip directory may promise at most settings.MAX_WORKBOOK_UNCOMPRESSED_SIZE bytes in total
   (50 MB by default) and no member may expand more than 200 times, which stops zip bombs;
-- every XML part, on every sheet (not only the sheets the import reads), is then counted by a
-  streaming pass that builds nothing: no cell (and no declared dimension) beyond row MAX_ROWS or
-  column MAX_COLUMNS, at most MAX_CELLS cells and MAX_SHARED_STRINGS shared strings in all, at most
-  MAX_XML_ELEMENTS elements, no text longer than an Excel cell holds, and no document type
-  declaration (so no entity tricks). Number cells whose stored value is not a finite number
-  (NaN, INF) are reported at their cell, since openpyxl cannot read them.
+- every XML part, every sheet (not only the sheets the import reads), is then counted by a
+  streaming pass that builds nothing (PartsScan): no cell, row or declared size beyond row MAX_ROWS
+  or column MAX_COLUMNS, at most MAX_CELLS cells and MAX_SHARED_STRINGS shared strings in all, at
+  most MAX_XML_ELEMENTS elements (MAX_OTHER_ELEMENTS outside rows and strings), no cell with more
+  text than Excel allows, MAX_TEXT characters of text in all, and no document type declaration (so
+  no entity tricks). Number cells whose
+  stored value is not a finite number (NaN, INF) are reported at their cell.
 Only then does openpyxl open the workbook, in read-only mode, streaming each sheet it reads row by
 row and never further right than the import's own columns. openpyxl parses with defusedxml.
 """
@@ -66,6 +67,7 @@ MAX_SHARED_STRINGS = 10_000  # distinct texts, kept once each by Excel
 MAX_XML_ELEMENTS = 80_000  # in all parts together, cells and what they hold included
 MAX_OTHER_ELEMENTS = 5_000  # outside the sheets' rows and the shared strings: styles, names, formatting
 MAX_CELL_TEXT = 32_767  # characters: the most an Excel cell holds
+MAX_TEXT = 5_000_000  # characters of text in all (notes are at most 250, a rationale 10,000)
 MAX_COMPRESSION_RATIO = 200
 MAX_ZIP_MEMBERS = 500
 REQUIRED_SHEETS = ["Income", "Expenditure", "Metrics"]
@@ -175,7 +177,7 @@ class PartsScan:
 
     def __init__(self, archive: zipfile.ZipFile):
         self.archive = archive
-        self.elements = self.other_elements = self.cells = self.strings = 0
+        self.elements = self.other_elements = self.cells = self.strings = self.text = 0
         self.sheet_titles: dict[str, str] = {}  # part name -> sheet title
         self.relationships: dict[str, str] = {}  # relationship id -> part name
         self.not_numbers: list[CellError] = []
@@ -191,8 +193,10 @@ class PartsScan:
         self.part, self.sheet = part, self.sheet_titles.get(part, part)
         self.row = self.column = 0
         self.in_rows = False  # inside a sheet's rows or the shared strings, which the limits on cells count
-        self.numeric_cell = ""  # the coordinate of the number cell being read, if any
-        self.text_length = -1  # characters in the current text element; -1 outside one
+        self.cell = ""  # the coordinate of the cell being read, if any
+        self.numeric_cell = False
+        self.in_text = False
+        self.cell_text = 0  # characters in the current cell or shared string
         self.value: list[str] = []
         parser = expat.ParserCreate(namespace_separator=" ")
         parser.SetParamEntityParsing(expat.XML_PARAM_ENTITY_PARSING_NEVER)
@@ -245,17 +249,18 @@ class PartsScan:
                 row, self.column = self.row, self.column + 1
             if row > MAX_ROWS or self.column > MAX_COLUMNS:
                 self._too_far(f"has a cell at {get_column_letter(min(self.column, 18278))}{row}")
-            if attrs.get("t", "n") == "n":
-                self.numeric_cell = f"{get_column_letter(self.column)}{row}"
+            self.cell, self.cell_text = f"{get_column_letter(self.column)}{row}", 0
+            self.numeric_cell = attrs.get("t", "n") == "n"
         elif name == ROW:
             self.row, self.column = _row_number(attrs.get("r"), self.row), 0
             if self.row > MAX_ROWS:
                 self._too_far(f"has a row {self.row:,}")
         elif name in TEXT_TAGS:
-            self.text_length = 0
+            self.in_text = True
             if name == VALUE and self.numeric_cell:
                 self.value = []
         elif name == SHARED_STRING:
+            self.cell, self.cell_text = "", 0
             self.strings += 1
             if self.strings > MAX_SHARED_STRINGS:
                 _reject(
@@ -281,19 +286,25 @@ class PartsScan:
         if name == VALUE and self.numeric_cell:
             self._check_number("".join(self.value))
         if name == CELL:
-            self.numeric_cell = ""
+            self.cell, self.numeric_cell = "", False
         if name in TEXT_TAGS:
-            self.text_length = -1
+            self.in_text = False
 
     def _text(self, data: str) -> None:
-        if self.text_length < 0:
+        if not self.in_text:
             return
-        self.text_length += len(data)
-        if self.text_length > MAX_CELL_TEXT:
+        self.cell_text += len(data)
+        self.text += len(data)
+        if self.cell_text > MAX_CELL_TEXT:
             _reject(
-                f"The workbook holds a text longer than {MAX_CELL_TEXT:,} characters, more than an Excel cell "
-                "holds. Shorten it and try again",
+                f"A cell holds more than {MAX_CELL_TEXT:,} characters, more than Excel allows. Shorten it and try again",
                 self.sheet,
+                self.cell,
+            )
+        if self.text > MAX_TEXT:
+            _reject(
+                f"The workbook holds more than {MAX_TEXT:,} characters of text, far more than a Part 2 workbook "
+                "needs. Export a new workbook and copy your figures into it"
             )
         if self.numeric_cell:
             self.value.append(data)
@@ -308,9 +319,7 @@ class PartsScan:
             number = math.nan
         if not math.isfinite(number):
             self.not_numbers.append(
-                CellError(
-                    self.sheet, self.numeric_cell, f"Enter a number. The cell holds '{text[:20]}', which is not one"
-                )
+                CellError(self.sheet, self.cell, f"Enter a number. The cell holds '{text[:20]}', which is not one")
             )
 
 

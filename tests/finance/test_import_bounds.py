@@ -7,6 +7,7 @@ Each hostile workbook is uploaded through both paths that open a workbook (the w
 import io
 import json
 import os
+import random
 import re
 import resource
 import subprocess
@@ -147,6 +148,16 @@ def a_text_longer_than_a_cell_holds(data):
     return with_sheet_xml(data, "Cover", lambda xml: xml.replace("</sheetData>", f"{cell}</sheetData>"))
 
 
+def more_text_than_a_part_2_workbook_needs(data):
+    """200 cells of 30,000 random letters each: 6 million characters, none of them too long for a cell."""
+    letters = random.Random(14)
+    text = "".join(letters.choice("abcd") for _ in range(30_000))
+    cells = "".join(
+        f'<row r="{r}"><c r="A{r}" t="inlineStr"><is><t>{r}{text}</t></is></c></row>' for r in range(40, 240)
+    )
+    return with_sheet_xml(data, "Cover", lambda xml: xml.replace("</sheetData>", f"{cells}</sheetData>"))
+
+
 def thousands_of_styles(data):
     formats = "".join(f'<xf numFmtId="{n % 50}" fontId="0" fillId="0" borderId="0"/>' for n in range(5000))
     return rewritten(
@@ -156,7 +167,8 @@ def thousands_of_styles(data):
 
 LIMITS = [
     (a_row_below_the_last, "Risks", f"The sheet has a row {workbook_import.MAX_ROWS + 1:,}"),
-    (a_text_longer_than_a_cell_holds, "Cover", "longer than 32,767 characters"),
+    (a_text_longer_than_a_cell_holds, "Cover", "A cell holds more than 32,767 characters"),
+    (more_text_than_a_part_2_workbook_needs, "", "more than 5,000,000 characters of text"),
     (thousands_of_styles, "", "far more formatting, names or other content"),
 ]
 
