@@ -190,7 +190,7 @@ class PartsScan:
             raise WorkbookRejected(self.not_numbers)
 
     def _scan(self, part: str) -> None:
-        self.part, self.sheet = part, self.sheet_titles.get(part, part)
+        self.part, self.sheet = part, self.sheet_titles.get(part, "")  # "" for parts that are not sheets
         self.row = self.column = 0
         self.in_rows = False  # inside a sheet's rows or the shared strings, which the limits on cells count
         self.cell = ""  # the coordinate of the cell being read, if any

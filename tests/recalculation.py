@@ -1,15 +1,16 @@
 """Recalculating a workbook in LibreOffice headless, as a user opening it would, and reading what it shows."""
 
+import io
 import subprocess
 from pathlib import Path
 
 import openpyxl
 
 
-def recalculate_with_libreoffice(data: bytes, tmp_path: Path) -> openpyxl.Workbook:
-    """Open the workbook in LibreOffice headless (which recalculates on load) and read the cached values."""
+def saved_by_libreoffice(data: bytes, tmp_path: Path) -> bytes:
+    """The workbook opened in LibreOffice headless (which recalculates on load) and saved again as .xlsx."""
     src = tmp_path / "in" / "plan.xlsx"
-    src.parent.mkdir()
+    src.parent.mkdir(exist_ok=True)
     src.write_bytes(data)
     out = tmp_path / "out"
     profile = tmp_path / "lo-profile"
@@ -28,7 +29,12 @@ def recalculate_with_libreoffice(data: bytes, tmp_path: Path) -> openpyxl.Workbo
         capture_output=True,
         timeout=180,
     )
-    return openpyxl.load_workbook(out / "plan.xlsx", data_only=True)
+    return (out / "plan.xlsx").read_bytes()
+
+
+def recalculate_with_libreoffice(data: bytes, tmp_path: Path) -> openpyxl.Workbook:
+    """The workbook as LibreOffice recalculates it, with the values it shows."""
+    return openpyxl.load_workbook(io.BytesIO(saved_by_libreoffice(data, tmp_path)), data_only=True)
 
 
 def error_cells(wb: openpyxl.Workbook) -> list[str]:

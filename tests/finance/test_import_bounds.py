@@ -44,9 +44,10 @@ def database_url_of_this_run() -> str:
     return f"postgres://{db['USER']}{password}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
 
 
-def upload_in_a_fresh_process(path: str, data: bytes, plan, user, tmp_path) -> dict:
+def upload_in_a_fresh_process(path: str, data: bytes | None, plan, user, tmp_path) -> dict:
     file = tmp_path / "upload.xlsx"
-    file.write_bytes(data)
+    if data is not None:
+        file.write_bytes(data)
     env = {
         **os.environ,
         "DATABASE_URL": database_url_of_this_run(),
@@ -128,6 +129,18 @@ def test_a_workbook_at_every_limit_is_read_in_full_within_5_seconds_and_300_mb(p
     # Read to the last row: the repeated income line is refused on every row after the first.
     last = f"A{workbook_import.MAX_ROWS}"
     assert f"Income!{last}: " in outcome["text"] or f'<td class="govuk-table__cell">{last}</td>' in outcome["text"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_import_part2_reads_no_more_of_a_huge_file_than_the_upload_limit(bd_plan, tmp_path):
+    """The command read the whole file before checking its size; a 3 GB file took 3 GB."""
+    plan, user = bd_plan
+    with open(tmp_path / "upload.xlsx", "wb") as huge:
+        huge.write(workbook.render_plan_workbook(plan))
+        huge.truncate(3 * 1024**3)  # sparse: no disk is used
+    outcome = upload_in_a_fresh_process("command", None, plan, user, tmp_path)
+    assert outcome["seconds"] < SECONDS and outcome["peak_bytes"] < PEAK_BYTES, outcome
+    assert outcome["status"] == 1 and "It must be smaller than 10 MB" in outcome["text"]
 
 
 # --- Each limit on its own, in this process -------------------------------------------------
