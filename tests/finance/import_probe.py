@@ -8,9 +8,16 @@ upload alone (and this process's Django), never for the test runner:
 
 import io
 import json
-import resource
 import sys
 import time
+
+
+def peak_resident_bytes() -> int:
+    """This process's peak resident memory since it started (VmHWM). Not ru_maxrss: Linux carries that
+    over from the parent at fork and exec, so it would include the test runner's own memory."""
+    with open("/proc/self/status") as status:
+        line = next(line for line in status if line.startswith("VmHWM:"))
+    return int(line.split()[1]) * 1024  # kB
 
 
 def main(path: str, file: str, ons_code: str, round_slug: str, email: str) -> None:
@@ -42,7 +49,7 @@ def main(path: str, file: str, ons_code: str, round_slug: str, email: str) -> No
             status = 1
         seconds, cpu = time.monotonic() - started, time.process_time() - cpu
         outcome = {"status": status, "text": out.getvalue() + err.getvalue()}
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024  # ru_maxrss is in KiB on Linux
+    peak = peak_resident_bytes()
     print(json.dumps({"seconds": seconds, "cpu_seconds": cpu, "peak_bytes": peak, **outcome}))
 
 
