@@ -246,6 +246,8 @@ def workbook_cells(data: bytes) -> dict:
     from openpyxl.styles.borders import DEFAULT_BORDER
     from openpyxl.styles.fonts import DEFAULT_FONT
 
+    from plans.spreadsheets import FORMULA_PREFIXES
+
     DEFAULT_ALIGNMENT, DEFAULT_PROTECTION = Alignment(), Protection()
     workbook = load_workbook(io.BytesIO(data))
     interned: dict = {}
@@ -272,9 +274,7 @@ def workbook_cells(data: bytes) -> dict:
                         c.number_format if c.number_format != "General" else None,
                         bool(c.quotePrefix),
                     )
-                forced_text = (
-                    c.data_type == "s" and isinstance(c.value, str) and c.value.startswith(("=", "+", "-", "@"))
-                )
+                forced_text = c.data_type == "s" and isinstance(c.value, str) and c.value.startswith(FORMULA_PREFIXES)
                 cells.append((c.row, c.column, c.value, forced_text, style))
         dimensions = {
             key: (dim.width if dim.customWidth else None, dim.hidden)

@@ -349,24 +349,28 @@ def _apply_metrics(plan, part, parsed: ParsedWorkbook):
     touched: dict[int, MetricAmbition] = {}
     planned_seen: dict[int, set[str]] = {}
 
-    def ambition_for(row) -> MetricAmbition:
+    def ambition_for(row) -> MetricAmbition | None:
+        """The row's ambition; a new one only for a row that says something (the export writes blank
+        rows for every round metric the plan has no ambition for)."""
         if row.ambition_id is not None:
             return by_id[row.ambition_id]
         metric = metrics.get(row.metric)
         if metric is not None:
             ambition = ambitions_by_metric.get(metric.pk)
-            if ambition is None:
+            if ambition is None and row.has_content:
                 ambition = MetricAmbition.objects.create(plan=plan, metric=metric, order=metric.order)
                 ambitions_by_metric[metric.pk] = ambition
             return ambition
         ambition = local.get(row.metric)
-        if ambition is None:
+        if ambition is None and row.has_content:
             ambition = MetricAmbition.objects.create(plan=plan, local_name=row.metric, order=100 + len(local))
             local[row.metric] = ambition
         return ambition
 
     for row in parsed.metrics:
         ambition = ambition_for(row)
+        if ambition is None:
+            continue
         touched[ambition.pk] = ambition
         seen = planned_seen.setdefault(ambition.pk, set())
         if row.kind == BASELINE:

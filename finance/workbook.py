@@ -1,8 +1,9 @@
 """The Part 2 workbook (.xlsx): the plan's income, expenditure and metrics as the national team expects them.
 
 The layout constants here are shared with `workbook_import`, so export and import cannot drift
-apart. Formulas are used only for totals and computed columns; every text a user typed is
-written as text, even when it starts with = + - @, so a workbook can never run a user's formula.
+apart. Formulas are used only for totals and computed columns; every other value is written by
+`plans.spreadsheets.set_cell_value`, so text a user typed stays text even when it starts with
+= + - @, and a workbook can never run a user's formula.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from openpyxl.utils import get_column_letter, quote_sheetname
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from plans.models import Plan
+from plans.spreadsheets import set_cell_value
 
 from . import rules
 from .selectors import WORKBOOK_FORMAT_VERSION, PartTwo, part_two_for_plan
@@ -67,7 +69,6 @@ TITLE_FONT = Font(bold=True, size=14)
 HEADER_ALIGNMENT = Alignment(wrap_text=True, vertical="top")
 HEADER_FILL = PatternFill("solid", fgColor="1D70B8")
 INPUT_FILL = PatternFill("solid", fgColor="FFF7BF")  # yellow = input, as the national templates did
-FORMULA_PREFIXES = ("=", "+", "-", "@")
 
 
 def income_headers(years: list[str]) -> list[str]:
@@ -80,14 +81,7 @@ def expenditure_headers(years: list[str]) -> list[str]:
 
 def put(ws, row: int, column: int, value, number_format: str | None = None):
     """Write one cell; text that looks like a formula stays text, never a formula."""
-    cell = ws.cell(row=row, column=column)
-    if isinstance(value, str):
-        cell.value = value
-        if value.startswith(FORMULA_PREFIXES):
-            cell.data_type = "s"
-            cell.quotePrefix = True
-    else:
-        cell.value = value
+    cell = set_cell_value(ws.cell(row=row, column=column), value)
     if number_format:
         cell.number_format = number_format
     return cell
@@ -190,12 +184,12 @@ def _write_income(ws, part: PartTwo, lists: Lists) -> tuple[int, int]:
             cell.fill = INPUT_FILL
         if row["note"]:  # an empty cell is left unwritten, as in a workbook typed by hand
             put(ws, r, 3 + len(years), row["note"])
-    last = len(rows) + 1
+    last = max(len(rows), 1) + 1  # a plan with no lines gets one blank row, so the Total never sums itself
     total_row = last + 1
     put(ws, total_row, 1, TOTAL_LABEL).font = BOLD
     for c in range(3, 3 + len(years)):
         letter = get_column_letter(c)
-        formula(ws, total_row, c, f"=SUM({letter}2:{letter}{max(last, 2)})", MONEY)
+        formula(ws, total_row, c, f"=SUM({letter}2:{letter}{last})", MONEY)
     # Validation covers spare rows too, so lines added offline get the drop-downs.
     lists.validate(ws, "streams", f"A2:A{last + 200}", "funding stream")
     lists.validate(ws, "organisations", f"B2:B{last + 200}", "organisation")
@@ -227,12 +221,12 @@ def _write_expenditure(ws, part: PartTwo, lists: Lists) -> tuple[int, int]:
         for c, year in enumerate(years, start=first_year_col):
             put(ws, r, c, amounts.get(year), MONEY).fill = INPUT_FILL
         put(ws, r, first_year_col + len(years), NEW_OR_EXISTING[0] if line.is_new else NEW_OR_EXISTING[1])
-    last = len(part.expenditure_lines) + 1
+    last = max(len(part.expenditure_lines), 1) + 1  # one blank row for a plan with no lines, as on Income
     total_row = last + 1
     put(ws, total_row, 2, TOTAL_LABEL).font = BOLD
     for c in range(first_year_col, first_year_col + len(years)):
         letter = get_column_letter(c)
-        formula(ws, total_row, c, f"=SUM({letter}2:{letter}{max(last, 2)})", MONEY)
+        formula(ws, total_row, c, f"=SUM({letter}2:{letter}{last})", MONEY)
     spare = last + 200
     lists.validate(ws, "scheme_types", f"D2:D{spare}", "scheme type")
     lists.validate(ws, "areas_of_spend", f"E2:E{spare}", "area of spend")
@@ -371,11 +365,11 @@ def _write_summary(ws, part: PartTwo, income_last: int, expenditure_last: int):
         for i in range(n):
             formula(ws, r, 2 + i, f"=SUMIFS({income_col(i)},{income_stream},$A{r})", MONEY, PLAIN)
             formula(ws, r, 2 + n + i, f"=SUMIFS({exp_col(i)},{exp_stream},$A{r})", MONEY, PLAIN)
-    r += 1
+    r = max(r, first) + 1  # below a blank row if there is nothing to total, so the total never sums itself
     put(ws, r, 1, "Pooled total").font = BOLD
     for c in range(2, 2 + 2 * n):
         letter = get_column_letter(c)
-        formula(ws, r, c, f"=SUM({letter}{first}:{letter}{max(r - 1, first)})", MONEY)
+        formula(ws, r, c, f"=SUM({letter}{first}:{letter}{r - 1})", MONEY)
     r += 1
     put(ws, r, 1, "Minimum pool").font = BOLD
     minimums = {a.year.label: a.amount for a in part.allocations if a.key == "minimum_pool"}
@@ -393,11 +387,11 @@ def _write_summary(ws, part: PartTwo, income_last: int, expenditure_last: int):
             for i in range(n):
                 crit = f"Expenditure!${column}$2:${column}${expenditure_last}"
                 formula(ws, r, 2 + i, f"=SUMIFS({exp_col(i)},{crit},$A{r})", MONEY, PLAIN)
-        r += 1
+        r = max(r, first) + 1
         put(ws, r, 1, TOTAL_LABEL).font = BOLD
         for i in range(n):
             letter = get_column_letter(2 + i)
-            formula(ws, r, 2 + i, f"=SUM({letter}{first}:{letter}{max(r - 1, first)})", MONEY)
+            formula(ws, r, 2 + i, f"=SUM({letter}{first}:{letter}{r - 1})", MONEY)
 
     r += 2
     put(ws, r, 1, "Checks at export").font = BOLD
@@ -445,7 +439,7 @@ def build_workbook(part: PartTwo) -> Workbook:
     _write_cover(sheets["Cover"], part)
     income_last, _ = _write_income(sheets["Income"], part, lists)
     expenditure_last, _ = _write_expenditure(sheets["Expenditure"], part, lists)
-    _write_summary(sheets["Summary"], part, max(income_last, 2), max(expenditure_last, 2))
+    _write_summary(sheets["Summary"], part, income_last, expenditure_last)
     _write_metrics(sheets["Metrics"], part)
     _write_conditions(sheets["National conditions"], part)
     _write_risks(sheets["Risks"], part)

@@ -5,25 +5,38 @@ with every problem found, each naming the sheet and cell. `diff_workbook` compar
 rows with the plan and lists the lines that would be added, changed or removed;
 `finance.services.apply_workbook_import` then applies them in one transaction.
 
-Limits, checked before openpyxl opens anything (openpyxl parses with defusedxml, which refuses
-entity-expansion and external-entity tricks):
+Limits, checked before openpyxl opens anything, so that the work one upload can cause is bounded:
 - the upload may be at most settings.MAX_UPLOAD_SIZE bytes (10 MB by default);
 - the zip directory may promise at most settings.MAX_WORKBOOK_UNCOMPRESSED_SIZE bytes in total
   (50 MB by default) and no member may expand more than 200 times, which stops zip bombs;
-- a sheet may have at most MAX_ROWS rows.
+- every XML part, every sheet (not only the sheets the import reads), is then counted by a
+  streaming pass that builds nothing (PartsScan): no cell, row or declared size beyond row MAX_ROWS
+  or column MAX_COLUMNS, at most MAX_CELLS cells and MAX_SHARED_STRINGS shared strings in all, at
+  most MAX_XML_ELEMENTS elements (MAX_OTHER_ELEMENTS outside rows and strings), no cell with more
+  text than Excel allows, MAX_TEXT characters of text in all, and no document type declaration (so
+  no entity tricks). Number cells whose
+  stored value is not a finite number (NaN, INF) are reported at their cell.
+Only then does openpyxl open the workbook, in read-only mode, streaming each sheet it reads row by
+row and never further right than the import's own columns. openpyxl parses with defusedxml.
 """
 
 from __future__ import annotations
 
 import io
+import itertools
+import math
+import posixpath
+import re
 import zipfile
 import zlib
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
+from xml.parsers import expat
 
 import openpyxl
 from django import forms
 from django.conf import settings
+from openpyxl.utils import column_index_from_string, get_column_letter
 
 from plans.models import MAX_AMOUNT, Plan
 from schemes.models import Scheme
@@ -45,7 +58,16 @@ from .workbook import (
 )
 
 OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # encrypted .xlsx and old .xls files are OLE2 containers
-MAX_ROWS = 5000
+# What one upload may hold. A full plan (40 schemes, 120 lines) is about 1,800 cells; at these limits
+# an upload is still read, row forms and all, within 5 seconds and 300 MB (tests/finance/test_import_bounds.py).
+MAX_ROWS = 1000  # on any sheet
+MAX_COLUMNS = 256  # column IV, as far as Excel went before 2007; a Part 2 sheet uses fewer than 20
+MAX_CELLS = 15_000  # on all sheets together
+MAX_SHARED_STRINGS = 10_000  # distinct texts, kept once each by Excel
+MAX_XML_ELEMENTS = 80_000  # in all parts together, cells and what they hold included
+MAX_OTHER_ELEMENTS = 5_000  # outside the sheets' rows and the shared strings: styles, names, formatting
+MAX_CELL_TEXT = 32_767  # characters: the most an Excel cell holds
+MAX_TEXT = 5_000_000  # characters of text in all (notes are at most 250, a rationale 10,000)
 MAX_COMPRESSION_RATIO = 200
 MAX_ZIP_MEMBERS = 500
 REQUIRED_SHEETS = ["Income", "Expenditure", "Metrics"]
@@ -79,74 +101,258 @@ class WorkbookRejected(Exception):
 # --- Safety checks on the file itself ------------------------------------------------
 
 
+DAMAGED = "The file is damaged and cannot be opened. Export a new workbook and try again"
+DAMAGED_SHEET = "It is damaged: export a new workbook, copy your figures into it and try again"
+
+
+def _reject(message: str, sheet: str = "", cell: str = ""):
+    raise WorkbookRejected([CellError(sheet, cell, message)])
+
+
 def check_file(data: bytes) -> None:
-    """Refuse anything that is not a small, plain, unencrypted .xlsx, before parsing any XML."""
-
-    def reject(message):
-        raise WorkbookRejected([CellError("", "", message)])
-
+    """Refuse anything that is not a small, plain, unencrypted .xlsx whose parts stay within the limits."""
     limit = settings.MAX_UPLOAD_SIZE
     if len(data) > limit:
-        reject(f"The file is {len(data) / 1048576:.1f} MB. It must be smaller than {limit // 1048576} MB")
+        _reject(f"The file is {len(data) / 1048576:.1f} MB. It must be smaller than {limit // 1048576} MB")
     if not data:
-        reject("The file is empty. Choose a Part 2 workbook (.xlsx)")
+        _reject("The file is empty. Choose a Part 2 workbook (.xlsx)")
     if data.startswith(OLE2_MAGIC):
-        reject(
+        _reject(
             "The file is password-protected or encrypted, or is an old .xls workbook. "
             "Remove the password, save it as an Excel workbook (.xlsx) and try again"
         )
     if not data.startswith(b"PK\x03\x04"):
-        reject("The file is not an Excel workbook (.xlsx)")
+        _reject("The file is not an Excel workbook (.xlsx)")
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
         members = archive.infolist()
     except (zipfile.BadZipFile, ValueError, OSError):
-        reject("The file is damaged and cannot be opened. Export a new workbook and try again")
+        _reject(DAMAGED)
     if len(members) > MAX_ZIP_MEMBERS:
-        reject(f"The workbook has {len(members)} parts, more than the {MAX_ZIP_MEMBERS} a Part 2 workbook can have")
+        _reject(f"The workbook has {len(members)} parts, more than the {MAX_ZIP_MEMBERS} a Part 2 workbook can have")
     total = 0
     for member in members:
         if member.flag_bits & 0x1:
-            reject("The file is password-protected or encrypted. Remove the password and try again")
+            _reject("The file is password-protected or encrypted. Remove the password and try again")
         total += member.file_size
         if member.file_size > 1_000_000 and member.file_size > member.compress_size * MAX_COMPRESSION_RATIO:
-            reject("The file expands to far more than its size (a zip bomb) and was not opened")
+            _reject("The file expands to far more than its size (a zip bomb) and was not opened")
     if total > max_uncompressed_size():
-        reject(
+        _reject(
             f"The workbook would expand to {total / 1048576:.0f} MB, more than the "
             f"{max_uncompressed_size() // 1048576} MB limit, and was not opened"
         )
     names = {m.filename for m in members}
     if "[Content_Types].xml" not in names or "xl/workbook.xml" not in names:
-        reject("The file is not an Excel workbook (.xlsx)")
+        _reject("The file is not an Excel workbook (.xlsx)")
     try:
         bad = archive.testzip()
     except (zipfile.BadZipFile, zlib.error, OSError, RuntimeError, EOFError, NotImplementedError):
         bad = "?"
     if bad:
-        reject("The file is damaged and cannot be opened. Export a new workbook and try again")
+        _reject(DAMAGED)
+    PartsScan(archive).run()
+
+
+MAIN_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+SHEET_DATA, SHARED_STRINGS = f"{MAIN_NS} sheetData", f"{MAIN_NS} sst"
+CELL, ROW, VALUE, DIMENSION, SHARED_STRING, SHEET = (
+    f"{MAIN_NS} {tag}" for tag in ("c", "row", "v", "dimension", "si", "sheet")
+)
+TEXT_TAGS = {f"{MAIN_NS} {tag}" for tag in ("t", "v", "f")}
+RELATIONSHIP = "http://schemas.openxmlformats.org/package/2006/relationships Relationship"
+RELATIONSHIP_ID = "http://schemas.openxmlformats.org/officeDocument/2006/relationships id"
+WORKBOOK_PARTS = ["xl/_rels/workbook.xml.rels", "xl/workbook.xml"]  # read first: they name the sheets
+COORDINATE = re.compile(r"\$?([A-Za-z]{1,3})\$?(\d+)")
+LAST_COLUMN = get_column_letter(MAX_COLUMNS)
+
+
+class PartsScan:
+    """One streaming pass over every part of the workbook, counting what openpyxl would have to build.
+
+    expat calls back for each element and nothing is kept, so the pass costs a fixed, small amount per
+    element however the file is shaped; it stops at the first limit passed. A part that is not
+    well-formed XML is counted as far as it parses, which is as far as any parser could get in it.
+    """
+
+    def __init__(self, archive: zipfile.ZipFile):
+        self.archive = archive
+        self.elements = self.other_elements = self.cells = self.strings = self.text = 0
+        self.sheet_titles: dict[str, str] = {}  # part name -> sheet title
+        self.relationships: dict[str, str] = {}  # relationship id -> part name
+        self.not_numbers: list[CellError] = []
+
+    def run(self) -> None:
+        names = [m.filename for m in self.archive.infolist()]
+        for name in [*(n for n in WORKBOOK_PARTS if n in names), *(n for n in names if n not in WORKBOOK_PARTS)]:
+            self._scan(name)
+        if self.not_numbers:
+            raise WorkbookRejected(self.not_numbers)
+
+    def _scan(self, part: str) -> None:
+        self.part, self.sheet = part, self.sheet_titles.get(part, "")  # "" for parts that are not sheets
+        self.row = self.column = 0
+        self.in_rows = False  # inside a sheet's rows or the shared strings, which the limits on cells count
+        self.cell = ""  # the coordinate of the cell being read, if any
+        self.numeric_cell = False
+        self.in_text = False
+        self.cell_text = 0  # characters in the current cell or shared string
+        self.value: list[str] = []
+        parser = expat.ParserCreate(namespace_separator=" ")
+        parser.SetParamEntityParsing(expat.XML_PARAM_ENTITY_PARSING_NEVER)
+        parser.StartDoctypeDeclHandler = self._doctype  # as defusedxml's forbid_dtd: no entities at all
+        parser.EntityDeclHandler = self._doctype
+        parser.StartElementHandler = self._start
+        parser.EndElementHandler = self._end
+        parser.CharacterDataHandler = self._text
+        parser.buffer_text = True
+        try:
+            with self.archive.open(part) as stream:
+                while chunk := stream.read(65536):
+                    parser.Parse(chunk, False)
+                parser.Parse(b"", True)
+        except expat.ExpatError:
+            return  # not XML (an image) or not well-formed: openpyxl refuses it if it is a part it reads
+
+    def _doctype(self, *args):
+        _reject(DAMAGED)
+
+    def _too_far(self, what: str):
+        _reject(
+            f"The sheet {what}. A Part 2 workbook has nothing beyond column {LAST_COLUMN} or row {MAX_ROWS:,}: "
+            "delete the rows and columns beyond them, save the workbook and try again",
+            self.sheet,
+        )
+
+    def _start(self, name: str, attrs: dict) -> None:
+        self.elements += 1
+        if not self.in_rows:
+            self.other_elements += 1
+            self.in_rows = name in (SHEET_DATA, SHARED_STRINGS)
+        if self.elements > MAX_XML_ELEMENTS or self.other_elements > MAX_OTHER_ELEMENTS:
+            _reject(
+                "The workbook holds far more formatting, names or other content than a Part 2 workbook needs. "
+                "Export a new workbook and copy your figures into it"
+            )
+        if name == CELL:
+            self.cells += 1
+            if self.cells > MAX_CELLS:
+                _reject(
+                    f"The workbook has more than {MAX_CELLS:,} cells, far more than a Part 2 workbook needs. "
+                    "Delete what was added beyond the portal's rows and columns, or export a new workbook and "
+                    "copy your figures into it"
+                )
+            found = COORDINATE.fullmatch(attrs.get("r", ""))
+            if found:
+                row, self.column = int(found[2]), column_index_from_string(found[1].upper())
+            else:  # as openpyxl does, a cell without a reference follows the one before it
+                row, self.column = self.row, self.column + 1
+            if row > MAX_ROWS or self.column > MAX_COLUMNS:
+                self._too_far(f"has a cell at {get_column_letter(min(self.column, 18278))}{row}")
+            self.cell, self.cell_text = f"{get_column_letter(self.column)}{row}", 0
+            self.numeric_cell = attrs.get("t", "n") == "n"
+        elif name == ROW:
+            self.row, self.column = _row_number(attrs.get("r"), self.row), 0
+            if self.row > MAX_ROWS:
+                self._too_far(f"has a row {self.row:,}")
+        elif name in TEXT_TAGS:
+            self.in_text = True
+            if name == VALUE and self.numeric_cell:
+                self.value = []
+        elif name == SHARED_STRING:
+            self.cell, self.cell_text = "", 0
+            self.strings += 1
+            if self.strings > MAX_SHARED_STRINGS:
+                _reject(
+                    f"The workbook stores more than {MAX_SHARED_STRINGS:,} pieces of text, far more than a "
+                    "Part 2 workbook needs. Export a new workbook and copy your figures into it"
+                )
+        elif name == DIMENSION:
+            last = COORDINATE.fullmatch(attrs.get("ref", "").split(":")[-1])
+            if last and (int(last[2]) > MAX_ROWS or column_index_from_string(last[1].upper()) > MAX_COLUMNS):
+                self._too_far(f"says it reaches {last[0]}")
+        elif name == SHEET and self.part == "xl/workbook.xml":
+            target = self.relationships.get(attrs.get(RELATIONSHIP_ID, ""))
+            if target:
+                self.sheet_titles[target] = attrs.get("name", "")
+        elif name == RELATIONSHIP and self.part == "xl/_rels/workbook.xml.rels":
+            target = attrs.get("Target", "")
+            part = target.lstrip("/") if target.startswith("/") else posixpath.normpath(f"xl/{target}")
+            self.relationships[attrs.get("Id", "")] = part
+
+    def _end(self, name: str) -> None:
+        if name in (SHEET_DATA, SHARED_STRINGS):
+            self.in_rows = False
+        if name == VALUE and self.numeric_cell:
+            self._check_number("".join(self.value))
+        if name == CELL:
+            self.cell, self.numeric_cell = "", False
+        if name in TEXT_TAGS:
+            self.in_text = False
+
+    def _text(self, data: str) -> None:
+        if not self.in_text:
+            return
+        self.cell_text += len(data)
+        self.text += len(data)
+        if self.cell_text > MAX_CELL_TEXT:
+            _reject(
+                f"A cell holds more than {MAX_CELL_TEXT:,} characters, more than Excel allows. Shorten it and try again",
+                self.sheet,
+                self.cell,
+            )
+        if self.text > MAX_TEXT:
+            _reject(
+                f"The workbook holds more than {MAX_TEXT:,} characters of text, far more than a Part 2 workbook "
+                "needs. Export a new workbook and copy your figures into it"
+            )
+        if self.numeric_cell:
+            self.value.append(data)
+
+    def _check_number(self, text: str) -> None:
+        """Read the number as openpyxl will; NaN or infinity would stop it, or poison every total."""
+        if not text:
+            return  # openpyxl reads an empty value as an empty cell
+        try:
+            number = float(text) if "." in text or "E" in text or "e" in text else int(text)
+        except ValueError:
+            number = math.nan
+        if not math.isfinite(number):
+            self.not_numbers.append(
+                CellError(self.sheet, self.cell, f"Enter a number. The cell holds '{text[:20]}', which is not one")
+            )
+
+
+def _row_number(text: str | None, previous: int) -> int:
+    """A row's number as openpyxl reads it: its r attribute (which may be written as 2.0), else the next one."""
+    if text is None:
+        return previous + 1
+    try:
+        return int(text)
+    except ValueError:
+        pass
+    try:
+        number = float(text)
+    except ValueError:
+        return previous + 1  # openpyxl refuses the file
+    return int(number) if number.is_integer() else previous + 1
 
 
 # --- Row forms: one per sheet, so every rule on a cell is a Django validator ---------------
 
+# Figures are bounded by max_value and decimal_places alone, never max_digits: a figure pasted from a
+# division (333333.3333333333) has too many digits only because of its decimal places, and must be told so.
 AMOUNT_MESSAGES = {
     "min_value": "Enter an amount of £0 or more",
     "max_value": f"Enter an amount of {rules.format_pounds(MAX_AMOUNT)} or less",
     "invalid": "Enter an amount in pounds, like 1250000",
     "max_decimal_places": "Enter an amount in pounds and pence, with no more than 2 decimal places",
-    "max_digits": f"Enter an amount of {rules.format_pounds(MAX_AMOUNT)} or less",
-    "max_whole_digits": f"Enter an amount of {rules.format_pounds(MAX_AMOUNT)} or less",
 }
 
 
 def amount_field():
     return forms.DecimalField(
-        required=False,
-        min_value=0,
-        max_value=MAX_AMOUNT,
-        max_digits=14,
-        decimal_places=2,
-        error_messages=AMOUNT_MESSAGES,
+        required=False, min_value=0, max_value=MAX_AMOUNT, decimal_places=2, error_messages=AMOUNT_MESSAGES
     )
 
 
@@ -162,67 +368,76 @@ def choice_field(values: list[str], what: str, required: bool = True):
     )
 
 
-class IncomeRowForm(forms.Form):
-    def __init__(self, *args, part: PartTwo, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["funding_stream"] = choice_field([s.name for s in part.streams], "funding stream of this round")
-        self.fields["organisation"] = choice_field([o.name for o in part.organisations], "organisation of this area")
+class RowForm(forms.Form):
+    """One sheet row's form. The rows of a sheet share one set of fields (`fields_for`), built once:
+    building and deep-copying a dozen fields for each of thousands of rows cost more than validating them.
+    """
+
+    def __init__(self, data: dict, *, fields: dict[str, forms.Field]):
+        super().__init__(data)
+        self.fields = dict(fields)
+
+
+class IncomeRowForm(RowForm):
+    @staticmethod
+    def fields_for(part: PartTwo) -> dict[str, forms.Field]:
+        fields = {
+            "funding_stream": choice_field([s.name for s in part.streams], "funding stream of this round"),
+            "organisation": choice_field([o.name for o in part.organisations], "organisation of this area"),
+        }
         for i, _ in enumerate(part.years):
-            self.fields[f"amount_{i}"] = amount_field()
-        self.fields["note"] = forms.CharField(
+            fields[f"amount_{i}"] = amount_field()
+        fields["note"] = forms.CharField(
             required=False, max_length=250, error_messages={"max_length": "Enter a note of 250 characters or fewer"}
         )
+        return fields
 
 
-class ExpenditureRowForm(forms.Form):
-    line_id = forms.IntegerField(required=False, error_messages={"invalid": "Leave the line ID as exported"})
-    scheme_reference = forms.CharField(
-        max_length=20,
-        error_messages={
-            "required": "Enter a scheme reference",
-            "max_length": "Enter a reference of 20 characters or fewer",
-        },
+PERCENT_MESSAGES = {
+    "min_value": "Enter a percentage from 0 to 100",
+    "max_value": "Enter a percentage from 0 to 100",
+    "invalid": "Enter a percentage from 0 to 100",
+    "max_decimal_places": "Enter a percentage with no more than 2 decimal places",
+}
+
+
+def percent_field():
+    return forms.DecimalField(
+        required=False, min_value=0, max_value=100, decimal_places=2, error_messages=PERCENT_MESSAGES
     )
-    scheme_name = forms.CharField(
-        max_length=250,
-        error_messages={"required": "Enter the scheme name", "max_length": "Enter a name of 250 characters or fewer"},
-    )
 
-    def __init__(self, *args, part: PartTwo, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["scheme_type"] = choice_field(
-            [e.label for e in part.codes.get("scheme_type", [])], "scheme type of this round"
-        )
-        self.fields["area_of_spend"] = choice_field(
-            [e.label for e in part.codes.get("area_of_spend", [])], "area of spend"
-        )
-        self.fields["commissioner"] = choice_field(
-            [e.label for e in part.codes.get("commissioner", [])], "commissioner"
-        )
-        percent_messages = {
-            "min_value": "Enter a percentage from 0 to 100",
-            "max_value": "Enter a percentage from 0 to 100",
-            "invalid": "Enter a percentage from 0 to 100",
-            "max_decimal_places": "Enter a percentage with no more than 2 decimal places",
-            "max_digits": "Enter a percentage from 0 to 100",
-            "max_whole_digits": "Enter a percentage from 0 to 100",
+
+class ExpenditureRowForm(RowForm):
+    @staticmethod
+    def fields_for(part: PartTwo) -> dict[str, forms.Field]:
+        return {
+            "line_id": forms.IntegerField(required=False, error_messages={"invalid": "Leave the line ID as exported"}),
+            "scheme_reference": forms.CharField(
+                max_length=20,
+                error_messages={
+                    "required": "Enter a scheme reference",
+                    "max_length": "Enter a reference of 20 characters or fewer",
+                },
+            ),
+            "scheme_name": forms.CharField(
+                max_length=250,
+                error_messages={
+                    "required": "Enter the scheme name",
+                    "max_length": "Enter a name of 250 characters or fewer",
+                },
+            ),
+            "scheme_type": choice_field(
+                [e.label for e in part.codes.get("scheme_type", [])], "scheme type of this round"
+            ),
+            "area_of_spend": choice_field([e.label for e in part.codes.get("area_of_spend", [])], "area of spend"),
+            "commissioner": choice_field([e.label for e in part.codes.get("commissioner", [])], "commissioner"),
+            "percent_nhs": percent_field(),
+            "percent_la": percent_field(),
+            "provider": choice_field([e.label for e in part.codes.get("provider", [])], "provider of this round"),
+            "funding_stream": choice_field([s.name for s in part.streams], "source of funding of this round"),
+            **{f"amount_{i}": amount_field() for i, _ in enumerate(part.years)},
+            "new_or_existing": choice_field(NEW_OR_EXISTING, "option: New or Existing"),
         }
-        for name in ("percent_nhs", "percent_la"):
-            self.fields[name] = forms.DecimalField(
-                required=False,
-                min_value=0,
-                max_value=100,
-                max_digits=5,
-                decimal_places=2,
-                error_messages=percent_messages,
-            )
-        self.fields["provider"] = choice_field(
-            [e.label for e in part.codes.get("provider", [])], "provider of this round"
-        )
-        self.fields["funding_stream"] = choice_field([s.name for s in part.streams], "source of funding of this round")
-        for i, _ in enumerate(part.years):
-            self.fields[f"amount_{i}"] = amount_field()
-        self.fields["new_or_existing"] = choice_field(NEW_OR_EXISTING, "option: New or Existing")
 
     def clean(self):
         data = super().clean()
@@ -233,39 +448,46 @@ class ExpenditureRowForm(forms.Form):
         return data
 
 
-METRIC_NUMBER_MESSAGES = {
-    "min_value": "Enter a number of 0 or more",
-    "max_value": "Enter a number less than 10,000,000,000",
-    "invalid": "Enter a number",
-    "max_decimal_places": "Enter a number with no more than 4 decimal places",
-    "max_digits": "Enter a number less than 10,000,000,000",
-    "max_whole_digits": "Enter a number less than 10,000,000,000",
-}
-
-
-class MetricRowForm(forms.Form):
-    ambition_id = forms.IntegerField(required=False, error_messages={"invalid": "Leave the ambition ID as exported"})
-    metric = forms.CharField(max_length=250, error_messages={"required": "Enter the metric's name"})
-    row = forms.ChoiceField(
-        choices=[(BASELINE, BASELINE), (PLANNED, PLANNED)],
+def metric_number_field(decimal_places: int) -> forms.DecimalField:
+    """A metric figure as the model stores it: 14 digits, `decimal_places` of them after the point."""
+    below = Decimal(10) ** (14 - decimal_places)
+    return forms.DecimalField(
+        required=False,
+        min_value=0,
+        max_value=below - Decimal(1).scaleb(-decimal_places),
+        decimal_places=decimal_places,
         error_messages={
-            "required": f"Enter '{BASELINE}' or '{PLANNED}'",
-            "invalid_choice": f"Enter '{BASELINE}' or '{PLANNED}'",
+            "min_value": "Enter a number of 0 or more",
+            "max_value": f"Enter a number less than {below:,}",
+            "invalid": "Enter a number",
+            "max_decimal_places": f"Enter a number with no more than {decimal_places} decimal places",
         },
     )
-    period = forms.CharField(
-        max_length=60, required=False, error_messages={"max_length": "Enter a period of 60 characters or fewer"}
-    )
-    value = forms.DecimalField(
-        required=False, min_value=0, max_digits=14, decimal_places=4, error_messages=METRIC_NUMBER_MESSAGES
-    )
-    numerator = forms.DecimalField(
-        required=False, min_value=0, max_digits=14, decimal_places=2, error_messages=METRIC_NUMBER_MESSAGES
-    )
-    denominator = forms.DecimalField(
-        required=False, min_value=0, max_digits=14, decimal_places=2, error_messages=METRIC_NUMBER_MESSAGES
-    )
-    rationale = forms.CharField(required=False, max_length=10000)
+
+
+class MetricRowForm(RowForm):
+    @staticmethod
+    def fields_for() -> dict[str, forms.Field]:
+        return {
+            "ambition_id": forms.IntegerField(
+                required=False, error_messages={"invalid": "Leave the ambition ID as exported"}
+            ),
+            "metric": forms.CharField(max_length=250, error_messages={"required": "Enter the metric's name"}),
+            "row": forms.ChoiceField(
+                choices=[(BASELINE, BASELINE), (PLANNED, PLANNED)],
+                error_messages={
+                    "required": f"Enter '{BASELINE}' or '{PLANNED}'",
+                    "invalid_choice": f"Enter '{BASELINE}' or '{PLANNED}'",
+                },
+            ),
+            "period": forms.CharField(
+                max_length=60, required=False, error_messages={"max_length": "Enter a period of 60 characters or fewer"}
+            ),
+            "value": metric_number_field(4),
+            "numerator": metric_number_field(2),
+            "denominator": metric_number_field(2),
+            "rationale": forms.CharField(required=False, max_length=10000),
+        }
 
     def clean(self):
         data = super().clean()
@@ -315,6 +537,13 @@ class MetricRow:
     denominator: Decimal | None
     rationale: str
 
+    @property
+    def has_content(self) -> bool:
+        """Whether the row says anything: a figure, a rationale or a baseline period (a planned
+        row's period is the exported label, not something the user gave)."""
+        figures = (self.value, self.numerator, self.denominator)
+        return any(v is not None for v in figures) or bool(self.rationale or (self.kind == BASELINE and self.period))
+
 
 @dataclass
 class ParsedWorkbook:
@@ -326,20 +555,49 @@ class ParsedWorkbook:
 # --- Reading the sheets -----------------------------------------------------------------
 
 
+@dataclass(frozen=True, slots=True)
+class SheetCell:
+    coordinate: str
+    value: object
+    data_type: str
+
+
+def sheet_rows(ws, width: int):
+    """(row number, cells) for every row of a read-only sheet, each exactly `width` cells wide.
+
+    Only the columns the import reads are built, however far right a sheet's cells go, and rows
+    are streamed one at a time. The sheet's declared size is ignored: it can be wrong, and a row
+    below it must not be lost.
+    """
+    ws.reset_dimensions()
+    letters = [get_column_letter(c) for c in range(1, width + 1)]
+    number = 0
+    try:
+        for number, row in enumerate(ws.iter_rows(min_row=1, max_col=width), start=1):
+            yield number, [SheetCell(f"{x}{number}", c.value, c.data_type) for x, c in zip(letters, row, strict=True)]
+    except Exception as exc:  # openpyxl parses as it goes, so a damaged cell surfaces here
+        raise WorkbookRejected(
+            [CellError(ws.title, "", f"The sheet cannot be read after row {number}. {DAMAGED_SHEET}")]
+        ) from exc
+
+
 class SheetReader:
     """Turns worksheet rows into form data, collecting cell-addressed errors as it goes."""
 
-    def __init__(self, ws, errors: list[CellError]):
-        self.ws = ws
+    def __init__(self, ws, width: int, errors: list[CellError]):
+        self.title = ws.title
         self.errors = errors
+        self._rows = sheet_rows(ws, width)
+        self.header = next(
+            self._rows, (1, [SheetCell(f"{get_column_letter(c)}1", None, "n") for c in range(1, width + 1)])
+        )[1]
 
     def error(self, cell: str, message: str):
-        self.errors.append(CellError(self.ws.title, cell, message))
+        self.errors.append(CellError(self.title, cell, message))
 
     def check_headers(self, expected: list[str]) -> bool:
         ok = True
-        for i, heading in enumerate(expected, start=1):
-            cell = self.ws.cell(row=1, column=i)
+        for heading, cell in zip(expected, self.header, strict=False):
             found = cell.value.strip() if isinstance(cell.value, str) else cell.value
             if found != heading:
                 self.error(
@@ -349,7 +607,7 @@ class SheetReader:
                 ok = False
         return ok
 
-    def text(self, cell) -> str:
+    def text(self, cell: SheetCell) -> str:
         value = cell.value
         if value is None:
             return ""
@@ -358,7 +616,7 @@ class SheetReader:
             return ""
         return str(value).strip()
 
-    def number(self, cell) -> str | None:
+    def number(self, cell: SheetCell) -> str | None:
         """The cell as a string a DecimalField can parse; text and formulas are errors here."""
         value = cell.value
         if value is None or (isinstance(value, str) and not value.strip()):
@@ -376,10 +634,8 @@ class SheetReader:
             return None
 
     def rows(self):
-        if self.ws.max_row > MAX_ROWS:
-            self.error("", f"The sheet has {self.ws.max_row} rows; it can have at most {MAX_ROWS}")
-            return
-        yield from self.ws.iter_rows(min_row=2)
+        """(row number, cells) for each row below the headings; PartsScan has bounded how many there are."""
+        yield from self._rows
 
     def validate(self, form, columns: dict[str, str]) -> bool:
         """Run the row's form; each field error is reported at the field's cell."""
@@ -392,23 +648,24 @@ class SheetReader:
         return False
 
 
-def _blank(row) -> bool:
-    return all(c.value is None or (isinstance(c.value, str) and not c.value.strip()) for c in row)
+def _blank(cells: list[SheetCell]) -> bool:
+    return all(c.value is None or (isinstance(c.value, str) and not c.value.strip()) for c in cells)
 
 
 def _read_income(ws, part: PartTwo, errors: list[CellError]) -> list[IncomeRow]:
-    reader = SheetReader(ws, errors)
     years = part.year_labels
-    if not reader.check_headers(income_headers(years)):
+    headers = income_headers(years)
+    reader = SheetReader(ws, len(headers), errors)
+    if not reader.check_headers(headers):
         return []
     streams = {s.name: s for s in part.streams}
     orgs = {o.name: o for o in part.organisations}
     seen: dict[tuple, int] = {}
     parsed = []
-    for row in reader.rows():
-        if _blank(row) or row[0].value == TOTAL_LABEL:
+    fields = IncomeRowForm.fields_for(part)
+    for r, cells in reader.rows():
+        if _blank(cells) or cells[0].value == TOTAL_LABEL:
             continue
-        cells = list(row) + [ws.cell(row=row[0].row, column=c) for c in range(len(row) + 1, len(years) + 4)]
         number_ok = True
         data = {"funding_stream": reader.text(cells[0]), "organisation": reader.text(cells[1])}
         columns = {"funding_stream": cells[0].coordinate, "organisation": cells[1].coordinate}
@@ -419,7 +676,7 @@ def _read_income(ws, part: PartTwo, errors: list[CellError]) -> list[IncomeRow]:
             columns[f"amount_{i}"] = cells[2 + i].coordinate
         data["note"] = reader.text(cells[2 + len(years)])
         columns["note"] = cells[2 + len(years)].coordinate
-        form = IncomeRowForm(data, part=part)
+        form = IncomeRowForm(data, fields=fields)
         if not reader.validate(form, columns) or not number_ok:
             continue
         key = (form.cleaned_data["funding_stream"], form.cleaned_data["organisation"])
@@ -429,10 +686,10 @@ def _read_income(ws, part: PartTwo, errors: list[CellError]) -> list[IncomeRow]:
                 f"{key[0]} from {key[1]} is already on row {seen[key]}. Put each source and organisation on one row",
             )
             continue
-        seen[key] = cells[0].row
+        seen[key] = r
         parsed.append(
             IncomeRow(
-                row=cells[0].row,
+                row=r,
                 stream=streams[key[0]],
                 organisation=orgs[key[1]],
                 amounts={y: form.cleaned_data[f"amount_{i}"] for i, y in enumerate(years)},
@@ -459,9 +716,10 @@ NUMBER_FIELDS = {"line_id", "percent_nhs", "percent_la"}
 
 def _read_expenditure(ws, part: PartTwo, scheme_names: dict[str, str], errors: list[CellError]) -> list[ExpenditureRow]:
     """The Expenditure rows; `scheme_names` maps each of the plan's scheme references to its name."""
-    reader = SheetReader(ws, errors)
     years = part.year_labels
-    if not reader.check_headers(expenditure_headers(years)):
+    headers = expenditure_headers(years)
+    reader = SheetReader(ws, len(headers), errors)
+    if not reader.check_headers(headers):
         return []
     by_label = {
         name: {e.label: e for e in part.codes.get(name, [])}
@@ -471,13 +729,11 @@ def _read_expenditure(ws, part: PartTwo, scheme_names: dict[str, str], errors: l
     line_ids = {line.pk for line in part.expenditure_lines}
     seen_ids: dict[int, int] = {}
     new_schemes: dict[str, tuple[int, str]] = {}  # reference -> (first row, name) of schemes not yet in the plan
-    width = len(EXPENDITURE_FIXED) + len(years) + 1
     parsed = []
-    for row in reader.rows():
-        if _blank(row) or row[1].value == TOTAL_LABEL:
+    fields = ExpenditureRowForm.fields_for(part)
+    for r, cells in reader.rows():
+        if _blank(cells) or cells[1].value == TOTAL_LABEL:
             continue
-        r = row[0].row
-        cells = [ws.cell(row=r, column=c) for c in range(1, width + 1)]
         data, columns, number_ok = {}, {}, True
         for i, name in enumerate(EXPENDITURE_FIELDS):
             columns[name] = cells[i].coordinate
@@ -495,7 +751,7 @@ def _read_expenditure(ws, part: PartTwo, scheme_names: dict[str, str], errors: l
             columns[f"amount_{i}"] = cell.coordinate
         data["new_or_existing"] = reader.text(cells[-1])
         columns["new_or_existing"] = cells[-1].coordinate
-        form = ExpenditureRowForm(data, part=part)
+        form = ExpenditureRowForm(data, fields=fields)
         if not reader.validate(form, columns) or not number_ok:
             continue
         cd = form.cleaned_data
@@ -565,17 +821,16 @@ METRIC_COLUMNS = {  # form field -> column index (0-based) in METRICS_HEADERS
 
 
 def _read_metrics(ws, part: PartTwo, errors: list[CellError]) -> list[MetricRow]:
-    reader = SheetReader(ws, errors)
+    reader = SheetReader(ws, len(METRICS_HEADERS), errors)
     if not reader.check_headers(METRICS_HEADERS):
         return []
     ambition_ids = {a.pk for a in part.ambitions}
     parsed = []
     seen: dict[tuple, int] = {}
-    for row in reader.rows():
-        if _blank(row):
+    fields = MetricRowForm.fields_for()
+    for r, cells in reader.rows():
+        if _blank(cells):
             continue
-        r = row[0].row
-        cells = [ws.cell(row=r, column=c) for c in range(1, len(METRICS_HEADERS) + 1)]
         data, columns, number_ok = {}, {}, True
         for name, i in METRIC_COLUMNS.items():
             columns[name] = cells[i].coordinate
@@ -585,7 +840,7 @@ def _read_metrics(ws, part: PartTwo, errors: list[CellError]) -> list[MetricRow]
                 data[name] = value or ""
             else:
                 data[name] = reader.text(cells[i])
-        form = MetricRowForm(data)
+        form = MetricRowForm(data, fields=fields)
         if not reader.validate(form, columns) or not number_ok:
             continue
         cd = form.cleaned_data
@@ -623,8 +878,7 @@ def _check_identity(wb, plan: Plan, part: PartTwo) -> list[CellError]:
                 "Export the workbook from the portal, fill it in and upload it again",
             )
         ]
-    ws = wb[ID_SHEET]
-    found = {str(ws.cell(row=r, column=1).value): ws.cell(row=r, column=2) for r in range(1, 10)}
+    found = {str(key.value): value for _, (key, value) in itertools.islice(sheet_rows(wb[ID_SHEET], 2), 9)}
     errors = []
     checks = [
         ("ons_code", plan.hwb_area.ons_code, "This workbook is for area {found}, not {expected} ({name})"),
@@ -655,11 +909,17 @@ def read_workbook(data: bytes, plan: Plan, part: PartTwo | None = None) -> Parse
     check_file(data)
     part = part or part_two_for_plan(plan)
     try:
-        wb = openpyxl.load_workbook(io.BytesIO(data), data_only=False)
+        # Read-only mode streams each sheet as it is read, and only the sheets the import reads.
+        wb = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=False, keep_links=False)
     except Exception as exc:  # openpyxl raises many kinds for a damaged file; all mean the same to the user
-        raise WorkbookRejected(
-            [CellError("", "", "The file is damaged and cannot be opened. Export a new workbook and try again")]
-        ) from exc
+        raise WorkbookRejected([CellError("", "", DAMAGED)]) from exc
+    try:
+        return _read_sheets(wb, plan, part)
+    finally:
+        wb.close()
+
+
+def _read_sheets(wb, plan: Plan, part: PartTwo) -> ParsedWorkbook:
     errors = _check_identity(wb, plan, part)
     if errors:
         raise WorkbookRejected(errors)
@@ -776,7 +1036,7 @@ def diff_workbook(part: PartTwo, parsed: ParsedWorkbook) -> list[Change]:
         values = (row.value, row.numerator, row.denominator)
         where = f"{row.metric}, {row.kind.lower()} {row.period}".strip()
         if old is None:
-            if any(v is not None for v in values) or row.rationale:
+            if row.has_content:
                 changes.append(Change("added", "Metrics", f"{where}: {_number(row.value)}"))
             continue
         diffs = [

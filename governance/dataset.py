@@ -2,7 +2,8 @@
 
 One row per plan line on each sheet, then a total row. Written with openpyxl's write-only mode
 so the whole country's lines stream out without holding a worksheet model in memory. Submitted
-plans cannot change, so their live rows are exactly what was submitted.
+plans cannot change, so their live rows are exactly what was submitted. Every cell is written by
+`plans.spreadsheets.set_cell_value`, so a scheme name or note typed as a formula stays text.
 """
 
 import io
@@ -17,6 +18,7 @@ from finance.models import ExpenditureAmount, ExpenditureLine, IncomeLine
 from metrics.models import MetricAmbition, PlannedValue
 from plans.models import PlanningRound, RoundYear
 from plans.selectors import ASSURER_VISIBLE_STATUSES
+from plans.spreadsheets import set_cell_value
 
 MONEY = '"£"#,##0.00'
 PLAN_HEADERS = ["Region", "ONS code", "HWB area", "Plan version", "Plan status"]
@@ -45,7 +47,7 @@ class _Sheet:
         self.ws.freeze_panes = "A2"
 
     def _cell(self, value, *, bold=False, money=False):
-        cell = WriteOnlyCell(self.ws, value=value)
+        cell = set_cell_value(WriteOnlyCell(self.ws), value)
         if bold:
             cell.font = self.bold
         if money:

