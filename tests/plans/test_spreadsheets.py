@@ -34,3 +34,12 @@ def test_text_starting_like_a_formula_is_written_as_text(write_only):
     assert [c.value for c in row[:5]] == [*texts, "plain text"]
     assert all(c.data_type == "s" and c.quotePrefix for c in row[:4])
     assert not row[4].quotePrefix and row[5].value == 12.5
+
+
+@pytest.mark.parametrize("write_only", [False, True], ids=["worksheet", "write-only"])
+def test_control_characters_pasted_into_text_do_not_break_the_workbook(write_only):
+    """A vertical tab or bell pasted from Word cannot be held in a workbook's XML: each becomes �, the rest stays."""
+    data = written(write_only, ["Home first\x0bdischarge", "=SUM(1)\x07"])
+    row = next(openpyxl.load_workbook(io.BytesIO(data)).worksheets[0].iter_rows())
+    assert [c.value for c in row[:2]] == ["Home first\ufffddischarge", "=SUM(1)\ufffd"]
+    assert row[1].data_type == "s"
