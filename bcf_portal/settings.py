@@ -46,10 +46,13 @@ INSTALLED_APPS = [
     "rules",
     "axes",
     "csp",
+    # The portal's apps, lowest layer first (pyproject.toml's import-linter contract has the order).
+    "rounds",
+    "accounts",
     "plans",
     "schemes",
-    "finance",
     "metrics",
+    "finance",
     "governance",
 ]
 
@@ -64,9 +67,9 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
-    "plans.security.PermissionDeniedAuditMiddleware",
-    "plans.security.SessionIdleRenewalMiddleware",
-    "plans.security.SignedInNoStoreMiddleware",
+    "accounts.security.PermissionDeniedAuditMiddleware",
+    "accounts.security.SessionIdleRenewalMiddleware",
+    "accounts.security.SignedInNoStoreMiddleware",
     # Last, as django-axes asks: it turns a lockout into the lockout page.
     "axes.middleware.AxesMiddleware",
 ]
@@ -114,7 +117,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 SILENCED_SYSTEM_CHECKS = ["models.W040"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-AUTH_USER_MODEL = "plans.User"
+AUTH_USER_MODEL = "accounts.User"
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "plans:your_plans"
 LOGOUT_REDIRECT_URL = "login"
@@ -198,7 +201,7 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 # --- Security -------------------------------------------------------------------------------
 # Sessions end after SESSION_COOKIE_AGE of inactivity and when the browser closes, so an
 # unattended shared computer does not stay signed in. The idle clock is renewed by
-# plans.security.SessionIdleRenewalMiddleware at most every 5 minutes rather than with
+# accounts.security.SessionIdleRenewalMiddleware at most every 5 minutes rather than with
 # SESSION_SAVE_EVERY_REQUEST, which would add a database write to every page.
 SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=8 * 60 * 60)
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
@@ -206,7 +209,7 @@ SESSION_SAVE_EVERY_REQUEST = False
 SESSION_COOKIE_SAMESITE = "Lax"
 
 # django-axes first (it refuses a locked-out username+IP before any password is checked), then
-# django-rules for object permissions (plans.permissions), then the ordinary model backend.
+# django-rules for object permissions (accounts.permissions, plans.permissions), then the ordinary model backend.
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "rules.permissions.ObjectPermissionBackend",
@@ -221,14 +224,14 @@ AXES_RESET_ON_SUCCESS = True
 AXES_USERNAME_FORM_FIELD = "username"
 # Failures are counted against the email as accounts store it (trimmed, lower case), so no
 # spelling of an address escapes its lockout.
-AXES_USERNAME_CALLABLE = "plans.security.sign_in_username"
+AXES_USERNAME_CALLABLE = "accounts.security.sign_in_username"
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_VERBOSE = False
 # The client address for lockouts and the audit log: REMOTE_ADDR, or, behind TRUSTED_PROXY_COUNT
 # proxies that each append to X-Forwarded-For, the entry the outermost of them added (entries a
 # client wrote itself are never trusted).
 TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
-AXES_CLIENT_IP_CALLABLE = "plans.security.client_ip"
+AXES_CLIENT_IP_CALLABLE = "accounts.security.client_ip"
 if TRUSTED_PROXY_COUNT > 0:
     # Only a proxy of ours may say the browser's request came over HTTPS. With none in front, the
     # header is the client's own word: trusting it would treat plain HTTP as secure.
@@ -258,7 +261,7 @@ OIDC_RP_CLIENT_ID = env.str("OIDC_RP_CLIENT_ID", default="")
 OIDC_ENABLED = bool(OIDC_RP_CLIENT_ID)
 if OIDC_ENABLED:
     INSTALLED_APPS.append("mozilla_django_oidc")
-    AUTHENTICATION_BACKENDS.append("plans.oidc.EmailOIDCBackend")
+    AUTHENTICATION_BACKENDS.append("accounts.oidc.EmailOIDCBackend")
     OIDC_RP_CLIENT_SECRET = env.str("OIDC_RP_CLIENT_SECRET")
     OIDC_RP_SIGN_ALGO = env.str("OIDC_RP_SIGN_ALGO", default="RS256")
     OIDC_OP_AUTHORIZATION_ENDPOINT = env.str("OIDC_OP_AUTHORIZATION_ENDPOINT")

@@ -135,8 +135,9 @@ def setup_django(env: dict) -> None:
 
 
 def seed(password: str, areas: int) -> dict:
+    from accounts.models import Membership, User
     from bench.seed import seed_national_dataset
-    from plans.models import Membership, Region, User
+    from rounds.models import Region
 
     result = seed_national_dataset(password=password, areas=areas)
     hashed = result["users"][0].password
@@ -173,7 +174,7 @@ def dashboard_urls(round_slug: str) -> dict[str, str]:
 
 
 def first_narrative_section(plan) -> str:
-    from plans.models import Question
+    from rounds.models import Question
 
     return (
         Question.objects.filter(section__round=plan.round, kind="narrative")
@@ -417,7 +418,7 @@ def _comparable(spec: dict) -> list:
 
 def national_export_seconds(round_slug: str) -> float:
     from governance.dataset import national_dataset
-    from plans.models import PlanningRound
+    from rounds.models import PlanningRound
 
     round_ = PlanningRound.objects.get(slug=round_slug)
     return median_time(lambda: national_dataset(round_), 1)

@@ -12,27 +12,22 @@ from decimal import Decimal
 from django.contrib.auth.hashers import make_password
 from django.db import transaction
 
+from accounts.models import Membership, User
 from finance.models import ExpenditureAmount, ExpenditureLine, IncomeLine
 from metrics.models import MetricAmbition, PlannedValue
-from plans.models import (
+from plans.models import Answer, ConditionResponse, Plan, Risk, SectionProgress
+from rounds.config import bump_all_config_versions
+from rounds.models import (
     Allocation,
-    Answer,
     CodeListEntry,
     ConditionQuestion,
-    ConditionResponse,
     HwbArea,
-    Membership,
     Organisation,
-    Plan,
     PlanningRound,
     Question,
     Region,
-    Risk,
     Section,
-    SectionProgress,
-    User,
 )
-from plans.round_config import bump_all_config_versions
 from schemes.models import Scheme
 
 ROUND_SLUG = "2014-15"

@@ -2,8 +2,9 @@
 
 from django import forms
 
-from plans.models import CodeListEntry, FundingStream, Organisation, Plan, RoundYear
-from plans.money import MoneyField
+from plans.models import Plan
+from rounds.models import CodeListEntry, FundingStream, Organisation, RoundYear
+from rounds.money import MoneyField
 
 from . import rules
 from .models import IncomeLine

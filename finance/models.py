@@ -4,7 +4,9 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from simple_history.models import HistoricalRecords
 
-from plans.models import MAX_AMOUNT, CodeListEntry, FundingStream, MoneyField, Organisation, Plan, RoundYear
+from plans.models import Plan
+from rounds.models import CodeListEntry, FundingStream, MoneyField, Organisation, RoundYear
+from rounds.money import MAX_AMOUNT
 from schemes.models import Scheme
 
 AMOUNT_VALIDATORS = [MinValueValidator(0), MaxValueValidator(MAX_AMOUNT)]

@@ -10,7 +10,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from plans.models import MAX_AMOUNT
+from rounds.money import MAX_AMOUNT
 
 ZERO = Decimal("0")
 

@@ -17,21 +17,19 @@ from django.db import DEFAULT_DB_ALIAS
 from django.db.models import F, Model
 
 from metrics.models import MetricAmbition, PlannedValue
-from plans.models import (
+from plans.models import ConditionResponse, Plan, Risk
+from rounds.config import round_config
+from rounds.models import (
     Allocation,
     CodeListEntry,
-    ConditionResponse,
     FundingStream,
     Metric,
     NationalCondition,
     Organisation,
-    Plan,
     RingFence,
-    Risk,
     RoundYear,
     Section,
 )
-from plans.round_config import round_config
 from schemes.models import Scheme
 
 from . import rules
@@ -137,7 +135,7 @@ def part_two_for_plan(plan: Plan, *, finance_only: bool = False) -> PartTwo:
     """Everything Part 2 shows or exports for one plan, in 7 queries however many lines it has.
 
     The round's configuration (years, streams, code lists, metrics, conditions, ring-fences,
-    allocations, the area's organisations) comes from plans.round_config, read once per process
+    allocations, the area's organisations) comes from rounds.config, read once per process
     while it is unchanged. `finance_only` reads just what the finance rules and the finance
     summary use (income and expenditure: 3 queries); the metric ambitions, condition responses
     and risks are left empty, because the summary is the busiest Part 2 page and shows none of them.

@@ -16,11 +16,13 @@ from types import SimpleNamespace
 from django.db import transaction
 from simple_history.models import HistoricalRecords
 
+from accounts.models import User
 from metrics.models import MetricAmbition, PlannedValue
 from metrics.services import refresh_metrics_progress
 from plans import services as plan_services
-from plans.models import CodeListEntry, FundingStream, Organisation, Plan, RoundYear, Section, SectionProgress, User
+from plans.models import Plan, SectionProgress
 from plans.services import require_edit
+from rounds.models import CodeListEntry, FundingStream, Organisation, RoundYear, Section
 from schemes.models import Scheme
 
 from .models import ExpenditureAmount, ExpenditureLine, IncomeLine

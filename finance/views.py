@@ -21,7 +21,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from plans import selectors as plan_selectors
 from plans import services as plan_services
 from plans.export_views import export_panel_context
-from plans.models import Section
+from rounds.models import Section
 
 from . import rules, selectors, services
 from .forms import ExpenditureLineForm, IncomeLineForm, WorkbookUploadForm

@@ -38,7 +38,8 @@ from django import forms
 from django.conf import settings
 from openpyxl.utils import column_index_from_string, get_column_letter
 
-from plans.models import MAX_AMOUNT, Plan
+from plans.models import Plan
+from rounds.money import MAX_AMOUNT
 from schemes.models import Scheme
 
 from . import rules

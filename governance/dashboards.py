@@ -10,10 +10,12 @@ from decimal import Decimal
 from django.db.models import Count, Max, Prefetch, Q, Sum, prefetch_related_objects
 from django.utils import timezone
 
+from accounts.models import Membership, User
 from finance.models import ExpenditureAmount, IncomeLine
-from plans.models import Membership, Plan, PlanningRound, Region, Section, SignOffSlot, User
+from plans.models import Plan
 from plans.permissions import AREA_READER_ROLES
 from plans.selectors import ASSURER_VISIBLE_STATUSES, plans_for_user
+from rounds.models import PlanningRound, Region, Section, SignOffSlot
 
 from . import submission_files, workflow
 from .models import KloeRating, PlanEvent, Review, ReviewCondition, SectionComment, SignOff, Submission

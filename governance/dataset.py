@@ -16,9 +16,9 @@ from openpyxl.styles import Font
 
 from finance.models import ExpenditureAmount, ExpenditureLine, IncomeLine
 from metrics.models import MetricAmbition, PlannedValue
-from plans.models import PlanningRound, RoundYear
 from plans.selectors import ASSURER_VISIBLE_STATUSES
 from plans.spreadsheets import set_cell_value
+from rounds.models import PlanningRound, RoundYear
 
 MONEY = '"£"#,##0.00'
 PLAN_HEADERS = ["Region", "ONS code", "HWB area", "Plan version", "Plan status"]

@@ -5,15 +5,9 @@ import uuid
 
 from django.db import models
 
-from plans.models import (
-    KeyLineOfEnquiry,
-    Organisation,
-    OutcomeCategory,
-    Plan,
-    Section,
-    SignOffSlot,
-    User,
-)
+from accounts.models import User
+from plans.models import Plan
+from rounds.models import KeyLineOfEnquiry, Organisation, OutcomeCategory, Section, SignOffSlot
 
 
 class SignOff(models.Model):

@@ -9,7 +9,8 @@ from django.core.mail import send_mass_mail
 from django.db import transaction
 from django.urls import reverse
 
-from plans.models import Membership, Plan, User
+from accounts.models import Membership, User
+from plans.models import Plan
 
 
 def _plan_url(plan: Plan, name: str = "governance:plan_status") -> str:

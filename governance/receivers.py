@@ -2,15 +2,19 @@
 
 Signatures bind to the plan's content hash. Rather than trust every writer to remember that,
 these receivers watch every model that is part of the content; progress markers, drafts and
-exports are not content and are not watched.
+exports are not content and are not watched. A new workflow event is also copied to the security
+audit log (accounts.security), which sits below governance and so cannot watch it itself.
 """
 
 from django.db.models.signals import post_delete, post_save
 
+from accounts import security
 from finance.models import ExpenditureAmount, ExpenditureLine, IncomeLine
 from metrics.models import MetricAmbition, PlannedValue
 from plans.models import Answer, ConditionResponse, RelatedDocument, Risk
 from schemes.models import Scheme
+
+from .models import PlanEvent
 
 # Models whose rows belong to a plan directly.
 DIRECT = [Answer, ConditionResponse, Risk, RelatedDocument, Scheme, IncomeLine, ExpenditureLine, MetricAmbition]
@@ -58,3 +62,9 @@ def connect() -> None:
         uid = f"governance-void-signatures-{model._meta.label_lower}"
         post_save.connect(content_changed, sender=model, dispatch_uid=uid + "-save")
         post_delete.connect(content_changed, sender=model, dispatch_uid=uid + "-delete")
+    post_save.connect(_workflow_event, sender=PlanEvent, dispatch_uid="security_workflow_event")
+
+
+def _workflow_event(sender, instance, created, **kwargs):
+    if created:
+        security.record_workflow_event(instance)

@@ -13,19 +13,9 @@ from django.db.models import Prefetch, Sum
 from finance.models import ExpenditureAmount, IncomeLine
 from metrics.models import MetricAmbition, PlannedValue
 from plans.markdown import is_web_link
-from plans.models import (
-    Answer,
-    ConditionQuestion,
-    ConditionResponse,
-    FundingStream,
-    Plan,
-    Question,
-    RelatedDocument,
-    Risk,
-    RoundYear,
-    Section,
-)
+from plans.models import Answer, ConditionResponse, Plan, RelatedDocument, Risk
 from plans.selectors import signoff_slots
+from rounds.models import ConditionQuestion, FundingStream, Question, RoundYear, Section
 from schemes.models import Scheme
 
 from .compare import SectionDiff, compare_snapshots

@@ -18,20 +18,12 @@ from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 from django.utils.text import Truncator
 
+from accounts.models import Membership, User
 from finance import rules
 from finance.selectors import part_two_for_plan
 from plans import permissions
-from plans.models import (
-    KeyLineOfEnquiry,
-    Membership,
-    Organisation,
-    OutcomeCategory,
-    Plan,
-    Section,
-    SectionProgress,
-    SignOffSlot,
-    User,
-)
+from plans.models import Plan, SectionProgress
+from rounds.models import KeyLineOfEnquiry, Organisation, OutcomeCategory, Section, SignOffSlot
 
 from . import notifications, submission_files, workflow
 from .models import KloeRating, PlanEvent, Review, ReviewCondition, SectionComment, SignOff, SignoffContent, Submission

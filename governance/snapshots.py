@@ -13,7 +13,8 @@ from django.db.models import Prefetch
 
 from finance.models import ExpenditureAmount, ExpenditureLine, IncomeLine
 from metrics.models import MetricAmbition, PlannedValue
-from plans.models import Answer, ConditionQuestion, ConditionResponse, Plan, Question, RelatedDocument, Risk, Section
+from plans.models import Answer, ConditionResponse, Plan, RelatedDocument, Risk
+from rounds.models import ConditionQuestion, Question, Section
 from schemes.models import Scheme
 
 from .models import SignOff

@@ -13,9 +13,10 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
-from plans import permissions, security
-from plans.models import PlanningRound, Section, SignOffSlot
+from accounts import security
+from plans import permissions
 from plans.selectors import get_plan_for_user, is_national_admin
+from rounds.models import PlanningRound, Section, SignOffSlot
 
 from . import compare, dashboards, dataset, forms, letters, selectors, services, submission_files, workflow
 from .models import Submission

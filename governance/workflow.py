@@ -6,7 +6,8 @@ looks its transition up here, so the table below is the whole workflow in one pl
 
 from dataclasses import dataclass
 
-from plans.models import Membership, Plan, User
+from accounts.models import Membership, User
+from plans.models import Plan
 from plans.permissions import AREA_READER_ROLES
 
 S = Plan.Status

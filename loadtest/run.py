@@ -38,8 +38,10 @@ def log(message: str) -> None:
 
 def seed_users(password: str, areas: int, per_plan: int) -> list[dict]:
     """Seed the plans; return one spec per commissioner of a draft plan (per_plan of them per plan)."""
+    from accounts.models import Membership, User
     from bench.seed import seed_national_dataset
-    from plans.models import Membership, Plan, Question, Section, User
+    from plans.models import Plan
+    from rounds.models import Question, Section
 
     seeded = seed_national_dataset(password=password, areas=areas)
     hashed = seeded["users"][0].password

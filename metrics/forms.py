@@ -2,7 +2,7 @@
 
 from django import forms
 
-from plans.models import Metric
+from rounds.models import Metric
 
 NUMBER_MESSAGES = {
     "min_value": "Enter a number of 0 or more",

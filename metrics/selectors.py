@@ -7,7 +7,8 @@ from decimal import Decimal
 
 from django.db.models import Prefetch
 
-from plans.models import Metric, Plan
+from plans.models import Plan
+from rounds.models import Metric
 
 from .models import MetricAmbition, PlannedValue
 

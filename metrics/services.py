@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from django.db import transaction
 
+from accounts.models import User
 from plans import services as plan_services
-from plans.models import Metric, Plan, Section, SectionProgress, User
+from plans.models import Plan, SectionProgress
 from plans.services import require_edit
+from rounds.models import Metric, Section
 
 from .models import MetricAmbition, PlannedValue
 from .selectors import ambition_problems

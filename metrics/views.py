@@ -13,7 +13,7 @@ from django.views.decorators.http import require_http_methods
 
 from plans import selectors as plan_selectors
 from plans import services as plan_services
-from plans.models import Metric, Section
+from rounds.models import Metric, Section
 
 from . import selectors, services
 from .forms import AmbitionForm

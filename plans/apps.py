@@ -5,6 +5,5 @@ class PlansConfig(AppConfig):
     name = "plans"
 
     def ready(self):
-        # Registers the object-permission rules, the security audit receivers and the
-        # receivers that give a round a new config_version when its configuration changes.
-        from . import permissions, round_config, security  # noqa: F401
+        # Registers the object-permission rules about plans.
+        from . import permissions  # noqa: F401

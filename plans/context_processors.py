@@ -3,7 +3,7 @@
 from django.conf import settings
 from django.utils.functional import SimpleLazyObject
 
-from .models import Membership
+from accounts.models import Membership
 
 
 def _roles(user) -> set[str]:

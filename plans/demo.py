@@ -18,26 +18,20 @@ from django.apps import apps
 from django.contrib.auth.hashers import make_password
 from django.db import transaction
 
-from .models import (
-    Answer,
+from accounts.models import Membership, User
+from rounds.loader import fixtures_dir, load_rounds, read_yaml, shipped_round_paths
+from rounds.models import (
     CodeListEntry,
     ConditionQuestion,
-    ConditionResponse,
     HwbArea,
-    Membership,
     Organisation,
-    Plan,
-    PlanGroup,
     PlanningRound,
     Question,
     Region,
-    RelatedDocument,
-    Risk,
     Section,
-    SectionProgress,
-    User,
 )
-from .rounds import fixtures_dir, load_rounds, read_yaml, shipped_round_paths
+
+from .models import Answer, ConditionResponse, Plan, PlanGroup, RelatedDocument, Risk, SectionProgress
 
 
 class DemoDataError(ValueError):

@@ -9,9 +9,11 @@ from typing import Any
 
 from django.db import transaction
 
+from accounts.models import User
+
 from . import selectors
 from .markdown import MAX_MARKDOWN_CHARS, too_long_message
-from .models import Plan, UnsavedDraft, User
+from .models import Plan, UnsavedDraft
 from .services import require_edit
 
 # A form key names one form of one plan: "section:1c", "risk:new", "scheme:42".

@@ -11,7 +11,9 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
-from . import exports, security
+from accounts import security
+
+from . import exports
 from .models import ExportJob
 from .selectors import ASSURER_VISIBLE_STATUSES, get_plan_for_user
 

@@ -30,7 +30,9 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
-from .models import ExportJob, Plan, User
+from accounts.models import User
+
+from .models import ExportJob, Plan
 
 logger = logging.getLogger(__name__)
 

@@ -13,9 +13,11 @@ from django import forms
 from django.conf import settings
 from django.template.defaultfilters import filesizeformat
 
+from rounds.models import CodeListEntry, ConditionQuestion, Question
+from rounds.money import MoneyField
+
 from .markdown import check_markdown
-from .models import CodeListEntry, ConditionQuestion, ConditionResponse, Question, RelatedDocument, Risk
-from .money import MoneyField
+from .models import ConditionResponse, RelatedDocument, Risk
 
 YES_NO = [("yes", "Yes"), ("no", "No")]
 

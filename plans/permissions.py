@@ -1,9 +1,9 @@
 """Who may do what to a plan: the portal's object-level rules (django-rules), deny unless a rule allows.
 
 Every permission is a named rule below. Views and services ask through the helpers at the end
-(`can_read_plan`, `can_edit_plan`, ...), which test the rule itself rather than
-`user.has_perm`, because Django's has_perm lets a superuser do anything and here a superuser
-is only a national administrator (who reads everything and edits no plan).
+(`can_read_plan`, `can_edit_plan`, ...), or `allowed` (accounts.permissions), which test the rule
+itself rather than `user.has_perm`, because Django's has_perm lets a superuser do anything and
+here a superuser is only a national administrator (who reads everything and edits no plan).
 
 Querysets are scoped by `readable_plans_filter`, written from the same role lists and status
 sets as the predicates; tests/security/test_permissions.py proves the two agree for every role.
@@ -16,7 +16,10 @@ from typing import NamedTuple
 import rules
 from django.db.models import Q
 
-from .models import Membership, Plan, User
+from accounts.models import Membership, User
+from accounts.permissions import active, allowed, is_national_admin
+
+from .models import Plan
 
 Role = Membership.Role
 S = Plan.Status
@@ -37,22 +40,13 @@ class SlotOfPlan(NamedTuple):
     slot_code: str
 
 
-def _active(user) -> bool:
-    return bool(user is not None and user.is_authenticated and user.is_active)
-
-
 def _holds_in_area(user, plan, roles) -> bool:
-    if not _active(user) or plan is None:
+    if not active(user) or plan is None:
         return False
     return user.memberships.filter(role__in=roles, hwb_area_id=plan.hwb_area_id).exists()
 
 
 # --- Predicates ---------------------------------------------------------------------------
-
-
-@rules.predicate
-def is_national_admin(user) -> bool:
-    return _active(user) and (user.is_superuser or user.memberships.filter(role=Role.NATIONAL_ADMIN).exists())
 
 
 @rules.predicate
@@ -78,14 +72,14 @@ def holds_role_in_area(user, plan) -> bool:
 
 @rules.predicate
 def is_assurer_of_region(user, plan) -> bool:
-    if not _active(user) or plan is None:
+    if not active(user) or plan is None:
         return False
     return user.memberships.filter(role=Role.ASSURER, region_id=plan.hwb_area.region_id).exists()
 
 
 @rules.predicate
 def is_assurer(user) -> bool:
-    return _active(user) and user.memberships.filter(role=Role.ASSURER).exists()
+    return active(user) and user.memberships.filter(role=Role.ASSURER).exists()
 
 
 @rules.predicate
@@ -100,7 +94,7 @@ def is_editable(user, plan) -> bool:
 
 @rules.predicate
 def is_signatory_of_slot(user, target) -> bool:
-    if not isinstance(target, SlotOfPlan) or not _active(user):
+    if not isinstance(target, SlotOfPlan) or not active(user):
         return False
     return user.memberships.filter(
         role=Role.SIGNATORY, hwb_area_id=target.plan.hwb_area_id, signoff_slot_code=target.slot_code
@@ -131,17 +125,11 @@ PERMISSIONS = {
     # Assurance: assurers of the plan's region, on submitted plans, unless they also hold a role
     # in its area (they wrote, signed or watched it); they write only reviews.
     "plans.review_plan": is_assurer_of_region & is_submitted & ~holds_role_in_area,
-    # National views and the security audit log.
+    # National views (the security audit log's rule is accounts.permissions').
     "plans.view_national_picture": is_national_admin | is_assurer,
-    "plans.view_audit_log": is_national_admin,
 }
 for _name, _predicate in PERMISSIONS.items():
     rules.set_perm(_name, _predicate)  # set, not add: a module reload must not fail
-
-
-def allowed(user, permission: str, obj=None) -> bool:
-    """Test one named rule; an unknown name is denied (deny unless a rule allows)."""
-    return rules.perm_exists(permission) and rules.has_perm(permission, user, obj)
 
 
 def can_read_plan(user, plan: Plan) -> bool:
@@ -169,7 +157,7 @@ def readable_plans_filter(user: User) -> Q | None:
     Written from the same roles and statuses as the predicates above, in subqueries so it costs
     no query of its own beyond the national-admin check.
     """
-    if not _active(user):
+    if not active(user):
         return Q(pk__in=[])
     if is_national_admin(user):
         return None

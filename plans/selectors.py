@@ -4,27 +4,18 @@ import datetime
 import difflib
 import re
 
-from django.apps import apps
 from django.db.models import Count, Q, QuerySet
 from django.http import Http404
 from django.urls import NoReverseMatch, reverse
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
+from accounts.models import User
+from accounts.security import RefusedAsNotFound
+from rounds.models import CodeListEntry, Organisation, Section, SignOffSlot
+
 from . import permissions
-from .models import (
-    Answer,
-    CodeListEntry,
-    ConditionResponse,
-    Organisation,
-    Plan,
-    RelatedDocument,
-    Risk,
-    Section,
-    SectionProgress,
-    SignOffSlot,
-    User,
-)
+from .models import Answer, ConditionResponse, Plan, RelatedDocument, Risk, SectionProgress
 
 # The rules live in plans.permissions; these names stay importable from here.
 ASSURER_VISIBLE_STATUSES = list(permissions.ASSURER_VISIBLE_STATUSES)
@@ -32,13 +23,16 @@ EDITABLE_STATUSES = list(permissions.EDITABLE_STATUSES)
 AREA_ROLES = list(permissions.AREA_READER_ROLES)
 
 
-class PlanOutOfReach(Http404):
+class PlanOutOfReach(RefusedAsNotFound):
     """No plan the user may read has this round and area. A 404, never a 403, so it does not even
-    say whether the plan exists; plans.security records it when it does (someone probing)."""
+    say whether the plan exists; accounts.security records it when it does (someone probing)."""
 
     def __init__(self, round_slug: str, ons_code: str):
         super().__init__("No such plan")
         self.round_slug, self.ons_code = round_slug, ons_code
+
+    def audit_subject(self) -> Plan | None:
+        return Plan.objects.filter(round__slug=self.round_slug, hwb_area__ons_code=self.ons_code).first()
 
 
 def is_national_admin(user: User) -> bool:
@@ -309,6 +303,16 @@ def _display(value) -> str:
     return str(value)
 
 
+# Tables of rows that an app above plans owns (schemes) are registered by that app when it is
+# ready, so a section's history reads them without plans importing, or looking up, the app above.
+TABLE_HISTORY: dict[str, tuple[str, type]] = {}
+
+
+def register_table_history(table: str, kind: str, model: type) -> None:
+    """Show `model`'s history (simple-history, with a `plan_id`) on the history page of `table` sections."""
+    TABLE_HISTORY[table] = (kind, model)
+
+
 HISTORY_FIELDS = {
     "answer": ["text", "date", "money", "confirmed"],
     "condition": ["status", "target_date", "narrative"],
@@ -371,7 +375,7 @@ def section_history(plan: Plan, section: Section) -> list[dict]:
     table_models = {
         Section.Table.RISKS: ("risk", Risk),
         Section.Table.DOCUMENTS: ("document", RelatedDocument),
-        Section.Table.SCHEMES: ("scheme", apps.get_model("schemes", "Scheme")),
+        **TABLE_HISTORY,
     }
     if section.table in table_models:
         kind, model = table_models[section.table]

@@ -9,20 +9,12 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.http import Http404
 
+from accounts.models import User
+from rounds.models import CodeListEntry, Question, Section
+
 from . import selectors
 from .markdown import check_markdown
-from .models import (
-    Answer,
-    CodeListEntry,
-    ConditionResponse,
-    Plan,
-    Question,
-    RelatedDocument,
-    Risk,
-    Section,
-    SectionProgress,
-    User,
-)
+from .models import Answer, ConditionResponse, Plan, RelatedDocument, Risk, SectionProgress
 
 
 def require_edit(*, user: User, plan: Plan) -> None:

@@ -17,9 +17,11 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
+from rounds.models import Section
+
 from . import permissions, selectors, services
 from .forms import ConfirmRemoveForm, DocumentForm, RiskForm, SectionForm
-from .models import Plan, RelatedDocument, Risk, Section
+from .models import Plan, RelatedDocument, Risk
 
 PLAN_KW = ("round_slug", "ons_code")
 

@@ -3,7 +3,7 @@
 from django import forms
 
 from plans.forms import YES_NO, MarkdownField, VersionedForm, _kind
-from plans.models import CodeListEntry
+from rounds.models import CodeListEntry
 
 from .models import Scheme
 

@@ -3,7 +3,8 @@
 from django.db import models
 from simple_history.models import HistoricalRecords
 
-from plans.models import CodeListEntry, Plan
+from plans.models import Plan
+from rounds.models import CodeListEntry
 
 
 class Scheme(models.Model):

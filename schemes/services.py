@@ -3,8 +3,10 @@
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
+from accounts.models import User
 from plans import services as plan_services
-from plans.models import CodeListEntry, Plan, Section, User
+from plans.models import Plan
+from rounds.models import CodeListEntry, Section
 
 from .models import Scheme
 

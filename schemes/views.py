@@ -9,7 +9,7 @@ from django.views.decorators.http import require_http_methods
 from plans import selectors as plan_selectors
 from plans import services as plan_services
 from plans import views as plan_views
-from plans.models import Section
+from rounds.models import Section
 
 from . import selectors, services
 from .forms import SchemeForm

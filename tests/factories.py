@@ -6,14 +6,16 @@ from decimal import Decimal
 import factory
 from django.utils import timezone
 
+from accounts import models as am
 from plans import models as pm
+from rounds import models as rm
 
 DEMO_PASSWORD = "correct-horse-battery-staple"
 
 
 class UserFactory(factory.django.DjangoModelFactory):
     class Meta:
-        model = pm.User
+        model = am.User
         skip_postgeneration_save = True
 
     email = factory.Sequence(lambda n: f"user{n}@example.org")
@@ -28,7 +30,7 @@ class UserFactory(factory.django.DjangoModelFactory):
 
 class RegionFactory(factory.django.DjangoModelFactory):
     class Meta:
-        model = pm.Region
+        model = rm.Region
         django_get_or_create = ["code"]
 
     code = factory.Sequence(lambda n: f"R{n:02d}")
@@ -37,7 +39,7 @@ class RegionFactory(factory.django.DjangoModelFactory):
 
 class HwbAreaFactory(factory.django.DjangoModelFactory):
     class Meta:
-        model = pm.HwbArea
+        model = rm.HwbArea
         django_get_or_create = ["ons_code"]
 
     ons_code = factory.Sequence(lambda n: f"E06{n:06d}")
@@ -47,24 +49,24 @@ class HwbAreaFactory(factory.django.DjangoModelFactory):
 
 class OrganisationFactory(factory.django.DjangoModelFactory):
     class Meta:
-        model = pm.Organisation
+        model = rm.Organisation
 
     name = factory.Sequence(lambda n: f"Organisation {n}")
-    kind = pm.Organisation.Kind.LOCAL_AUTHORITY
+    kind = rm.Organisation.Kind.LOCAL_AUTHORITY
 
 
 class MembershipFactory(factory.django.DjangoModelFactory):
     class Meta:
-        model = pm.Membership
+        model = am.Membership
 
     user = factory.SubFactory(UserFactory)
-    role = pm.Membership.Role.COMMISSIONER
+    role = am.Membership.Role.COMMISSIONER
     hwb_area = factory.SubFactory(HwbAreaFactory)
 
 
 class PlanningRoundFactory(factory.django.DjangoModelFactory):
     class Meta:
-        model = pm.PlanningRound
+        model = rm.PlanningRound
         django_get_or_create = ["slug"]
 
     slug = factory.Sequence(lambda n: f"round-{n}")
@@ -74,7 +76,7 @@ class PlanningRoundFactory(factory.django.DjangoModelFactory):
 
 class RoundYearFactory(factory.django.DjangoModelFactory):
     class Meta:
-        model = pm.RoundYear
+        model = rm.RoundYear
 
     round = factory.SubFactory(PlanningRoundFactory)
     label = factory.Sequence(lambda n: f"20{n % 90 + 10}/{n % 90 + 11}")
@@ -83,7 +85,7 @@ class RoundYearFactory(factory.django.DjangoModelFactory):
 
 class SectionFactory(factory.django.DjangoModelFactory):
     class Meta:
-        model = pm.Section
+        model = rm.Section
 
     round = factory.SubFactory(PlanningRoundFactory)
     key = factory.Sequence(lambda n: f"s{n}")
@@ -94,33 +96,33 @@ class SectionFactory(factory.django.DjangoModelFactory):
 
 class QuestionFactory(factory.django.DjangoModelFactory):
     class Meta:
-        model = pm.Question
+        model = rm.Question
 
     section = factory.SubFactory(SectionFactory)
     key = factory.Sequence(lambda n: f"q{n}")
     label = "Describe the plan"
-    kind = pm.Question.Kind.NARRATIVE
+    kind = rm.Question.Kind.NARRATIVE
     order = factory.Sequence(int)
 
 
 class CodeListEntryFactory(factory.django.DjangoModelFactory):
     class Meta:
-        model = pm.CodeListEntry
+        model = rm.CodeListEntry
 
     round = factory.SubFactory(PlanningRoundFactory)
-    list = pm.CodeListEntry.List.AREA_OF_SPEND
+    list = rm.CodeListEntry.List.AREA_OF_SPEND
     code = factory.Sequence(lambda n: f"code-{n}")
     label = factory.Sequence(lambda n: f"Code {n}")
 
 
 class FundingStreamFactory(factory.django.DjangoModelFactory):
     class Meta:
-        model = pm.FundingStream
+        model = rm.FundingStream
 
     round = factory.SubFactory(PlanningRoundFactory)
     key = factory.Sequence(lambda n: f"stream-{n}")
     name = factory.Sequence(lambda n: f"Funding stream {n}")
-    contributor = pm.FundingStream.Contributor.NHS
+    contributor = rm.FundingStream.Contributor.NHS
     order = factory.Sequence(int)
 
 
@@ -143,7 +145,7 @@ class AnswerFactory(factory.django.DjangoModelFactory):
 
 class AllocationFactory(factory.django.DjangoModelFactory):
     class Meta:
-        model = pm.Allocation
+        model = rm.Allocation
 
     round = factory.SubFactory(PlanningRoundFactory)
     hwb_area = factory.SubFactory(HwbAreaFactory)
@@ -157,7 +159,7 @@ class AllocationFactory(factory.django.DjangoModelFactory):
 
 class RingFenceFactory(factory.django.DjangoModelFactory):
     class Meta:
-        model = pm.RingFence
+        model = rm.RingFence
 
     round = factory.SubFactory(PlanningRoundFactory)
     key = factory.Sequence(lambda n: f"ring-fence-{n}")
@@ -166,14 +168,14 @@ class RingFenceFactory(factory.django.DjangoModelFactory):
 
 class MetricFactory(factory.django.DjangoModelFactory):
     class Meta:
-        model = pm.Metric
+        model = rm.Metric
         django_get_or_create = ["round", "key"]
 
     round = factory.SubFactory(PlanningRoundFactory)
     key = factory.Sequence(lambda n: f"metric-{n}")
     name = factory.Sequence(lambda n: f"Metric {n}")
     definition = "Count per 100,000 population"
-    unit = pm.Metric.Unit.RATE_PER_100K
+    unit = rm.Metric.Unit.RATE_PER_100K
     order = factory.Sequence(int)
 
 

@@ -35,7 +35,9 @@ PREPARE = f"""
 from django.contrib.auth.hashers import make_password
 from governance import services
 from governance.snapshots import plan_content_hash
-from plans.models import Membership, Plan, Section, SectionProgress, SignOffSlot, User
+from accounts.models import Membership, User
+from plans.models import Plan, SectionProgress
+from rounds.models import Section, SignOffSlot
 
 User.objects.update(password=make_password({PASSWORD!r}))
 

@@ -6,7 +6,8 @@
 import django.core.validators
 import django.db.models.deletion
 import django.utils.timezone
-import plans.models
+import accounts.models
+import rounds.models
 import simple_history.models
 from decimal import Decimal
 from django.db import migrations, models
@@ -118,7 +119,7 @@ class Migration(migrations.Migration):
                 'abstract': False,
             },
             managers=[
-                ('objects', plans.models.UserManager()),
+                ('objects', accounts.models.UserManager()),
             ],
         ),
         migrations.CreateModel(
@@ -338,7 +339,7 @@ class Migration(migrations.Migration):
                 ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
                 ('text', models.TextField(blank=True)),
                 ('date', models.DateField(blank=True, null=True)),
-                ('money', plans.models.MoneyField(blank=True, decimal_places=2, max_digits=14, null=True, validators=[django.core.validators.MinValueValidator(0), django.core.validators.MaxValueValidator(Decimal('100000000.00'))])),
+                ('money', rounds.models.MoneyField(blank=True, decimal_places=2, max_digits=14, null=True, validators=[django.core.validators.MinValueValidator(0), django.core.validators.MaxValueValidator(Decimal('100000000.00'))])),
                 ('confirmed', models.BooleanField(blank=True, null=True)),
                 ('version', models.PositiveIntegerField(default=1)),
                 ('updated_at', models.DateTimeField(blank=True, editable=False)),
@@ -365,7 +366,7 @@ class Migration(migrations.Migration):
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('text', models.TextField(blank=True)),
                 ('date', models.DateField(blank=True, null=True)),
-                ('money', plans.models.MoneyField(blank=True, decimal_places=2, max_digits=14, null=True, validators=[django.core.validators.MinValueValidator(0), django.core.validators.MaxValueValidator(Decimal('100000000.00'))])),
+                ('money', rounds.models.MoneyField(blank=True, decimal_places=2, max_digits=14, null=True, validators=[django.core.validators.MinValueValidator(0), django.core.validators.MaxValueValidator(Decimal('100000000.00'))])),
                 ('confirmed', models.BooleanField(blank=True, null=True)),
                 ('version', models.PositiveIntegerField(default=1)),
                 ('updated_at', models.DateTimeField(auto_now=True)),
@@ -456,7 +457,7 @@ class Migration(migrations.Migration):
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('key', models.SlugField(max_length=40)),
-                ('amount', plans.models.MoneyField(decimal_places=2, max_digits=14, validators=[django.core.validators.MinValueValidator(0), django.core.validators.MaxValueValidator(Decimal('100000000.00'))])),
+                ('amount', rounds.models.MoneyField(decimal_places=2, max_digits=14, validators=[django.core.validators.MinValueValidator(0), django.core.validators.MaxValueValidator(Decimal('100000000.00'))])),
                 ('hwb_area', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='allocations', to='plans.hwbarea')),
                 ('round', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='allocations', to='plans.planninground')),
                 ('year', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='allocations', to='plans.roundyear')),

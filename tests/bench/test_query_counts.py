@@ -10,8 +10,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from accounts.models import Membership, User
 from bench.seed import resize_schemes, seed_national_dataset
-from plans.models import Membership, Question, User
+from rounds.models import Question
 
 PAGE_LIMIT = 15
 

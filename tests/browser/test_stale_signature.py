@@ -13,7 +13,7 @@ from governance import services
 from governance.models import SignOff
 from governance.snapshots import plan_content_hash
 from plans import services as plan_services
-from plans.models import Question
+from rounds.models import Question
 from tests.browser.conftest import assert_no_axe_violations, save_screenshot, sign_in
 from tests.factories import DEMO_PASSWORD
 from tests.governance.workflow_plans import build_workflow_plan

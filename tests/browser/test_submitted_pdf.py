@@ -15,7 +15,8 @@ from pypdf import PdfReader
 
 from governance import services
 from governance.models import Submission
-from plans.models import ExportJob, HwbArea, KeyLineOfEnquiry, OutcomeCategory, Plan
+from plans.models import ExportJob, Plan
+from rounds.models import HwbArea, KeyLineOfEnquiry, OutcomeCategory
 from tests.browser.conftest import assert_no_axe_violations, save_screenshot, sign_in
 from tests.factories import DEMO_PASSWORD
 from tests.governance.conftest import sign_all

@@ -14,7 +14,8 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from governance.models import KloeRating, PlanEvent, SignOff, Submission
-from plans.models import KeyLineOfEnquiry, Plan
+from plans.models import Plan
+from rounds.models import KeyLineOfEnquiry
 from tests.browser.conftest import assert_no_axe_violations, save_screenshot, sign_in
 from tests.factories import DEMO_PASSWORD
 from tests.governance.workflow_plans import build_workflow_plan

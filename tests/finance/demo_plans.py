@@ -11,7 +11,8 @@ Plymouth 2014/15: pool £5,700,000 (2014/15) and £19,532,000 (2015/16), minimum
 
 from decimal import Decimal
 
-from plans.models import CodeListEntry, Membership, Organisation
+from accounts.models import Membership
+from rounds.models import CodeListEntry, Organisation
 from tests import factories as f
 
 K = Decimal(1000)

@@ -28,7 +28,7 @@ def main(path: str, file: str, ons_code: str, round_slug: str, email: str) -> No
     from django.test import Client
     from django.urls import reverse
 
-    from plans.models import User
+    from accounts.models import User
 
     if path == "web":
         client = Client()

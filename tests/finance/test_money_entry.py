@@ -8,8 +8,9 @@ from django.urls import reverse
 
 from finance.forms import ExpenditureLineForm, IncomeLineForm
 from finance.models import ExpenditureLine, IncomeLine
-from plans.models import Allocation, Answer
-from plans.money import MONEY_HINT, MoneyField
+from plans.models import Answer
+from rounds.models import Allocation
+from rounds.money import MONEY_HINT, MoneyField
 from tests.plans.authoring import build_round, plan_kwargs
 
 pytestmark = pytest.mark.django_db

@@ -2,9 +2,11 @@
 
 import pytest
 
+from accounts.models import User
 from governance.models import SectionComment
-from plans.models import Plan, Section, User
+from plans.models import Plan
 from plans.selectors import section_url
+from rounds.models import Section
 
 pytestmark = pytest.mark.django_db
 PART_TWO_TABLES = [Section.Table.SCHEMES, Section.Table.INCOME, Section.Table.EXPENDITURE, Section.Table.METRICS]

@@ -15,7 +15,8 @@ from finance.selectors import finance_summary, part_two_for_plan, section_proble
 from metrics.selectors import ambition_problems
 from metrics.services import complete_metrics_section
 from plans import services as plan_services
-from plans.models import HwbArea, Plan, PlanningRound, Section, SectionProgress
+from plans.models import Plan, SectionProgress
+from rounds.models import HwbArea, PlanningRound, Section
 from tests import factories as f
 
 pytestmark = pytest.mark.django_db

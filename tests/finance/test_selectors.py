@@ -3,7 +3,8 @@
 from finance.models import ExpenditureAmount, ExpenditureLine, IncomeLine
 from finance.selectors import part_two_for_plan
 from metrics.models import MetricAmbition, PlannedValue
-from plans.models import ConditionResponse, Organisation, Plan, Risk
+from plans.models import ConditionResponse, Plan, Risk
+from rounds.models import Organisation
 from schemes.models import Scheme
 
 

@@ -9,9 +9,10 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from accounts.models import Membership
 from finance import workbook
 from finance.models import ExpenditureLine, IncomeLine
-from plans.models import ExportJob, Membership, SectionProgress
+from plans.models import ExportJob, SectionProgress
 from tests import factories as f
 
 pytestmark = pytest.mark.django_db

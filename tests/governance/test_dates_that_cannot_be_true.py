@@ -13,7 +13,7 @@ from django.utils import timezone
 from governance import services
 from governance.models import ReviewCondition, SignOff
 from governance.snapshots import plan_content_hash
-from plans.models import KeyLineOfEnquiry, OutcomeCategory
+from rounds.models import KeyLineOfEnquiry, OutcomeCategory
 from tests.governance.test_workflow_views import url
 
 DAY = datetime.timedelta(days=1)

@@ -10,7 +10,7 @@ from pypdf import PdfReader
 
 from governance import services
 from governance.letters import render_decision_letter
-from plans.models import KeyLineOfEnquiry, OutcomeCategory
+from rounds.models import KeyLineOfEnquiry, OutcomeCategory
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "pdf" / "decision-letter"
 

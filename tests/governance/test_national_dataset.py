@@ -10,10 +10,12 @@ import pytest
 from django.db.models import Count, Sum
 from django.urls import reverse
 
+from accounts.models import User
 from finance.models import ExpenditureAmount, ExpenditureLine, IncomeLine
 from governance.dataset import national_dataset
 from metrics.models import MetricAmbition, PlannedValue
-from plans.models import Plan, PlanningRound, User
+from plans.models import Plan
+from rounds.models import PlanningRound
 from tests.recalculation import error_cells, recalculate_with_libreoffice
 
 ONS = 1  # column of the ONS code on every sheet

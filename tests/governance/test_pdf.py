@@ -18,6 +18,7 @@ from governance.models import SignOff
 from governance.pdf import render_plan_pdf
 from plans import models as pm
 from plans.markdown import render_markdown
+from rounds import models as rm
 from schemes.models import Scheme
 from tests import factories as f
 
@@ -48,7 +49,7 @@ def build_plan(*, status=pm.Plan.Status.DRAFT, long_answers=False, signed=True) 
     plan = f.PlanFactory(round=round_, hwb_area=area, status=status)
 
     def section(key, order, group, number, heading, prompt="", table="", condition=None):
-        return pm.Section.objects.create(
+        return rm.Section.objects.create(
             round=round_,
             key=key,
             order=order,
@@ -61,7 +62,7 @@ def build_plan(*, status=pm.Plan.Status.DRAFT, long_answers=False, signed=True) 
         )
 
     def question(sec, key, label, kind, order, prompt=""):
-        return pm.Question.objects.create(section=sec, key=key, label=label, kind=kind, order=order, prompt=prompt)
+        return rm.Question.objects.create(section=sec, key=key, label=label, kind=kind, order=order, prompt=prompt)
 
     def answer(q, **values):
         return pm.Answer.objects.create(plan=plan, question=q, **values)
@@ -125,14 +126,14 @@ def build_plan(*, status=pm.Plan.Status.DRAFT, long_answers=False, signed=True) 
         text="Four schemes change how care is organised; each is listed below.",
     )
     conditions = "2) NATIONAL CONDITIONS"
-    condition = pm.NationalCondition.objects.create(round=round_, number=1, title="Protecting social care services")
-    cq1 = pm.ConditionQuestion.objects.create(
+    condition = rm.NationalCondition.objects.create(round=round_, number=1, title="Protecting social care services")
+    cq1 = rm.ConditionQuestion.objects.create(
         condition=condition,
         number="i)",
         prompt="Please outline your agreed local definition of protecting adult social care services.",
         order=1,
     )
-    cq2 = pm.ConditionQuestion.objects.create(
+    cq2 = rm.ConditionQuestion.objects.create(
         condition=condition,
         number="ii)",
         prompt="Please explain how local social care services will be protected within your plans.",
@@ -160,13 +161,13 @@ def build_plan(*, status=pm.Plan.Status.DRAFT, long_answers=False, signed=True) 
     )
 
     # Sign-off: two slots signed, the HWB chair's not yet.
-    ccg_slot = pm.SignOffSlot.objects.create(
+    ccg_slot = rm.SignOffSlot.objects.create(
         round=round_, code="ccg", title="Signed on behalf of the Clinical Commissioning Group", order=1
     )
-    council_slot = pm.SignOffSlot.objects.create(
+    council_slot = rm.SignOffSlot.objects.create(
         round=round_, code="council", title="Signed on behalf of the Council", order=2
     )
-    pm.SignOffSlot.objects.create(
+    rm.SignOffSlot.objects.create(
         round=round_,
         code="hwb",
         title="Signed on behalf of the Health and Wellbeing Board",
@@ -241,7 +242,7 @@ def build_plan(*, status=pm.Plan.Status.DRAFT, long_answers=False, signed=True) 
         round=round_,
         key="dfg",
         name="Disabled Facilities Grant",
-        contributor=pm.FundingStream.Contributor.LOCAL_AUTHORITY,
+        contributor=rm.FundingStream.Contributor.LOCAL_AUTHORITY,
         order=2,
     )
     council = f.OrganisationFactory(name="Plymouth City Council")
@@ -369,7 +370,7 @@ def test_pdf_has_every_section_heading_and_answer_in_template_order(plan, pdf):
     contents_end = text.find("Risks") + len("Risks")  # the last contents entry
     expected = []
     group = None
-    for section in pm.Section.objects.filter(round=plan.round).order_by("order"):
+    for section in rm.Section.objects.filter(round=plan.round).order_by("order"):
         if section.group_heading and section.group_heading != group:
             group = section.group_heading
             expected.append(group)
@@ -493,7 +494,7 @@ def page_starting_a_line_with(pdf: bytes, title: str, after: int) -> int:
 
 def expected_contents(plan: pm.Plan, part2_titles: list[str]) -> list[str]:
     titles: list[str] = []
-    for section in pm.Section.objects.filter(round=plan.round, part=1).order_by("order"):
+    for section in rm.Section.objects.filter(round=plan.round, part=1).order_by("order"):
         if section.group_heading and section.group_heading not in titles:
             titles.append(section.group_heading)
         titles.append(section.title)
@@ -647,6 +648,6 @@ def test_structure_tree_has_one_title_then_headings_tables_and_lists(pdf):
     assert roles.count("/H1") == 1  # the document title on the cover
     headings = [role for role in roles if re.fullmatch(r"/H\d", role)]
     assert headings[:3] == ["/H1", "/H2", "/H2"]  # title, contents, first group
-    assert headings.count("/H3") == pm.Section.objects.count() + 2  # every section, and the Part 2 summary's two
+    assert headings.count("/H3") == rm.Section.objects.count() + 2  # every section, and the Part 2 summary's two
     for role in ["/Table", "/THead", "/TH", "/TD", "/L", "/LI", "/Link", "/Caption"]:
         assert role in roles, role

@@ -8,6 +8,7 @@ import pytest
 from governance.models import SignOff
 from governance.pdf import render_plan_pdf
 from plans import models as pm
+from rounds import models as rm
 from tests.governance.test_pdf import (
     assert_contents_page_numbers_match,
     assert_in_order,
@@ -24,7 +25,7 @@ def expected_part1(plan: pm.Plan) -> list[str]:
     """Every heading, answer and table row of Part 1, in template order, as a reader sees it."""
     expected: list[str] = []
     group = None
-    for section in pm.Section.objects.filter(round=plan.round, part=1).order_by("order"):
+    for section in rm.Section.objects.filter(round=plan.round, part=1).order_by("order"):
         if section.group_heading and section.group_heading != group:
             group = section.group_heading
             expected.append(group)
@@ -87,7 +88,7 @@ def expected_part2(plan: pm.Plan) -> list[str]:
         expected += [scheme.reference, scheme.name, scheme.scheme_type.label]
     for line in plan.income_lines.select_related("funding_stream").order_by("funding_stream__order")[:1]:
         expected.append(line.funding_stream.name)
-    if pm.Section.objects.filter(round=plan.round, table="metrics").exists():
+    if rm.Section.objects.filter(round=plan.round, table="metrics").exists():
         for ambition in plan.metric_ambitions.select_related("metric").order_by("order", "id"):
             expected.append(ambition.metric.name if ambition.metric_id else ambition.local_name)
     return expected
@@ -110,7 +111,7 @@ def test_each_demo_plan_pdf_has_every_heading_answer_and_table_row_in_order(demo
         # Skip the contents page: start from the first group heading's second appearance.
         start = text.find(expected[0], text.find(expected[0]) + 1)
         assert_in_order(text[start:], expected + expected_part2(plan))
-        part2 = [s.heading for s in pm.Section.objects.filter(round=plan.round, part=2).order_by("order") if s.table]
+        part2 = [s.heading for s in rm.Section.objects.filter(round=plan.round, part=2).order_by("order") if s.table]
         assert_contents_page_numbers_match(pdf, expected_contents(plan, part2))
 
 

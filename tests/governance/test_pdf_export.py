@@ -8,6 +8,7 @@ from django.core.management import call_command
 from django.urls import reverse
 from pypdf import PdfReader
 
+from accounts import models as am
 from governance.pdf import render_plan_pdf
 from plans import exports
 from plans import models as pm
@@ -41,8 +42,8 @@ def renders_in(log) -> int:
     )
 
 
-def commissioner_of(plan: pm.Plan) -> pm.User:
-    return f.MembershipFactory(hwb_area=plan.hwb_area, role=pm.Membership.Role.COMMISSIONER).user
+def commissioner_of(plan: pm.Plan) -> am.User:
+    return f.MembershipFactory(hwb_area=plan.hwb_area, role=am.Membership.Role.COMMISSIONER).user
 
 
 def export_url(plan: pm.Plan) -> str:
@@ -115,7 +116,7 @@ def test_commissioner_of_another_area_cannot_export_or_download_the_pdf(client, 
     job.refresh_from_db()
     assert job.status == "done"
 
-    outsider = f.MembershipFactory(role=pm.Membership.Role.COMMISSIONER).user  # commissioner of another area
+    outsider = f.MembershipFactory(role=am.Membership.Role.COMMISSIONER).user  # commissioner of another area
     client.force_login(outsider)
     kwargs = {"round_slug": plan.round.slug, "ons_code": plan.hwb_area.ons_code, "job_id": job.pk}
     for response in [

@@ -9,6 +9,7 @@ from finance.models import ExpenditureAmount, ExpenditureLine, IncomeLine
 from governance.models import SignOff
 from governance.pdf import render_plan_pdf
 from plans import models as pm
+from rounds import models as rm
 from schemes.models import Scheme
 from tests import factories as f
 from tests.governance.test_pdf import (
@@ -20,11 +21,11 @@ from tests.governance.test_pdf import (
 )
 
 
-def answer_everything(round_: pm.PlanningRound) -> pm.Plan:
+def answer_everything(round_: rm.PlanningRound) -> pm.Plan:
     """A plan in the round with a distinct answer to every question and a row in every table."""
     area = f.HwbAreaFactory(ons_code="E06000099", name="Exampleshire")
     plan = f.PlanFactory(round=round_, hwb_area=area)
-    for n, question in enumerate(pm.Question.objects.filter(section__round=round_).order_by("section__order", "order")):
+    for n, question in enumerate(rm.Question.objects.filter(section__round=round_).order_by("section__order", "order")):
         values = {
             "narrative": {"text": f"Answer {n} to {question.key}.\n\n- first point {n}\n- second point {n}"},
             "text": {"text": f"Short answer {n}"},
@@ -33,7 +34,7 @@ def answer_everything(round_: pm.PlanningRound) -> pm.Plan:
             "confirmation": {"confirmed": n % 2 == 0},
         }[question.kind]
         pm.Answer.objects.create(plan=plan, question=question, **values)
-    for n, cq in enumerate(pm.ConditionQuestion.objects.filter(condition__round=round_)):
+    for n, cq in enumerate(rm.ConditionQuestion.objects.filter(condition__round=round_)):
         pm.ConditionResponse.objects.create(plan=plan, question=cq, status="yes", narrative=f"Condition answer {n}.")
     pm.RelatedDocument.objects.create(plan=plan, ref="D1", title="Joint Strategic Needs Assessment", synopsis="Needs.")
     entries = {e.list: e for e in round_.code_entries.order_by("list", "order")}
@@ -77,12 +78,12 @@ def answer_everything(round_: pm.PlanningRound) -> pm.Plan:
 
 @pytest.mark.parametrize("slug", ["2014-15", "2017-19"])
 def test_every_question_of_the_shipped_round_appears_in_template_order(shipped_rounds, slug):
-    plan = answer_everything(pm.PlanningRound.objects.get(slug=slug))
+    plan = answer_everything(rm.PlanningRound.objects.get(slug=slug))
     pdf = render_plan_pdf(plan)
     text = body_text(pdf, plan)
 
     expected = []
-    for section in pm.Section.objects.filter(round=plan.round, part=1).order_by("order"):
+    for section in rm.Section.objects.filter(round=plan.round, part=1).order_by("order"):
         expected.append(section.title)
         for question in section.questions.order_by("order"):
             answer = pm.Answer.objects.get(plan=plan, question=question)
@@ -109,5 +110,5 @@ def test_every_question_of_the_shipped_round_appears_in_template_order(shipped_r
     contents_end = text.find(expected[0], text.find("Contents") + 1 + len(plan.round.name))
     assert_in_order(text[contents_end:], expected)
 
-    part2 = [s.heading for s in pm.Section.objects.filter(round=plan.round, part=2).order_by("order") if s.table]
+    part2 = [s.heading for s in rm.Section.objects.filter(round=plan.round, part=2).order_by("order") if s.table]
     assert_contents_page_numbers_match(pdf, expected_contents(plan, part2))

@@ -8,6 +8,7 @@ from django.test.utils import CaptureQueriesContext
 from governance.pdf import part1_content_hash
 from governance.selectors import part1_document
 from plans import models as pm
+from rounds import models as rm
 from schemes.models import Scheme
 from tests.governance.test_pdf import build_plan
 
@@ -33,8 +34,8 @@ def test_part1_document_makes_a_fixed_number_of_queries(db, django_assert_max_nu
         )
         pm.Risk.objects.create(plan=plan, description=f"Extra risk {n}", rating=plan.risks.first().rating)
         pm.RelatedDocument.objects.create(plan=plan, title=f"Extra document {n}")
-        section = pm.Section.objects.create(round=plan.round, key=f"extra-{n}", order=100 + n, heading=f"Extra {n}")
-        question = pm.Question.objects.create(section=section, key="q", label="Extra", kind="narrative", order=1)
+        section = rm.Section.objects.create(round=plan.round, key=f"extra-{n}", order=100 + n, heading=f"Extra {n}")
+        question = rm.Question.objects.create(section=section, key="q", label="Extra", kind="narrative", order=1)
         pm.Answer.objects.create(plan=plan, question=question, text="More")
 
     with django_assert_max_num_queries(PART1_QUERIES), CaptureQueriesContext(connection) as large:

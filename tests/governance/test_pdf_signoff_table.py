@@ -5,14 +5,16 @@ import re
 
 from django.urls import reverse
 
+from accounts import models as am
 from governance.pdf import render_plan_pdf
 from plans import models as pm
+from rounds import models as rm
 from tests.governance.test_pdf import body_text, plain
 
 
 def _web_organisations(client, plan: pm.Plan) -> dict[str, str]:
     """Slot title → the organisation the sign-off section page shows for it."""
-    section = pm.Section.objects.get(round=plan.round, table=pm.Section.Table.SIGNOFF)
+    section = rm.Section.objects.get(round=plan.round, table=rm.Section.Table.SIGNOFF)
     page = client.get(
         reverse("plans:section", args=[plan.round.slug, plan.hwb_area.ons_code, section.key])
     ).content.decode()
@@ -37,7 +39,7 @@ def _pdf_rows(pdf: bytes, plan: pm.Plan) -> dict[str, str]:
 def test_pdf_signoff_table_shows_each_organisation_and_the_chairs_position_as_the_web_page_does(client, demo_data):
     # Bath's plan is not signed yet; Plymouth's is, by the board's chair too.
     for ons_code, viewer in (("E06000022", "viewer@bathnes.demo"), ("E06000026", "viewer@plymouth.demo")):
-        client.force_login(pm.User.objects.get(email=viewer))
+        client.force_login(am.User.objects.get(email=viewer))
         plan = pm.Plan.objects.select_related("round", "hwb_area").get(
             round__slug="2014-15", hwb_area__ons_code=ons_code
         )

@@ -11,7 +11,8 @@ from governance import services
 from governance.models import PlanEvent, SignOff
 from metrics.models import MetricAmbition, PlannedValue
 from plans import services as plan_services
-from plans.models import CodeListEntry, Plan, Question, RelatedDocument, Risk, Section, SectionProgress
+from plans.models import Plan, RelatedDocument, Risk, SectionProgress
+from rounds.models import CodeListEntry, Question, Section
 from schemes.models import Scheme
 from tests.governance.conftest import sign_all
 

@@ -11,7 +11,7 @@ from django.utils import timezone
 from governance import selectors, services
 from governance.models import SignOff
 from plans import services as plan_services
-from plans.models import Question
+from rounds.models import Question
 from tests.governance.test_workflow_views import url
 
 NEW_VISION = "Residents are supported to live independently, with one joined-up team around them."

@@ -23,7 +23,8 @@ from pypdf import PdfReader
 
 from governance import services
 from governance.models import PlanEvent, SignOff, Submission
-from plans.models import Answer, HwbArea, KeyLineOfEnquiry, Plan
+from plans.models import Answer, Plan
+from rounds.models import HwbArea, KeyLineOfEnquiry
 from tests.governance.conftest import sign_all
 from tests.governance.workflow_plans import build_workflow_plan
 

@@ -14,7 +14,8 @@ from pypdf import PdfReader
 
 from governance import pdf, services
 from governance.models import Submission
-from plans.models import ExportJob, KeyLineOfEnquiry, OutcomeCategory, Plan
+from plans.models import ExportJob, Plan
+from rounds.models import KeyLineOfEnquiry, OutcomeCategory
 from tests.governance.conftest import sign_all, submit
 
 S = Plan.Status

@@ -11,7 +11,8 @@ from django.utils import timezone
 
 from governance import services, workflow
 from governance.models import PlanEvent
-from plans.models import KeyLineOfEnquiry, OutcomeCategory, Plan
+from plans.models import Plan
+from rounds.models import KeyLineOfEnquiry, OutcomeCategory
 from tests.governance.conftest import sign_all, submit_signed
 
 S = Plan.Status

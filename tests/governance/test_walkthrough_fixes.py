@@ -2,7 +2,7 @@
 
 from django.urls import reverse
 
-from plans.models import Section
+from rounds.models import Section
 from tests.factories import SectionFactory
 
 

@@ -9,7 +9,8 @@ from django.utils import timezone
 
 from governance import services
 from governance.models import PlanEvent, SignOff, Submission
-from plans.models import KeyLineOfEnquiry, OutcomeCategory, Plan, SectionProgress
+from plans.models import Plan, SectionProgress
+from rounds.models import KeyLineOfEnquiry, OutcomeCategory
 from tests.governance.conftest import sign_all, submit
 
 S = Plan.Status

@@ -8,7 +8,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from governance.models import KloeRating, PlanEvent, SectionComment, SignOff
-from plans.models import KeyLineOfEnquiry, OutcomeCategory, Plan, Section
+from plans.models import Plan
+from rounds.models import KeyLineOfEnquiry, OutcomeCategory, Section
 from tests.governance.conftest import submit
 
 S = Plan.Status
@@ -235,7 +236,7 @@ def test_assurance_dashboard_lists_region_plans_with_days_late_and_filters(clien
 
 
 def test_the_assurance_dashboard_does_not_send_an_assurer_to_review_their_own_areas_plan(client, submitted):
-    from plans.models import Membership
+    from accounts.models import Membership
 
     cast, _ = submitted
     Membership.objects.create(user=cast.commissioner, role=Membership.Role.ASSURER, region=cast.plan.hwb_area.region)

@@ -7,17 +7,9 @@ Part 1 sections with answers, and one user per role (and per foreign area or reg
 
 from dataclasses import dataclass
 
-from plans.models import (
-    KeyLineOfEnquiry,
-    Membership,
-    OutcomeCategory,
-    Plan,
-    Question,
-    Section,
-    SectionProgress,
-    SignOffSlot,
-    User,
-)
+from accounts.models import Membership, User
+from plans.models import Plan, SectionProgress
+from rounds.models import KeyLineOfEnquiry, OutcomeCategory, Question, Section, SignOffSlot
 from tests import factories as f
 from tests.finance.demo_plans import build_barking_and_dagenham
 

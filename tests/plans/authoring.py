@@ -2,13 +2,13 @@
 
 from dataclasses import dataclass
 
-from plans.models import (
+from accounts.models import Membership
+from plans.models import Plan
+from rounds.models import (
     CodeListEntry,
     ConditionQuestion,
-    Membership,
     NationalCondition,
     Organisation,
-    Plan,
     Question,
     Section,
     SignOffSlot,

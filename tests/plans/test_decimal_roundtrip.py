@@ -4,7 +4,7 @@ from decimal import Decimal
 
 import pytest
 
-from plans.models import Allocation
+from rounds.models import Allocation
 from tests.factories import AllocationFactory
 
 

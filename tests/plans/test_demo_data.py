@@ -9,12 +9,14 @@ from pathlib import Path
 import pytest
 from django.core.management import CommandError, call_command
 
+from accounts import models as am
 from finance.models import ExpenditureAmount, IncomeLine
 from governance.models import SignOff
 from metrics.models import MetricAmbition
 from plans import demo as demo_module
 from plans import models as pm
 from plans.demo import load_demo
+from rounds import models as rm
 from schemes.models import Scheme
 
 pytestmark = pytest.mark.django_db
@@ -31,8 +33,8 @@ SEEDS = next(
 PLYMOUTH, BATHNES, SOUTHAMPTON, BARKING = "E06000026", "E06000022", "E06000045", "E09000002"
 
 CONTENT_MODELS = [
-    pm.User,
-    pm.Membership,
+    am.User,
+    am.Membership,
     pm.Plan,
     pm.PlanGroup,
     pm.Answer,
@@ -82,7 +84,7 @@ def test_load_demo_twice_creates_everything_once_and_prints_the_password_once():
 def test_demo_users_share_one_random_password_and_reset_gives_a_new_one(client):
     result = load_demo()
     assert result.password and len(result.password) >= 16
-    user = pm.User.objects.get(email="commissioner@southampton.demo")
+    user = am.User.objects.get(email="commissioner@southampton.demo")
     assert user.check_password(result.password)
     assert load_demo().password is None  # later runs never reveal or change it
 
@@ -91,13 +93,13 @@ def test_demo_users_share_one_random_password_and_reset_gives_a_new_one(client):
     user.refresh_from_db()
     assert reset.password != result.password
     assert user.check_password(reset.password) and not user.check_password(result.password)
-    assert all(u.check_password(reset.password) for u in pm.User.objects.filter(email__endswith=".demo"))
+    assert all(u.check_password(reset.password) for u in am.User.objects.filter(email__endswith=".demo"))
 
 
 def test_every_role_has_a_demo_user(demo_data):
-    memberships = pm.Membership.objects.select_related("user", "hwb_area", "region")
+    memberships = am.Membership.objects.select_related("user", "hwb_area", "region")
     roles = Counter(m.role for m in memberships)
-    assert set(roles) == set(pm.Membership.Role.values)
+    assert set(roles) == set(am.Membership.Role.values)
     slots = {(m.hwb_area.ons_code, m.signoff_slot_code) for m in memberships if m.role == "signatory"}
     for ons, round_slug in [
         (PLYMOUTH, "2014-15"),
@@ -105,19 +107,19 @@ def test_every_role_has_a_demo_user(demo_data):
         (SOUTHAMPTON, "2014-15"),
         (BARKING, "2017-19"),
     ]:
-        for slot in pm.SignOffSlot.objects.filter(round__slug=round_slug):
+        for slot in rm.SignOffSlot.objects.filter(round__slug=round_slug):
             assert (ons, slot.code) in slots
         assert memberships.filter(role="commissioner", hwb_area__ons_code=ons).exists()
     assert {m.region.name for m in memberships if m.role == "assurer"} == set(
-        pm.Region.objects.values_list("name", flat=True)
+        rm.Region.objects.values_list("name", flat=True)
     )
-    admin = pm.User.objects.get(memberships__role="national_admin")
+    admin = am.User.objects.get(memberships__role="national_admin")
     assert admin.is_staff and admin.is_superuser
 
 
 def test_plymouth_matches_its_published_part_one(demo_data):
     p = plan(PLYMOUTH)
-    minimum = pm.Allocation.objects.get(round=p.round, hwb_area=p.hwb_area, year__label="2014/15", key="minimum_pool")
+    minimum = rm.Allocation.objects.get(round=p.round, hwb_area=p.hwb_area, year__label="2014/15", key="minimum_pool")
     assert minimum.amount == Decimal("5700000")
     answers = {a.question.key: a for a in p.answers.select_related("question")}
     assert answers["minimum-pool-2014-15"].money == Decimal("5700000")
@@ -126,8 +128,8 @@ def test_plymouth_matches_its_published_part_one(demo_data):
     assert income_by_year(p) == {"2014/15": Decimal("5700000"), "2015/16": Decimal("19532000")}
 
     # Every Part 1 question and every condition sub-question of the template is answered.
-    assert set(answers) == set(pm.Question.objects.filter(section__round=p.round).values_list("key", flat=True))
-    condition_questions = pm.ConditionQuestion.objects.filter(condition__sections__round=p.round)
+    assert set(answers) == set(rm.Question.objects.filter(section__round=p.round).values_list("key", flat=True))
+    condition_questions = rm.ConditionQuestion.objects.filter(condition__sections__round=p.round)
     assert p.condition_responses.count() == condition_questions.count() == 8
 
     ratings = Counter(r.rating.label for r in p.risks.select_related("rating"))
@@ -160,7 +162,7 @@ def test_barking_and_dagenham_pool_and_funding_lines_match_the_report(demo_data)
 def test_southampton_minimum_and_pool(demo_data):
     p = plan(SOUTHAMPTON)
     allocations = {
-        a.key: a.amount for a in pm.Allocation.objects.filter(round=p.round, hwb_area=p.hwb_area, year__label="2015/16")
+        a.key: a.amount for a in rm.Allocation.objects.filter(round=p.round, hwb_area=p.hwb_area, year__label="2015/16")
     }
     assert allocations["ccg-minimum"] == Decimal("15325000")
     assert allocations["dfg-capital"] == Decimal("1526000")
@@ -181,7 +183,7 @@ def test_every_demo_plan_is_consistent_with_its_income_minimum_and_ring_fences(d
             spend[(amount.line.funding_stream.key, amount.year.label)] += amount.amount
         for key, used in spend.items():
             assert used <= income[key], f"{p}: spend from {key} exceeds income"
-        allocations = pm.Allocation.objects.filter(round=p.round, hwb_area=p.hwb_area).select_related("year")
+        allocations = rm.Allocation.objects.filter(round=p.round, hwb_area=p.hwb_area).select_related("year")
         for allocation in allocations.filter(key="minimum_pool"):
             pooled = sum(v for (_, year), v in income.items() if year == allocation.year.label)
             assert pooled >= allocation.amount, f"{p}: pool below the minimum in {allocation.year}"
@@ -278,7 +280,7 @@ def test_a_demo_file_that_does_not_fit_its_round_is_rejected_clearly(tmp_path, m
 def test_every_section_page_of_every_demo_plan_opens_for_its_commissioner(client, demo_data):
     for p in pm.Plan.objects.select_related("round", "hwb_area"):
         client.force_login(
-            pm.User.objects.filter(memberships__role="commissioner", memberships__hwb_area=p.hwb_area)[0]
+            am.User.objects.filter(memberships__role="commissioner", memberships__hwb_area=p.hwb_area)[0]
         )
         base = f"/plans/{p.round.slug}/{p.hwb_area.ons_code}/"
         overview = client.get(base)

@@ -6,8 +6,9 @@ import pytest
 from django.core.exceptions import PermissionDenied
 from django.urls import reverse
 
+from accounts.models import Membership
 from plans import drafts
-from plans.models import Membership, Plan, UnsavedDraft
+from plans.models import Plan, UnsavedDraft
 from tests.factories import DEMO_PASSWORD, HwbAreaFactory, MembershipFactory, PlanFactory, UserFactory
 
 pytestmark = pytest.mark.django_db

@@ -18,24 +18,18 @@ from django.urls import URLPattern, URLResolver, get_resolver, path
 from django.urls.resolvers import RoutePattern
 from django.utils import timezone
 
+from accounts.models import Membership
 from plans.models import (
     Answer,
-    CodeListEntry,
-    ConditionQuestion,
     ConditionResponse,
     ExportJob,
-    Membership,
-    Metric,
-    Organisation,
     Plan,
-    PlanningRound,
-    Question,
     RelatedDocument,
     Risk,
-    Section,
     SectionProgress,
     UnsavedDraft,
 )
+from rounds.models import CodeListEntry, ConditionQuestion, Metric, Organisation, PlanningRound, Question, Section
 from tests.factories import HwbAreaFactory, MembershipFactory, PlanFactory, UserFactory
 
 pytestmark = pytest.mark.django_db

@@ -18,7 +18,8 @@ from django.urls import reverse
 
 from plans import drafts, services
 from plans.markdown import MAX_MARKDOWN_CHARS, MAX_MARKDOWN_NESTING, check_markdown, render_markdown
-from plans.models import Answer, ConditionResponse, Question, Risk, UnsavedDraft
+from plans.models import Answer, ConditionResponse, Risk, UnsavedDraft
+from rounds.models import Question
 from tests.plans.authoring import build_round, plan_kwargs
 
 pytestmark = pytest.mark.django_db

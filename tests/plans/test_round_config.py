@@ -3,15 +3,15 @@
 import pytest
 from django.core.management import call_command
 
-from plans import models as pm
-from plans.round_config import bump_config_version, round_config
+from rounds import models as rm
+from rounds.config import bump_config_version, round_config
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
 def round_2014(shipped_rounds):
-    return pm.PlanningRound.objects.get(slug="2014-15")
+    return rm.PlanningRound.objects.get(slug="2014-15")
 
 
 def test_an_unchanged_round_is_read_with_one_small_query(round_2014, django_assert_num_queries):
@@ -31,7 +31,7 @@ def test_reloading_an_unchanged_fixture_keeps_the_cached_copy(round_2014):
 
 def test_an_edited_code_list_entry_is_seen_at_once(round_2014):
     entry = round_config(round_2014.pk).codes["scheme_type"][0]
-    stored = pm.CodeListEntry.objects.get(pk=entry.pk)
+    stored = rm.CodeListEntry.objects.get(pk=entry.pk)
     stored.label = "Renamed scheme type"
     stored.save()
     assert round_config(round_2014.pk).codes["scheme_type"][0].label == "Renamed scheme type"
@@ -45,28 +45,28 @@ def test_an_edited_code_list_entry_is_seen_at_once(round_2014):
 def test_every_kind_of_configuration_change_gives_a_fresh_read(round_2014, change):
     before = round_config(round_2014.pk)
     if change == "year":
-        pm.RoundYear.objects.create(round=round_2014, label="2016/17", order=3)
+        rm.RoundYear.objects.create(round=round_2014, label="2016/17", order=3)
     elif change == "stream":
-        stream = pm.FundingStream.objects.filter(round=round_2014).order_by("order").first()
+        stream = rm.FundingStream.objects.filter(round=round_2014).order_by("order").first()
         stream.name = "Renamed stream"
         stream.save()
     elif change == "metric":
-        metric = pm.Metric.objects.filter(round=round_2014).order_by("order").first()
+        metric = rm.Metric.objects.filter(round=round_2014).order_by("order").first()
         metric.periods = [*metric.periods, "2016/17"]
         metric.save()
     elif change == "condition":
-        condition = pm.NationalCondition.objects.filter(round=round_2014).order_by("number").first()
+        condition = rm.NationalCondition.objects.filter(round=round_2014).order_by("number").first()
         condition.title = "Renamed condition"
         condition.save()
     elif change == "question":
-        condition = pm.NationalCondition.objects.filter(round=round_2014).order_by("number").first()
-        pm.ConditionQuestion.objects.create(condition=condition, prompt="A new question", order=99)
+        condition = rm.NationalCondition.objects.filter(round=round_2014).order_by("number").first()
+        rm.ConditionQuestion.objects.create(condition=condition, prompt="A new question", order=99)
     elif change == "ring_fence":
-        fence = pm.RingFence.objects.filter(round=round_2014).first()
+        fence = rm.RingFence.objects.filter(round=round_2014).first()
         fence.name = "Renamed ring-fence"
         fence.save()
     else:
-        pm.RingFence.objects.filter(round=round_2014).first().delete()
+        rm.RingFence.objects.filter(round=round_2014).first().delete()
 
     after = round_config(round_2014.pk)
     assert after is not before
@@ -83,9 +83,9 @@ def test_every_kind_of_configuration_change_gives_a_fresh_read(round_2014, chang
 
 
 def test_other_rounds_keep_their_cached_copy(round_2014):
-    other = pm.PlanningRound.objects.get(slug="2017-19")
+    other = rm.PlanningRound.objects.get(slug="2017-19")
     cached = round_config(other.pk)
-    entry = pm.CodeListEntry.objects.filter(round=round_2014).first()
+    entry = rm.CodeListEntry.objects.filter(round=round_2014).first()
     entry.label = "Changed in 2014/15 only"
     entry.save()
     assert round_config(other.pk) is cached
@@ -93,21 +93,21 @@ def test_other_rounds_keep_their_cached_copy(round_2014):
 
 @pytest.mark.parametrize("change", ["link", "unlink", "rename", "new_organisation_for_the_area"])
 def test_a_change_to_an_areas_organisations_gives_every_round_a_fresh_read(round_2014, change):
-    area = pm.HwbArea.objects.order_by("ons_code").first()
-    other_round = pm.PlanningRound.objects.get(slug="2017-19")
+    area = rm.HwbArea.objects.order_by("ons_code").first()
+    other_round = rm.PlanningRound.objects.get(slug="2017-19")
     before, other_before = round_config(round_2014.pk), round_config(other_round.pk)
-    organisation = pm.Organisation.objects.exclude(hwb_areas=area).order_by("name").first()
+    organisation = rm.Organisation.objects.exclude(hwb_areas=area).order_by("name").first()
     if change == "link":
         area.organisations.add(organisation)
     elif change == "unlink":
         organisation = before.organisations[area.pk][0]
-        pm.Organisation.objects.get(pk=organisation.pk).hwb_areas.remove(area)
+        rm.Organisation.objects.get(pk=organisation.pk).hwb_areas.remove(area)
     elif change == "rename":
-        organisation = pm.Organisation.objects.get(pk=before.organisations[area.pk][0].pk)
+        organisation = rm.Organisation.objects.get(pk=before.organisations[area.pk][0].pk)
         organisation.name = "Aardvark Health Partnership"
         organisation.save()
     else:
-        organisation = pm.Organisation.objects.create(name="A new provider", kind="provider")
+        organisation = rm.Organisation.objects.create(name="A new provider", kind="provider")
         organisation.hwb_areas.add(area)
 
     after, other_after = round_config(round_2014.pk), round_config(other_round.pk)
@@ -120,12 +120,12 @@ def test_a_change_to_an_areas_organisations_gives_every_round_a_fresh_read(round
 
 def test_a_round_saved_from_an_earlier_copy_keeps_the_newer_version(round_2014):
     """An admin form holds the round read at the start of its request; saving it must not undo a bump."""
-    stale = pm.PlanningRound.objects.get(pk=round_2014.pk)
+    stale = rm.PlanningRound.objects.get(pk=round_2014.pk)
     bump_config_version(round_2014.pk)
-    newer = pm.PlanningRound.objects.get(pk=round_2014.pk).config_version
+    newer = rm.PlanningRound.objects.get(pk=round_2014.pk).config_version
 
     stale.name = "Renamed round"
     stale.save()
 
-    stored = pm.PlanningRound.objects.get(pk=round_2014.pk)
+    stored = rm.PlanningRound.objects.get(pk=round_2014.pk)
     assert (stored.name, stored.config_version) == ("Renamed round", newer)

@@ -14,7 +14,8 @@ from django.core.management import CommandError, call_command
 from finance.models import ExpenditureAmount, ExpenditureLine, IncomeLine
 from metrics.models import MetricAmbition, PlannedValue
 from plans import models as pm
-from plans.rounds import LoadReport, RoundFixtureError, load_reference, load_round, rounds_dir
+from rounds import models as rm
+from rounds.loader import LoadReport, RoundFixtureError, load_reference, load_round, rounds_dir
 from schemes.models import Scheme
 
 TEST_ROUNDS = Path(__file__).resolve().parent.parent / "fixtures" / "rounds"
@@ -22,23 +23,23 @@ TEST_ROUNDS = Path(__file__).resolve().parent.parent / "fixtures" / "rounds"
 pytestmark = pytest.mark.django_db
 
 ROUND_MODELS = [
-    pm.PlanningRound,
-    pm.RoundYear,
-    pm.NationalCondition,
-    pm.ConditionQuestion,
-    pm.Section,
-    pm.Question,
-    pm.Metric,
-    pm.FundingStream,
-    pm.CodeListEntry,
-    pm.RingFence,
-    pm.Allocation,
-    pm.SignOffSlot,
-    pm.KeyLineOfEnquiry,
-    pm.OutcomeCategory,
-    pm.Region,
-    pm.HwbArea,
-    pm.Organisation,
+    rm.PlanningRound,
+    rm.RoundYear,
+    rm.NationalCondition,
+    rm.ConditionQuestion,
+    rm.Section,
+    rm.Question,
+    rm.Metric,
+    rm.FundingStream,
+    rm.CodeListEntry,
+    rm.RingFence,
+    rm.Allocation,
+    rm.SignOffSlot,
+    rm.KeyLineOfEnquiry,
+    rm.OutcomeCategory,
+    rm.Region,
+    rm.HwbArea,
+    rm.Organisation,
 ]
 
 
@@ -172,7 +173,7 @@ def test_2014_signoff_slots_funding_streams_outcomes(round_2014):
 
 def test_2014_allocations_use_the_seed_figures(round_2014):
     def allocation(ons, year, key):
-        return pm.Allocation.objects.get(round=round_2014, hwb_area__ons_code=ons, year__label=year, key=key).amount
+        return rm.Allocation.objects.get(round=round_2014, hwb_area__ons_code=ons, year__label=year, key=key).amount
 
     assert allocation("E06000026", "2014/15", "minimum_pool") == Decimal("5700000.00")
     assert allocation("E06000026", "2015/16", "minimum_pool") == Decimal("19532000.00")
@@ -243,7 +244,7 @@ def test_2017_narrative_template_headings_and_ring_fences(round_2017):
     assert fences["nhs-ooh"].commissioner.code == "ccg"
     bd = {
         (a.year.label, a.key): a.amount
-        for a in pm.Allocation.objects.filter(round=round_2017, hwb_area__ons_code="E09000002").select_related("year")
+        for a in rm.Allocation.objects.filter(round=round_2017, hwb_area__ons_code="E09000002").select_related("year")
     }
     assert bd[("2017/18", "ccg-minimum")] == Decimal("13415000.00")
     assert bd[("2018/19", "ibcf")] == Decimal("4910000.00")
@@ -258,7 +259,7 @@ def test_loading_every_shipped_round_twice_changes_and_duplicates_nothing():
     call_command("load_round", "--all", stdout=out)
     first = row_counts()
     assert "Loaded round 2014-15" in out.getvalue() and "Loaded round 2017-19" in out.getvalue()
-    snapshot = {s.pk: (s.key, s.order, s.heading) for s in pm.Section.objects.all()}
+    snapshot = {s.pk: (s.key, s.order, s.heading) for s in rm.Section.objects.all()}
 
     report = LoadReport()
     load_reference(report=report)
@@ -267,7 +268,7 @@ def test_loading_every_shipped_round_twice_changes_and_duplicates_nothing():
 
     assert row_counts() == first
     assert (report.created, report.updated) == (0, 0), report.changed_rows
-    assert {s.pk: (s.key, s.order, s.heading) for s in pm.Section.objects.all()} == snapshot
+    assert {s.pk: (s.key, s.order, s.heading) for s in rm.Section.objects.all()} == snapshot
 
 
 def test_reloading_an_edited_fixture_updates_rows_in_place(tmp_path, round_2014):
@@ -280,7 +281,7 @@ def test_reloading_an_edited_fixture_updates_rows_in_place(tmp_path, round_2014)
     load_round(edited, report=report)
 
     assert row_counts() == before
-    question = pm.Question.objects.get(section__round=round_2014, key="minimum-pool-2014-15")
+    question = rm.Question.objects.get(section__round=round_2014, key="minimum-pool-2014-15")
     assert question.label == "Minimum required value of BCF pooled budget: 2014/15"
     assert report.created == 0 and report.updated == 3  # the round's labels and the two "minimum required" questions
 
@@ -288,8 +289,8 @@ def test_reloading_an_edited_fixture_updates_rows_in_place(tmp_path, round_2014)
 def test_a_section_dropped_from_the_file_is_kept_reported_and_the_rest_reordered(tmp_path):
     original = (TEST_ROUNDS / "2030-31.yaml").read_text()
     rnd = load_round(TEST_ROUNDS / "2030-31.yaml")
-    plan = pm.Plan.objects.create(round=rnd, hwb_area=pm.HwbArea.objects.get(ons_code="E06000026"))
-    story = pm.Question.objects.get(section__round=rnd, key="story")
+    plan = pm.Plan.objects.create(round=rnd, hwb_area=rm.HwbArea.objects.get(ons_code="E06000026"))
+    story = rm.Question.objects.get(section__round=rnd, key="story")
     pm.Answer.objects.create(plan=plan, question=story, text="Written before the section was dropped.")
     story_block = (
         "  - key: story\n"
@@ -321,7 +322,7 @@ def test_a_section_dropped_from_the_file_is_kept_reported_and_the_rest_reordered
 def test_command_loads_a_round_by_slug_and_by_path():
     call_command("load_round", "2017-19", verbosity=0)
     call_command("load_round", str(TEST_ROUNDS / "2030-31.yaml"), verbosity=0)
-    assert set(pm.PlanningRound.objects.values_list("slug", flat=True)) == {"2017-19", "2030-31"}
+    assert set(rm.PlanningRound.objects.values_list("slug", flat=True)) == {"2017-19", "2030-31"}
 
 
 def write(tmp_path, text):
@@ -345,7 +346,7 @@ def test_a_misspelt_key_is_rejected_naming_the_key_and_line(tmp_path):
     assert f"line {line}" in message
     assert "unknown key 'lable'" in message
     assert "sections[1] (story).questions[0]" in message
-    assert not pm.PlanningRound.objects.exists()  # nothing half-loaded
+    assert not rm.PlanningRound.objects.exists()  # nothing half-loaded
 
 
 def test_bad_values_and_references_are_rejected_clearly(tmp_path):
@@ -370,7 +371,7 @@ def test_bad_values_and_references_are_rejected_clearly(tmp_path):
             RoundFixtureError, match=expected.replace("(", r"\(").replace(")", r"\)").replace("{", r"\{")
         ):
             load_round(write(tmp_path, base.replace(original, replacement, 1)))
-    assert not pm.PlanningRound.objects.filter(slug="2030-31").exists()
+    assert not rm.PlanningRound.objects.filter(slug="2030-31").exists()
 
 
 def test_invalid_yaml_names_the_line(tmp_path):
@@ -396,8 +397,8 @@ def test_a_new_round_from_a_fixture_alone_can_be_planned_in_end_to_end():
     assert rnd.sections.count() == 9
     assert rnd.sections.get(key="about").questions.get(key="pool").label == "Value of the BCNHF pool"
 
-    area = pm.HwbArea.objects.get(ons_code="E06000026")
-    council = pm.Organisation.objects.get(name="Plymouth City Council")
+    area = rm.HwbArea.objects.get(ons_code="E06000026")
+    council = rm.Organisation.objects.get(name="Plymouth City Council")
     plan = pm.Plan.objects.create(round=rnd, hwb_area=area)
     year = rnd.years.get()
     code = {(c.list, c.code): c for c in rnd.code_entries.all()}
@@ -409,10 +410,10 @@ def test_a_new_round_from_a_fixture_alone_can_be_planned_in_end_to_end():
         "date": {"date": datetime.date(2030, 6, 1)},
         "confirmation": {"confirmed": True},
     }
-    questions = pm.Question.objects.filter(section__round=rnd)
+    questions = rm.Question.objects.filter(section__round=rnd)
     for question in questions:
         pm.Answer.objects.create(plan=plan, question=question, **values[question.kind])
-    for cq in pm.ConditionQuestion.objects.filter(condition__round=rnd):
+    for cq in rm.ConditionQuestion.objects.filter(condition__round=rnd):
         pm.ConditionResponse.objects.create(plan=plan, question=cq, status="yes", narrative="Agreed at the board.")
 
     stream = rnd.funding_streams.get(key="icb-core")
@@ -448,7 +449,7 @@ def test_a_new_round_from_a_fixture_alone_can_be_planned_in_end_to_end():
     assert plan.income_lines.get().amount == plan.expenditure_lines.get().amounts.get().amount
     assert [p.period for p in ambition.planned_values.all()] == ["H1 2030/31", "H2 2030/31"]
     # The shipped rounds are untouched by the new one.
-    assert not pm.PlanningRound.objects.filter(slug__in=["2014-15", "2017-19"]).exists()
+    assert not rm.PlanningRound.objects.filter(slug__in=["2014-15", "2017-19"]).exists()
 
 
 # --- Issue 14, item 21: the loader is all or nothing, exact about lines, strict about placeholders ---
@@ -463,7 +464,7 @@ def test_load_round_all_is_all_or_nothing(tmp_path, monkeypatch):
     # Sorted after the good files; its mistake (an area no reference file knows) is found only while writing.
     bad = (TEST_ROUNDS / "2030-31.yaml").read_text().replace("  E06000026:\n", "  E06999999:\n", 1)
     (rounds / "2030-31.yaml").write_text(bad)
-    monkeypatch.setattr("plans.rounds.rounds_dir", lambda: rounds)
+    monkeypatch.setattr("rounds.loader.rounds_dir", lambda: rounds)
 
     with pytest.raises(CommandError, match=r"no HWB area with ONS code E06999999.*\nNothing was loaded"):
         call_command("load_round", "--all", verbosity=0)
@@ -474,7 +475,7 @@ def test_load_round_all_is_all_or_nothing(tmp_path, monkeypatch):
     (rounds / "2030-31.yaml").write_text(bad.replace("kind: narrative}", "kind: essay}", 1))
     with pytest.raises(CommandError, match="'essay' is not one of"):
         call_command("load_round", "--all", verbosity=0)
-    assert not pm.PlanningRound.objects.exists() and not pm.HwbArea.objects.exists()
+    assert not rm.PlanningRound.objects.exists() and not rm.HwbArea.objects.exists()
 
 
 def test_unknown_area_code_is_reported_on_its_own_line(tmp_path):
@@ -486,7 +487,7 @@ def test_unknown_area_code_is_reported_on_its_own_line(tmp_path):
         load_round(path)
 
     assert str(error.value).startswith(f"{path}, line {line}: allocations.E06999999: no HWB area with ONS code")
-    assert not pm.PlanningRound.objects.filter(slug="2030-31").exists()
+    assert not rm.PlanningRound.objects.filter(slug="2030-31").exists()
 
 
 def test_unknown_placeholder_in_a_condition_title_is_refused_with_file_line_and_name(tmp_path):
@@ -502,7 +503,7 @@ def test_unknown_placeholder_in_a_condition_title_is_refused_with_file_line_and_
     message = str(error.value)
     assert message.startswith(f"{tmp_path / 'broken.yaml'}, line {line}: national_conditions[1].title: ")
     assert "uses the placeholder '{label}', but the round's labels do not define 'label'" in message
-    assert not pm.PlanningRound.objects.filter(slug="2030-31").exists()
+    assert not rm.PlanningRound.objects.filter(slug="2030-31").exists()
 
 
 def test_placeholders_are_filled_in_every_text_and_found_on_their_line_inside_long_text(tmp_path):

@@ -9,8 +9,10 @@ import re
 import pytest
 from django.urls import reverse
 
+from accounts.models import User
 from plans import selectors
-from plans.models import CodeListEntry, Plan, Question, Section, SectionProgress, User
+from plans.models import Plan, SectionProgress
+from rounds.models import CodeListEntry, Question, Section
 
 pytestmark = pytest.mark.django_db
 

@@ -16,19 +16,10 @@ from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
+from accounts.models import Membership
 from plans.markdown import ALLOWED_TAGS, render_markdown
-from plans.models import (
-    Answer,
-    CodeListEntry,
-    ConditionQuestion,
-    ConditionResponse,
-    Membership,
-    PlanningRound,
-    Question,
-    RelatedDocument,
-    Risk,
-    Section,
-)
+from plans.models import Answer, ConditionResponse, RelatedDocument, Risk
+from rounds.models import CodeListEntry, ConditionQuestion, PlanningRound, Question, Section
 from tests.factories import HwbAreaFactory, MembershipFactory, PlanFactory
 from tests.plans.test_foreign_area import filled_urls, plan_url_patterns
 

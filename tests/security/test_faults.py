@@ -27,8 +27,9 @@ from django.utils import timezone
 
 from bcf_portal.celery import app
 from plans import exports
-from plans.models import Answer, ExportJob, Plan, Question, Section
+from plans.models import Answer, ExportJob, Plan
 from plans.tasks import render_export
+from rounds.models import Question, Section
 from tests.conftest import reset_celery_connections
 from tests.security import slow_export
 

@@ -16,7 +16,7 @@ def backend(settings):
     settings.OIDC_OP_USER_ENDPOINT = "https://sso.example.org/userinfo"
     settings.OIDC_RP_SIGN_ALGO = "HS256"
     settings.OIDC_CREATE_USER = False
-    from plans.oidc import EmailOIDCBackend
+    from accounts.oidc import EmailOIDCBackend
 
     return EmailOIDCBackend()
 

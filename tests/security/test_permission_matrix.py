@@ -25,8 +25,10 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from django.urls.resolvers import RoutePattern
 from django.utils import timezone
 
+from accounts.models import Membership
 from metrics.models import MetricAmbition
-from plans.models import ExportJob, Membership, Plan, PlanningRound, SignOffSlot
+from plans.models import ExportJob, Plan
+from rounds.models import PlanningRound, SignOffSlot
 from tests.factories import HwbAreaFactory, MembershipFactory, PlanFactory, RegionFactory, UserFactory
 from tests.plans.test_foreign_area import (
     POST_DATA,
@@ -534,9 +536,9 @@ def test_an_assurer_with_any_role_in_an_area_may_not_review_its_plan_but_may_rev
     from django.core.exceptions import PermissionDenied
     from django.urls import reverse
 
+    from accounts.models import SecurityEvent
     from governance import services
     from plans import permissions
-    from plans.models import SecurityEvent
 
     plan, _, users = world
     neighbour = PlanFactory(
@@ -562,7 +564,7 @@ def test_an_assurer_with_any_role_in_an_area_may_not_review_its_plan_but_may_rev
         with pytest.raises(PermissionDenied):
             services.start_review(user=user, plan=plan)
         assert SecurityEvent.objects.filter(
-            action=SecurityEvent.Action.TRANSITION_REFUSED, user=user, plan=plan
+            action=SecurityEvent.Action.TRANSITION_REFUSED, user=user, plan_id=plan.pk
         ).exists()
         plan.refresh_from_db()
         assert plan.status == Plan.Status.SUBMITTED

@@ -4,8 +4,9 @@ import itertools
 
 import pytest
 
+from accounts.models import Membership, SecurityEvent
 from plans import permissions, selectors
-from plans.models import Membership, Plan, SecurityEvent
+from plans.models import Plan
 from tests.factories import HwbAreaFactory, MembershipFactory, PlanFactory, RegionFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -131,7 +132,7 @@ def test_the_audit_log_filters_by_action_user_area_and_date(client, people, djan
     plan = plans["draft"]
     SecurityEvent.objects.create(action="sign_in_failed", username="mallory@example.org", ip_address="10.1.1.1")
     SecurityEvent.objects.create(action="export_downloaded", user=users["viewer"], username=users["viewer"].email,
-                                 plan=plan, hwb_area=plan.hwb_area)  # fmt: skip
+                                 plan_id=plan.pk, hwb_area=plan.hwb_area)  # fmt: skip
     client.force_login(users["national_admin"])
 
     body = client.get("/audit/", {"action": "sign_in_failed"}).content.decode()
@@ -161,6 +162,7 @@ def test_asking_for_another_areas_plan_is_a_404_and_is_recorded(client, people):
     assert client.get(url).status_code == 404
     event = SecurityEvent.objects.get(action=SecurityEvent.Action.PERMISSION_DENIED)
     assert event.user == users["commissioner"] and event.hwb_area == other.hwb_area and event.path == url
+    assert event.plan_id == other.pk
     # A plan that does not exist at all is just a 404: nothing to record.
     assert client.get("/plans/no-round/E00000000/").status_code == 404
     assert SecurityEvent.objects.filter(action=SecurityEvent.Action.PERMISSION_DENIED).count() == 1

@@ -8,7 +8,7 @@ import pytest
 from django.conf import settings
 from django.contrib.auth.hashers import identify_hasher
 
-from plans.models import SecurityEvent
+from accounts.models import SecurityEvent
 from tests.factories import DEMO_PASSWORD, MembershipFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -92,7 +92,7 @@ def test_sessions_expire_when_the_browser_closes(client):
 def test_each_request_pushes_the_idle_expiry_back_at_most_every_five_minutes(client):
     from django.contrib.sessions.models import Session
 
-    from plans.security import RENEWED_KEY
+    from accounts.security import RENEWED_KEY
 
     client.force_login(MembershipFactory().user)
     key = client.session.session_key
@@ -175,7 +175,7 @@ def test_no_template_has_an_inline_script_without_a_nonce_or_an_inline_event_han
 def test_behind_a_proxy_the_address_the_proxy_saw_is_used_and_a_forged_header_is_not(client, settings):
     from django.test import RequestFactory
 
-    from plans.security import client_ip
+    from accounts.security import client_ip
 
     forged = RequestFactory().get("/", HTTP_X_FORWARDED_FOR="1.2.3.4, 203.0.113.9", REMOTE_ADDR="10.0.0.2")
     settings.TRUSTED_PROXY_COUNT = 0
@@ -255,7 +255,7 @@ def test_adding_a_user_whose_email_differs_only_in_case_is_refused_in_the_admin(
     admin = UserFactory(is_staff=True, is_superuser=True)
     client.force_login(admin)
     response = client.post(
-        "/admin/plans/user/add/",
+        "/admin/accounts/user/add/",
         {"email": " Viewer@Southampton.DEMO", "full_name": "Second Viewer", **NEW_PASSWORD},
     )
     assert response.status_code == 200
@@ -263,7 +263,7 @@ def test_adding_a_user_whose_email_differs_only_in_case_is_refused_in_the_admin(
     assert not UserFactory._meta.model.objects.filter(full_name="Second Viewer").exists()
 
     created = client.post(
-        "/admin/plans/user/add/",
+        "/admin/accounts/user/add/",
         {"email": " New.Person@Southampton.DEMO", "full_name": "New Person", **NEW_PASSWORD},
     )
     assert created.status_code == 302

@@ -12,10 +12,11 @@ from pathlib import Path
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
+from accounts.models import Membership, User
 from finance.selectors import part_two_for_plan
 from finance.services import apply_workbook_import
 from finance.workbook_import import WorkbookRejected, diff_workbook, read_workbook
-from plans.models import Membership, Plan, User
+from plans.models import Plan
 
 
 class Command(BaseCommand):

@@ -3,7 +3,7 @@
 from django.core.management.base import BaseCommand, CommandError
 
 from plans.demo import DemoDataError, load_demo
-from plans.rounds import RoundFixtureError
+from rounds.loader import RoundFixtureError
 
 
 class Command(BaseCommand):

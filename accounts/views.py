@@ -1,4 +1,6 @@
-"""The security audit log page (/audit/): national administrators read and filter it."""
+"""Account pages: the security audit log (/audit/), which national administrators read and filter.
+
+Signing in and out are Django's own views (accounts.urls)."""
 
 from django import forms
 from django.contrib.auth.decorators import login_required
@@ -32,7 +34,7 @@ class AuditFilterForm(forms.Form):
 @login_required
 @require_GET
 def audit_log(request):
-    if not permissions.allowed(request.user, "plans.view_audit_log"):
+    if not permissions.allowed(request.user, "accounts.view_audit_log"):
         raise PermissionDenied("Only national administrators can read the audit log.")
     form = AuditFilterForm(request.GET or None)
     filters = form.cleaned_data if form.is_bound and form.is_valid() else {}
@@ -42,7 +44,7 @@ def audit_log(request):
     query.pop("page", None)
     return render(
         request,
-        "security/audit_log.html",
+        "accounts/audit_log.html",
         {
             "form": form,
             "page": page,

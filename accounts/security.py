@@ -1,10 +1,10 @@
 """The security audit log: who signed in (or failed to), who was locked out or refused, and who
-signed, submitted, decided or downloaded. National admins read it at /audit/ (plans.audit_views).
+signed, submitted, decided or downloaded. National admins read it at /audit/ (accounts.views).
 
 Sign-in events come from Django's and django-axes' signals; refusals from the middleware below
-(every 403, whether a view raised PermissionDenied or CSRF refused a form); workflow events are
-copied from governance's PlanEvent by a receiver that names the model by string, because plans
-must not import governance.
+(every 403, whether a view raised PermissionDenied or CSRF refused a form, and every plan asked for
+outside the user's reach); workflow events are passed to `record_workflow_event` by governance,
+which owns them (accounts sits below every app that has plans).
 """
 
 from __future__ import annotations
@@ -17,11 +17,11 @@ from django.conf import settings
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
 from django.db import transaction
 from django.db.models import Q
-from django.db.models.signals import post_save
 from django.dispatch import receiver
+from django.http import Http404
 from django.utils.cache import add_never_cache_headers
 
-from .models import Plan, SecurityEvent, User
+from .models import SecurityEvent, User
 
 logger = logging.getLogger("bcf_portal.security")
 Action = SecurityEvent.Action
@@ -65,7 +65,10 @@ def _ip(request) -> str | None:
 def record(
     action: str, *, request=None, user=None, username: str = "", plan=None, detail: dict | None = None
 ) -> SecurityEvent:
-    """Append one event. Never raises: a failure to audit must not turn into a failed request."""
+    """Append one event. Never raises: a failure to audit must not turn into a failed request.
+
+    `plan` is any object with `pk` and `hwb_area_id` (a plans.Plan): the event keeps both ids.
+    """
     if user is None and request is not None:
         user = getattr(request, "user", None)
     if user is not None and not getattr(user, "is_authenticated", False):
@@ -81,7 +84,7 @@ def record(
                 username=(username or "")[:254],
                 ip_address=_ip(request),
                 path=(request.path[:500] if request is not None and hasattr(request, "path") else ""),
-                plan=plan,
+                plan_id=plan.pk if plan is not None else None,
                 hwb_area_id=plan.hwb_area_id if plan is not None else None,
                 detail=detail or {},
             )
@@ -116,23 +119,37 @@ def _locked_out(sender, request, username, ip_address, **kwargs):
     record(Action.LOCKED_OUT, request=request, username=username or "", detail={"ip_address": ip_address})
 
 
-@receiver(post_save, sender="governance.PlanEvent", dispatch_uid="security_workflow_event")
-def _workflow_event(sender, instance, created, **kwargs):
-    action = WORKFLOW_ACTIONS.get(instance.action)
-    if not created or action is None:
+def record_workflow_event(event) -> None:
+    """Copy a workflow event that belongs in the security log (governance.PlanEvent: signed, submitted, decided).
+
+    Called by governance for each new PlanEvent; other actions are not security events.
+    """
+    action = WORKFLOW_ACTIONS.get(event.action)
+    if action is None:
         return
-    plan = instance.plan
     record(
         action,
-        user=instance.actor,
-        plan=plan,
+        user=event.actor,
+        plan=event.plan,
         detail={
-            "workflow_action": instance.action,
-            "from_status": instance.from_status,
-            "to_status": instance.to_status,
-            "comment": (instance.comment or "")[:500],
+            "workflow_action": event.action,
+            "from_status": event.from_status,
+            "to_status": event.to_status,
+            "comment": (event.comment or "")[:500],
         },
     )
+
+
+class RefusedAsNotFound(Http404):
+    """A 404 that hides a refusal: the object asked for exists but is outside the user's reach.
+
+    Raised by the app that owns the object (plans.selectors.PlanOutOfReach), which says what was
+    refused through `audit_subject`; the middleware below records it as a refusal.
+    """
+
+    def audit_subject(self):
+        """The refused object (with `pk` and `hwb_area_id`), or None if it does not exist after all."""
+        return None
 
 
 class PermissionDeniedAuditMiddleware:
@@ -155,23 +172,18 @@ class PermissionDeniedAuditMiddleware:
         # Keep the refusal's own words for the log; Django still renders the 403 page.
         from django.core.exceptions import PermissionDenied
 
-        from .selectors import PlanOutOfReach
-
         if isinstance(exception, PermissionDenied):
             request._security_reason = str(exception)[:500]
-        elif isinstance(exception, PlanOutOfReach) and getattr(request, "user", None) is not None:
+        elif isinstance(exception, RefusedAsNotFound):
             # A signed-in user asked for a plan that exists but is not theirs: they get the same 404
             # as for a plan that does not exist, and the log gets a refusal.
-            plan = (
-                Plan.objects.filter(round__slug=exception.round_slug, hwb_area__ons_code=exception.ons_code)
-                .select_related("hwb_area")
-                .first()
-            )
-            if plan is not None and request.user.is_authenticated:
+            user = getattr(request, "user", None)
+            subject = exception.audit_subject() if user is not None and user.is_authenticated else None
+            if subject is not None:
                 record(
                     Action.PERMISSION_DENIED,
                     request=request,
-                    plan=plan,
+                    plan=subject,
                     detail={"method": request.method, "reason": "plan outside the user's areas (answered 404)"},
                 )
         return None
@@ -182,7 +194,7 @@ class PermissionDeniedAuditMiddleware:
 
 def audit_events(*, action: str = "", user: str = "", area: str = "", date_from=None, date_to=None):
     """Security events, newest first, filtered; one query per page (users and areas joined in)."""
-    events = SecurityEvent.objects.select_related("user", "hwb_area", "plan__round")
+    events = SecurityEvent.objects.select_related("user", "hwb_area")
     if action:
         events = events.filter(action=action)
     if user:

@@ -2,7 +2,7 @@
 
 from django.core.management.base import BaseCommand, CommandError
 
-from plans.rounds import LoadReport, RoundFixtureError, load_rounds, resolve_round_path, shipped_round_paths
+from rounds.loader import LoadReport, RoundFixtureError, load_rounds, resolve_round_path, shipped_round_paths
 
 
 class Command(BaseCommand):

@@ -1,0 +1,161 @@
+"""People: users (who sign in with their email address), their roles, and the security audit log."""
+
+from django.contrib.auth.models import AbstractUser, BaseUserManager
+from django.db import models
+from django.db.models.functions import Lower
+
+from rounds.models import HwbArea, Organisation, Region
+
+
+class UserManager(BaseUserManager):
+    use_in_migrations = True
+
+    def _create_user(self, email, password, **extra_fields):
+        if not email:
+            raise ValueError("Users must have an email address.")
+        user = self.model(email=email, **extra_fields)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_user(self, email, password=None, **extra_fields):
+        extra_fields.setdefault("is_staff", False)
+        extra_fields.setdefault("is_superuser", False)
+        return self._create_user(email, password, **extra_fields)
+
+    def create_superuser(self, email, password=None, **extra_fields):
+        extra_fields.setdefault("is_staff", True)
+        extra_fields.setdefault("is_superuser", True)
+        return self._create_user(email, password, **extra_fields)
+
+    def get_by_natural_key(self, username):
+        return self.get(email__iexact=self.model.normalize_username(username))
+
+
+class User(AbstractUser):
+    """A person who signs in with their email address."""
+
+    username = None
+    email = models.EmailField("email address", unique=True)
+    full_name = models.CharField(max_length=200, blank=True)
+    job_title = models.CharField(max_length=200, blank=True)
+
+    USERNAME_FIELD = "email"
+    REQUIRED_FIELDS: list[str] = []
+    objects = UserManager()
+
+    class Meta(AbstractUser.Meta):
+        constraints = [
+            # Backs normalize_username: even a write that bypasses save() cannot add a second
+            # account for an address that differs only in case.
+            models.UniqueConstraint(
+                Lower("email"),
+                name="user_email_unique_ignoring_case",
+                violation_error_message="A user with this email address already exists.",
+            ),
+        ]
+
+    def __str__(self):
+        return self.full_name or self.email
+
+    @classmethod
+    def normalize_username(cls, username):
+        """An email address as stored and compared: trimmed and in lower case.
+
+        Sign-in, the lockout count (settings.AXES_USERNAME_CALLABLE), single sign-on and account
+        creation all use this, so "Amy@x" and " amy@x" are one account with one lockout.
+        """
+        username = super().normalize_username(username)
+        return username.strip().lower() if isinstance(username, str) else username
+
+    def save(self, *args, **kwargs):
+        self.email = self.normalize_username(self.email)
+        super().save(*args, **kwargs)
+
+    def get_full_name(self):
+        return self.full_name or self.email
+
+    def get_short_name(self):
+        return self.full_name.split(" ")[0] if self.full_name else self.email
+
+
+class Membership(models.Model):
+    """A user's role in an HWB area, an organisation or a region.
+
+    Commissioners, signatories and viewers belong to an HWB area; a signatory also names
+    the sign-off slot code they hold (slot codes are shared across rounds, e.g. "ccg").
+    Assurers belong to a region; national admins need neither.
+    """
+
+    class Role(models.TextChoices):
+        COMMISSIONER = "commissioner", "Commissioner"
+        SIGNATORY = "signatory", "Signatory"
+        ASSURER = "assurer", "Assurer"
+        NATIONAL_ADMIN = "national_admin", "National administrator"
+        VIEWER = "viewer", "Read-only viewer"
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="memberships")
+    role = models.CharField(max_length=20, choices=Role.choices)
+    hwb_area = models.ForeignKey(HwbArea, on_delete=models.CASCADE, null=True, blank=True, related_name="memberships")
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, null=True, blank=True, related_name="memberships"
+    )
+    region = models.ForeignKey(Region, on_delete=models.CASCADE, null=True, blank=True, related_name="memberships")
+    signoff_slot_code = models.CharField(max_length=40, blank=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                name="membership_scope_matches_role",
+                condition=(
+                    models.Q(role="national_admin")
+                    | models.Q(role="assurer", region__isnull=False)
+                    | models.Q(role__in=["commissioner", "viewer"], hwb_area__isnull=False)
+                    | models.Q(role="signatory", hwb_area__isnull=False, signoff_slot_code__gt="")
+                ),
+            ),
+        ]
+
+    def __str__(self):
+        scope = self.hwb_area or self.region or "national"
+        return f"{self.user} — {self.get_role_display()} ({scope})"
+
+
+class SecurityEvent(models.Model):
+    """Append-only audit entry for a security event: sign-in, refusals, sign-off, submission, downloads.
+
+    Kept in accounts, below plans, so sign-in and permission events, which have no plan, are
+    recorded by a low layer (accounts.security). An event about a plan keeps the plan's id as a
+    plain number, not a foreign key (plans is a higher layer), and its area, which the log shows.
+    """
+
+    class Action(models.TextChoices):
+        SIGNED_IN = "signed_in", "Signed in"
+        SIGN_IN_FAILED = "sign_in_failed", "Sign-in failed"
+        LOCKED_OUT = "locked_out", "Locked out"
+        SIGNED_OUT = "signed_out", "Signed out"
+        PERMISSION_DENIED = "permission_denied", "Permission denied"
+        SIGNED = "signed", "Sign-off"
+        SUBMITTED = "submitted", "Submission"
+        DECISION = "decision", "Assurance decision"
+        TRANSITION_REFUSED = "transition_refused", "Workflow step refused"
+        EXPORT_DOWNLOADED = "export_downloaded", "Export downloaded"
+
+    action = models.CharField(max_length=30, choices=Action.choices, db_index=True)
+    user = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    # What was typed at sign-in, kept even when it matches no user (failed sign-ins).
+    username = models.CharField(max_length=254, blank=True)
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+    path = models.CharField(max_length=500, blank=True)
+    # The plan the event concerns (plans.Plan's id). Not a foreign key: plans sits above accounts, and
+    # an audit entry outlives the plan it names.
+    plan_id = models.BigIntegerField(null=True, blank=True, db_index=True)
+    hwb_area = models.ForeignKey(HwbArea, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    detail = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self):
+        return f"{self.created_at:%Y-%m-%d %H:%M} {self.get_action_display()} {self.username}"

@@ -1,0 +1,37 @@
+"""Rules about people rather than plans (django-rules): who is a national administrator, who may read
+the audit log, and the one way every app asks a rule (`allowed`), deny unless a rule allows.
+
+The rules about plans build on these in plans.permissions.
+"""
+
+from __future__ import annotations
+
+import rules
+
+from .models import Membership
+
+
+def active(user) -> bool:
+    return bool(user is not None and user.is_authenticated and user.is_active)
+
+
+@rules.predicate
+def is_national_admin(user) -> bool:
+    return active(user) and (user.is_superuser or user.memberships.filter(role=Membership.Role.NATIONAL_ADMIN).exists())
+
+
+PERMISSIONS = {
+    # The security audit log (/audit/).
+    "accounts.view_audit_log": is_national_admin,
+}
+for _name, _predicate in PERMISSIONS.items():
+    rules.set_perm(_name, _predicate)  # set, not add: a module reload must not fail
+
+
+def allowed(user, permission: str, obj=None) -> bool:
+    """Test one named rule; an unknown name is denied (deny unless a rule allows).
+
+    The rule itself is tested rather than `user.has_perm`, because Django's has_perm lets a
+    superuser do anything and here a superuser is only a national administrator.
+    """
+    return rules.perm_exists(permission) and rules.has_perm(permission, user, obj)
