@@ -183,19 +183,6 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = MAX_UPLOAD_SIZE + 1024 * 1024
 # A Part 2 workbook's zip directory may promise at most this much once expanded (zip-bomb guard).
 MAX_WORKBOOK_UNCOMPRESSED_SIZE = env.int("MAX_WORKBOOK_UNCOMPRESSED_SIZE", default=50 * 1024 * 1024)
 
-# Export kinds: renderer and content hash by dotted path (plans must not import the apps above it).
-EXPORT_KINDS = {
-    "xlsx": {
-        "render": "finance.workbook.render_plan_workbook",
-        "content_hash": "finance.selectors.workbook_content_hash",
-        "label": "Part 2 workbook (.xlsx)",
-    },
-    "pdf": {
-        "render": "governance.pdf.render_plan_pdf",
-        "content_hash": "governance.pdf.part1_content_hash",
-        "label": "Part 1 plan (PDF)",
-    },
-}
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 
 # --- Security -------------------------------------------------------------------------------

@@ -20,7 +20,6 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from plans import selectors as plan_selectors
 from plans import services as plan_services
-from plans.export_views import export_panel_context
 from rounds.models import Section
 
 from . import rules, selectors, services
@@ -310,7 +309,6 @@ def summary(request, round_slug: str, ons_code: str):
             "can_edit": plan_selectors.can_edit_plan(request.user, plan),
             "summary": summary,
             "chart": selectors.spend_chart(summary),
-            "export": export_panel_context(plan, "xlsx"),
         },
     )
 

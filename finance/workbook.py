@@ -448,7 +448,7 @@ def build_workbook(part: PartTwo) -> Workbook:
 
 
 def render_plan_workbook(plan: Plan) -> bytes:
-    """The plan's Part 2 workbook as .xlsx bytes (the EXPORT_KINDS renderer for "xlsx")."""
+    """The plan's Part 2 workbook as .xlsx bytes (the "xlsx" export kind's renderer, governance.exports)."""
     buffer = io.BytesIO()
     build_workbook(part_two_for_plan(plan)).save(buffer)
     return buffer.getvalue()

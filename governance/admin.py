@@ -49,3 +49,9 @@ class ReviewAdmin(ReadOnlyAdmin):
 
 
 admin.site.register(models.SectionComment)
+
+
+@admin.register(models.ExportJob)
+class ExportJobAdmin(admin.ModelAdmin):
+    list_display = ["plan", "kind", "status", "created_at"]
+    list_filter = ["kind", "status"]

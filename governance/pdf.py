@@ -1,7 +1,7 @@
 """Part 1 of a plan as a tagged, accessible PDF, rendered by WeasyPrint from a Django template.
 
-Both functions are registered as the "pdf" export kind (settings.EXPORT_KINDS), so the shared
-export machinery renders them in a Celery worker and reuses a stored PDF while the hash holds.
+Both functions are the "pdf" export kind (governance.exports.EXPORT_KINDS), so the export
+machinery renders them in a Celery worker and reuses a stored PDF while the hash holds.
 """
 
 import hashlib

@@ -1,8 +1,9 @@
-"""Workflow URLs: plan-scoped pages under plans/<round>/<area>/governance/, plus assurance/ and national/."""
+"""Workflow URLs: plan-scoped pages under plans/<round>/<area>/governance/, plus assurance/ and national/,
+and a plan's exports under plans/<round>/<area>/exports/ (their paths unchanged since exports lived in plans)."""
 
 from django.urls import include, path
 
-from . import views
+from . import export_views, views
 
 app_name = "governance"
 
@@ -20,8 +21,15 @@ plan_patterns = [
     path("submissions/<int:version>/decision-letter.pdf", views.decision_letter, name="decision_letter"),
 ]
 
+export_patterns = [
+    path("<slug:kind>/", export_views.request_export, name="export_request"),
+    path("<int:job_id>/status/", export_views.export_status, name="export_status"),
+    path("<int:job_id>/download/", export_views.export_download, name="export_download"),
+]
+
 urlpatterns = [
     path("plans/<slug:round_slug>/<str:ons_code>/governance/", include(plan_patterns)),
+    path("plans/<slug:round_slug>/<str:ons_code>/exports/", include(export_patterns)),
     path("assurance/", views.assurance_dashboard, name="assurance_dashboard"),
     path("national/", views.national_dashboard, name="national_dashboard"),
     path("national/<slug:round_slug>/dataset.xlsx", views.national_dataset, name="national_dataset"),

@@ -42,10 +42,4 @@ class RiskAdmin(SimpleHistoryAdmin):
     list_display = ["__str__", "plan", "rating", "owner"]
 
 
-@admin.register(models.ExportJob)
-class ExportJobAdmin(admin.ModelAdmin):
-    list_display = ["plan", "kind", "status", "created_at"]
-    list_filter = ["kind", "status"]
-
-
 admin.site.register(models.UnsavedDraft)

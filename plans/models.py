@@ -174,49 +174,6 @@ class Risk(models.Model):
         return self.description[:80]
 
 
-class ExportJob(models.Model):
-    """A PDF or workbook export of a plan, rendered by a Celery worker.
-
-    Keyed by a hash of the plan's content, so an unchanged plan reuses its last export.
-    """
-
-    class Kind(models.TextChoices):
-        PDF = "pdf", "Part 1 PDF"
-        XLSX = "xlsx", "Part 2 workbook"
-
-    class Status(models.TextChoices):
-        QUEUED = "queued", "Queued"
-        RUNNING = "running", "Running"
-        DONE = "done", "Done"
-        FAILED = "failed", "Failed"
-
-    plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="export_jobs")
-    kind = models.CharField(max_length=10, choices=Kind.choices)
-    content_hash = models.CharField(max_length=64)
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
-    file = models.FileField(upload_to="exports/", blank=True)
-    sha256 = models.CharField(max_length=64, blank=True)
-    error = models.TextField(blank=True)
-    requested_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
-
-    class Meta:
-        ordering = ["-created_at"]
-        constraints = [
-            models.UniqueConstraint(
-                fields=["plan", "kind", "content_hash"],
-                condition=models.Q(status="done"),
-                name="one_done_export_per_content",
-            ),
-        ]
-
-    def __str__(self):
-        return f"{self.get_kind_display()} of {self.plan} ({self.status})"
-
-
 class UnsavedDraft(models.Model):
     """What a user typed but has not saved, kept in the background so a crash loses nothing."""
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import api_views, export_views, views
+from . import api_views, views
 
 app_name = "plans"
 
@@ -27,15 +27,4 @@ urlpatterns = [
     ),
     path("<slug:round_slug>/<str:ons_code>/autosave/", api_views.autosave, name="autosave"),
     path("<slug:round_slug>/<str:ons_code>/markdown-preview/", api_views.markdown_preview, name="markdown_preview"),
-    path("<slug:round_slug>/<str:ons_code>/exports/<slug:kind>/", export_views.request_export, name="export_request"),
-    path(
-        "<slug:round_slug>/<str:ons_code>/exports/<int:job_id>/status/",
-        export_views.export_status,
-        name="export_status",
-    ),
-    path(
-        "<slug:round_slug>/<str:ons_code>/exports/<int:job_id>/download/",
-        export_views.export_download,
-        name="export_download",
-    ),
 ]

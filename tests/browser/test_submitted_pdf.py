@@ -14,8 +14,8 @@ from playwright.sync_api import expect
 from pypdf import PdfReader
 
 from governance import services
-from governance.models import Submission
-from plans.models import ExportJob, Plan
+from governance.models import ExportJob, Submission
+from plans.models import Plan
 from rounds.models import HwbArea, KeyLineOfEnquiry, OutcomeCategory
 from tests.browser.conftest import assert_no_axe_violations, save_screenshot, sign_in
 from tests.factories import DEMO_PASSWORD

@@ -1,5 +1,6 @@
 """Workbook exports through the shared export mechanism: a real worker, reuse, failure and retry."""
 
+import dataclasses
 import io
 import time
 
@@ -8,9 +9,9 @@ import pytest
 from django.urls import reverse
 
 from finance.models import IncomeLine
-from plans import exports
-from plans.models import ExportJob
-from plans.tasks import render_export
+from governance import exports
+from governance.models import ExportJob
+from governance.tasks import render_export
 from tests.conftest import reset_celery_connections
 
 
@@ -29,7 +30,9 @@ def wait_for(job: ExportJob, statuses=("done", "failed"), timeout=90) -> ExportJ
 def test_workbook_export_runs_in_a_real_celery_worker_on_redis(bd_plan, live_celery_worker, client):
     plan, user = bd_plan
     client.force_login(user)
-    url = reverse("plans:export_request", kwargs={"round_slug": "2017-19", "ons_code": "E09000002", "kind": "xlsx"})
+    url = reverse(
+        "governance:export_request", kwargs={"round_slug": "2017-19", "ons_code": "E09000002", "kind": "xlsx"}
+    )
     response = client.post(url, HTTP_ACCEPT="application/json")
     assert response.status_code == 202
     payload = response.json()
@@ -90,26 +93,22 @@ def broken_renderer(plan):
 
 @pytest.mark.django_db
 def test_failed_export_is_shown_as_failed_and_try_again_queues_a_new_job(
-    bd_plan, settings, client, django_capture_on_commit_callbacks
+    bd_plan, monkeypatch, client, django_capture_on_commit_callbacks
 ):
     plan, user = bd_plan
-    settings.EXPORT_KINDS = {
-        "xlsx": {"render": f"{__name__}.broken_renderer", "content_hash": "finance.selectors.workbook_content_hash"}
-    }
+    workbook = exports.EXPORT_KINDS["xlsx"]
+    monkeypatch.setitem(exports.EXPORT_KINDS, "xlsx", dataclasses.replace(workbook, render=broken_renderer))
     client.force_login(user)
-    url = reverse("plans:export_request", kwargs={"round_slug": "2017-19", "ons_code": "E09000002", "kind": "xlsx"})
+    url = reverse(
+        "governance:export_request", kwargs={"round_slug": "2017-19", "ons_code": "E09000002", "kind": "xlsx"}
+    )
     with django_capture_on_commit_callbacks(execute=True):
         payload = client.post(url, HTTP_ACCEPT="application/json").json()
     job = ExportJob.objects.get(pk=payload["id"])
     assert job.status == "failed"
     assert "The renderer broke" in job.error
     assert client.get(payload["status_url"]).json()["message"] == "The export failed. Try again."
-    settings.EXPORT_KINDS = {
-        "xlsx": {
-            "render": "finance.workbook.render_plan_workbook",
-            "content_hash": "finance.selectors.workbook_content_hash",
-        }
-    }
+    monkeypatch.setitem(exports.EXPORT_KINDS, "xlsx", workbook)
     with django_capture_on_commit_callbacks(execute=True):
         retry = client.post(url, HTTP_ACCEPT="application/json").json()
     assert retry["id"] != job.pk
@@ -128,7 +127,9 @@ def test_unreachable_broker_leaves_job_queued_and_says_exports_are_delayed(
     app.conf.update(task_always_eager=False, broker_url="redis://127.0.0.1:1/2", broker_connection_timeout=1)
     reset_celery_connections(app)
     try:
-        url = reverse("plans:export_request", kwargs={"round_slug": "2017-19", "ons_code": "E09000002", "kind": "xlsx"})
+        url = reverse(
+            "governance:export_request", kwargs={"round_slug": "2017-19", "ons_code": "E09000002", "kind": "xlsx"}
+        )
         with django_capture_on_commit_callbacks(execute=True):
             payload = client.post(url, HTTP_ACCEPT="application/json").json()
     finally:

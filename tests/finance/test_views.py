@@ -12,7 +12,8 @@ from django.urls import reverse
 from accounts.models import Membership
 from finance import workbook
 from finance.models import ExpenditureLine, IncomeLine
-from plans.models import ExportJob, SectionProgress
+from governance.models import ExportJob
+from plans.models import SectionProgress
 from tests import factories as f
 
 pytestmark = pytest.mark.django_db
@@ -61,9 +62,9 @@ def all_urls(plan):
         ("get", url("metrics:ambitions")),
         ("get", url("metrics:ambition", metric_key="residential")),
         ("get", url("metrics:local_add")),
-        ("post", url("plans:export_request", kind="xlsx")),
-        ("get", url("plans:export_status", job_id=job.pk)),
-        ("get", url("plans:export_download", job_id=job.pk)),
+        ("post", url("governance:export_request", kind="xlsx")),
+        ("get", url("governance:export_status", job_id=job.pk)),
+        ("get", url("governance:export_download", job_id=job.pk)),
     ]
 
 

@@ -9,10 +9,10 @@ from django.urls import reverse
 from pypdf import PdfReader
 
 from accounts import models as am
+from governance import exports
+from governance.models import ExportJob
 from governance.pdf import render_plan_pdf
-from plans import exports
 from plans import models as pm
-from plans.models import ExportJob
 from tests import factories as f
 from tests.governance.test_pdf import build_plan, page_texts
 
@@ -38,7 +38,7 @@ def wait_for(job: ExportJob, timeout=120) -> ExportJob:
 def renders_in(log) -> int:
     """How many render tasks the worker has received."""
     return sum(
-        line.endswith(" received") for line in log.read_text().splitlines() if "plans.tasks.render_export[" in line
+        line.endswith(" received") for line in log.read_text().splitlines() if "governance.tasks.render_export[" in line
     )
 
 
@@ -48,7 +48,7 @@ def commissioner_of(plan: pm.Plan) -> am.User:
 
 def export_url(plan: pm.Plan) -> str:
     return reverse(
-        "plans:export_request",
+        "governance:export_request",
         kwargs={"round_slug": plan.round.slug, "ons_code": plan.hwb_area.ons_code, "kind": "pdf"},
     )
 
@@ -121,8 +121,8 @@ def test_commissioner_of_another_area_cannot_export_or_download_the_pdf(client, 
     kwargs = {"round_slug": plan.round.slug, "ons_code": plan.hwb_area.ons_code, "job_id": job.pk}
     for response in [
         client.post(export_url(plan), HTTP_ACCEPT="application/json"),
-        client.get(reverse("plans:export_status", kwargs=kwargs)),
-        client.get(reverse("plans:export_download", kwargs=kwargs)),
+        client.get(reverse("governance:export_status", kwargs=kwargs)),
+        client.get(reverse("governance:export_download", kwargs=kwargs)),
     ]:
         assert response.status_code == 404
         content = b"".join(response.streaming_content) if response.streaming else response.content
@@ -148,7 +148,7 @@ def test_plan_overview_offers_the_pdf_export_and_then_its_download(client, djang
     page = client.get(overview).content.decode()
     job = ExportJob.objects.get(plan=plan, kind="pdf")
     download = reverse(
-        "plans:export_download",
+        "governance:export_download",
         kwargs={"round_slug": plan.round.slug, "ons_code": plan.hwb_area.ons_code, "job_id": job.pk},
     )
     assert "Ready to download" in page and download in page

@@ -13,8 +13,8 @@ from django.urls import reverse
 from pypdf import PdfReader
 
 from governance import pdf, services
-from governance.models import Submission
-from plans.models import ExportJob, Plan
+from governance.models import ExportJob, Submission
+from plans.models import Plan
 from rounds.models import KeyLineOfEnquiry, OutcomeCategory
 from tests.governance.conftest import sign_all, submit
 
@@ -27,7 +27,7 @@ def _url(name: str, plan: Plan, **kwargs) -> str:
 
 def _export(client, plan: Plan, kind: str) -> ExportJob:
     with TestCase.captureOnCommitCallbacks(execute=True):  # eager Celery renders it on commit
-        client.post(_url("plans:export_request", plan, kind=kind))
+        client.post(_url("governance:export_request", plan, kind=kind))
     job = ExportJob.objects.filter(plan=plan, kind=kind).latest("created_at")
     assert job.status == ExportJob.Status.DONE, job.error
     return job
@@ -66,7 +66,7 @@ def test_the_task_list_offers_the_submitted_pdf_not_the_old_draft_export(client,
     plan = cast.plan
     client.force_login(cast.commissioner)
     draft = _export(client, plan, "pdf")
-    draft_link = _url("plans:export_download", plan, job_id=draft.pk)
+    draft_link = _url("governance:export_download", plan, job_id=draft.pk)
     assert _download_links(_panel(client.get(_url("plans:plan_overview", plan)).content.decode(), "pdf")) == [
         draft_link
     ]
@@ -96,7 +96,7 @@ def test_the_finance_summary_offers_the_submitted_workbook(client, cast):
     client.force_login(cast.commissioner)
     panel = _panel(client.get(_url("finance:summary", plan)).content.decode(), "xlsx")
     assert _download_links(panel) == [_url("governance:download", plan, version=submission.version, kind="xlsx")]
-    assert _url("plans:export_download", plan, job_id=draft.pk) not in panel
+    assert _url("governance:export_download", plan, job_id=draft.pk) not in panel
 
 
 def test_an_export_made_before_the_plan_changed_status_is_not_offered(client, cast):
@@ -113,7 +113,7 @@ def test_an_export_made_before_the_plan_changed_status_is_not_offered(client, ca
     fresh = _export(client, plan, "pdf")
     assert fresh.pk != draft.pk and "Ready for sign-off" in _pdf_text(fresh.file.read())
     panel = _panel(client.get(_url("plans:plan_overview", plan)).content.decode(), "pdf")
-    assert _download_links(panel) == [_url("plans:export_download", plan, job_id=fresh.pk)]
+    assert _download_links(panel) == [_url("governance:export_download", plan, job_id=fresh.pk)]
 
 
 def test_the_pdf_cache_key_changes_with_the_status_and_every_signature(cast):

@@ -19,16 +19,8 @@ from django.urls.resolvers import RoutePattern
 from django.utils import timezone
 
 from accounts.models import Membership
-from plans.models import (
-    Answer,
-    ConditionResponse,
-    ExportJob,
-    Plan,
-    RelatedDocument,
-    Risk,
-    SectionProgress,
-    UnsavedDraft,
-)
+from governance.models import ExportJob
+from plans.models import Answer, ConditionResponse, Plan, RelatedDocument, Risk, SectionProgress, UnsavedDraft
 from rounds.models import CodeListEntry, ConditionQuestion, Metric, Organisation, PlanningRound, Question, Section
 from tests.factories import HwbAreaFactory, MembershipFactory, PlanFactory, UserFactory
 

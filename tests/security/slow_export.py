@@ -1,23 +1,18 @@
 """A controllable export kind for the fault tests: slow (to be killed mid-render), fast, or failing once.
 
 The worker subprocess and the test share a control directory (H7_CONTROL_DIR): the test writes
-the mode there, and the renderer leaves a "started" marker when it begins.
+the mode there, and the renderer leaves a "started" marker when it begins. The test adds the kind to
+governance.exports.EXPORT_KINDS itself; the worker, started with tests.security.slow_export_settings,
+has SlowExportConfig add it when the app registry is ready.
 """
 
 import os
 import time
 from pathlib import Path
 
+from django.apps import AppConfig
+
 CONTENT = b"H7 slow export\n"
-EXPORT_KINDS = {
-    "slow": {
-        "render": "tests.security.slow_export.render",
-        "content_hash": "tests.security.slow_export.content_hash",
-        "content_type": "text/plain",
-        "extension": "txt",
-        "label": "Slow test export",
-    }
-}
 
 
 def _dir() -> Path:
@@ -47,3 +42,28 @@ def render(plan) -> bytes:
         (directory / "failed-once").write_text("1")
         raise RuntimeError("The first try fails (test)")
     return CONTENT
+
+
+def slow_kind():
+    from governance.exports import ExportKind
+
+    return ExportKind(
+        key="slow",
+        render=render,
+        content_hash=content_hash,
+        content_type="text/plain",
+        extension="txt",
+        label="Slow test export",
+    )
+
+
+class SlowExportConfig(AppConfig):
+    """Installed only in the fault tests' worker (slow_export_settings): registers the slow kind there."""
+
+    name = "tests.security"
+    label = "slow_export"
+
+    def ready(self):
+        from governance.exports import EXPORT_KINDS
+
+        EXPORT_KINDS["slow"] = slow_kind()

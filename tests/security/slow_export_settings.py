@@ -3,8 +3,7 @@
 import os
 
 from bcf_portal.settings_test import *  # noqa: F403
-from bcf_portal.settings_test import EXPORT_KINDS
-from tests.security.slow_export import EXPORT_KINDS as SLOW_KINDS
+from bcf_portal.settings_test import INSTALLED_APPS
 
 MEDIA_ROOT = os.environ["H7_MEDIA_ROOT"]
-EXPORT_KINDS = {**EXPORT_KINDS, **SLOW_KINDS}
+INSTALLED_APPS = [*INSTALLED_APPS, "tests.security.slow_export.SlowExportConfig"]

@@ -62,7 +62,7 @@ def test_downloading_an_export_is_recorded(client, decided, django_capture_on_co
     kwargs = {"round_slug": plan.round.slug, "ons_code": plan.hwb_area.ons_code}
     with django_capture_on_commit_callbacks(execute=True):
         job = client.post(
-            reverse("plans:export_request", kwargs={**kwargs, "kind": "xlsx"}), HTTP_ACCEPT="application/json"
+            reverse("governance:export_request", kwargs={**kwargs, "kind": "xlsx"}), HTTP_ACCEPT="application/json"
         ).json()
     status = client.get(job["status_url"]).json()
     assert client.get(status["download_url"]).status_code == 200

@@ -26,9 +26,10 @@ from django.urls import reverse
 from django.utils import timezone
 
 from bcf_portal.celery import app
-from plans import exports
-from plans.models import Answer, ExportJob, Plan
-from plans.tasks import render_export
+from governance import exports
+from governance.models import ExportJob
+from governance.tasks import render_export
+from plans.models import Answer, Plan
 from rounds.models import Question, Section
 from tests.conftest import reset_celery_connections
 from tests.security import slow_export
@@ -91,7 +92,7 @@ def test_with_redis_down_edits_still_save_and_the_export_says_it_is_delayed(clie
     assert Answer.objects.filter(plan=plan, text=text).exists(), "the edit was lost with Redis down"
 
     response = client.post(
-        reverse("plans:export_request", kwargs={**kwargs, "kind": "xlsx"}), HTTP_ACCEPT="application/json"
+        reverse("governance:export_request", kwargs={**kwargs, "kind": "xlsx"}), HTTP_ACCEPT="application/json"
     )
     assert response.status_code == 202
     payload = response.json()
@@ -101,7 +102,7 @@ def test_with_redis_down_edits_still_save_and_the_export_says_it_is_delayed(clie
     assert "Exports are delayed" in status["message"]
 
     # Without JavaScript the page says the same, in the notification banner.
-    page = client.post(reverse("plans:export_request", kwargs={**kwargs, "kind": "xlsx"}), follow=True)
+    page = client.post(reverse("governance:export_request", kwargs={**kwargs, "kind": "xlsx"}), follow=True)
     assert "Exports are delayed" in page.content.decode()
 
 
@@ -159,11 +160,11 @@ def start_worker(tmp_path, queue) -> tuple[subprocess.Popen, Path]:
 
 
 @pytest.fixture
-def worker_queue(tmp_path, settings):
+def worker_queue(tmp_path, settings, monkeypatch):
     """Tasks go to Redis db 7 on a queue of this test's own; renders see the slow export kind."""
     queue = f"h7-faults-{uuid.uuid4().hex[:8]}"
     settings.MEDIA_ROOT = tmp_path / "media"
-    settings.EXPORT_KINDS = {**settings.EXPORT_KINDS, **slow_export.EXPORT_KINDS}
+    monkeypatch.setitem(exports.EXPORT_KINDS, "slow", slow_export.slow_kind())
     os.environ["H7_CONTROL_DIR"] = str(tmp_path)
     keys = ("task_always_eager", "broker_url", "result_backend", "task_default_queue")
     previous = {k: app.conf.get(k) for k in keys}

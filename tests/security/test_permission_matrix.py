@@ -26,8 +26,9 @@ from django.urls.resolvers import RoutePattern
 from django.utils import timezone
 
 from accounts.models import Membership
+from governance.models import ExportJob
 from metrics.models import MetricAmbition
-from plans.models import ExportJob, Plan
+from plans.models import Plan
 from rounds.models import PlanningRound, SignOffSlot
 from tests.factories import HwbAreaFactory, MembershipFactory, PlanFactory, RegionFactory, UserFactory
 from tests.plans.test_foreign_area import (
@@ -144,9 +145,9 @@ RULES: dict[str, Rule] = {
     "plans:autosave": READ_OWN_DRAFTS,
     # Renders only the text the user posts, as Markdown; no plan content, so any reader.
     "plans:markdown_preview": READ,
-    "plans:export_request": READ,
-    "plans:export_status": READ,
-    "plans:export_download": READ,
+    "governance:export_request": READ,
+    "governance:export_status": READ,
+    "governance:export_download": READ,
     # Part 2
     "schemes:list": READ,
     "schemes:add": EDIT,
@@ -520,7 +521,7 @@ def test_signed_in_pages_and_downloads_carry_cache_control_private_no_store(clie
                     )
     downloads = {
         "plans:document_download",
-        "plans:export_download",
+        "governance:export_download",
         "governance:download",
         "governance:decision_letter",
     }

@@ -12,10 +12,10 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts import security
+from plans.selectors import ASSURER_VISIBLE_STATUSES, get_plan_for_user
 
 from . import exports
-from .models import ExportJob
-from .selectors import ASSURER_VISIBLE_STATUSES, get_plan_for_user
+from .models import ExportJob, Submission
 
 # A submission's files_status in the export panel's terms, and what the panel says before it polls.
 SUBMISSION_FILE_STATUS = {
@@ -32,8 +32,7 @@ def _submitted_files(plan, kind: str) -> dict | None:
     """
     if plan.status not in ASSURER_VISIBLE_STATUSES:
         return None
-    # Submissions live in governance (a higher layer): read them through the reverse relation.
-    submission = plan.submissions.filter(version=plan.version).first()
+    submission = Submission.objects.filter(plan=plan, version=plan.version).first()
     if submission is None:
         return None
     kwargs = {"round_slug": plan.round.slug, "ons_code": plan.hwb_area.ons_code, "version": submission.version}
@@ -62,22 +61,22 @@ def export_panel_context(plan, kind: str) -> dict:
         # file shows a status and signatures the plan no longer has, so it is not offered.
         job = None
     context = {"kind": kind, "label": label, "job": job, "status": None}
-    context["request_url"] = reverse("plans:export_request", kwargs={**kwargs, "kind": kind})
+    context["request_url"] = reverse("governance:export_request", kwargs={**kwargs, "kind": kind})
     if job is not None:
         context["status"] = exports.job_status(job)
         job_kwargs = {**kwargs, "job_id": job.pk}
-        context["status_url"] = reverse("plans:export_status", kwargs=job_kwargs)
+        context["status_url"] = reverse("governance:export_status", kwargs=job_kwargs)
         if job.status == ExportJob.Status.DONE:
-            context["download_url"] = reverse("plans:export_download", kwargs=job_kwargs)
+            context["download_url"] = reverse("governance:export_download", kwargs=job_kwargs)
     return context
 
 
 def _job_payload(request, job: ExportJob, round_slug: str, ons_code: str) -> dict:
     payload = exports.job_status(job)
     kwargs = {"round_slug": round_slug, "ons_code": ons_code, "job_id": job.pk}
-    payload["status_url"] = reverse("plans:export_status", kwargs=kwargs)
+    payload["status_url"] = reverse("governance:export_status", kwargs=kwargs)
     if job.status == ExportJob.Status.DONE:
-        payload["download_url"] = reverse("plans:export_download", kwargs=kwargs)
+        payload["download_url"] = reverse("governance:export_download", kwargs=kwargs)
     return payload
 
 

@@ -1,14 +1,10 @@
 """Exports of a plan (Part 2 workbook, Part 1 PDF), rendered by a Celery worker and reused while unchanged.
 
-Kinds are registered in settings.EXPORT_KINDS as dotted paths, because the renderers live in
-higher layers (finance, governance) that plans must not import:
-
-    EXPORT_KINDS = {"xlsx": {"render": "finance.workbook.render_plan_workbook",
-                             "content_hash": "finance.selectors.workbook_content_hash"}}
+Each kind names its renderer and content hash directly (EXPORT_KINDS below): governance sits
+above finance, so it imports the workbook as plainly as its own PDF.
 
 `render(plan) -> bytes` builds the file; `content_hash(plan) -> str` changes whenever anything
 the file shows changes, so an unchanged plan gets its last file back without rendering again.
-Optional keys: "content_type", "extension", "label".
 
 A job's file is written to a temporary name and renamed into place, and the job only points at
 it once it is complete, so a download never sees a half-written file.
@@ -20,26 +16,25 @@ import hashlib
 import logging
 import os
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 
-from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import transaction
 from django.utils import timezone
-from django.utils.module_loading import import_string
 
 from accounts.models import User
+from finance.selectors import workbook_content_hash
+from finance.workbook import render_plan_workbook
+from plans.models import Plan
 
-from .models import ExportJob, Plan
+from .models import ExportJob
+from .pdf import part1_content_hash, render_plan_pdf
 
 logger = logging.getLogger(__name__)
 
-DEFAULT_TYPES = {
-    "xlsx": ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "xlsx"),
-    "pdf": ("application/pdf", "pdf"),
-}
 # A job still queued after this long means no worker has picked it up: say exports are delayed.
 DELAYED_AFTER = timedelta(seconds=30)
 BROKER_UNREACHABLE = "The export service could not be reached; the export will start when it is back."
@@ -56,30 +51,42 @@ class UnknownExportKind(ValueError):
 @dataclass(frozen=True)
 class ExportKind:
     key: str
-    render: object
-    content_hash: object
+    render: Callable[[Plan], bytes]
+    content_hash: Callable[[Plan], str]
     content_type: str
     extension: str
     label: str
 
 
+EXPORT_KINDS: dict[str, ExportKind] = {
+    "xlsx": ExportKind(
+        key="xlsx",
+        render=render_plan_workbook,
+        content_hash=workbook_content_hash,
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        extension="xlsx",
+        label="Part 2 workbook (.xlsx)",
+    ),
+    "pdf": ExportKind(
+        key="pdf",
+        render=render_plan_pdf,
+        content_hash=part1_content_hash,
+        content_type="application/pdf",
+        extension="pdf",
+        label="Part 1 plan (PDF)",
+    ),
+}
+
+
 def export_kind(key: str) -> ExportKind:
-    config = getattr(settings, "EXPORT_KINDS", {}).get(key)
-    if not config:
-        raise UnknownExportKind(f"No export of kind {key!r} is registered.")
-    content_type, extension = DEFAULT_TYPES.get(key, ("application/octet-stream", key))
-    return ExportKind(
-        key=key,
-        render=import_string(config["render"]),
-        content_hash=import_string(config["content_hash"]),
-        content_type=config.get("content_type", content_type),
-        extension=config.get("extension", extension),
-        label=config.get("label", dict(ExportJob.Kind.choices).get(key, key)),
-    )
+    try:
+        return EXPORT_KINDS[key]
+    except KeyError:
+        raise UnknownExportKind(f"No export of kind {key!r} is registered.") from None
 
 
 def registered_kinds() -> list[str]:
-    return list(getattr(settings, "EXPORT_KINDS", {}))
+    return list(EXPORT_KINDS)
 
 
 def latest_job(plan: Plan, kind: str) -> ExportJob | None:

@@ -6,7 +6,7 @@
 
 from django import template
 
-from plans import export_views
+from governance import export_views
 
 register = template.Library()
 

@@ -11,12 +11,12 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from plans import exports
+from governance import exports
 from plans.models import Plan
 
 
 class Command(BaseCommand):
-    help = "Write a plan's export (xlsx, or pdf once registered) to a file."
+    help = "Write a plan's export (xlsx or pdf) to a file."
 
     def add_arguments(self, parser):
         parser.add_argument("--area", required=True, help="HWB area ONS code, e.g. E09000002")
