@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "metrics",
     "finance",
     "governance",
+    "demo",
 ]
 
 MIDDLEWARE = [

@@ -26,7 +26,7 @@ def demo_data(db):
 
     Returns the load's result: `.password` signs in any demo user (e.g. commissioner@plymouth.demo).
     """
-    from plans.demo import load_demo
+    from demo.loader import load_demo
 
     return load_demo()
 

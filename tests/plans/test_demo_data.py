@@ -10,12 +10,12 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from accounts import models as am
+from demo import loader as demo_module
+from demo.loader import load_demo
 from finance.models import ExpenditureAmount, IncomeLine
 from governance.models import SignOff
 from metrics.models import MetricAmbition
-from plans import demo as demo_module
 from plans import models as pm
-from plans.demo import load_demo
 from rounds import models as rm
 from schemes.models import Scheme
 

@@ -14,11 +14,14 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 
-from django.apps import apps
 from django.contrib.auth.hashers import make_password
 from django.db import transaction
 
 from accounts.models import Membership, User
+from finance.models import ExpenditureAmount, ExpenditureLine, IncomeLine
+from governance.models import SignOff
+from metrics.models import MetricAmbition, PlannedValue
+from plans.models import Answer, ConditionResponse, Plan, PlanGroup, RelatedDocument, Risk, SectionProgress
 from rounds.loader import fixtures_dir, load_rounds, read_yaml, shipped_round_paths
 from rounds.models import (
     CodeListEntry,
@@ -30,8 +33,7 @@ from rounds.models import (
     Region,
     Section,
 )
-
-from .models import Answer, ConditionResponse, Plan, PlanGroup, RelatedDocument, Risk, SectionProgress
+from schemes.models import Scheme
 
 
 class DemoDataError(ValueError):
@@ -257,14 +259,13 @@ class _DemoPlan:
             )
 
     def _signoffs(self):
-        signoff_model = apps.get_model("governance", "SignOff")  # a higher layer: looked up, not imported
         slots = {s.code: s for s in self.rnd.signoff_slots.all()}
         for i, item in enumerate(self.data.get("signoffs") or []):
             where = f"signoffs[{i}]"
             if item["slot"] not in slots:
                 self.fail(where, f"round {self.rnd.slug} has no sign-off slot '{item['slot']}'")
             org = self.organisation(item["organisation"], where) if item.get("organisation") else None
-            signoff_model.objects.create(
+            SignOff.objects.create(
                 plan=self.plan,
                 slot=slots[item["slot"]],
                 organisation=org,
@@ -287,15 +288,10 @@ class _DemoPlan:
             )
 
     def _finance(self):
-        scheme_model = apps.get_model("schemes", "Scheme")
-        income_model = apps.get_model("finance", "IncomeLine")
-        line_model = apps.get_model("finance", "ExpenditureLine")
-        amount_model = apps.get_model("finance", "ExpenditureAmount")
-
         schemes = {}
         for i, item in enumerate(self.data.get("schemes") or []):
             where = f"schemes[{i}] ({item.get('reference')})"
-            schemes[str(item["reference"])] = scheme_model.objects.create(
+            schemes[str(item["reference"])] = Scheme.objects.create(
                 plan=self.plan,
                 reference=str(item["reference"]),
                 name=item["name"],
@@ -314,7 +310,7 @@ class _DemoPlan:
             stream = self._stream(item["stream"], where)
             org = self.organisation(item["organisation"], where)
             for year, amount in item["amounts"].items():
-                income_model.objects.create(
+                IncomeLine.objects.create(
                     plan=self.plan,
                     funding_stream=stream,
                     organisation=org,
@@ -328,7 +324,7 @@ class _DemoPlan:
             scheme = schemes.get(str(item["scheme"]))
             if scheme is None:
                 self.fail(where, f"no scheme with reference '{item['scheme']}' in this plan")
-            line = line_model.objects.create(
+            line = ExpenditureLine.objects.create(
                 plan=self.plan,
                 scheme=scheme,
                 scheme_type=scheme.scheme_type,
@@ -350,7 +346,7 @@ class _DemoPlan:
                 order=i + 1,
             )
             for year, amount in item["amounts"].items():
-                amount_model.objects.create(line=line, year=self.year(year, where), amount=Decimal(str(amount)))
+                ExpenditureAmount.objects.create(line=line, year=self.year(year, where), amount=Decimal(str(amount)))
 
     def _stream(self, key: str, where: str):
         if key not in self.streams:
@@ -358,8 +354,6 @@ class _DemoPlan:
         return self.streams[key]
 
     def _metrics(self):
-        ambition_model = apps.get_model("metrics", "MetricAmbition")
-        value_model = apps.get_model("metrics", "PlannedValue")
         metrics = {m.key: m for m in self.rnd.metrics.all()}
         for i, item in enumerate(self.data.get("metrics") or []):
             where = f"metrics[{i}]"
@@ -368,7 +362,7 @@ class _DemoPlan:
                 metric = metrics.get(item["metric"])
                 if metric is None:
                     self.fail(where, f"round {self.rnd.slug} has no metric '{item['metric']}'")
-            ambition = ambition_model.objects.create(
+            ambition = MetricAmbition.objects.create(
                 plan=self.plan,
                 metric=metric,
                 local_name=item.get("local_name", ""),
@@ -387,7 +381,7 @@ class _DemoPlan:
                     self.fail(
                         f"{where}.planned", f"'{period}' is not one of the metric's periods: {', '.join(periods)}"
                     )
-                value_model.objects.create(
+                PlannedValue.objects.create(
                     ambition=ambition, period=str(period), value=_decimal(value), order=periods.index(str(period))
                 )
 

@@ -2,7 +2,7 @@
 
 from django.core.management.base import BaseCommand, CommandError
 
-from plans.demo import DemoDataError, load_demo
+from demo.loader import DemoDataError, load_demo
 from rounds.loader import RoundFixtureError
 
 
