@@ -11,6 +11,7 @@ setup-dev:
 	bash scripts/setup.sh --dev
 
 demo: setup
+	$(PY) manage.py prepare_app_split  # does nothing unless var/db.sqlite3 predates the app split
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py load_round --all
 	$(PY) manage.py load_demo

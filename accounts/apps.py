@@ -5,5 +5,6 @@ class AccountsConfig(AppConfig):
     name = "accounts"
 
     def ready(self):
-        # Registers the account rules and the receivers that audit sign-ins, failures and lockouts.
-        from . import permissions, security  # noqa: F401
+        # Registers the account rules, the receivers that audit sign-ins, failures and lockouts, and the
+        # check that tells `migrate` on a database from before the app split what to do first.
+        from . import app_split, permissions, security  # noqa: F401
