@@ -97,16 +97,15 @@ def check_minimum_pool(figures: PartTwoFigures) -> list[RuleResult]:
         if minimum is None:
             continue
         total = pooled_total(figures, year)
-        passed = total >= minimum
-        verb = "meets" if passed else "is below"
         results.append(
-            RuleResult(
-                key="minimum_pool",
-                name=f"Minimum pooled budget {year}",
-                passed=passed,
-                year=year,
-                message=f"The pooled budget for {year} is {format_pounds(total)}, "
-                f"which {verb} the minimum of {format_pounds(minimum)}",
+            _at_least(
+                "minimum_pool",
+                f"Minimum pooled budget {year}",
+                year,
+                f"The pooled budget for {year}",
+                total,
+                "the minimum of",
+                minimum,
             )
         )
     return results
@@ -139,17 +138,15 @@ def check_stream_minimums(figures: PartTwoFigures) -> list[RuleResult]:
             minimum = figures.allocations.get((key, year))
             if minimum is None:
                 continue
-            got = income.get(key, ZERO)
-            passed = got >= minimum
-            verb = "meets" if passed else "is below"
             results.append(
-                RuleResult(
-                    key=f"stream_minimum:{key}",
-                    name=f"Minimum contribution: {name} {year}",
-                    passed=passed,
-                    year=year,
-                    message=f"Income from {name} in {year} is {format_pounds(got)}, "
-                    f"which {verb} its minimum contribution of {format_pounds(minimum)}",
+                _at_least(
+                    f"stream_minimum:{key}",
+                    f"Minimum contribution: {name} {year}",
+                    year,
+                    f"Income from {name} in {year}",
+                    income.get(key, ZERO),
+                    "its minimum contribution of",
+                    minimum,
                 )
             )
     return results
@@ -240,17 +237,15 @@ def check_ring_fences(figures: PartTwoFigures) -> list[RuleResult]:
             required = figures.allocations.get((fence.key, year))
             if required is None:
                 continue
-            spend = ring_fence_spend(figures, fence, year)
-            passed = spend >= required
-            verb = "meets" if passed else "is below"
             results.append(
-                RuleResult(
-                    key=f"ring_fence:{fence.key}",
-                    name=f"{fence.name} {year}",
-                    passed=passed,
-                    year=year,
-                    message=f"Spend on {fence.name} in {year} is "
-                    f"{format_pounds(spend)}, which {verb} the required {format_pounds(required)}",
+                _at_least(
+                    f"ring_fence:{fence.key}",
+                    f"{fence.name} {year}",
+                    year,
+                    f"Spend on {fence.name} in {year}",
+                    ring_fence_spend(figures, fence, year),
+                    "the required",
+                    required,
                 )
             )
     return results
@@ -337,3 +332,11 @@ def joint_percentage_problem(percent_nhs: Decimal | None, percent_la: Decimal | 
     if percent_nhs is not None and percent_la is not None and percent_nhs + percent_la != 100:
         return ("percent_la", "% NHS and % LA must add up to 100")
     return None
+
+
+def _at_least(key, name, year, subject, amount, what, required) -> RuleResult:
+    """A rule that passes when an amount is at least what the round requires, saying both figures."""
+    passed = amount >= required
+    verb = "meets" if passed else "is below"
+    message = f"{subject} is {format_pounds(amount)}, which {verb} {what} {format_pounds(required)}"
+    return RuleResult(key=key, name=name, passed=passed, year=year, message=message)
