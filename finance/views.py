@@ -20,6 +20,8 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from plans import selectors as plan_selectors
 from plans import services as plan_services
+from plans import views as plan_views
+from plans.editing import StaleEdit, require_edit
 from rounds.models import Section
 
 from . import rules, selectors, services
@@ -47,7 +49,7 @@ def _complete_section(request, plan, table: str) -> list[str]:
     if section is None:
         raise Http404("This round has no such section")
     try:
-        services.complete_section(user=request.user, plan=plan, section=section)
+        plan_services.complete_section(user=request.user, plan=plan, section=section)
     except ValidationError as exc:
         return exc.messages
     messages.success(request, f"You have marked ‘{section.title}’ as completed.")
@@ -92,7 +94,7 @@ def _line_form_page(request, plan, *, line, form, template, save, back_url, noun
         if form.is_valid():
             try:
                 save(form)
-            except services.StaleEdit as exc:
+            except StaleEdit as exc:
                 form.add_error(None, str(exc))
                 status = 409
             except (ValidationError, IntegrityError) as exc:
@@ -119,7 +121,7 @@ def _line_form_page(request, plan, *, line, form, template, save, back_url, noun
 @require_http_methods(["GET", "POST"])
 def income_line(request, round_slug: str, ons_code: str, pk: int | None = None):
     plan = _plan(request, round_slug, ons_code)
-    plan_services.require_edit(user=request.user, plan=plan)
+    require_edit(user=request.user, plan=plan)
     line = _get_line(IncomeLine, plan, pk)
     if request.method == "POST":
         form = IncomeLineForm(request.POST, plan=plan, line=line)
@@ -161,33 +163,11 @@ def _get_line(model, plan, pk):
     return line
 
 
-def _remove_page(request, plan, *, model, pk, remove, back_url, noun, describe):
-    plan_services.require_edit(user=request.user, plan=plan)
-    line = _get_line(model, plan, pk)
-    if request.method == "POST":
-        try:
-            version = int(request.POST.get("version", ""))
-        except ValueError:
-            version = None
-        try:
-            remove(line, version)
-        except services.StaleEdit:
-            messages.warning(request, f"Someone changed this {noun} after you opened it. Check it before removing it.")
-            return redirect(request.path)
-        messages.success(request, f"The {noun} has been removed.")
-        return redirect(back_url)
-    return render(
-        request,
-        "plans/confirm_remove.html",
-        {"plan": plan, "row": line, "noun": noun, "description": describe(line), "back_url": back_url},
-    )
-
-
 @login_required
 @require_http_methods(["GET", "POST"])
 def income_remove(request, round_slug: str, ons_code: str, pk: int):
     plan = _plan(request, round_slug, ons_code)
-    return _remove_page(
+    return plan_views.remove_page(
         request,
         plan,
         model=IncomeLine,
@@ -229,7 +209,7 @@ def expenditure(request, round_slug: str, ons_code: str):
 @require_http_methods(["GET", "POST"])
 def expenditure_line(request, round_slug: str, ons_code: str, pk: int | None = None):
     plan = _plan(request, round_slug, ons_code)
-    plan_services.require_edit(user=request.user, plan=plan)
+    require_edit(user=request.user, plan=plan)
     line = _get_line(ExpenditureLine, plan, pk)
     if request.method == "POST":
         form = ExpenditureLineForm(request.POST, plan=plan)
@@ -238,22 +218,13 @@ def expenditure_line(request, round_slug: str, ons_code: str, pk: int | None = N
 
     def save(form):
         data = form.cleaned_data
-        is_new = data["is_new"] == "new"
-        scheme = services.scheme_for_line(
-            plan=plan,
-            reference=data["scheme_reference"],
-            name=data["scheme_name"],
-            scheme_type=data["scheme_type"],
-            commissioner=data["commissioner"],
-            area_of_spend=data["area_of_spend"],
-            is_new=is_new,
-        )
         services.save_expenditure_line(
             user=request.user,
             plan=plan,
             line=line,
             version=data.get("version"),
-            scheme=scheme,
+            scheme_reference=data["scheme_reference"],
+            scheme_name=data["scheme_name"],
             scheme_type=data["scheme_type"],
             area_of_spend=data["area_of_spend"],
             commissioner=data["commissioner"],
@@ -261,7 +232,7 @@ def expenditure_line(request, round_slug: str, ons_code: str, pk: int | None = N
             percent_la=data["percent_la"],
             provider=data["provider"],
             funding_stream=data["funding_stream"],
-            is_new=is_new,
+            is_new=data["is_new"] == "new",
             amounts=form.amounts(),
         )
 
@@ -281,7 +252,7 @@ def expenditure_line(request, round_slug: str, ons_code: str, pk: int | None = N
 @require_http_methods(["GET", "POST"])
 def expenditure_remove(request, round_slug: str, ons_code: str, pk: int):
     plan = _plan(request, round_slug, ons_code)
-    return _remove_page(
+    return plan_views.remove_page(
         request,
         plan,
         model=ExpenditureLine,
@@ -321,7 +292,7 @@ def summary(request, round_slug: str, ons_code: str):
 def import_workbook(request, round_slug: str, ons_code: str):
     """Upload a workbook and preview what it would change; nothing is written here."""
     plan = _plan(request, round_slug, ons_code)
-    plan_services.require_edit(user=request.user, plan=plan)
+    require_edit(user=request.user, plan=plan)
     errors = []
     status = 200
     form = WorkbookUploadForm(request.POST or None, request.FILES or None)
@@ -367,7 +338,7 @@ def import_workbook(request, round_slug: str, ons_code: str):
 def import_confirm(request, round_slug: str, ons_code: str):
     """Apply the previewed workbook in one transaction (validated again under a lock)."""
     plan = _plan(request, round_slug, ons_code)
-    plan_services.require_edit(user=request.user, plan=plan)
+    require_edit(user=request.user, plan=plan)
     pending = request.session.get(IMPORT_SESSION_KEY)
     if not pending or pending.get("plan") != plan.pk or not default_storage.exists(pending["name"]):
         messages.warning(request, "Upload the workbook again: the preview has expired.")

@@ -20,7 +20,8 @@ from django.views.decorators.http import require_http_methods
 from rounds.models import Section
 
 from . import permissions, selectors, services
-from .forms import ConfirmRemoveForm, DocumentForm, RiskForm, SectionForm
+from .editing import StaleEdit, require_edit
+from .forms import ConfirmRemoveForm, DocumentForm, RiskForm, SectionForm, add_service_error
 from .models import Plan, RelatedDocument, Risk
 
 PLAN_KW = ("round_slug", "ons_code")
@@ -139,18 +140,19 @@ def _conflict_page(
     theirs = dict(yours)
     rows = []
     for conflict in conflicts:
-        if conflict.field not in fresh_form.fields:
+        name = form_class.field_name(conflict.key, conflict.attribute)
+        if name not in fresh_form.fields:
             continue
-        theirs.update(_raw_values(fresh_form, conflict.field))
-        field = fresh_form.fields[conflict.field]
+        theirs.update(_raw_values(fresh_form, name))
+        field = fresh_form.fields[name]
         rows.append(
             {
-                "name": conflict.field,
+                "name": name,
                 "label": conflict.label,
                 "theirs": _display(field, conflict.theirs),
                 "yours": _display(field, conflict.yours),
                 "by": conflict.by,
-                "field_id": fresh_form[conflict.field].auto_id,
+                "field_id": fresh_form[name].auto_id,
             }
         )
     merge_form = form_class(_to_querydict(theirs), **form_kwargs)
@@ -213,34 +215,32 @@ def section(request: HttpRequest, round_slug: str, ons_code: str, section_key: s
         form = SectionForm(data, complete=complete, **form_kwargs)
         if form.is_valid():
             try:
-                result = services.save_section(
+                services.save_section(
                     user=request.user,
                     plan=plan,
                     section=section_obj,
-                    answers=form.answer_values(),
-                    responses=form.response_values(),
-                    versions=form.versions(),
+                    answers=form.answer_edits(),
+                    conditions=form.condition_edits(),
                     complete=complete,
                 )
+            except StaleEdit as stale:
+                fresh = selectors.section_for_editing(plan, section_obj)
+                fresh_kwargs = {**form_kwargs, "answers": fresh["answers"], "responses": fresh["responses"]}
+                return _conflict_page(
+                    request,
+                    plan=plan,
+                    title=section_obj.title,
+                    yours=_posted_data(data),
+                    fresh_form=SectionForm(**fresh_kwargs),
+                    form_class=SectionForm,
+                    form_kwargs=fresh_kwargs,
+                    conflicts=stale.conflicts,
+                    back_url=_section_url(plan, section_obj),
+                    extra={"section": section_obj, "form_key": f"section:{section_obj.key}"},
+                )
             except ValidationError as exc:
-                # A rule the service enforces; shown on its field when the service names one.
-                form.add_error(exc.code if exc.code in form.fields else None, exc.messages[0])
+                add_service_error(form, exc)
             else:
-                if not result.saved:
-                    fresh = selectors.section_for_editing(plan, section_obj)
-                    fresh_kwargs = {**form_kwargs, "answers": fresh["answers"], "responses": fresh["responses"]}
-                    return _conflict_page(
-                        request,
-                        plan=plan,
-                        title=section_obj.title,
-                        yours=_posted_data(data),
-                        fresh_form=SectionForm(**fresh_kwargs),
-                        form_class=SectionForm,
-                        form_kwargs=fresh_kwargs,
-                        conflicts=result.conflicts,
-                        back_url=_section_url(plan, section_obj),
-                        extra={"section": section_obj, "form_key": f"section:{section_obj.key}"},
-                    )
                 return _after_save(request, plan, section_obj, action)
         status = 400
     else:
@@ -269,7 +269,7 @@ def _table_section(request, plan, section_obj, page, can_edit, action):
     if request.method == "POST":
         if action == "complete":
             try:
-                services.complete_table_section(user=request.user, plan=plan, section=section_obj)
+                services.complete_section(user=request.user, plan=plan, section=section_obj)
             except ValidationError as exc:
                 # Income, expenditure and metrics are completed on their own pages, which check their rules.
                 messages.warning(request, exc.messages[0])
@@ -340,37 +340,35 @@ def _get_row(plan: Plan, model, pk: int):
 
 def row_form_page(request, plan, *, model, pk, form_class, form_kwargs, table, noun, template, save):
     """Add or change one row, with the version check and conflict page (also used by the schemes app)."""
-    services.require_edit(user=request.user, plan=plan)
+    require_edit(user=request.user, plan=plan)
     row = _get_row(plan, model, pk) if pk else None
     back_url = _table_url(plan, table)
     form_key = f"{noun}:{pk or 'new'}"
     if request.method == "POST":
         data = _resolved_post(request)
         form = form_class(data, request.FILES, **form_kwargs(row))
-        result = None
         if form.is_valid():
             try:
-                result = save(form, row)
+                save(form, row)
+            except StaleEdit as stale:
+                fresh_row = _get_row(plan, model, pk)
+                return _conflict_page(
+                    request,
+                    plan=plan,
+                    title=f"Change {noun}",
+                    yours=_posted_data(data),
+                    fresh_form=form_class(initial=form_class.initial_for(fresh_row), **form_kwargs(fresh_row)),
+                    form_class=form_class,
+                    form_kwargs=form_kwargs(fresh_row),
+                    conflicts=stale.conflicts,
+                    back_url=back_url,
+                    extra={"form_key": form_key},
+                )
             except ValidationError as exc:
-                # A rule the service enforces; shown on its field when the service names one.
-                form.add_error(exc.code if exc.code in form.fields else None, exc.messages[0])
-        if result is not None and result.saved:
-            messages.success(request, f"The {noun} has been {'saved' if row else 'added'}.")
-            return redirect(back_url)
-        if result is not None:
-            fresh_row = _get_row(plan, model, pk)
-            return _conflict_page(
-                request,
-                plan=plan,
-                title=f"Change {noun}",
-                yours=_posted_data(data),
-                fresh_form=form_class(initial=form_class.initial_for(fresh_row), **form_kwargs(fresh_row)),
-                form_class=form_class,
-                form_kwargs=form_kwargs(fresh_row),
-                conflicts=result.conflicts,
-                back_url=back_url,
-                extra={"form_key": form_key},
-            )
+                add_service_error(form, exc)
+            else:
+                messages.success(request, f"The {noun} has been {'saved' if row else 'added'}.")
+                return redirect(back_url)
         status = 400
     else:
         form = form_class(initial=form_class.initial_for(row) if row else {"version": 0}, **form_kwargs(row))
@@ -441,26 +439,25 @@ def document_form(request, round_slug: str, ons_code: str, pk: int | None = None
     )
 
 
-def remove_page(request, plan, *, model, pk, table, noun, describe):
-    services.require_edit(user=request.user, plan=plan)
+def remove_page(request, plan, *, pk, remove, back_url, noun, describe, model):
+    """Confirm and remove one row of a plan's table (also used by the schemes and finance apps).
+
+    `remove(row, version)` calls the row's service; a row changed since the user opened it is not removed.
+    """
+    require_edit(user=request.user, plan=plan)
     row = _get_row(plan, model, pk)
-    back_url = _table_url(plan, table)
     if request.method == "POST":
         form = ConfirmRemoveForm(request.POST)
         if form.is_valid():
-            removed = services.remove_row(
-                user=request.user,
-                plan=plan,
-                model=model,
-                row_id=row.pk,
-                version=form.cleaned_data.get("version"),
-                table=table,
-            )
-            if removed:
-                messages.success(request, f"The {noun} has been removed.")
-                return redirect(back_url)
-            messages.warning(request, f"Someone changed this {noun} after you opened it. Check it before removing it.")
-            return redirect(request.path)
+            try:
+                remove(row, form.cleaned_data.get("version"))
+            except StaleEdit:
+                messages.warning(
+                    request, f"Someone changed this {noun} after you opened it. Check it before removing it."
+                )
+                return redirect(request.path)
+            messages.success(request, f"The {noun} has been removed.")
+            return redirect(back_url)
     return render(
         request,
         "plans/confirm_remove.html",
@@ -468,11 +465,20 @@ def remove_page(request, plan, *, model, pk, table, noun, describe):
     )
 
 
+def _remove_row_page(request, plan, *, model, pk, table, noun, describe):
+    def remove(row, version):
+        services.remove_row(user=request.user, plan=plan, model=model, row_id=row.pk, version=version, table=table)
+
+    return remove_page(
+        request, plan, model=model, pk=pk, remove=remove, back_url=_table_url(plan, table), noun=noun, describe=describe
+    )
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def risk_remove(request, round_slug: str, ons_code: str, pk: int):
     plan = selectors.get_plan_for_user(request.user, round_slug=round_slug, ons_code=ons_code)
-    return remove_page(
+    return _remove_row_page(
         request, plan, model=Risk, pk=pk, table=Section.Table.RISKS, noun="risk", describe=lambda r: r.description
     )
 
@@ -481,7 +487,7 @@ def risk_remove(request, round_slug: str, ons_code: str, pk: int):
 @require_http_methods(["GET", "POST"])
 def document_remove(request, round_slug: str, ons_code: str, pk: int):
     plan = selectors.get_plan_for_user(request.user, round_slug=round_slug, ons_code=ons_code)
-    return remove_page(
+    return _remove_row_page(
         request,
         plan,
         model=RelatedDocument,

@@ -33,7 +33,7 @@ def scheme_list(request, round_slug: str, ons_code: str):
         if not can_edit:
             raise PermissionDenied("You cannot change this plan.")
         if request.POST.get("action") == "complete":
-            plan_services.complete_table_section(user=request.user, plan=plan, section=section)
+            plan_services.complete_section(user=request.user, plan=plan, section=section)
             return redirect("plans:plan_overview", round_slug=round_slug, ons_code=ons_code)
         return redirect(plan_selectors.next_section_url(plan, section))
     page = plan_selectors.section_for_editing(plan, section)
@@ -77,12 +77,16 @@ def scheme_form(request, round_slug: str, ons_code: str, pk: int | None = None):
 @require_http_methods(["GET", "POST"])
 def scheme_remove(request, round_slug: str, ons_code: str, pk: int):
     plan = plan_selectors.get_plan_for_user(request.user, round_slug=round_slug, ons_code=ons_code)
+    def remove(scheme, version):
+        services.remove_scheme(user=request.user, plan=plan, scheme_id=scheme.pk, version=version)
+
     return plan_views.remove_page(
         request,
         plan,
         model=Scheme,
         pk=pk,
-        table=Section.Table.SCHEMES,
+        remove=remove,
+        back_url=plan_selectors.section_url(plan, _schemes_section(plan)),
         noun="scheme",
         describe=lambda s: f"{s.reference} {s.name}",
     )

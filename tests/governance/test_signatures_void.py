@@ -10,6 +10,7 @@ from finance.models import ExpenditureAmount, IncomeLine
 from governance import services
 from governance.models import PlanEvent, SignOff
 from metrics.models import MetricAmbition, PlannedValue
+from plans import editing as plan_editing
 from plans import services as plan_services
 from plans.models import Plan, RelatedDocument, Risk, SectionProgress
 from rounds.models import CodeListEntry, Question, Section
@@ -178,9 +179,9 @@ def test_commissioner_may_edit_a_signed_off_plan_but_not_a_submitted_one(signed_
     from django.core.exceptions import PermissionDenied
 
     cast = signed_plan
-    plan_services.require_edit(user=cast.commissioner, plan=cast.plan)
+    plan_editing.require_edit(user=cast.commissioner, plan=cast.plan)
     services.submit_plan(user=cast.commissioner, plan=cast.plan)
     cast.plan.refresh_from_db()
     with pytest.raises(PermissionDenied):
-        plan_services.require_edit(user=cast.commissioner, plan=cast.plan)
+        plan_editing.require_edit(user=cast.commissioner, plan=cast.plan)
     assert cast.plan.status == S.SUBMITTED
