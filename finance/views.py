@@ -94,8 +94,8 @@ def _line_form_page(request, plan, *, line, form, template, save, back_url, noun
         if form.is_valid():
             try:
                 save(form)
-            except StaleEdit as exc:
-                form.add_error(None, str(exc))
+            except StaleEdit:
+                form.add_error(None, StaleEdit.message_for("line"))
                 status = 409
             except (ValidationError, IntegrityError) as exc:
                 message = exc.messages[0] if isinstance(exc, ValidationError) else "This line clashes with another"

@@ -90,8 +90,8 @@ def ambition_form(request, round_slug: str, ons_code: str, metric_key: str | Non
                     values=form.cleaned_data,
                     planned=form.planned_values(),
                 )
-            except StaleEdit as exc:
-                form.add_error(None, str(exc))
+            except StaleEdit:
+                form.add_error(None, StaleEdit.message_for("metric"))
                 status = 409
             else:
                 messages.success(request, "The metric has been saved.")

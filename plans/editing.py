@@ -43,14 +43,16 @@ class FieldConflict:
 class StaleEdit(Exception):
     """Someone saved this after the user opened it; nothing was written."""
 
-    message = (
-        "Someone else changed this after you opened it. Your changes have not been saved: "
-        "check their changes below, then make yours again."
-    )
-
     def __init__(self, conflicts: list[FieldConflict] | None = None):
-        super().__init__(self.message)
+        super().__init__(self.message_for("row"))
         self.conflicts = conflicts or []
+
+    @staticmethod
+    def message_for(noun: str) -> str:
+        return (
+            f"Someone else changed this {noun} after you opened it. Your changes have not been saved: "
+            "check their changes below, then make yours again."
+        )
 
 
 def require_edit(*, user: User, plan: Plan) -> None:

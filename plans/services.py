@@ -109,7 +109,7 @@ def save_section(
     plan: Plan,
     section: Section,
     answers: dict[str, AnswerEdit],
-    conditions: dict[int, ConditionEdit],
+    conditions: dict[int, ConditionEdit] | None = None,
     complete: bool = False,
 ) -> int:
     """Save a section's answers and national-condition responses, guarding each with its version.
@@ -151,7 +151,7 @@ def save_section(
                 )
             elif changes:
                 writes.append((Answer, current, {"plan": plan, "question": question}, changes))
-        for cqid, response in conditions.items():
+        for cqid, response in (conditions or {}).items():
             cq = condition_questions[cqid]
             value = response.values()
             check_markdown(response.narrative, subject="Your explanation", field=f"{cqid}.narrative")

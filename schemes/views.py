@@ -77,6 +77,7 @@ def scheme_form(request, round_slug: str, ons_code: str, pk: int | None = None):
 @require_http_methods(["GET", "POST"])
 def scheme_remove(request, round_slug: str, ons_code: str, pk: int):
     plan = plan_selectors.get_plan_for_user(request.user, round_slug=round_slug, ons_code=ons_code)
+
     def remove(scheme, version):
         services.remove_scheme(user=request.user, plan=plan, scheme_id=scheme.pk, version=version)
 
