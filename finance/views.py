@@ -69,21 +69,28 @@ def _base_context(request, plan, table: str, completion_errors=()) -> dict:
 # --- Income ---------------------------------------------------------------------------
 
 
-@login_required
-@require_http_methods(["GET", "POST"])
-def income(request, round_slug: str, ons_code: str):
+def _section_page(request, round_slug, ons_code, *, table: str, template: str, page):
+    """The income or expenditure page; its POST marks the section completed once the round's rules hold."""
     plan = _plan(request, round_slug, ons_code)
     errors = []
     if request.method == "POST":
-        errors = _complete_section(request, plan, Section.Table.INCOME)
+        errors = _complete_section(request, plan, table)
         if not errors:
             return redirect("plans:plan_overview", **_kwargs(plan))
-    part = selectors.part_two_for_plan(plan)
-    return render(
+    context = {**_base_context(request, plan, table, errors), **page(selectors.part_two_for_plan(plan))}
+    return render(request, template, context, status=400 if errors else 200)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def income(request, round_slug: str, ons_code: str):
+    return _section_page(
         request,
-        "finance/income.html",
-        {**_base_context(request, plan, Section.Table.INCOME, errors), **selectors.income_page(part)},
-        status=400 if errors else 200,
+        round_slug,
+        ons_code,
+        table=Section.Table.INCOME,
+        template="finance/income.html",
+        page=selectors.income_page,
     )
 
 
@@ -117,40 +124,54 @@ def _line_form_page(request, plan, *, line, form, template, save, back_url, noun
     )
 
 
+# The two kinds of line: which model, which list page they belong to, and what the pages call them.
+INCOME = {"model": IncomeLine, "list_name": "finance:income", "noun": "income line"}
+EXPENDITURE = {"model": ExpenditureLine, "list_name": "finance:expenditure", "noun": "expenditure line"}
+
+
+def _line_form(request, round_slug, ons_code, pk, *, model, form_class, save_line, template, list_name, noun):
+    """Add or change one income or expenditure line: the form translates, the service saves."""
+    plan = _plan(request, round_slug, ons_code)
+    require_edit(user=request.user, plan=plan)
+    line = _get_line(model, plan, pk)
+    if request.method == "POST":
+        form = form_class(request.POST, plan=plan, line=line)
+    else:
+        form = form_class(initial=form_class.initial_for(line) if line else {}, plan=plan, line=line)
+
+    def save(form):
+        save_line(user=request.user, plan=plan, line=line, version=form.cleaned_data.get("version"), **form.values())
+
+    back_url = reverse(list_name, kwargs=_kwargs(plan))
+    return _line_form_page(
+        request, plan, line=line, form=form, template=template, save=save, back_url=back_url, noun=noun
+    )
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def income_line(request, round_slug: str, ons_code: str, pk: int | None = None):
-    plan = _plan(request, round_slug, ons_code)
-    require_edit(user=request.user, plan=plan)
-    line = _get_line(IncomeLine, plan, pk)
-    if request.method == "POST":
-        form = IncomeLineForm(request.POST, plan=plan, line=line)
-    else:
-        form = IncomeLineForm(initial=IncomeLineForm.initial_for(line) if line else {}, plan=plan, line=line)
-
-    def save(form):
-        data = form.cleaned_data
-        services.save_income_line(
-            user=request.user,
-            plan=plan,
-            line=line,
-            version=data.get("version"),
-            funding_stream=data["funding_stream"],
-            organisation=data["organisation"],
-            year=data["year"],
-            amount=data["amount"],
-            note=data["note"],
-        )
-
-    return _line_form_page(
+    return _line_form(
         request,
-        plan,
-        line=line,
-        form=form,
+        round_slug,
+        ons_code,
+        pk,
+        form_class=IncomeLineForm,
+        save_line=services.save_income_line,
         template="finance/income_form.html",
-        save=save,
-        back_url=reverse("finance:income", kwargs=_kwargs(plan)),
-        noun="income line",
+        **INCOME,
+    )
+
+
+def _remove_line(request, round_slug, ons_code, pk, *, model, remove_line, list_name, noun):
+    plan = _plan(request, round_slug, ons_code)
+
+    def remove(line, version):
+        remove_line(user=request.user, plan=plan, line=line, version=version)
+
+    back_url = reverse(list_name, kwargs=_kwargs(plan))
+    return plan_views.remove_page(
+        request, plan, model=model, pk=pk, remove=remove, back_url=back_url, noun=noun, describe=str
     )
 
 
@@ -166,102 +187,52 @@ def _get_line(model, plan, pk):
 @login_required
 @require_http_methods(["GET", "POST"])
 def income_remove(request, round_slug: str, ons_code: str, pk: int):
-    plan = _plan(request, round_slug, ons_code)
-    return plan_views.remove_page(
-        request,
-        plan,
-        model=IncomeLine,
-        pk=pk,
-        remove=lambda line, v: services.remove_income_line(user=request.user, plan=plan, line=line, version=v),
-        back_url=reverse("finance:income", kwargs=_kwargs(plan)),
-        noun="income line",
-        describe=str,
-    )
+    return _remove_line(request, round_slug, ons_code, pk, remove_line=services.remove_income_line, **INCOME)
 
 
 # --- Expenditure ------------------------------------------------------------------------
 
 
+def _expenditure_page(part) -> dict:
+    return {
+        "years": part.years,
+        "lines": selectors.expenditure_rows(part),
+        "totals": selectors.finance_summary(part).spend_totals,
+    }
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def expenditure(request, round_slug: str, ons_code: str):
-    plan = _plan(request, round_slug, ons_code)
-    errors = []
-    if request.method == "POST":
-        errors = _complete_section(request, plan, Section.Table.EXPENDITURE)
-        if not errors:
-            return redirect("plans:plan_overview", **_kwargs(plan))
-    part = selectors.part_two_for_plan(plan)
-    return render(
+    return _section_page(
         request,
-        "finance/expenditure.html",
-        {
-            **_base_context(request, plan, Section.Table.EXPENDITURE, errors),
-            "years": part.years,
-            "lines": selectors.expenditure_rows(part),
-            "totals": selectors.finance_summary(part).spend_totals,
-        },
-        status=400 if errors else 200,
+        round_slug,
+        ons_code,
+        table=Section.Table.EXPENDITURE,
+        template="finance/expenditure.html",
+        page=_expenditure_page,
     )
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def expenditure_line(request, round_slug: str, ons_code: str, pk: int | None = None):
-    plan = _plan(request, round_slug, ons_code)
-    require_edit(user=request.user, plan=plan)
-    line = _get_line(ExpenditureLine, plan, pk)
-    if request.method == "POST":
-        form = ExpenditureLineForm(request.POST, plan=plan)
-    else:
-        form = ExpenditureLineForm(initial=ExpenditureLineForm.initial_for(line) if line else {}, plan=plan)
-
-    def save(form):
-        data = form.cleaned_data
-        services.save_expenditure_line(
-            user=request.user,
-            plan=plan,
-            line=line,
-            version=data.get("version"),
-            scheme_reference=data["scheme_reference"],
-            scheme_name=data["scheme_name"],
-            scheme_type=data["scheme_type"],
-            area_of_spend=data["area_of_spend"],
-            commissioner=data["commissioner"],
-            percent_nhs=data["percent_nhs"],
-            percent_la=data["percent_la"],
-            provider=data["provider"],
-            funding_stream=data["funding_stream"],
-            is_new=data["is_new"] == "new",
-            amounts=form.amounts(),
-        )
-
-    return _line_form_page(
+    return _line_form(
         request,
-        plan,
-        line=line,
-        form=form,
+        round_slug,
+        ons_code,
+        pk,
+        form_class=ExpenditureLineForm,
+        save_line=services.save_expenditure_line,
         template="finance/expenditure_form.html",
-        save=save,
-        back_url=reverse("finance:expenditure", kwargs=_kwargs(plan)),
-        noun="expenditure line",
+        **EXPENDITURE,
     )
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def expenditure_remove(request, round_slug: str, ons_code: str, pk: int):
-    plan = _plan(request, round_slug, ons_code)
-    return plan_views.remove_page(
-        request,
-        plan,
-        model=ExpenditureLine,
-        pk=pk,
-        remove=lambda line, v: services.remove_expenditure_line(user=request.user, plan=plan, line=line, version=v),
-        back_url=reverse("finance:expenditure", kwargs=_kwargs(plan)),
-        noun="expenditure line",
-        describe=str,
-    )
+    return _remove_line(request, round_slug, ons_code, pk, remove_line=services.remove_expenditure_line, **EXPENDITURE)
 
 
 # --- Summary and export -------------------------------------------------------------------

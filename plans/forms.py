@@ -275,6 +275,10 @@ class VersionedForm(forms.Form):
         """The field showing a value the service names: a row's attribute (a foreign key without `_id`)."""
         return (attribute or key).removesuffix("_id")
 
+    def save_kwargs(self) -> dict:
+        """What the row's save service takes besides who, which plan and which row."""
+        return {"values": self.values(), "version": self.cleaned_data.get("version")}
+
 
 class RiskForm(VersionedForm):
     description = MarkdownField(
@@ -457,6 +461,13 @@ class DocumentForm(VersionedForm):
     def values(self) -> dict:
         data = self.cleaned_data
         return {"ref": data["ref"], "title": data["title"], "synopsis": data["synopsis"], "url": data["url"]}
+
+    def save_kwargs(self) -> dict:
+        return {
+            **super().save_kwargs(),
+            "upload": self.cleaned_data.get("upload"),
+            "upload_kind": self.upload_kind or "",
+        }
 
 
 class ConfirmRemoveForm(forms.Form):

@@ -429,3 +429,14 @@ def save_risk(*, user: User, plan: Plan, risk_id: int | None, values: dict, vers
             "concerns_nhs_providers": "Concerns NHS providers",
         },
     )
+
+
+def remove_risk(*, user: User, plan: Plan, risk_id: int, version: int | None) -> None:
+    remove_row(user=user, plan=plan, model=Risk, row_id=risk_id, version=version, table=Section.Table.RISKS)
+
+
+def remove_document(*, user: User, plan: Plan, document_id: int, version: int | None) -> None:
+    # The document's file is kept: a submission or the row's history may refer to it.
+    remove_row(
+        user=user, plan=plan, model=RelatedDocument, row_id=document_id, version=version, table=Section.Table.DOCUMENTS
+    )

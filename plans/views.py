@@ -5,6 +5,8 @@ areas); every write goes through a service that checks the user may edit the pla
 """
 
 import json
+from collections.abc import Callable
+from dataclasses import dataclass
 
 from django import forms as django_forms
 from django.contrib import messages
@@ -338,28 +340,84 @@ def _get_row(plan: Plan, model, pk: int):
     return row
 
 
-def row_form_page(request, plan, *, model, pk, form_class, form_kwargs, table, noun, template, save):
-    """Add or change one row, with the version check and conflict page (also used by the schemes app)."""
+@dataclass(frozen=True)
+class RowPages:
+    """The add, change and remove pages of one kind of table row (a risk, a document, a scheme).
+
+    `save` and `remove` are the row's services, called with the row's id as `id_name`;
+    `form_kwargs(plan, row)` gives the form what it needs besides the data.
+    """
+
+    model: type[Model]
+    form_class: type
+    table: str
+    noun: str
+    template: str
+    id_name: str
+    save: Callable
+    remove: Callable
+    describe: Callable[[Model], str]
+    form_kwargs: Callable[[Plan, Model | None], dict] = lambda plan, row: {}
+
+    def form_view(self):
+        @login_required
+        @require_http_methods(["GET", "POST"])
+        def view(request, round_slug: str, ons_code: str, pk: int | None = None):
+            plan = selectors.get_plan_for_user(request.user, round_slug=round_slug, ons_code=ons_code)
+            return row_form_page(request, plan, self, pk)
+
+        return view
+
+    def remove_view(self):
+        @login_required
+        @require_http_methods(["GET", "POST"])
+        def view(request, round_slug: str, ons_code: str, pk: int):
+            plan = selectors.get_plan_for_user(request.user, round_slug=round_slug, ons_code=ons_code)
+
+            def remove(row, version):
+                self.remove(user=request.user, plan=plan, version=version, **{self.id_name: row.pk})
+
+            back_url = _table_url(plan, self.table)
+            return remove_page(
+                request,
+                plan,
+                model=self.model,
+                pk=pk,
+                remove=remove,
+                back_url=back_url,
+                noun=self.noun,
+                describe=self.describe,
+            )
+
+        return view
+
+
+def row_form_page(request, plan: Plan, pages: RowPages, pk: int | None) -> HttpResponse:
+    """Add or change one row, with the version check and conflict page."""
     require_edit(user=request.user, plan=plan)
-    row = _get_row(plan, model, pk) if pk else None
-    back_url = _table_url(plan, table)
+    form_class, noun = pages.form_class, pages.noun
+    row = _get_row(plan, pages.model, pk) if pk else None
+    back_url = _table_url(plan, pages.table)
     form_key = f"{noun}:{pk or 'new'}"
     if request.method == "POST":
         data = _resolved_post(request)
-        form = form_class(data, request.FILES, **form_kwargs(row))
+        form = form_class(data, request.FILES, **pages.form_kwargs(plan, row))
         if form.is_valid():
             try:
-                save(form, row)
+                pages.save(
+                    user=request.user, plan=plan, **{pages.id_name: row.pk if row else None}, **form.save_kwargs()
+                )
             except StaleEdit as stale:
-                fresh_row = _get_row(plan, model, pk)
+                fresh_row = _get_row(plan, pages.model, pk)
+                fresh_kwargs = pages.form_kwargs(plan, fresh_row)
                 return _conflict_page(
                     request,
                     plan=plan,
                     title=f"Change {noun}",
                     yours=_posted_data(data),
-                    fresh_form=form_class(initial=form_class.initial_for(fresh_row), **form_kwargs(fresh_row)),
+                    fresh_form=form_class(initial=form_class.initial_for(fresh_row), **fresh_kwargs),
                     form_class=form_class,
-                    form_kwargs=form_kwargs(fresh_row),
+                    form_kwargs=fresh_kwargs,
                     conflicts=stale.conflicts,
                     back_url=back_url,
                     extra={"form_key": form_key},
@@ -371,76 +429,19 @@ def row_form_page(request, plan, *, model, pk, form_class, form_kwargs, table, n
                 return redirect(back_url)
         status = 400
     else:
-        form = form_class(initial=form_class.initial_for(row) if row else {"version": 0}, **form_kwargs(row))
+        initial = form_class.initial_for(row) if row else {"version": 0}
+        form = form_class(initial=initial, **pages.form_kwargs(plan, row))
         status = 200
     return render(
         request,
-        template,
+        pages.template,
         {"plan": plan, "form": form, "row": row, "back_url": back_url, "form_key": form_key, "noun": noun},
         status=status,
     )
 
 
-@login_required
-@require_http_methods(["GET", "POST"])
-def risk_form(request, round_slug: str, ons_code: str, pk: int | None = None):
-    plan = selectors.get_plan_for_user(request.user, round_slug=round_slug, ons_code=ons_code)
-
-    def save(form, row):
-        return services.save_risk(
-            user=request.user,
-            plan=plan,
-            risk_id=row.pk if row else None,
-            values=form.values(),
-            version=form.cleaned_data.get("version"),
-        )
-
-    return row_form_page(
-        request,
-        plan,
-        model=Risk,
-        pk=pk,
-        form_class=RiskForm,
-        form_kwargs=lambda row: {"round": plan.round},
-        table=Section.Table.RISKS,
-        noun="risk",
-        template="plans/risk_form.html",
-        save=save,
-    )
-
-
-@login_required
-@require_http_methods(["GET", "POST"])
-def document_form(request, round_slug: str, ons_code: str, pk: int | None = None):
-    plan = selectors.get_plan_for_user(request.user, round_slug=round_slug, ons_code=ons_code)
-
-    def save(form, row):
-        return services.save_document(
-            user=request.user,
-            plan=plan,
-            document_id=row.pk if row else None,
-            values=form.values(),
-            version=form.cleaned_data.get("version"),
-            upload=form.cleaned_data.get("upload"),
-            upload_kind=form.upload_kind or "",
-        )
-
-    return row_form_page(
-        request,
-        plan,
-        model=RelatedDocument,
-        pk=pk,
-        form_class=DocumentForm,
-        form_kwargs=lambda row: {"has_file": bool(row and row.file)},
-        table=Section.Table.DOCUMENTS,
-        noun="document",
-        template="plans/document_form.html",
-        save=save,
-    )
-
-
 def remove_page(request, plan, *, pk, remove, back_url, noun, describe, model):
-    """Confirm and remove one row of a plan's table (also used by the schemes and finance apps).
+    """Confirm and remove one row of a plan's table (also used by the finance app's lines).
 
     `remove(row, version)` calls the row's service; a row changed since the user opened it is not removed.
     """
@@ -465,37 +466,32 @@ def remove_page(request, plan, *, pk, remove, back_url, noun, describe, model):
     )
 
 
-def _remove_row_page(request, plan, *, model, pk, table, noun, describe):
-    def remove(row, version):
-        services.remove_row(user=request.user, plan=plan, model=model, row_id=row.pk, version=version, table=table)
-
-    return remove_page(
-        request, plan, model=model, pk=pk, remove=remove, back_url=_table_url(plan, table), noun=noun, describe=describe
-    )
-
-
-@login_required
-@require_http_methods(["GET", "POST"])
-def risk_remove(request, round_slug: str, ons_code: str, pk: int):
-    plan = selectors.get_plan_for_user(request.user, round_slug=round_slug, ons_code=ons_code)
-    return _remove_row_page(
-        request, plan, model=Risk, pk=pk, table=Section.Table.RISKS, noun="risk", describe=lambda r: r.description
-    )
-
-
-@login_required
-@require_http_methods(["GET", "POST"])
-def document_remove(request, round_slug: str, ons_code: str, pk: int):
-    plan = selectors.get_plan_for_user(request.user, round_slug=round_slug, ons_code=ons_code)
-    return _remove_row_page(
-        request,
-        plan,
-        model=RelatedDocument,
-        pk=pk,
-        table=Section.Table.DOCUMENTS,
-        noun="document",
-        describe=lambda d: d.title,
-    )
+RISK_PAGES = RowPages(
+    model=Risk,
+    form_class=RiskForm,
+    table=Section.Table.RISKS,
+    noun="risk",
+    template="plans/risk_form.html",
+    id_name="risk_id",
+    save=services.save_risk,
+    remove=services.remove_risk,
+    describe=lambda risk: risk.description,
+    form_kwargs=lambda plan, row: {"round": plan.round},
+)
+DOCUMENT_PAGES = RowPages(
+    model=RelatedDocument,
+    form_class=DocumentForm,
+    table=Section.Table.DOCUMENTS,
+    noun="document",
+    template="plans/document_form.html",
+    id_name="document_id",
+    save=services.save_document,
+    remove=services.remove_document,
+    describe=lambda document: document.title,
+    form_kwargs=lambda plan, row: {"has_file": bool(row and row.file)},
+)
+risk_form, risk_remove = RISK_PAGES.form_view(), RISK_PAGES.remove_view()
+document_form, document_remove = DOCUMENT_PAGES.form_view(), DOCUMENT_PAGES.remove_view()
 
 
 @login_required
