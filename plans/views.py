@@ -352,7 +352,6 @@ class RowPages:
     form_class: type
     table: str
     noun: str
-    template: str
     id_name: str
     save: Callable
     remove: Callable
@@ -434,7 +433,7 @@ def row_form_page(request, plan: Plan, pages: RowPages, pk: int | None) -> HttpR
         status = 200
     return render(
         request,
-        pages.template,
+        "plans/row_form.html",
         {"plan": plan, "form": form, "row": row, "back_url": back_url, "form_key": form_key, "noun": noun},
         status=status,
     )
@@ -471,7 +470,6 @@ RISK_PAGES = RowPages(
     form_class=RiskForm,
     table=Section.Table.RISKS,
     noun="risk",
-    template="plans/risk_form.html",
     id_name="risk_id",
     save=services.save_risk,
     remove=services.remove_risk,
@@ -483,7 +481,6 @@ DOCUMENT_PAGES = RowPages(
     form_class=DocumentForm,
     table=Section.Table.DOCUMENTS,
     noun="document",
-    template="plans/document_form.html",
     id_name="document_id",
     save=services.save_document,
     remove=services.remove_document,

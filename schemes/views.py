@@ -49,7 +49,6 @@ SCHEME_PAGES = plan_views.RowPages(
     form_class=SchemeForm,
     table=Section.Table.SCHEMES,
     noun="scheme",
-    template="schemes/scheme_form.html",
     id_name="scheme_id",
     save=services.save_scheme,
     remove=services.remove_scheme,
