@@ -5,6 +5,8 @@ through finance.services, which checks the user may edit the plan.
 """
 
 import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.contrib import messages
@@ -124,54 +126,74 @@ def _line_form_page(request, plan, *, line, form, template, save, back_url, noun
     )
 
 
-# The two kinds of line: which model, which list page they belong to, and what the pages call them.
-INCOME = {"model": IncomeLine, "list_name": "finance:income", "noun": "income line"}
-EXPENDITURE = {"model": ExpenditureLine, "list_name": "finance:expenditure", "noun": "expenditure line"}
+@dataclass(frozen=True)
+class LineKind:
+    """Income or expenditure lines: their model, form, services, pages and what the pages call them."""
+
+    model: type
+    form_class: type
+    save: Callable
+    remove: Callable
+    template: str
+    list_name: str
+    noun: str
 
 
-def _line_form(request, round_slug, ons_code, pk, *, model, form_class, save_line, template, list_name, noun):
+INCOME = LineKind(
+    IncomeLine,
+    IncomeLineForm,
+    services.save_income_line,
+    services.remove_income_line,
+    "finance/income_form.html",
+    "finance:income",
+    "income line",
+)
+EXPENDITURE = LineKind(
+    ExpenditureLine,
+    ExpenditureLineForm,
+    services.save_expenditure_line,
+    services.remove_expenditure_line,
+    "finance/expenditure_form.html",
+    "finance:expenditure",
+    "expenditure line",
+)
+
+
+def _line_form(request, round_slug, ons_code, pk, kind: LineKind):
     """Add or change one income or expenditure line: the form translates, the service saves."""
     plan = _plan(request, round_slug, ons_code)
     require_edit(user=request.user, plan=plan)
-    line = _get_line(model, plan, pk)
+    line = _get_line(kind.model, plan, pk)
+    form_class = kind.form_class
     if request.method == "POST":
         form = form_class(request.POST, plan=plan, line=line)
     else:
         form = form_class(initial=form_class.initial_for(line) if line else {}, plan=plan, line=line)
 
     def save(form):
-        save_line(user=request.user, plan=plan, line=line, version=form.cleaned_data.get("version"), **form.values())
+        kind.save(user=request.user, plan=plan, line=line, version=form.cleaned_data.get("version"), **form.values())
 
-    back_url = reverse(list_name, kwargs=_kwargs(plan))
+    back_url = reverse(kind.list_name, kwargs=_kwargs(plan))
     return _line_form_page(
-        request, plan, line=line, form=form, template=template, save=save, back_url=back_url, noun=noun
+        request, plan, line=line, form=form, template=kind.template, save=save, back_url=back_url, noun=kind.noun
     )
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def income_line(request, round_slug: str, ons_code: str, pk: int | None = None):
-    return _line_form(
-        request,
-        round_slug,
-        ons_code,
-        pk,
-        form_class=IncomeLineForm,
-        save_line=services.save_income_line,
-        template="finance/income_form.html",
-        **INCOME,
-    )
+    return _line_form(request, round_slug, ons_code, pk, INCOME)
 
 
-def _remove_line(request, round_slug, ons_code, pk, *, model, remove_line, list_name, noun):
+def _remove_line(request, round_slug, ons_code, pk, kind: LineKind):
     plan = _plan(request, round_slug, ons_code)
 
     def remove(line, version):
-        remove_line(user=request.user, plan=plan, line=line, version=version)
+        kind.remove(user=request.user, plan=plan, line=line, version=version)
 
-    back_url = reverse(list_name, kwargs=_kwargs(plan))
+    back_url = reverse(kind.list_name, kwargs=_kwargs(plan))
     return plan_views.remove_page(
-        request, plan, model=model, pk=pk, remove=remove, back_url=back_url, noun=noun, describe=str
+        request, plan, model=kind.model, pk=pk, remove=remove, back_url=back_url, noun=kind.noun, describe=str
     )
 
 
@@ -187,7 +209,7 @@ def _get_line(model, plan, pk):
 @login_required
 @require_http_methods(["GET", "POST"])
 def income_remove(request, round_slug: str, ons_code: str, pk: int):
-    return _remove_line(request, round_slug, ons_code, pk, remove_line=services.remove_income_line, **INCOME)
+    return _remove_line(request, round_slug, ons_code, pk, INCOME)
 
 
 # --- Expenditure ------------------------------------------------------------------------
@@ -217,22 +239,13 @@ def expenditure(request, round_slug: str, ons_code: str):
 @login_required
 @require_http_methods(["GET", "POST"])
 def expenditure_line(request, round_slug: str, ons_code: str, pk: int | None = None):
-    return _line_form(
-        request,
-        round_slug,
-        ons_code,
-        pk,
-        form_class=ExpenditureLineForm,
-        save_line=services.save_expenditure_line,
-        template="finance/expenditure_form.html",
-        **EXPENDITURE,
-    )
+    return _line_form(request, round_slug, ons_code, pk, EXPENDITURE)
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def expenditure_remove(request, round_slug: str, ons_code: str, pk: int):
-    return _remove_line(request, round_slug, ons_code, pk, remove_line=services.remove_expenditure_line, **EXPENDITURE)
+    return _remove_line(request, round_slug, ons_code, pk, EXPENDITURE)
 
 
 # --- Summary and export -------------------------------------------------------------------
