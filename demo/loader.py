@@ -182,7 +182,7 @@ class _DemoPlan:
         self._finance()
         self._metrics()
         self._progress()
-        # Last: a content edit after a signature voids it (governance), so sign what is final.
+        # Last: a signature binds to the content hash, so sign what is final.
         self._signoffs()
         result.plans_created.append(label)
 

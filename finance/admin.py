@@ -1,22 +1,22 @@
 from django.contrib import admin
-from simple_history.admin import SimpleHistoryAdmin
+
+from plans.admin_content import PlanContentAdmin, PlanContentInline
 
 from .models import ExpenditureAmount, ExpenditureLine, IncomeLine
 
 
 @admin.register(IncomeLine)
-class IncomeLineAdmin(SimpleHistoryAdmin):
+class IncomeLineAdmin(PlanContentAdmin):
     list_display = ["plan", "funding_stream", "organisation", "year", "amount"]
     list_filter = ["plan__round", "funding_stream"]
 
 
-class ExpenditureAmountInline(admin.TabularInline):
+class ExpenditureAmountInline(PlanContentInline):
     model = ExpenditureAmount
-    extra = 0
 
 
 @admin.register(ExpenditureLine)
-class ExpenditureLineAdmin(SimpleHistoryAdmin):
+class ExpenditureLineAdmin(PlanContentAdmin):
     list_display = ["plan", "scheme", "funding_stream", "area_of_spend", "commissioner"]
     list_filter = ["plan__round"]
     inlines = [ExpenditureAmountInline]

@@ -80,6 +80,10 @@ class IncomeLineForm(forms.Form):
                 )
         return data
 
+    def values(self) -> dict:
+        """What finance.services.save_income_line takes."""
+        return {k: self.cleaned_data[k] for k in ("funding_stream", "organisation", "year", "amount", "note")}
+
 
 class ExpenditureLineForm(forms.Form):
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
@@ -95,7 +99,7 @@ class ExpenditureLineForm(forms.Form):
         error_messages={"required": "Enter the scheme name", "max_length": "Enter 250 characters or fewer"},
     )
 
-    def __init__(self, *args, plan: Plan, **kwargs):
+    def __init__(self, *args, plan: Plan, line=None, **kwargs):
         super().__init__(*args, **kwargs)
         codes = CodeListEntry.objects.filter(round_id=plan.round_id).order_by("order", "label")
         self.years = list(RoundYear.objects.filter(round_id=plan.round_id).order_by("order"))
@@ -172,6 +176,13 @@ class ExpenditureLineForm(forms.Form):
 
     def amounts(self) -> dict:
         return {year: self.cleaned_data.get(f"amount_{year.pk}") for year in self.years}
+
+    def values(self) -> dict:
+        """What finance.services.save_expenditure_line takes."""
+        data = self.cleaned_data
+        names = ["scheme_reference", "scheme_name", "scheme_type", "area_of_spend", "commissioner"]
+        names += ["percent_nhs", "percent_la", "provider", "funding_stream"]
+        return {**{k: data[k] for k in names}, "is_new": data["is_new"] == "new", "amounts": self.amounts()}
 
 
 class WorkbookUploadForm(forms.Form):

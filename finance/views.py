@@ -5,6 +5,8 @@ through finance.services, which checks the user may edit the plan.
 """
 
 import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.contrib import messages
@@ -20,6 +22,8 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from plans import selectors as plan_selectors
 from plans import services as plan_services
+from plans import views as plan_views
+from plans.editing import StaleEdit, require_edit
 from rounds.models import Section
 
 from . import rules, selectors, services
@@ -47,7 +51,7 @@ def _complete_section(request, plan, table: str) -> list[str]:
     if section is None:
         raise Http404("This round has no such section")
     try:
-        services.complete_section(user=request.user, plan=plan, section=section)
+        plan_services.complete_section(user=request.user, plan=plan, section=section)
     except ValidationError as exc:
         return exc.messages
     messages.success(request, f"You have marked ‘{section.title}’ as completed.")
@@ -67,21 +71,28 @@ def _base_context(request, plan, table: str, completion_errors=()) -> dict:
 # --- Income ---------------------------------------------------------------------------
 
 
-@login_required
-@require_http_methods(["GET", "POST"])
-def income(request, round_slug: str, ons_code: str):
+def _section_page(request, round_slug, ons_code, *, table: str, template: str, page):
+    """The income or expenditure page; its POST marks the section completed once the round's rules hold."""
     plan = _plan(request, round_slug, ons_code)
     errors = []
     if request.method == "POST":
-        errors = _complete_section(request, plan, Section.Table.INCOME)
+        errors = _complete_section(request, plan, table)
         if not errors:
             return redirect("plans:plan_overview", **_kwargs(plan))
-    part = selectors.part_two_for_plan(plan)
-    return render(
+    context = {**_base_context(request, plan, table, errors), **page(selectors.part_two_for_plan(plan))}
+    return render(request, template, context, status=400 if errors else 200)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def income(request, round_slug: str, ons_code: str):
+    return _section_page(
         request,
-        "finance/income.html",
-        {**_base_context(request, plan, Section.Table.INCOME, errors), **selectors.income_page(part)},
-        status=400 if errors else 200,
+        round_slug,
+        ons_code,
+        table=Section.Table.INCOME,
+        template="finance/income.html",
+        page=selectors.income_page,
     )
 
 
@@ -92,8 +103,8 @@ def _line_form_page(request, plan, *, line, form, template, save, back_url, noun
         if form.is_valid():
             try:
                 save(form)
-            except services.StaleEdit as exc:
-                form.add_error(None, str(exc))
+            except StaleEdit:
+                form.add_error(None, StaleEdit.message_for("line"))
                 status = 409
             except (ValidationError, IntegrityError) as exc:
                 message = exc.messages[0] if isinstance(exc, ValidationError) else "This line clashes with another"
@@ -115,40 +126,74 @@ def _line_form_page(request, plan, *, line, form, template, save, back_url, noun
     )
 
 
+@dataclass(frozen=True)
+class LineKind:
+    """Income or expenditure lines: their model, form, services, pages and what the pages call them."""
+
+    model: type
+    form_class: type
+    save: Callable
+    remove: Callable
+    template: str
+    list_name: str
+    noun: str
+
+
+INCOME = LineKind(
+    IncomeLine,
+    IncomeLineForm,
+    services.save_income_line,
+    services.remove_income_line,
+    "finance/income_form.html",
+    "finance:income",
+    "income line",
+)
+EXPENDITURE = LineKind(
+    ExpenditureLine,
+    ExpenditureLineForm,
+    services.save_expenditure_line,
+    services.remove_expenditure_line,
+    "finance/expenditure_form.html",
+    "finance:expenditure",
+    "expenditure line",
+)
+
+
+def _line_form(request, round_slug, ons_code, pk, kind: LineKind):
+    """Add or change one income or expenditure line: the form translates, the service saves."""
+    plan = _plan(request, round_slug, ons_code)
+    require_edit(user=request.user, plan=plan)
+    line = _get_line(kind.model, plan, pk)
+    form_class = kind.form_class
+    if request.method == "POST":
+        form = form_class(request.POST, plan=plan, line=line)
+    else:
+        form = form_class(initial=form_class.initial_for(line) if line else {}, plan=plan, line=line)
+
+    def save(form):
+        kind.save(user=request.user, plan=plan, line=line, version=form.cleaned_data.get("version"), **form.values())
+
+    back_url = reverse(kind.list_name, kwargs=_kwargs(plan))
+    return _line_form_page(
+        request, plan, line=line, form=form, template=kind.template, save=save, back_url=back_url, noun=kind.noun
+    )
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def income_line(request, round_slug: str, ons_code: str, pk: int | None = None):
+    return _line_form(request, round_slug, ons_code, pk, INCOME)
+
+
+def _remove_line(request, round_slug, ons_code, pk, kind: LineKind):
     plan = _plan(request, round_slug, ons_code)
-    plan_services.require_edit(user=request.user, plan=plan)
-    line = _get_line(IncomeLine, plan, pk)
-    if request.method == "POST":
-        form = IncomeLineForm(request.POST, plan=plan, line=line)
-    else:
-        form = IncomeLineForm(initial=IncomeLineForm.initial_for(line) if line else {}, plan=plan, line=line)
 
-    def save(form):
-        data = form.cleaned_data
-        services.save_income_line(
-            user=request.user,
-            plan=plan,
-            line=line,
-            version=data.get("version"),
-            funding_stream=data["funding_stream"],
-            organisation=data["organisation"],
-            year=data["year"],
-            amount=data["amount"],
-            note=data["note"],
-        )
+    def remove(line, version):
+        kind.remove(user=request.user, plan=plan, line=line, version=version)
 
-    return _line_form_page(
-        request,
-        plan,
-        line=line,
-        form=form,
-        template="finance/income_form.html",
-        save=save,
-        back_url=reverse("finance:income", kwargs=_kwargs(plan)),
-        noun="income line",
+    back_url = reverse(kind.list_name, kwargs=_kwargs(plan))
+    return plan_views.remove_page(
+        request, plan, model=kind.model, pk=pk, remove=remove, back_url=back_url, noun=kind.noun, describe=str
     )
 
 
@@ -161,136 +206,46 @@ def _get_line(model, plan, pk):
     return line
 
 
-def _remove_page(request, plan, *, model, pk, remove, back_url, noun, describe):
-    plan_services.require_edit(user=request.user, plan=plan)
-    line = _get_line(model, plan, pk)
-    if request.method == "POST":
-        try:
-            version = int(request.POST.get("version", ""))
-        except ValueError:
-            version = None
-        try:
-            remove(line, version)
-        except services.StaleEdit:
-            messages.warning(request, f"Someone changed this {noun} after you opened it. Check it before removing it.")
-            return redirect(request.path)
-        messages.success(request, f"The {noun} has been removed.")
-        return redirect(back_url)
-    return render(
-        request,
-        "plans/confirm_remove.html",
-        {"plan": plan, "row": line, "noun": noun, "description": describe(line), "back_url": back_url},
-    )
-
-
 @login_required
 @require_http_methods(["GET", "POST"])
 def income_remove(request, round_slug: str, ons_code: str, pk: int):
-    plan = _plan(request, round_slug, ons_code)
-    return _remove_page(
-        request,
-        plan,
-        model=IncomeLine,
-        pk=pk,
-        remove=lambda line, v: services.remove_income_line(user=request.user, plan=plan, line=line, version=v),
-        back_url=reverse("finance:income", kwargs=_kwargs(plan)),
-        noun="income line",
-        describe=str,
-    )
+    return _remove_line(request, round_slug, ons_code, pk, INCOME)
 
 
 # --- Expenditure ------------------------------------------------------------------------
 
 
+def _expenditure_page(part) -> dict:
+    return {
+        "years": part.years,
+        "lines": selectors.expenditure_rows(part),
+        "totals": selectors.finance_summary(part).spend_totals,
+    }
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def expenditure(request, round_slug: str, ons_code: str):
-    plan = _plan(request, round_slug, ons_code)
-    errors = []
-    if request.method == "POST":
-        errors = _complete_section(request, plan, Section.Table.EXPENDITURE)
-        if not errors:
-            return redirect("plans:plan_overview", **_kwargs(plan))
-    part = selectors.part_two_for_plan(plan)
-    return render(
+    return _section_page(
         request,
-        "finance/expenditure.html",
-        {
-            **_base_context(request, plan, Section.Table.EXPENDITURE, errors),
-            "years": part.years,
-            "lines": selectors.expenditure_rows(part),
-            "totals": selectors.finance_summary(part).spend_totals,
-        },
-        status=400 if errors else 200,
+        round_slug,
+        ons_code,
+        table=Section.Table.EXPENDITURE,
+        template="finance/expenditure.html",
+        page=_expenditure_page,
     )
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def expenditure_line(request, round_slug: str, ons_code: str, pk: int | None = None):
-    plan = _plan(request, round_slug, ons_code)
-    plan_services.require_edit(user=request.user, plan=plan)
-    line = _get_line(ExpenditureLine, plan, pk)
-    if request.method == "POST":
-        form = ExpenditureLineForm(request.POST, plan=plan)
-    else:
-        form = ExpenditureLineForm(initial=ExpenditureLineForm.initial_for(line) if line else {}, plan=plan)
-
-    def save(form):
-        data = form.cleaned_data
-        is_new = data["is_new"] == "new"
-        scheme = services.scheme_for_line(
-            plan=plan,
-            reference=data["scheme_reference"],
-            name=data["scheme_name"],
-            scheme_type=data["scheme_type"],
-            commissioner=data["commissioner"],
-            area_of_spend=data["area_of_spend"],
-            is_new=is_new,
-        )
-        services.save_expenditure_line(
-            user=request.user,
-            plan=plan,
-            line=line,
-            version=data.get("version"),
-            scheme=scheme,
-            scheme_type=data["scheme_type"],
-            area_of_spend=data["area_of_spend"],
-            commissioner=data["commissioner"],
-            percent_nhs=data["percent_nhs"],
-            percent_la=data["percent_la"],
-            provider=data["provider"],
-            funding_stream=data["funding_stream"],
-            is_new=is_new,
-            amounts=form.amounts(),
-        )
-
-    return _line_form_page(
-        request,
-        plan,
-        line=line,
-        form=form,
-        template="finance/expenditure_form.html",
-        save=save,
-        back_url=reverse("finance:expenditure", kwargs=_kwargs(plan)),
-        noun="expenditure line",
-    )
+    return _line_form(request, round_slug, ons_code, pk, EXPENDITURE)
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def expenditure_remove(request, round_slug: str, ons_code: str, pk: int):
-    plan = _plan(request, round_slug, ons_code)
-    return _remove_page(
-        request,
-        plan,
-        model=ExpenditureLine,
-        pk=pk,
-        remove=lambda line, v: services.remove_expenditure_line(user=request.user, plan=plan, line=line, version=v),
-        back_url=reverse("finance:expenditure", kwargs=_kwargs(plan)),
-        noun="expenditure line",
-        describe=str,
-    )
+    return _remove_line(request, round_slug, ons_code, pk, EXPENDITURE)
 
 
 # --- Summary and export -------------------------------------------------------------------
@@ -321,7 +276,7 @@ def summary(request, round_slug: str, ons_code: str):
 def import_workbook(request, round_slug: str, ons_code: str):
     """Upload a workbook and preview what it would change; nothing is written here."""
     plan = _plan(request, round_slug, ons_code)
-    plan_services.require_edit(user=request.user, plan=plan)
+    require_edit(user=request.user, plan=plan)
     errors = []
     status = 200
     form = WorkbookUploadForm(request.POST or None, request.FILES or None)
@@ -367,7 +322,7 @@ def import_workbook(request, round_slug: str, ons_code: str):
 def import_confirm(request, round_slug: str, ons_code: str):
     """Apply the previewed workbook in one transaction (validated again under a lock)."""
     plan = _plan(request, round_slug, ons_code)
-    plan_services.require_edit(user=request.user, plan=plan)
+    require_edit(user=request.user, plan=plan)
     pending = request.session.get(IMPORT_SESSION_KEY)
     if not pending or pending.get("plan") != plan.pk or not default_storage.exists(pending["name"]):
         messages.warning(request, "Upload the workbook again: the preview has expired.")

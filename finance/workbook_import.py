@@ -539,6 +539,10 @@ class MetricRow:
     rationale: str
 
     @property
+    def is_baseline(self) -> bool:
+        return self.kind == BASELINE
+
+    @property
     def has_content(self) -> bool:
         """Whether the row says anything: a figure, a rationale or a baseline period (a planned
         row's period is the exported label, not something the user gave)."""

@@ -5,6 +5,9 @@ class GovernanceConfig(AppConfig):
     name = "governance"
 
     def ready(self):
-        from . import receivers
+        # Any change to a plan's content voids its signatures: plans' services send the event.
+        from plans.events import plan_content_changed
 
-        receivers.connect()
+        from .services import void_signatures_after_edit
+
+        plan_content_changed.connect(void_signatures_after_edit, dispatch_uid="governance-void-signatures")

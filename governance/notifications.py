@@ -42,6 +42,11 @@ def _name(plan: Plan) -> str:
     return f"{plan.hwb_area.name} Better Care Fund plan ({plan.round.name})"
 
 
+def area_signatories(plan: Plan) -> list[str]:
+    """Everyone who signs off this plan's area: all are told of a change, not only those who had signed."""
+    return _area_members(plan, Membership.Role.SIGNATORY)
+
+
 def ready_for_signoff(plan: Plan) -> None:
     _send(
         f"Ready for sign-off: {_name(plan)}",

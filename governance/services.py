@@ -18,6 +18,7 @@ from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 from django.utils.text import Truncator
 
+from accounts import security
 from accounts.models import Membership, User
 from finance import rules
 from finance.selectors import part_two_for_plan
@@ -44,7 +45,8 @@ def _lock(plan: Plan) -> Plan:
 def record_event(
     *, plan: Plan | None, actor: User | None, action: str, from_status="", to_status="", comment="", detail=None
 ) -> PlanEvent:
-    return PlanEvent.objects.create(
+    """Append a workflow event; those that belong in the security log (signed, submitted…) are copied there."""
+    event = PlanEvent.objects.create(
         plan=plan,
         actor=actor if actor is not None and actor.is_authenticated else None,
         action=action,
@@ -53,6 +55,8 @@ def record_event(
         comment=comment,
         detail=detail or {},
     )
+    security.record_workflow_event(event)
+    return event
 
 
 def _guarded(
@@ -308,33 +312,34 @@ def sign_plan(*, user: User, plan: Plan, slot_code: str, signature: Signature, s
     return _guarded("complete_signoff", user=user, plan=plan, work=work)
 
 
-def void_signatures_after_edit(*, plan_id: int, actor_id: int | None = None, cause: str = "") -> bool:
+def void_signatures_after_edit(*, plan: Plan, actor: User | None = None, cause: str = "", **kwargs) -> bool:
     """An edit to a plan awaiting or holding signatures voids them all and returns it to Draft.
 
-    Called by the receivers for every content model, inside the edit's transaction, whichever
-    service made the edit. Returns whether anything was voided.
+    Governance's reaction to plans.events.plan_content_changed, which every service that changes a
+    plan's content sends inside its transaction. Every signatory of the plan's area is told (after
+    commit), not only those whose signatures were voided. Returns whether anything was voided.
     """
     # Signatures recorded without a hash (historical ones loaded as demo data) bind to nothing.
     signed = SignOff.objects.filter(plan=OuterRef("pk"), voided_at__isnull=True).exclude(content_hash="")
     if (
-        not Plan.objects.filter(pk=plan_id)
+        not Plan.objects.filter(pk=plan.pk)
         .alias(has_signatures=Exists(signed))
         .filter(Q(status__in=workflow.SIGNING_STATUSES) | Q(status=S.DRAFT, has_signatures=True))
         .exists()
     ):
         return False
     with transaction.atomic():
-        locked = Plan.objects.select_for_update().select_related("round", "hwb_area__region").get(pk=plan_id)
-        actor = User.objects.filter(pk=actor_id).first() if actor_id else None
-        voided = _void_all(locked)
+        locked = _lock(plan)
+        _void_all(locked)
         transition = workflow.TRANSITIONS["void_signatures"]
         comment = "The plan was changed after it was sent for sign-off, so every signature was removed."
         if locked.status in transition.sources:
             _move(locked, transition, actor=actor, comment=comment, detail={"cause": cause})
         else:
             record_event(plan=locked, actor=actor, action="signatures_voided", comment=comment, detail={"cause": cause})
-        if voided:
-            notifications.signatures_voided(locked, notifications.user_emails([s.signed_by for s in voided]))
+        notifications.signatures_voided(locked, notifications.area_signatories(locked))
+    # The caller's plan object is the one it goes on using: keep its status true.
+    plan.status, plan.version = locked.status, locked.version
     return True
 
 

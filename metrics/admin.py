@@ -1,16 +1,16 @@
 from django.contrib import admin
-from simple_history.admin import SimpleHistoryAdmin
+
+from plans.admin_content import PlanContentAdmin, PlanContentInline
 
 from .models import MetricAmbition, PlannedValue
 
 
-class PlannedValueInline(admin.TabularInline):
+class PlannedValueInline(PlanContentInline):
     model = PlannedValue
-    extra = 0
 
 
 @admin.register(MetricAmbition)
-class MetricAmbitionAdmin(SimpleHistoryAdmin):
+class MetricAmbitionAdmin(PlanContentAdmin):
     list_display = ["__str__", "plan", "baseline_value", "baseline_period"]
     list_filter = ["plan__round"]
     inlines = [PlannedValueInline]

@@ -13,6 +13,7 @@ from django.views.decorators.http import require_http_methods
 
 from plans import selectors as plan_selectors
 from plans import services as plan_services
+from plans.editing import StaleEdit, require_edit
 from rounds.models import Metric, Section
 
 from . import selectors, services
@@ -34,7 +35,7 @@ def ambitions(request, round_slug: str, ons_code: str):
         if section is None:
             raise Http404("This round has no metrics section")
         try:
-            services.complete_metrics_section(user=request.user, plan=plan, section=section)
+            plan_services.complete_section(user=request.user, plan=plan, section=section)
         except ValidationError as exc:
             errors = exc.messages
         else:
@@ -60,7 +61,7 @@ def ambitions(request, round_slug: str, ons_code: str):
 def ambition_form(request, round_slug: str, ons_code: str, metric_key: str | None = None, pk: int | None = None):
     """Set the ambition for a round metric (by key), change a local metric (by id) or add a local one."""
     plan = _plan(request, round_slug, ons_code)
-    plan_services.require_edit(user=request.user, plan=plan)
+    require_edit(user=request.user, plan=plan)
     metric = ambition = None
     if metric_key is not None:
         metric = Metric.objects.filter(round_id=plan.round_id, key=metric_key).first()
@@ -89,8 +90,8 @@ def ambition_form(request, round_slug: str, ons_code: str, metric_key: str | Non
                     values=form.cleaned_data,
                     planned=form.planned_values(),
                 )
-            except services.StaleAmbition as exc:
-                form.add_error(None, str(exc))
+            except StaleEdit:
+                form.add_error(None, StaleEdit.message_for("metric"))
                 status = 409
             else:
                 messages.success(request, "The metric has been saved.")

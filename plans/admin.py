@@ -1,22 +1,24 @@
 """Admin for national administrators: plans and their Part 1 content (with history)."""
 
 from django.contrib import admin
-from simple_history.admin import SimpleHistoryAdmin
 
 from . import models
+from .admin_content import PlanContentAdmin
 
 admin.site.register(models.PlanGroup)
 
 
 @admin.register(models.Plan)
 class PlanAdmin(admin.ModelAdmin):
+    # The workflow moves only through governance's services, which record each move.
+    readonly_fields = ["status", "version"]
     list_display = ["hwb_area", "round", "status", "version", "updated_at"]
     list_filter = ["round", "status", "hwb_area__region"]
     search_fields = ["hwb_area__name", "hwb_area__ons_code"]
 
 
 @admin.register(models.Answer)
-class AnswerAdmin(SimpleHistoryAdmin):
+class AnswerAdmin(PlanContentAdmin):
     list_display = ["plan", "question", "version", "updated_at", "updated_by"]
     list_filter = ["plan__round"]
 
@@ -28,17 +30,17 @@ class SectionProgressAdmin(admin.ModelAdmin):
 
 
 @admin.register(models.RelatedDocument)
-class RelatedDocumentAdmin(SimpleHistoryAdmin):
+class RelatedDocumentAdmin(PlanContentAdmin):
     list_display = ["title", "plan", "ref"]
 
 
 @admin.register(models.ConditionResponse)
-class ConditionResponseAdmin(SimpleHistoryAdmin):
+class ConditionResponseAdmin(PlanContentAdmin):
     list_display = ["plan", "question", "status", "target_date"]
 
 
 @admin.register(models.Risk)
-class RiskAdmin(SimpleHistoryAdmin):
+class RiskAdmin(PlanContentAdmin):
     list_display = ["__str__", "plan", "rating", "owner"]
 
 

@@ -12,9 +12,9 @@ from django.db import transaction
 from accounts.models import User
 
 from . import selectors
+from .editing import require_edit
 from .markdown import MAX_MARKDOWN_CHARS, too_long_message
 from .models import Plan, UnsavedDraft
-from .services import require_edit
 
 # A form key names one form of one plan: "section:1c", "risk:new", "scheme:42".
 FORM_KEY_MAX_LENGTH = UnsavedDraft._meta.get_field("form_key").max_length

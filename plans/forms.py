@@ -16,6 +16,7 @@ from django.template.defaultfilters import filesizeformat
 from rounds.models import CodeListEntry, ConditionQuestion, Question
 from rounds.money import MoneyField
 
+from . import services
 from .markdown import check_markdown
 from .models import ConditionResponse, RelatedDocument, Risk
 
@@ -199,32 +200,43 @@ class SectionForm(forms.Form):
                     self.add_error(row["narrative"], "Explain your answer")
         return cleaned
 
-    def answer_values(self) -> dict[int, object]:
-        """Question id → the typed value, in the shape the Answer model stores."""
-        values = {}
+    def answer_edits(self) -> dict[str, services.AnswerEdit]:
+        """Question key → the typed value, in the shape the Answer model stores, and the version loaded."""
+        edits = {}
         for question in self.questions:
-            raw = self.cleaned_data.get(question_field_name(question))
+            name = question_field_name(question)
+            raw = self.cleaned_data.get(name)
             if question.kind == Question.Kind.CONFIRMATION:
                 raw = {"yes": True, "no": False}.get(raw)
             elif question.kind in (Question.Kind.NARRATIVE, Question.Kind.TEXT):
                 raw = raw or ""
-            values[question.pk] = raw
-        return values
+            edits[question.key] = services.AnswerEdit(raw, self._version(name))
+        return edits
 
-    def response_values(self) -> dict[int, dict]:
-        values = {}
+    def condition_edits(self) -> dict[int, services.ConditionEdit]:
+        """Condition question id → the response and the version loaded."""
+        edits = {}
         for row in self.condition_rows:
             status = self.cleaned_data.get(row["status"]) or ""
-            values[row["cq"].pk] = {
-                "status": status,
+            edits[row["cq"].pk] = services.ConditionEdit(
+                status=status,
                 # A target date only means something while the condition is in progress.
-                "target_date": self.cleaned_data.get(row["target_date"]) if status == "in_progress" else None,
-                "narrative": self.cleaned_data.get(row["narrative"]) or "",
-            }
-        return values
+                target_date=self.cleaned_data.get(row["target_date"]) if status == "in_progress" else None,
+                narrative=self.cleaned_data.get(row["narrative"]) or "",
+                version=self._version(row["prefix"]),
+            )
+        return edits
 
-    def versions(self) -> dict[str, int]:
-        return {name: self.cleaned_data.get(vname) or 0 for name, vname in self.version_names.items()}
+    def _version(self, name: str) -> int:
+        return self.cleaned_data.get(self.version_names[name]) or 0
+
+    @staticmethod
+    def field_name(key: str, attribute: str = "") -> str:
+        """The field showing a value the service names: a question key, or "<condition question id>.<attribute>"."""
+        cqid, _, condition_attribute = key.partition(".")
+        if cqid.isdigit():
+            return f"c{cqid}_{condition_attribute or attribute}"
+        return f"q_{key}"
 
 
 def _is_empty(value) -> bool:
@@ -257,6 +269,15 @@ def _answer_value(question: Question, answer) -> object:
 
 class VersionedForm(forms.Form):
     version = forms.IntegerField(min_value=0, widget=forms.HiddenInput, required=False)
+
+    @staticmethod
+    def field_name(key: str, attribute: str = "") -> str:
+        """The field showing a value the service names: a row's attribute (a foreign key without `_id`)."""
+        return (attribute or key).removesuffix("_id")
+
+    def save_kwargs(self) -> dict:
+        """What the row's save service takes besides who, which plan and which row."""
+        return {"values": self.values(), "version": self.cleaned_data.get("version")}
 
 
 class RiskForm(VersionedForm):
@@ -441,6 +462,20 @@ class DocumentForm(VersionedForm):
         data = self.cleaned_data
         return {"ref": data["ref"], "title": data["title"], "synopsis": data["synopsis"], "url": data["url"]}
 
+    def save_kwargs(self) -> dict:
+        return {
+            **super().save_kwargs(),
+            "upload": self.cleaned_data.get("upload"),
+            "upload_kind": self.upload_kind or "",
+        }
+
 
 class ConfirmRemoveForm(forms.Form):
     version = forms.IntegerField(min_value=0, widget=forms.HiddenInput, required=False)
+
+
+def add_service_error(form: forms.Form, exc) -> None:
+    """Show a rule a service enforced (a ValidationError) on the field its code names, else above the form."""
+    field_name = getattr(form, "field_name", None)
+    name = field_name(exc.code) if exc.code and field_name else exc.code
+    form.add_error(name if name in form.fields else None, exc.messages[0])

@@ -29,7 +29,7 @@ AREA_READER_ROLES = (Role.COMMISSIONER, Role.SIGNATORY, Role.VIEWER)
 # Assurers see a plan only once it has been submitted to them.
 ASSURER_VISIBLE_STATUSES = (S.SUBMITTED, S.IN_ASSURANCE, S.APPROVED, S.APPROVED_WITH_CONDITIONS, S.NOT_APPROVED)
 # Editing a plan awaiting or holding signatures is allowed: the edit voids the signatures and
-# returns it to Draft (governance.receivers). Submitted and later plans are read-only.
+# returns it to Draft (plans.events, which governance listens to). Submitted and later plans are read-only.
 EDITABLE_STATUSES = (S.DRAFT, S.READY_FOR_SIGNOFF, S.SIGNED_OFF)
 
 

@@ -1,66 +1,48 @@
 """Writes to a plan's Part 1 content. Every function checks that the user may edit the plan."""
 
+import datetime
 import hashlib
 import os
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
-from django.http import Http404
+from django.core.exceptions import ValidationError
 
 from accounts.models import User
 from rounds.models import CodeListEntry, Question, Section
 
-from . import selectors
+from . import drafts
+from .editing import FieldConflict, StaleEdit, plan_edit
 from .markdown import check_markdown
 from .models import Answer, ConditionResponse, Plan, RelatedDocument, Risk, SectionProgress
-
-
-def require_edit(*, user: User, plan: Plan) -> None:
-    """Raise PermissionDenied unless the user may edit this plan now."""
-    if not selectors.can_edit_plan(user, plan):
-        raise PermissionDenied("You cannot change this plan.")
-
 
 # --- Saving with optimistic locking -------------------------------------------------------
 #
 # Every editable object carries a `version`. A form posts the versions it loaded; a save
 # whose version is older than the stored one is a conflict unless the user left that
 # value as it was when they loaded it (then their colleague's newer value simply stands).
-# A conflicting save writes nothing, so the user can merge on the conflict page.
+# A conflicting save raises StaleEdit and writes nothing, so the user can merge on the conflict page.
 
 
-@dataclass
-class FieldConflict:
-    """One value two people changed at once."""
+@dataclass(frozen=True)
+class AnswerEdit:
+    """A question's new value (in the shape Answer stores it) and the answer's version the user loaded."""
 
-    field: str  # the form field name
-    label: str
-    theirs: object
-    yours: object
-    by: str = ""
+    value: object
+    version: int = 0
 
 
-@dataclass
-class SaveResult:
-    saved: bool = True
-    conflicts: list[FieldConflict] = field(default_factory=list)
-    changed: int = 0
-    obj: object = None
+@dataclass(frozen=True)
+class ConditionEdit:
+    """A national-condition sub-question's new response and the version the user loaded."""
 
+    status: str
+    target_date: datetime.date | None = None
+    narrative: str = ""
+    version: int = 0
 
-class EditConflict(Exception):
-    def __init__(self, conflicts: list[FieldConflict]):
-        super().__init__("Someone else saved a newer version.")
-        self.conflicts = conflicts
-
-
-def _lock_plan_for_edit(*, user: User, plan: Plan) -> Plan:
-    """Lock the plan row and re-check permission, so a submission cannot slip in between."""
-    locked = Plan.objects.select_for_update().get(pk=plan.pk)
-    require_edit(user=user, plan=locked)
-    return locked
+    def values(self) -> dict:
+        return {"status": self.status, "target_date": self.target_date, "narrative": self.narrative}
 
 
 _UNKNOWN = object()
@@ -121,116 +103,112 @@ ANSWER_ATTR = {
 }
 
 
-@transaction.atomic
 def save_section(
     *,
     user: User,
     plan: Plan,
     section: Section,
-    answers: dict[int, object],
-    responses: dict[int, dict],
-    versions: dict[str, int],
+    answers: dict[str, AnswerEdit],
+    conditions: dict[int, ConditionEdit] | None = None,
     complete: bool = False,
-) -> SaveResult:
+) -> int:
     """Save a section's answers and national-condition responses, guarding each with its version.
 
-    `answers` maps question id → value; `responses` maps condition-question id →
-    {status, target_date, narrative}; `versions` maps form names (q_<key>, c<id>) → the
-    version loaded. On a conflict nothing is written and the conflicts are returned.
+    `answers` maps question key → AnswerEdit; `conditions` maps condition-question id →
+    ConditionEdit. On a conflict nothing is written and StaleEdit lists the clashing values.
     With `complete`, every required answer must be present and the section becomes Completed.
+    Returns how many rows were written.
     """
-    plan = _lock_plan_for_edit(user=user, plan=plan)
-    questions = {q.pk: q for q in section.questions.all()}
-    condition_questions = (
-        {cq.pk: cq for cq in section.national_condition.questions.all()} if section.national_condition_id else {}
-    )
-    current_answers = {
-        a.question_id: a for a in Answer.objects.select_for_update().filter(plan=plan, question__in=questions)
-    }
-    current_responses = {
-        r.question_id: r
-        for r in ConditionResponse.objects.select_for_update().filter(plan=plan, question__in=condition_questions)
-    }
+    with plan_edit(user=user, plan=plan) as edit:
+        plan = edit.plan
+        questions = {q.key: q for q in section.questions.all()}
+        condition_questions = (
+            {cq.pk: cq for cq in section.national_condition.questions.all()} if section.national_condition_id else {}
+        )
+        current_answers = {
+            a.question_id: a
+            for a in Answer.objects.select_for_update().filter(plan=plan, question__in=questions.values())
+        }
+        current_responses = {
+            r.question_id: r
+            for r in ConditionResponse.objects.select_for_update().filter(plan=plan, question__in=condition_questions)
+        }
 
-    conflicts: list[FieldConflict] = []
-    writes: list[tuple] = []
-    for qid, value in answers.items():
-        question = questions[qid]
-        attname = ANSWER_ATTR[question.kind]
-        name = f"q_{question.key}"
-        if question.kind == Question.Kind.NARRATIVE:
-            check_markdown(value, subject="Your answer", field=name)
-        current = current_answers.get(qid)
-        changes, clashing = _compare(current, versions.get(name, 0), {attname: value})
-        if clashing:
-            conflicts.append(
-                FieldConflict(name, question.label, getattr(current, attname), value, _who(current.updated_by))
-            )
-        elif changes:
-            writes.append((Answer, current, {"plan": plan, "question": question}, changes))
-    for cqid, value in responses.items():
-        cq = condition_questions[cqid]
-        prefix = f"c{cq.pk}"
-        check_markdown(value.get("narrative", ""), subject="Your explanation", field=f"{prefix}_narrative")
-        current = current_responses.get(cqid)
-        changes, clashing = _compare(current, versions.get(prefix, 0), value)
-        for attname in clashing:
-            label = {"status": "Answer", "target_date": "Target date", "narrative": "Explanation"}[attname]
-            conflicts.append(
-                FieldConflict(
-                    f"{prefix}_{attname}",
-                    f"{cq.number} {label}".strip(),
-                    getattr(current, attname),
-                    value[attname],
-                    _who(current.updated_by),
+        conflicts: list[FieldConflict] = []
+        writes: list[tuple] = []
+        for key, answer in answers.items():
+            question = questions[key]
+            attname = ANSWER_ATTR[question.kind]
+            if question.kind == Question.Kind.NARRATIVE:
+                check_markdown(answer.value, subject="Your answer", field=key)
+            current = current_answers.get(question.pk)
+            changes, clashing = _compare(current, answer.version, {attname: answer.value})
+            if clashing:
+                conflicts.append(
+                    FieldConflict(
+                        key, attname, question.label, getattr(current, attname), answer.value, _who(current.updated_by)
+                    )
                 )
-            )
-        if clashing or not changes:
-            continue
-        if current is None:
-            writes.append((ConditionResponse, None, {"plan": plan, "question": cq}, value))
-            continue
-        merged = {k: changes.get(k, getattr(current, k)) for k in value}
-        if merged["status"] != ConditionResponse.Status.IN_PROGRESS:
-            merged["target_date"] = None
-        elif merged["target_date"] is None:
-            conflicts.append(FieldConflict(f"{prefix}_target_date", f"{cq.number} Target date".strip(), None, None))
-            continue
-        writes.append((ConditionResponse, current, {}, merged))
-    if conflicts:
-        return SaveResult(saved=False, conflicts=conflicts)
+            elif changes:
+                writes.append((Answer, current, {"plan": plan, "question": question}, changes))
+        for cqid, response in (conditions or {}).items():
+            cq = condition_questions[cqid]
+            value = response.values()
+            check_markdown(response.narrative, subject="Your explanation", field=f"{cqid}.narrative")
+            current = current_responses.get(cqid)
+            changes, clashing = _compare(current, response.version, value)
+            for attname in clashing:
+                label = {"status": "Answer", "target_date": "Target date", "narrative": "Explanation"}[attname]
+                conflicts.append(
+                    FieldConflict(
+                        str(cqid),
+                        attname,
+                        f"{cq.number} {label}".strip(),
+                        getattr(current, attname),
+                        value[attname],
+                        _who(current.updated_by),
+                    )
+                )
+            if clashing or not changes:
+                continue
+            if current is None:
+                writes.append((ConditionResponse, None, {"plan": plan, "question": cq}, value))
+                continue
+            merged = {k: changes.get(k, getattr(current, k)) for k in value}
+            if merged["status"] != ConditionResponse.Status.IN_PROGRESS:
+                merged["target_date"] = None
+            elif merged["target_date"] is None:
+                conflicts.append(
+                    FieldConflict(str(cqid), "target_date", f"{cq.number} Target date".strip(), None, None)
+                )
+                continue
+            writes.append((ConditionResponse, current, {}, merged))
+        if conflicts:
+            raise StaleEdit(conflicts)
 
-    for model, current, keys, changes in writes:
-        if current is None:
-            _save_with_history(model(**keys, **changes, updated_by=user), user)
-        else:
+        for model, current, keys, changes in writes:
+            row = current or model(**keys)
             for attname, value in changes.items():
-                setattr(current, attname, value)
-            current.version += 1
-            current.updated_by = user
-            _save_with_history(current, user)
+                setattr(row, attname, value)
+            row.updated_by = user
+            edit.save(row)
 
-    # Judge completeness on what is stored now, including a colleague's values that stood.
-    final_answers = {
-        a.question_id: getattr(a, ANSWER_ATTR[questions[a.question_id].kind])
-        for a in Answer.objects.filter(plan=plan, question__in=questions)
-    }
-    final_responses = {
-        r.question_id: {"status": r.status, "narrative": r.narrative}
-        for r in ConditionResponse.objects.filter(plan=plan, question__in=condition_questions)
-    }
-    missing = section_missing_answers(section=section, answers=final_answers, responses=final_responses)
-    if complete and missing:
-        raise ValidationError("Answer every required question before marking this section as completed.")
-    _update_progress(user=user, plan=plan, section=section, complete=complete, still_missing=bool(missing))
-    _discard_draft(user=user, plan=plan, form_key=f"section:{section.key}")
-    return SaveResult(saved=True, changed=len(writes))
-
-
-def _save_with_history(instance, user: User) -> None:
-    # The history records who, even when a save does not come from a web request.
-    instance._history_user = user
-    instance.save()
+        # Judge completeness on what is stored now, including a colleague's values that stood.
+        by_id = {q.pk: q for q in questions.values()}
+        final_answers = {
+            a.question_id: getattr(a, ANSWER_ATTR[by_id[a.question_id].kind])
+            for a in Answer.objects.filter(plan=plan, question__in=by_id)
+        }
+        final_responses = {
+            r.question_id: {"status": r.status, "narrative": r.narrative}
+            for r in ConditionResponse.objects.filter(plan=plan, question__in=condition_questions)
+        }
+        missing = section_missing_answers(section=section, answers=final_answers, responses=final_responses)
+        if complete and missing:
+            raise ValidationError("Answer every required question before marking this section as completed.")
+        _update_progress(user=user, plan=plan, section=section, complete=complete, still_missing=bool(missing))
+        _discard_draft(user=user, plan=plan, form_key=f"section:{section.key}")
+    return len(writes)
 
 
 def _who(user) -> str:
@@ -255,62 +233,78 @@ def _update_progress(*, user: User, plan: Plan, section: Section, complete: bool
 
 
 def _discard_draft(*, user: User, plan: Plan, form_key: str) -> None:
-    # Imported here: drafts imports this module for require_edit.
-    from . import drafts
-
     drafts.discard_draft(user=user, plan=plan, form_key=form_key)
 
 
-# Tables whose section may be completed only when the round's rules for it hold. The rules read
+# --- Completing a section ----------------------------------------------------------------
+#
+# Some table sections may be completed only when the round's rules for them hold. The rules read
 # rows of higher apps (finance's income and expenditure, metrics' ambitions), so the app that owns
-# each table passes its check in as `problems`; without one, plans refuses rather than complete such
-# a section unchecked (as the generic section page would).
+# each table registers its check here in its AppConfig.ready; without one, plans refuses to complete
+# such a section rather than complete it unchecked.
 RULED_TABLES = frozenset({Section.Table.INCOME, Section.Table.EXPENDITURE, Section.Table.METRICS})
 
 # What a section's rules say is missing, given the plan (locked): empty when it may be completed.
 SectionProblems = Callable[[Plan], list[str]]
+_SECTION_RULES: dict[str, SectionProblems] = {}
 
 
-@transaction.atomic
-def complete_table_section(
-    *, user: User, plan: Plan, section: Section, problems: SectionProblems | None = None
-) -> SectionProgress:
-    """Mark a table section (documents, risks, schemes, sign-off, income, expenditure, metrics) as completed.
+def register_section_rules(table: str, problems: SectionProblems) -> None:
+    _SECTION_RULES[table] = problems
 
-    The check runs under the plan's lock, so no edit slips in between the check and the mark.
-    Raises ValidationError, listing what is missing, when the section's rules do not hold.
+
+def complete_section(*, user: User, plan: Plan, section: Section) -> SectionProgress:
+    """Mark a section completed: the one way, for every kind of section, under the plan's lock.
+
+    A question section needs every required answer; a ruled table (income, expenditure, metrics)
+    needs its rules to hold. Raises ValidationError, listing what is missing, when they do not.
     """
-    plan = _lock_plan_for_edit(user=user, plan=plan)
-    if problems is None and section.table in RULED_TABLES:
-        raise ValidationError(f"Mark ‘{section.title}’ as completed on its own page, where its rules are checked.")
-    missing = problems(plan) if problems is not None else []
-    if missing:
-        raise ValidationError(missing)
-    _update_progress(user=user, plan=plan, section=section, complete=True)
+    with plan_edit(user=user, plan=plan) as edit:
+        if section.questions.exists() or section.national_condition_id:
+            missing = _missing_answers(edit.plan, section)
+        elif section.table in RULED_TABLES and section.table not in _SECTION_RULES:
+            raise ValidationError(f"Mark ‘{section.title}’ as completed on its own page, where its rules are checked.")
+        else:
+            problems = _SECTION_RULES.get(section.table)
+            missing = problems(edit.plan) if problems is not None else []
+        if missing:
+            raise ValidationError(missing)
+        _update_progress(user=user, plan=edit.plan, section=section, complete=True)
     return SectionProgress.objects.get(plan=plan, section=section)
+
+
+def _missing_answers(plan: Plan, section: Section) -> list[str]:
+    questions = {q.pk: q for q in section.questions.all()}
+    answers = {
+        a.question_id: getattr(a, ANSWER_ATTR[questions[a.question_id].kind])
+        for a in Answer.objects.filter(plan=plan, question__in=questions)
+    }
+    responses = {
+        r.question_id: {"status": r.status, "narrative": r.narrative}
+        for r in ConditionResponse.objects.filter(plan=plan, question__condition=section.national_condition_id)
+    }
+    return section_missing_answers(section=section, answers=answers, responses=responses)
 
 
 def table_section(plan: Plan, table: str) -> Section | None:
     return Section.objects.filter(round_id=plan.round_id, table=table).order_by("order").first()
 
 
-def touch_table_section(
-    *, user: User, plan: Plan, table: str, problems: SectionProblems | None = None, start: bool = True
-) -> None:
+def touch_table_section(*, user: User, plan: Plan, table: str, start: bool = True) -> None:
     """A row of the table changed: its section starts (Not started → In progress, unless not `start`),
-    and a Completed section whose rules (`problems`) no longer hold goes back to In progress."""
+    and a Completed section whose registered rules no longer hold goes back to In progress."""
     section = table_section(plan, table)
     if section is None:
         return
     status = SectionProgress.objects.filter(plan=plan, section=section).values_list("status", flat=True).first()
     if status == SectionProgress.Status.COMPLETED:
+        problems = _SECTION_RULES.get(table)
         if problems is not None and problems(plan):
             _update_progress(user=user, plan=plan, section=section, complete=False, still_missing=True)
     elif start:
         _update_progress(user=user, plan=plan, section=section, complete=False)
 
 
-@transaction.atomic
 def save_row(
     *,
     user: User,
@@ -323,65 +317,49 @@ def save_row(
     form_key: str,
     labels: dict[str, str] | None = None,
     extra: dict | None = None,
-) -> SaveResult:
-    """Add or change one table row (risk, document, scheme) under the version check.
+):
+    """Add or change one table row (risk, document, scheme) under the version check, and return it.
 
     `values` maps model attribute names → new values. `extra` is written without a
-    version check (e.g. a newly uploaded file). Raises Http404 for a row of another plan.
+    version check (e.g. a newly uploaded file). Raises Http404 for a row of another plan,
+    StaleEdit (writing nothing) for values someone else changed since `version`.
     """
-    plan = _lock_plan_for_edit(user=user, plan=plan)
     labels = labels or {}
     for attname in getattr(model, "markdown_fields", ()):
         if attname in values:
             check_markdown(values[attname], subject=labels.get(attname, "The text"), field=attname)
-    if row_id is None:
-        kwargs = {"plan": plan, **values, **(extra or {})}
-        if "order" in {f.name for f in model._meta.fields}:
-            kwargs.setdefault("order", model.objects.filter(plan=plan).count() + 1)
-        row = model(**kwargs)
-        _save_with_history(row, user)
+    with plan_edit(user=user, plan=plan) as edit:
+        plan = edit.plan
+        if row_id is None:
+            row = model(plan=plan, **values, **(extra or {}))
+            if "order" in {f.name for f in model._meta.fields} and "order" not in values:
+                row.order = model.objects.filter(plan=plan).count() + 1
+            edit.save(row)
+        else:
+            row = edit.row(model, row_id)
+            changes, clashing = _compare(row, version or 0, values)
+            if clashing:
+                raise StaleEdit(
+                    [
+                        FieldConflict("", attname, labels.get(attname, attname), getattr(row, attname), values[attname])
+                        for attname in clashing
+                    ]
+                )
+            if changes or extra:
+                for attname, value in {**changes, **(extra or {})}.items():
+                    setattr(row, attname, value)
+                edit.save(row)
         touch_table_section(user=user, plan=plan, table=table)
         _discard_draft(user=user, plan=plan, form_key=form_key)
-        return SaveResult(saved=True, changed=1, obj=row)
-    row = model.objects.select_for_update().filter(plan=plan, pk=row_id).first()
-    if row is None:
-        raise Http404("No such row")
-    changes, clashing = _compare(row, version or 0, values)
-    if clashing:
-        return SaveResult(
-            saved=False,
-            obj=row,
-            conflicts=[
-                FieldConflict(
-                    attname.removesuffix("_id"), labels.get(attname, attname), getattr(row, attname), values[attname]
-                )
-                for attname in clashing
-            ],
-        )
-    if changes or extra:
-        for attname, value in {**changes, **(extra or {})}.items():
-            setattr(row, attname, value)
-        row.version += 1
-        _save_with_history(row, user)
-    touch_table_section(user=user, plan=plan, table=table)
-    _discard_draft(user=user, plan=plan, form_key=form_key)
-    return SaveResult(saved=True, changed=int(bool(changes or extra)), obj=row)
+    return row
 
 
-@transaction.atomic
-def remove_row(*, user: User, plan: Plan, model, row_id: int, version: int | None, table: str) -> bool:
-    """Remove a row. Refused (returns False) if someone changed it after the user looked at it."""
-    plan = _lock_plan_for_edit(user=user, plan=plan)
-    row = model.objects.select_for_update().filter(plan=plan, pk=row_id).first()
-    if row is None:
-        raise Http404("No such row")
-    if version is not None and row.version != version:
-        return False
-    # A removed document's file is kept: a submission or the row's history may refer to it.
-    row._history_user = user
-    row.delete()
-    touch_table_section(user=user, plan=plan, table=table)
-    return True
+def remove_row(*, user: User, plan: Plan, model, row_id: int, version: int | None, table: str) -> None:
+    """Remove a row. Refused (StaleEdit) if someone changed it after the user looked at it."""
+    with plan_edit(user=user, plan=plan) as edit:
+        # A removed document's file is kept: a submission or the row's history may refer to it.
+        edit.delete(edit.row(model, row_id, version=version))
+        touch_table_section(user=user, plan=edit.plan, table=table)
 
 
 def store_document_file(upload, kind: str) -> str:
@@ -403,10 +381,9 @@ def store_document_file(upload, kind: str) -> str:
     return name
 
 
-@transaction.atomic
 def save_document(
     *, user: User, plan: Plan, document_id: int | None, values: dict, version: int | None, upload=None, upload_kind=""
-) -> SaveResult:
+) -> RelatedDocument:
     """Add or change a related document; an upload must already have passed forms.check_upload."""
     extra = {}
     if upload is not None:
@@ -429,8 +406,7 @@ def save_document(
     )
 
 
-@transaction.atomic
-def save_risk(*, user: User, plan: Plan, risk_id: int | None, values: dict, version: int | None) -> SaveResult:
+def save_risk(*, user: User, plan: Plan, risk_id: int | None, values: dict, version: int | None) -> Risk:
     rating_id = values.get("rating_id")
     if not CodeListEntry.objects.filter(
         pk=rating_id, round_id=plan.round_id, list=CodeListEntry.List.RISK_RATING
@@ -452,4 +428,15 @@ def save_risk(*, user: User, plan: Plan, risk_id: int | None, values: dict, vers
             "owner": "Risk owner",
             "concerns_nhs_providers": "Concerns NHS providers",
         },
+    )
+
+
+def remove_risk(*, user: User, plan: Plan, risk_id: int, version: int | None) -> None:
+    remove_row(user=user, plan=plan, model=Risk, row_id=risk_id, version=version, table=Section.Table.RISKS)
+
+
+def remove_document(*, user: User, plan: Plan, document_id: int, version: int | None) -> None:
+    # The document's file is kept: a submission or the row's history may refer to it.
+    remove_row(
+        user=user, plan=plan, model=RelatedDocument, row_id=document_id, version=version, table=Section.Table.DOCUMENTS
     )

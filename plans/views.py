@@ -5,6 +5,8 @@ areas); every write goes through a service that checks the user may edit the pla
 """
 
 import json
+from collections.abc import Callable
+from dataclasses import dataclass
 
 from django import forms as django_forms
 from django.contrib import messages
@@ -20,7 +22,8 @@ from django.views.decorators.http import require_http_methods
 from rounds.models import Section
 
 from . import permissions, selectors, services
-from .forms import ConfirmRemoveForm, DocumentForm, RiskForm, SectionForm
+from .editing import StaleEdit, require_edit
+from .forms import ConfirmRemoveForm, DocumentForm, RiskForm, SectionForm, add_service_error
 from .models import Plan, RelatedDocument, Risk
 
 PLAN_KW = ("round_slug", "ons_code")
@@ -139,18 +142,19 @@ def _conflict_page(
     theirs = dict(yours)
     rows = []
     for conflict in conflicts:
-        if conflict.field not in fresh_form.fields:
+        name = form_class.field_name(conflict.key, conflict.attribute)
+        if name not in fresh_form.fields:
             continue
-        theirs.update(_raw_values(fresh_form, conflict.field))
-        field = fresh_form.fields[conflict.field]
+        theirs.update(_raw_values(fresh_form, name))
+        field = fresh_form.fields[name]
         rows.append(
             {
-                "name": conflict.field,
+                "name": name,
                 "label": conflict.label,
                 "theirs": _display(field, conflict.theirs),
                 "yours": _display(field, conflict.yours),
                 "by": conflict.by,
-                "field_id": fresh_form[conflict.field].auto_id,
+                "field_id": fresh_form[name].auto_id,
             }
         )
     merge_form = form_class(_to_querydict(theirs), **form_kwargs)
@@ -213,34 +217,32 @@ def section(request: HttpRequest, round_slug: str, ons_code: str, section_key: s
         form = SectionForm(data, complete=complete, **form_kwargs)
         if form.is_valid():
             try:
-                result = services.save_section(
+                services.save_section(
                     user=request.user,
                     plan=plan,
                     section=section_obj,
-                    answers=form.answer_values(),
-                    responses=form.response_values(),
-                    versions=form.versions(),
+                    answers=form.answer_edits(),
+                    conditions=form.condition_edits(),
                     complete=complete,
                 )
+            except StaleEdit as stale:
+                fresh = selectors.section_for_editing(plan, section_obj)
+                fresh_kwargs = {**form_kwargs, "answers": fresh["answers"], "responses": fresh["responses"]}
+                return _conflict_page(
+                    request,
+                    plan=plan,
+                    title=section_obj.title,
+                    yours=_posted_data(data),
+                    fresh_form=SectionForm(**fresh_kwargs),
+                    form_class=SectionForm,
+                    form_kwargs=fresh_kwargs,
+                    conflicts=stale.conflicts,
+                    back_url=_section_url(plan, section_obj),
+                    extra={"section": section_obj, "form_key": f"section:{section_obj.key}"},
+                )
             except ValidationError as exc:
-                # A rule the service enforces; shown on its field when the service names one.
-                form.add_error(exc.code if exc.code in form.fields else None, exc.messages[0])
+                add_service_error(form, exc)
             else:
-                if not result.saved:
-                    fresh = selectors.section_for_editing(plan, section_obj)
-                    fresh_kwargs = {**form_kwargs, "answers": fresh["answers"], "responses": fresh["responses"]}
-                    return _conflict_page(
-                        request,
-                        plan=plan,
-                        title=section_obj.title,
-                        yours=_posted_data(data),
-                        fresh_form=SectionForm(**fresh_kwargs),
-                        form_class=SectionForm,
-                        form_kwargs=fresh_kwargs,
-                        conflicts=result.conflicts,
-                        back_url=_section_url(plan, section_obj),
-                        extra={"section": section_obj, "form_key": f"section:{section_obj.key}"},
-                    )
                 return _after_save(request, plan, section_obj, action)
         status = 400
     else:
@@ -269,7 +271,7 @@ def _table_section(request, plan, section_obj, page, can_edit, action):
     if request.method == "POST":
         if action == "complete":
             try:
-                services.complete_table_section(user=request.user, plan=plan, section=section_obj)
+                services.complete_section(user=request.user, plan=plan, section=section_obj)
             except ValidationError as exc:
                 # Income, expenditure and metrics are completed on their own pages, which check their rules.
                 messages.warning(request, exc.messages[0])
@@ -338,129 +340,124 @@ def _get_row(plan: Plan, model, pk: int):
     return row
 
 
-def row_form_page(request, plan, *, model, pk, form_class, form_kwargs, table, noun, template, save):
-    """Add or change one row, with the version check and conflict page (also used by the schemes app)."""
-    services.require_edit(user=request.user, plan=plan)
-    row = _get_row(plan, model, pk) if pk else None
-    back_url = _table_url(plan, table)
+@dataclass(frozen=True)
+class RowPages:
+    """The add, change and remove pages of one kind of table row (a risk, a document, a scheme).
+
+    `save` and `remove` are the row's services, called with the row's id as `id_name`;
+    `form_kwargs(plan, row)` gives the form what it needs besides the data.
+    """
+
+    model: type[Model]
+    form_class: type
+    table: str
+    noun: str
+    id_name: str
+    save: Callable
+    remove: Callable
+    describe: Callable[[Model], str]
+    form_kwargs: Callable[[Plan, Model | None], dict] = lambda plan, row: {}
+
+    def form_view(self):
+        @login_required
+        @require_http_methods(["GET", "POST"])
+        def view(request, round_slug: str, ons_code: str, pk: int | None = None):
+            plan = selectors.get_plan_for_user(request.user, round_slug=round_slug, ons_code=ons_code)
+            return row_form_page(request, plan, self, pk)
+
+        return view
+
+    def remove_view(self):
+        @login_required
+        @require_http_methods(["GET", "POST"])
+        def view(request, round_slug: str, ons_code: str, pk: int):
+            plan = selectors.get_plan_for_user(request.user, round_slug=round_slug, ons_code=ons_code)
+
+            def remove(row, version):
+                self.remove(user=request.user, plan=plan, version=version, **{self.id_name: row.pk})
+
+            back_url = _table_url(plan, self.table)
+            return remove_page(
+                request,
+                plan,
+                model=self.model,
+                pk=pk,
+                remove=remove,
+                back_url=back_url,
+                noun=self.noun,
+                describe=self.describe,
+            )
+
+        return view
+
+
+def row_form_page(request, plan: Plan, pages: RowPages, pk: int | None) -> HttpResponse:
+    """Add or change one row, with the version check and conflict page."""
+    require_edit(user=request.user, plan=plan)
+    form_class, noun = pages.form_class, pages.noun
+    row = _get_row(plan, pages.model, pk) if pk else None
+    back_url = _table_url(plan, pages.table)
     form_key = f"{noun}:{pk or 'new'}"
     if request.method == "POST":
         data = _resolved_post(request)
-        form = form_class(data, request.FILES, **form_kwargs(row))
-        result = None
+        form = form_class(data, request.FILES, **pages.form_kwargs(plan, row))
         if form.is_valid():
             try:
-                result = save(form, row)
+                pages.save(
+                    user=request.user, plan=plan, **{pages.id_name: row.pk if row else None}, **form.save_kwargs()
+                )
+            except StaleEdit as stale:
+                fresh_row = _get_row(plan, pages.model, pk)
+                fresh_kwargs = pages.form_kwargs(plan, fresh_row)
+                return _conflict_page(
+                    request,
+                    plan=plan,
+                    title=f"Change {noun}",
+                    yours=_posted_data(data),
+                    fresh_form=form_class(initial=form_class.initial_for(fresh_row), **fresh_kwargs),
+                    form_class=form_class,
+                    form_kwargs=fresh_kwargs,
+                    conflicts=stale.conflicts,
+                    back_url=back_url,
+                    extra={"form_key": form_key},
+                )
             except ValidationError as exc:
-                # A rule the service enforces; shown on its field when the service names one.
-                form.add_error(exc.code if exc.code in form.fields else None, exc.messages[0])
-        if result is not None and result.saved:
-            messages.success(request, f"The {noun} has been {'saved' if row else 'added'}.")
-            return redirect(back_url)
-        if result is not None:
-            fresh_row = _get_row(plan, model, pk)
-            return _conflict_page(
-                request,
-                plan=plan,
-                title=f"Change {noun}",
-                yours=_posted_data(data),
-                fresh_form=form_class(initial=form_class.initial_for(fresh_row), **form_kwargs(fresh_row)),
-                form_class=form_class,
-                form_kwargs=form_kwargs(fresh_row),
-                conflicts=result.conflicts,
-                back_url=back_url,
-                extra={"form_key": form_key},
-            )
+                add_service_error(form, exc)
+            else:
+                messages.success(request, f"The {noun} has been {'saved' if row else 'added'}.")
+                return redirect(back_url)
         status = 400
     else:
-        form = form_class(initial=form_class.initial_for(row) if row else {"version": 0}, **form_kwargs(row))
+        initial = form_class.initial_for(row) if row else {"version": 0}
+        form = form_class(initial=initial, **pages.form_kwargs(plan, row))
         status = 200
     return render(
         request,
-        template,
+        "plans/row_form.html",
         {"plan": plan, "form": form, "row": row, "back_url": back_url, "form_key": form_key, "noun": noun},
         status=status,
     )
 
 
-@login_required
-@require_http_methods(["GET", "POST"])
-def risk_form(request, round_slug: str, ons_code: str, pk: int | None = None):
-    plan = selectors.get_plan_for_user(request.user, round_slug=round_slug, ons_code=ons_code)
+def remove_page(request, plan, *, pk, remove, back_url, noun, describe, model):
+    """Confirm and remove one row of a plan's table (also used by the finance app's lines).
 
-    def save(form, row):
-        return services.save_risk(
-            user=request.user,
-            plan=plan,
-            risk_id=row.pk if row else None,
-            values=form.values(),
-            version=form.cleaned_data.get("version"),
-        )
-
-    return row_form_page(
-        request,
-        plan,
-        model=Risk,
-        pk=pk,
-        form_class=RiskForm,
-        form_kwargs=lambda row: {"round": plan.round},
-        table=Section.Table.RISKS,
-        noun="risk",
-        template="plans/risk_form.html",
-        save=save,
-    )
-
-
-@login_required
-@require_http_methods(["GET", "POST"])
-def document_form(request, round_slug: str, ons_code: str, pk: int | None = None):
-    plan = selectors.get_plan_for_user(request.user, round_slug=round_slug, ons_code=ons_code)
-
-    def save(form, row):
-        return services.save_document(
-            user=request.user,
-            plan=plan,
-            document_id=row.pk if row else None,
-            values=form.values(),
-            version=form.cleaned_data.get("version"),
-            upload=form.cleaned_data.get("upload"),
-            upload_kind=form.upload_kind or "",
-        )
-
-    return row_form_page(
-        request,
-        plan,
-        model=RelatedDocument,
-        pk=pk,
-        form_class=DocumentForm,
-        form_kwargs=lambda row: {"has_file": bool(row and row.file)},
-        table=Section.Table.DOCUMENTS,
-        noun="document",
-        template="plans/document_form.html",
-        save=save,
-    )
-
-
-def remove_page(request, plan, *, model, pk, table, noun, describe):
-    services.require_edit(user=request.user, plan=plan)
+    `remove(row, version)` calls the row's service; a row changed since the user opened it is not removed.
+    """
+    require_edit(user=request.user, plan=plan)
     row = _get_row(plan, model, pk)
-    back_url = _table_url(plan, table)
     if request.method == "POST":
         form = ConfirmRemoveForm(request.POST)
         if form.is_valid():
-            removed = services.remove_row(
-                user=request.user,
-                plan=plan,
-                model=model,
-                row_id=row.pk,
-                version=form.cleaned_data.get("version"),
-                table=table,
-            )
-            if removed:
-                messages.success(request, f"The {noun} has been removed.")
-                return redirect(back_url)
-            messages.warning(request, f"Someone changed this {noun} after you opened it. Check it before removing it.")
-            return redirect(request.path)
+            try:
+                remove(row, form.cleaned_data.get("version"))
+            except StaleEdit:
+                messages.warning(
+                    request, f"Someone changed this {noun} after you opened it. Check it before removing it."
+                )
+                return redirect(request.path)
+            messages.success(request, f"The {noun} has been removed.")
+            return redirect(back_url)
     return render(
         request,
         "plans/confirm_remove.html",
@@ -468,28 +465,30 @@ def remove_page(request, plan, *, model, pk, table, noun, describe):
     )
 
 
-@login_required
-@require_http_methods(["GET", "POST"])
-def risk_remove(request, round_slug: str, ons_code: str, pk: int):
-    plan = selectors.get_plan_for_user(request.user, round_slug=round_slug, ons_code=ons_code)
-    return remove_page(
-        request, plan, model=Risk, pk=pk, table=Section.Table.RISKS, noun="risk", describe=lambda r: r.description
-    )
-
-
-@login_required
-@require_http_methods(["GET", "POST"])
-def document_remove(request, round_slug: str, ons_code: str, pk: int):
-    plan = selectors.get_plan_for_user(request.user, round_slug=round_slug, ons_code=ons_code)
-    return remove_page(
-        request,
-        plan,
-        model=RelatedDocument,
-        pk=pk,
-        table=Section.Table.DOCUMENTS,
-        noun="document",
-        describe=lambda d: d.title,
-    )
+RISK_PAGES = RowPages(
+    model=Risk,
+    form_class=RiskForm,
+    table=Section.Table.RISKS,
+    noun="risk",
+    id_name="risk_id",
+    save=services.save_risk,
+    remove=services.remove_risk,
+    describe=lambda risk: risk.description,
+    form_kwargs=lambda plan, row: {"round": plan.round},
+)
+DOCUMENT_PAGES = RowPages(
+    model=RelatedDocument,
+    form_class=DocumentForm,
+    table=Section.Table.DOCUMENTS,
+    noun="document",
+    id_name="document_id",
+    save=services.save_document,
+    remove=services.remove_document,
+    describe=lambda document: document.title,
+    form_kwargs=lambda plan, row: {"has_file": bool(row and row.file)},
+)
+risk_form, risk_remove = RISK_PAGES.form_view(), RISK_PAGES.remove_view()
+document_form, document_remove = DOCUMENT_PAGES.form_view(), DOCUMENT_PAGES.remove_view()
 
 
 @login_required

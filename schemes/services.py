@@ -44,10 +44,11 @@ def _check_codes(plan: Plan, values: dict) -> None:
 
 
 @transaction.atomic
-def save_scheme(
-    *, user: User, plan: Plan, scheme_id: int | None, values: dict, version: int | None
-) -> plan_services.SaveResult:
-    plan_services.require_edit(user=user, plan=plan)
+def save_scheme(*, user: User, plan: Plan, scheme_id: int | None, values: dict, version: int | None) -> Scheme:
+    """Add or change a scheme: the only writer of the schemes table (finance calls it for a line's new scheme).
+
+    Codes must come from the round's lists, and a reference is unique in the plan ignoring case.
+    """
     _check_codes(plan, values)
     clash = Scheme.objects.filter(plan=plan, reference__iexact=values["reference"])
     if scheme_id:
@@ -67,8 +68,21 @@ def save_scheme(
     )
 
 
-@transaction.atomic
-def remove_scheme(*, user: User, plan: Plan, scheme_id: int, version: int | None) -> bool:
-    return plan_services.remove_row(
+def scheme_with_reference(*, user: User, plan: Plan, reference: str, new_scheme: dict) -> Scheme:
+    """The plan's scheme with this reference (ignoring case); if there is none, it is added from `new_scheme`.
+
+    An expenditure line names its scheme by reference. Call inside the line's transaction, so a
+    line that fails to save leaves no scheme behind.
+    """
+    scheme = Scheme.objects.filter(plan=plan, reference__iexact=reference.strip()).first()
+    if scheme is not None:
+        return scheme
+    return save_scheme(
+        user=user, plan=plan, scheme_id=None, values={"reference": reference.strip(), **new_scheme}, version=None
+    )
+
+
+def remove_scheme(*, user: User, plan: Plan, scheme_id: int, version: int | None) -> None:
+    plan_services.remove_row(
         user=user, plan=plan, model=Scheme, row_id=scheme_id, version=version, table=Section.Table.SCHEMES
     )

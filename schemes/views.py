@@ -33,7 +33,7 @@ def scheme_list(request, round_slug: str, ons_code: str):
         if not can_edit:
             raise PermissionDenied("You cannot change this plan.")
         if request.POST.get("action") == "complete":
-            plan_services.complete_table_section(user=request.user, plan=plan, section=section)
+            plan_services.complete_section(user=request.user, plan=plan, section=section)
             return redirect("plans:plan_overview", round_slug=round_slug, ons_code=ons_code)
         return redirect(plan_selectors.next_section_url(plan, section))
     page = plan_selectors.section_for_editing(plan, section)
@@ -44,45 +44,15 @@ def scheme_list(request, round_slug: str, ons_code: str):
     )
 
 
-@login_required
-@require_http_methods(["GET", "POST"])
-def scheme_form(request, round_slug: str, ons_code: str, pk: int | None = None):
-    plan = plan_selectors.get_plan_for_user(request.user, round_slug=round_slug, ons_code=ons_code)
-    _schemes_section(plan)
-
-    def save(form, row):
-        return services.save_scheme(
-            user=request.user,
-            plan=plan,
-            scheme_id=row.pk if row else None,
-            values=form.values(),
-            version=form.cleaned_data.get("version"),
-        )
-
-    return plan_views.row_form_page(
-        request,
-        plan,
-        model=Scheme,
-        pk=pk,
-        form_class=SchemeForm,
-        form_kwargs=lambda row: {"round": plan.round},
-        table=Section.Table.SCHEMES,
-        noun="scheme",
-        template="schemes/scheme_form.html",
-        save=save,
-    )
-
-
-@login_required
-@require_http_methods(["GET", "POST"])
-def scheme_remove(request, round_slug: str, ons_code: str, pk: int):
-    plan = plan_selectors.get_plan_for_user(request.user, round_slug=round_slug, ons_code=ons_code)
-    return plan_views.remove_page(
-        request,
-        plan,
-        model=Scheme,
-        pk=pk,
-        table=Section.Table.SCHEMES,
-        noun="scheme",
-        describe=lambda s: f"{s.reference} {s.name}",
-    )
+SCHEME_PAGES = plan_views.RowPages(
+    model=Scheme,
+    form_class=SchemeForm,
+    table=Section.Table.SCHEMES,
+    noun="scheme",
+    id_name="scheme_id",
+    save=services.save_scheme,
+    remove=services.remove_scheme,
+    describe=lambda scheme: f"{scheme.reference} {scheme.name}",
+    form_kwargs=lambda plan, row: {"round": plan.round},
+)
+scheme_form, scheme_remove = SCHEME_PAGES.form_view(), SCHEME_PAGES.remove_view()

@@ -29,9 +29,6 @@ ALLOWED_SAVE_RECEIVERS = {
     # Cache invalidation: a round's configuration is cached per process; any change to it, an admin
     # edit included, gives the round a new config_version.
     "rounds/config.py": "round configuration cache",
-    # TODO issue 15: replaced by explicit events. Voids signatures after a content edit, and copies
-    # each new PlanEvent into the security audit log (accounts.security.record_workflow_event).
-    "governance/receivers.py": "signatures voided on edit; workflow events copied to the audit log",
 }
 SAVE_SIGNALS = {"post_save", "pre_save", "post_delete", "pre_delete"}
 MODEL_FIELDS = {"ForeignKey", "OneToOneField", "ManyToManyField"}

@@ -15,8 +15,8 @@ from django.urls import path
 
 from bcf_portal.urls import urlpatterns as project_urlpatterns
 from plans import drafts, selectors
+from plans.editing import require_edit
 from plans.markdown import render_markdown
-from plans.services import require_edit
 
 PAGE = engines["django"].from_string(
     """{% extends "base.html" %}

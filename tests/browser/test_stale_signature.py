@@ -55,16 +55,13 @@ def _edit_vision_and_send_again(cast) -> None:
     question = Question.objects.get(section__round=cast.plan.round, key="vision")
     answer = cast.plan.answers.get(question=question)
     edited = [REWRITTEN if p.startswith("Hospital discharge") else p for p in PARAGRAPHS]
-    result = plan_services.save_section(
+    plan_services.save_section(
         user=cast.commissioner,
         plan=cast.plan,
         section=question.section,
-        answers={question.pk: _vision(edited)},
-        responses={},
-        versions={"q_vision": answer.version},
+        answers={"vision": plan_services.AnswerEdit(_vision(edited), answer.version)},
         complete=True,
     )
-    assert result.saved
     services.send_for_signoff(user=cast.commissioner, plan=cast.plan)
 
 

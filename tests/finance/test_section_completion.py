@@ -13,7 +13,6 @@ from finance import services as finance_services
 from finance.models import IncomeLine
 from finance.selectors import finance_summary, part_two_for_plan, section_problems
 from metrics.selectors import ambition_problems
-from metrics.services import complete_metrics_section
 from plans import services as plan_services
 from plans.models import Plan, SectionProgress
 from rounds.models import HwbArea, PlanningRound, Section
@@ -66,7 +65,7 @@ def test_an_empty_part_two_cannot_be_marked_completed(empty_plan, client):
         client.post(generic, {"action": "complete"})
         assert status(plan, table) == "not_started"
         with pytest.raises(ValidationError):
-            plan_services.complete_table_section(user=commissioner, plan=plan, section=section)
+            plan_services.complete_section(user=commissioner, plan=plan, section=section)
 
     overview = client.get(reverse("plans:plan_overview", kwargs=kwargs)).content.decode()
     assert "0 of " in overview
@@ -95,7 +94,7 @@ def test_expenditure_must_account_for_the_pooled_budget_and_income_meet_each_min
     ) in section_problems(plan, Section.Table.EXPENDITURE)
     section = Section.objects.get(round=plan.round, table=Section.Table.EXPENDITURE)
     with pytest.raises(ValidationError) as refused:
-        finance_services.complete_section(user=commissioner, plan=plan, section=section)
+        plan_services.complete_section(user=commissioner, plan=plan, section=section)
     assert "it must account for the pooled budget of £36,500,000" in " ".join(refused.value.messages)
 
 
@@ -155,5 +154,5 @@ def test_metric_ambition_needs_a_baseline_and_every_period(demo_data):
     section = Section.objects.get(round=plan.round, table=Section.Table.METRICS)
     commissioner = plan.hwb_area.memberships.filter(role="commissioner").first().user
     with pytest.raises(ValidationError):
-        complete_metrics_section(user=commissioner, plan=plan, section=section)
+        plan_services.complete_section(user=commissioner, plan=plan, section=section)
     assert status(plan, "metrics") == "in_progress"

@@ -21,16 +21,13 @@ def edit_vision_and_send_again(cast) -> None:
     """Another user edits the plan through the services and sends it for sign-off again."""
     question = Question.objects.get(section__round=cast.plan.round, key="vision")
     answer = cast.plan.answers.get(question=question)
-    result = plan_services.save_section(
+    plan_services.save_section(
         user=cast.commissioner,
         plan=cast.plan,
         section=question.section,
-        answers={question.pk: NEW_VISION},
-        responses={},
-        versions={"q_vision": answer.version},
+        answers={"vision": plan_services.AnswerEdit(NEW_VISION, answer.version)},
         complete=True,
     )
-    assert result.saved
     services.send_for_signoff(user=cast.commissioner, plan=cast.plan)
 
 

@@ -145,7 +145,7 @@ def _upload(filename: str, data: bytes) -> tuple[SimpleUploadedFile, str]:
 
 def _add_document(cast, ref: str, filename: str, data: bytes) -> RelatedDocument:
     upload, kind = _upload(filename, data)
-    result = plan_services.save_document(
+    return plan_services.save_document(
         user=cast.commissioner,
         plan=cast.plan,
         document_id=None,
@@ -154,7 +154,6 @@ def _add_document(cast, ref: str, filename: str, data: bytes) -> RelatedDocument
         upload=upload,
         upload_kind=kind,
     )
-    return result.obj
 
 
 def files_referred_to(submission: Submission) -> dict[str, str]:

@@ -213,14 +213,13 @@ def test_versions_compare_section_by_section_and_line_by_line(client, submitted)
 def test_submit_page_lists_what_blocks_submission(client, cast):
     from governance import services
     from tests.governance.conftest import sign_all
+    from tests.governance.test_signatures_void import _change_expenditure_amount
 
     services.send_for_signoff(user=cast.commissioner, plan=cast.plan)
     sign_all(cast)
-    line = cast.plan.expenditure_lines.order_by("id").first().amounts.first()
     client.force_login(cast.commissioner)
     assert "Submit the plan" in client.get(url("submit", cast.plan)).content.decode()
-    line.amount += 1000
-    line.save()  # voids the signatures: the plan is back in draft
+    _change_expenditure_amount(cast)  # voids the signatures: the plan is back in draft
     page = client.get(url("submit", cast.plan)).content.decode()
     assert "It is draft" in page
     assert PlanEvent.objects.filter(plan=cast.plan, action="void_signatures").exists()

@@ -178,7 +178,6 @@ def test_narrative_answer_size_limit_is_enforced_by_the_form_with_a_clear_messag
 
 
 def test_narrative_answer_size_and_nesting_limits_are_enforced_by_the_services(a):
-    narrative = Question.objects.get(section=a.sections["1c"], key="provider_engagement")
     for text, message in [
         ("a" * (MAX_MARKDOWN_CHARS + 1), f"must be {MAX_MARKDOWN_CHARS:,} characters or fewer"),
         (NESTED_LISTS_300, f"nested more than {MAX_MARKDOWN_NESTING} levels deep"),
@@ -188,11 +187,9 @@ def test_narrative_answer_size_and_nesting_limits_are_enforced_by_the_services(a
                 user=a.commissioner,
                 plan=a.plan,
                 section=a.sections["1c"],
-                answers={narrative.pk: text},
-                responses={},
-                versions={},
+                answers={"provider_engagement": services.AnswerEdit(text)},
             )
-        assert refused.value.code == "q_provider_engagement"
+        assert refused.value.code == "provider_engagement"
     condition_question = a.sections["2c"].national_condition.questions.first()
     with pytest.raises(ValidationError, match="Your explanation must be"):
         services.save_section(
@@ -200,8 +197,9 @@ def test_narrative_answer_size_and_nesting_limits_are_enforced_by_the_services(a
             plan=a.plan,
             section=a.sections["2c"],
             answers={},
-            responses={condition_question.pk: {"status": "yes", "target_date": None, "narrative": "a" * 100_001}},
-            versions={},
+            conditions={
+                condition_question.pk: services.ConditionEdit(status="yes", target_date=None, narrative="a" * 100_001)
+            },
         )
     with pytest.raises(ValidationError, match="Mitigating actions must be") as refused:
         services.save_risk(

@@ -11,6 +11,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from plans import drafts, services
+from plans.editing import StaleEdit
 from plans.forms import DocumentForm, check_upload
 from plans.models import Answer, ConditionResponse, Plan, RelatedDocument, Risk, SectionProgress, UnsavedDraft
 from tests.plans.authoring import build_round
@@ -23,8 +24,9 @@ def a():
     return build_round()
 
 
-def _answers(section, **values):
-    return {q.pk: values[q.key] for q in section.questions.all() if q.key in values}
+def _answers(loaded: int = 0, **values):
+    """Question key → the new value, each with the answer's version the user loaded."""
+    return {key: services.AnswerEdit(value, loaded) for key, value in values.items()}
 
 
 def _status(a, key):
@@ -34,15 +36,12 @@ def _status(a, key):
 
 def test_saving_a_section_stores_answers_and_marks_it_in_progress(a):
     s1a = a.sections["1a"]
-    result = services.save_section(
+    services.save_section(
         user=a.commissioner,
         plan=a.plan,
         section=s1a,
-        answers=_answers(s1a, local_authority="Torbay Council", total_pool=Decimal("12500000.00")),
-        responses={},
-        versions={},
+        answers=_answers(local_authority="Torbay Council", total_pool=Decimal("12500000.00")),
     )
-    assert result.saved
     assert Answer.objects.get(plan=a.plan, question__key="local_authority").text == "Torbay Council"
     assert Answer.objects.get(plan=a.plan, question__key="total_pool").money == Decimal("12500000.00")
     assert _status(a, "1a") == "in_progress"
@@ -55,9 +54,7 @@ def test_completing_needs_every_required_answer(a):
             user=a.commissioner,
             plan=a.plan,
             section=s1a,
-            answers=_answers(s1a, local_authority="Torbay Council"),
-            responses={},
-            versions={},
+            answers=_answers(local_authority="Torbay Council"),
             complete=True,
         )
     # Nothing half-saved when completion is refused.
@@ -73,8 +70,6 @@ def test_completing_needs_every_required_answer(a):
             total_pool=Decimal("1.00"),
             boundary="",
         ),
-        responses={},
-        versions={},
         complete=True,
     )
     assert _status(a, "1a") == "completed"
@@ -84,27 +79,27 @@ def test_a_save_over_a_newer_save_is_refused_and_keeps_both_texts(a):
     s1c = a.sections["1c"]
     qid = s1c.questions.get().pk
     services.save_section(
-        user=a.commissioner, plan=a.plan, section=s1c, answers={qid: "First draft"}, responses={}, versions={}
+        user=a.commissioner,
+        plan=a.plan,
+        section=s1c,
+        answers={"provider_engagement": services.AnswerEdit("First draft")},
     )
     # Both load version 1; the colleague saves first.
     services.save_section(
         user=a.colleague,
         plan=a.plan,
         section=s1c,
-        answers={qid: "Colleague's text"},
-        responses={},
-        versions={"q_provider_engagement": 1},
+        answers={"provider_engagement": services.AnswerEdit("Colleague's text", 1)},
     )
-    result = services.save_section(
-        user=a.commissioner,
-        plan=a.plan,
-        section=s1c,
-        answers={qid: "My own text"},
-        responses={},
-        versions={"q_provider_engagement": 1},
-    )
-    assert not result.saved
-    [conflict] = result.conflicts
+    with pytest.raises(StaleEdit) as stale:
+        services.save_section(
+            user=a.commissioner,
+            plan=a.plan,
+            section=s1c,
+            answers={"provider_engagement": services.AnswerEdit("My own text", 1)},
+        )
+    [conflict] = stale.value.conflicts
+    assert (conflict.key, conflict.attribute) == ("provider_engagement", "text")
     assert conflict.theirs == "Colleague's text"
     assert conflict.yours == "My own text"
     assert conflict.by == "Sam Colleague"
@@ -118,29 +113,21 @@ def test_an_untouched_field_does_not_conflict_with_a_colleagues_change(a):
         user=a.commissioner,
         plan=a.plan,
         section=s1a,
-        answers=_answers(s1a, local_authority="Torbay", boundary="None"),
-        responses={},
-        versions={},
+        answers=_answers(local_authority="Torbay", boundary="None"),
     )
-    loaded = {"q_local_authority": 1, "q_boundary": 1}
     services.save_section(
         user=a.colleague,
         plan=a.plan,
         section=s1a,
-        answers=_answers(s1a, local_authority="Torbay Council", boundary="None"),
-        responses={},
-        versions=loaded,
+        answers=_answers(loaded=1, local_authority="Torbay Council", boundary="None"),
     )
     # This user changed only the boundary; their stale local authority must not overwrite or conflict.
-    result = services.save_section(
+    services.save_section(
         user=a.commissioner,
         plan=a.plan,
         section=s1a,
-        answers=_answers(s1a, local_authority="Torbay", boundary="Coterminous"),
-        responses={},
-        versions=loaded,
+        answers=_answers(loaded=1, local_authority="Torbay", boundary="Coterminous"),
     )
-    assert result.saved
     values = dict(Answer.objects.filter(plan=a.plan).values_list("question__key", "text"))
     assert values["local_authority"] == "Torbay Council"
     assert values["boundary"] == "Coterminous"
@@ -150,15 +137,13 @@ def test_every_save_is_recorded_in_history_with_who(a):
     s1c = a.sections["1c"]
     qid = s1c.questions.get().pk
     services.save_section(
-        user=a.commissioner, plan=a.plan, section=s1c, answers={qid: "One"}, responses={}, versions={}
+        user=a.commissioner, plan=a.plan, section=s1c, answers={"provider_engagement": services.AnswerEdit("One")}
     )
     services.save_section(
         user=a.colleague,
         plan=a.plan,
         section=s1c,
-        answers={qid: "One two"},
-        responses={},
-        versions={"q_provider_engagement": 1},
+        answers={"provider_engagement": services.AnswerEdit("One two", 1)},
     )
     answer = Answer.objects.get(plan=a.plan, question_id=qid)
     history = list(answer.history.order_by("history_date"))
@@ -175,11 +160,12 @@ def test_condition_in_progress_keeps_target_date_and_conflicts_per_field(a):
         plan=a.plan,
         section=s2c,
         answers={},
-        responses={
-            cq1.pk: {"status": "in_progress", "target_date": datetime.date(2015, 3, 31), "narrative": "Rolling out"},
-            cq2.pk: {"status": "yes", "target_date": None, "narrative": "Done"},
+        conditions={
+            cq1.pk: services.ConditionEdit(
+                status="in_progress", target_date=datetime.date(2015, 3, 31), narrative="Rolling out"
+            ),
+            cq2.pk: services.ConditionEdit(status="yes", target_date=None, narrative="Done"),
         },
-        versions={},
         complete=True,
     )
     response = ConditionResponse.objects.get(plan=a.plan, question=cq1)
@@ -190,31 +176,34 @@ def test_condition_in_progress_keeps_target_date_and_conflicts_per_field(a):
         plan=a.plan,
         section=s2c,
         answers={},
-        responses={cq1.pk: {"status": "in_progress", "target_date": datetime.date(2015, 3, 31), "narrative": "Theirs"}},
-        versions={f"c{cq1.pk}": 1},
+        conditions={
+            cq1.pk: services.ConditionEdit(
+                status="in_progress", target_date=datetime.date(2015, 3, 31), narrative="Theirs", version=1
+            )
+        },
     )
-    result = services.save_section(
-        user=a.commissioner,
-        plan=a.plan,
-        section=s2c,
-        answers={},
-        responses={cq1.pk: {"status": "yes", "target_date": None, "narrative": "Mine"}},
-        versions={f"c{cq1.pk}": 1},
-    )
-    assert not result.saved
-    assert [c.field for c in result.conflicts] == [f"c{cq1.pk}_narrative"]
+    with pytest.raises(StaleEdit) as stale:
+        services.save_section(
+            user=a.commissioner,
+            plan=a.plan,
+            section=s2c,
+            answers={},
+            conditions={cq1.pk: services.ConditionEdit(status="yes", narrative="Mine", version=1)},
+        )
+    assert [(c.key, c.attribute) for c in stale.value.conflicts] == [(str(cq1.pk), "narrative")]
 
 
 def test_only_commissioners_of_a_draft_plan_may_save(a):
     s1c = a.sections["1c"]
-    qid = s1c.questions.get().pk
     for user in (a.viewer, a.outsider):
         with pytest.raises(PermissionDenied):
-            services.save_section(user=user, plan=a.plan, section=s1c, answers={qid: "x"}, responses={}, versions={})
+            services.save_section(
+                user=user, plan=a.plan, section=s1c, answers={"provider_engagement": services.AnswerEdit("x")}
+            )
     Plan.objects.filter(pk=a.plan.pk).update(status=Plan.Status.SUBMITTED)
     with pytest.raises(PermissionDenied):
         services.save_section(
-            user=a.commissioner, plan=a.plan, section=s1c, answers={qid: "x"}, responses={}, versions={}
+            user=a.commissioner, plan=a.plan, section=s1c, answers={"provider_engagement": services.AnswerEdit("x")}
         )
 
 
@@ -225,9 +214,7 @@ def test_a_successful_save_discards_the_unsaved_draft(a):
         user=a.commissioner,
         plan=a.plan,
         section=s1c,
-        answers={s1c.questions.get().pk: "Saved"},
-        responses={},
-        versions={},
+        answers={"provider_engagement": services.AnswerEdit("Saved")},
     )
     assert not UnsavedDraft.objects.filter(plan=a.plan, form_key="section:1c").exists()
 
@@ -245,26 +232,25 @@ def _risk_values(a, **overrides):
 
 
 def test_risk_rows_are_versioned_and_conflicts_keep_both(a):
-    result = services.save_risk(user=a.commissioner, plan=a.plan, risk_id=None, values=_risk_values(a), version=0)
-    risk = result.obj
+    risk = services.save_risk(user=a.commissioner, plan=a.plan, risk_id=None, values=_risk_values(a), version=0)
     assert _status(a, "3") == "in_progress"
     services.save_risk(
         user=a.colleague, plan=a.plan, risk_id=risk.pk, values=_risk_values(a, owner="Chief Executive"), version=1
     )
-    clash = services.save_risk(
-        user=a.commissioner, plan=a.plan, risk_id=risk.pk, values=_risk_values(a, owner="Finance lead"), version=1
-    )
-    assert not clash.saved
-    assert [(c.field, c.theirs, c.yours) for c in clash.conflicts] == [("owner", "Chief Executive", "Finance lead")]
+    with pytest.raises(StaleEdit) as clash:
+        services.save_risk(
+            user=a.commissioner, plan=a.plan, risk_id=risk.pk, values=_risk_values(a, owner="Finance lead"), version=1
+        )
+    conflicts = clash.value.conflicts
+    assert [(c.attribute, c.theirs, c.yours) for c in conflicts] == [("owner", "Chief Executive", "Finance lead")]
     # A change to a different field merges cleanly.
-    merged = services.save_risk(
+    services.save_risk(
         user=a.commissioner,
         plan=a.plan,
         risk_id=risk.pk,
         values=_risk_values(a, rating_id=a.codes["risk_medium"].pk),
         version=1,
     )
-    assert merged.saved
     risk.refresh_from_db()
     assert (risk.owner, risk.rating_id, risk.version) == ("Chief Executive", a.codes["risk_medium"].pk, 3)
     assert risk.history.count() == 3
@@ -279,12 +265,12 @@ def test_a_risk_rating_must_come_from_the_rounds_scale(a):
 
 
 def test_removing_a_row_changed_since_it_was_shown_is_refused(a):
-    risk = services.save_risk(user=a.commissioner, plan=a.plan, risk_id=None, values=_risk_values(a), version=0).obj
+    risk = services.save_risk(user=a.commissioner, plan=a.plan, risk_id=None, values=_risk_values(a), version=0)
     services.save_risk(user=a.colleague, plan=a.plan, risk_id=risk.pk, values=_risk_values(a, owner="X"), version=1)
-    assert not services.remove_row(
-        user=a.commissioner, plan=a.plan, model=Risk, row_id=risk.pk, version=1, table="risks"
-    )
-    assert services.remove_row(user=a.commissioner, plan=a.plan, model=Risk, row_id=risk.pk, version=2, table="risks")
+    with pytest.raises(StaleEdit):
+        services.remove_row(user=a.commissioner, plan=a.plan, model=Risk, row_id=risk.pk, version=1, table="risks")
+    assert Risk.objects.filter(pk=risk.pk).exists()
+    services.remove_row(user=a.commissioner, plan=a.plan, model=Risk, row_id=risk.pk, version=2, table="risks")
     assert not Risk.objects.filter(pk=risk.pk).exists()
 
 
@@ -345,7 +331,7 @@ def test_an_uploaded_file_is_stored_under_a_generated_name(a, settings, tmp_path
         upload=form.cleaned_data["upload"],
         upload_kind=form.upload_kind,
     )
-    document = RelatedDocument.objects.get(pk=result.obj.pk)
+    document = RelatedDocument.objects.get(pk=result.pk)
     assert document.original_filename == "passwd <script>.pdf"
     stored = document.file.name.rsplit("/", 1)[-1]
     assert stored == f"{hashlib.sha256(PDF_BYTES).hexdigest()}.pdf"  # named by its content
@@ -371,7 +357,7 @@ def test_replacing_or_removing_an_uploaded_file_keeps_the_old_one(
             version=version,
             upload=form.cleaned_data["upload"],
             upload_kind=form.upload_kind,
-        ).obj
+        )
 
     first = upload(None, 0, PDF_BYTES)
     old_path = tmp_path / first.file.name
@@ -381,7 +367,7 @@ def test_replacing_or_removing_an_uploaded_file_keeps_the_old_one(
     assert new_path != old_path and new_path.exists()
     assert old_path.read_bytes() == PDF_BYTES
     with django_capture_on_commit_callbacks(execute=True):
-        assert services.remove_row(
+        services.remove_row(
             user=a.commissioner, plan=a.plan, model=RelatedDocument, row_id=second.pk, version=None, table="documents"
         )
     assert old_path.exists() and new_path.exists()

@@ -163,7 +163,10 @@ def test_conflict_page_shows_both_texts_and_keep_yours_saves_yours(client, a):
     client.force_login(a.commissioner)
     qid = a.sections["1c"].questions.get().pk
     services.save_section(
-        user=a.colleague, plan=a.plan, section=a.sections["1c"], answers={qid: "Their words"}, responses={}, versions={}
+        user=a.colleague,
+        plan=a.plan,
+        section=a.sections["1c"],
+        answers={"provider_engagement": services.AnswerEdit("Their words")},
     )
     response = client.post(
         section_url(a, "1c"), {"q_provider_engagement": "My words", "v_q_provider_engagement": "0", "action": "draft"}
@@ -183,7 +186,10 @@ def test_conflict_merge_saves_the_merged_text(client, a):
     client.force_login(a.commissioner)
     qid = a.sections["1c"].questions.get().pk
     services.save_section(
-        user=a.colleague, plan=a.plan, section=a.sections["1c"], answers={qid: "Theirs"}, responses={}, versions={}
+        user=a.colleague,
+        plan=a.plan,
+        section=a.sections["1c"],
+        answers={"provider_engagement": services.AnswerEdit("Theirs")},
     )
     client.post(
         section_url(a, "1c"), {"q_provider_engagement": "Mine", "v_q_provider_engagement": "0", "action": "draft"}
@@ -198,22 +204,17 @@ def test_conflict_merge_saves_the_merged_text(client, a):
 
 
 def test_history_page_shows_who_and_a_word_diff(client, a, django_assert_max_num_queries):
-    qid = a.sections["1c"].questions.get().pk
     services.save_section(
         user=a.commissioner,
         plan=a.plan,
         section=a.sections["1c"],
-        answers={qid: "Providers were consulted"},
-        responses={},
-        versions={},
+        answers={"provider_engagement": services.AnswerEdit("Providers were consulted")},
     )
     services.save_section(
         user=a.colleague,
         plan=a.plan,
         section=a.sections["1c"],
-        answers={qid: "Providers were fully involved <b>"},
-        responses={},
-        versions={"q_provider_engagement": 1},
+        answers={"provider_engagement": services.AnswerEdit("Providers were fully involved <b>", 1)},
     )
     client.force_login(a.viewer)
     with django_assert_max_num_queries(15):
@@ -317,7 +318,7 @@ def test_risk_conflict_page_keeps_both(client, a):
             "concerns_nhs_providers": False,
         },
         version=0,
-    ).obj
+    )
     services.save_risk(
         user=a.colleague,
         plan=a.plan,
@@ -478,14 +479,11 @@ def test_anonymous_users_are_sent_to_sign_in(client, a):
 
 def test_keep_their_version_keeps_theirs_for_the_clash_and_saves_your_other_changes(client, a):
     s1a = a.sections["1a"]
-    questions = {q.key: q.pk for q in s1a.questions.all()}
     services.save_section(
         user=a.colleague,
         plan=a.plan,
         section=s1a,
-        answers={questions["date_agreed"]: datetime.date(2014, 3, 27)},
-        responses={},
-        versions={},
+        answers={"date_agreed": services.AnswerEdit(datetime.date(2014, 3, 27))},
     )
     client.force_login(a.commissioner)
     response = client.post(

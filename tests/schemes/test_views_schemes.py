@@ -124,7 +124,7 @@ def test_duplicate_reference_is_shown_on_the_field(client, a):
 
 
 def test_scheme_conflict_keeps_both_versions(client, a):
-    scheme = services.save_scheme(user=a.colleague, plan=a.plan, scheme_id=None, values=_values(a), version=0).obj
+    scheme = services.save_scheme(user=a.colleague, plan=a.plan, scheme_id=None, values=_values(a), version=0)
     services.save_scheme(
         user=a.colleague,
         plan=a.plan,
@@ -145,7 +145,7 @@ def test_scheme_conflict_keeps_both_versions(client, a):
 
 
 def test_scheme_history_is_recorded_and_shown(client, a):
-    scheme = services.save_scheme(user=a.commissioner, plan=a.plan, scheme_id=None, values=_values(a), version=0).obj
+    scheme = services.save_scheme(user=a.commissioner, plan=a.plan, scheme_id=None, values=_values(a), version=0)
     services.save_scheme(
         user=a.colleague, plan=a.plan, scheme_id=scheme.pk, values=_values(a, name="Home reablement"), version=1
     )
@@ -169,7 +169,7 @@ def test_viewer_and_submitted_plan_cannot_change_schemes(client, a):
 def test_another_areas_commissioner_gets_404_on_every_schemes_page(client, a):
     scheme = services.save_scheme(
         user=a.commissioner, plan=a.plan, scheme_id=None, values=_values(a, name=SECRET), version=0
-    ).obj
+    )
     client.force_login(a.outsider)
     for page in (
         url(a, "schemes:list"),

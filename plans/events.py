@@ -1,0 +1,20 @@
+"""The plan's domain events: services send them, visibly, when a plan's content changes.
+
+These are not model-save signals. A service that changes content calls `content_changed` once,
+inside its transaction; apps above plans that must react (governance voids signatures) connect
+to `plan_content_changed` in their AppConfig.ready, and run in the same transaction.
+"""
+
+from django.dispatch import Signal
+
+from accounts.models import User
+
+from .models import Plan
+
+# Sent with plan (the locked Plan), actor (User or None) and cause (plain words: "risk changed").
+plan_content_changed = Signal()
+
+
+def content_changed(*, plan: Plan, actor: User | None, cause: str) -> None:
+    """Tell whoever listens that the plan's content changed; call inside the change's transaction."""
+    plan_content_changed.send(sender=Plan, plan=plan, actor=actor, cause=cause)
