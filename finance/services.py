@@ -269,7 +269,9 @@ def apply_workbook_import(*, user: User, plan: Plan, data: bytes) -> list[Change
 
 def _apply_income(plan, part, parsed: ParsedWorkbook):
     years = {y.label: y for y in part.years}
-    existing = {(line.funding_stream_id, line.organisation_id, line.year_id): line for line in part.income_lines}
+    # The snapshot is immutable: the lines to change are read as models, under the plan's lock.
+    lines = IncomeLine.objects.filter(plan=plan)
+    existing = {(line.funding_stream_id, line.organisation_id, line.year_id): line for line in lines}
     wanted = set()
     for row in parsed.income:
         for label, amount in row.amounts.items():
@@ -298,7 +300,8 @@ def _apply_income(plan, part, parsed: ParsedWorkbook):
 def _apply_expenditure(plan, part, parsed: ParsedWorkbook):
     years = {y.label: y for y in part.years}
     schemes = {s.reference: s for s in Scheme.objects.filter(plan=plan)}
-    existing = {line.pk: line for line in part.expenditure_lines}
+    related = ("scheme", "scheme_type", "area_of_spend", "commissioner", "provider", "funding_stream")
+    existing = {line.pk: line for line in ExpenditureLine.objects.filter(plan=plan).select_related(*related)}
     stored: dict[int, dict[int, ExpenditureAmount]] = defaultdict(dict)
     for amount in ExpenditureAmount.objects.filter(line__plan=plan):
         stored[amount.line_id][amount.year_id] = amount
@@ -345,9 +348,13 @@ def _apply_expenditure(plan, part, parsed: ParsedWorkbook):
 
 def _apply_metrics(plan, part, parsed: ParsedWorkbook):
     metrics = {m.name: m for m in part.metrics}
-    ambitions_by_metric = {a.metric_id: a for a in part.ambitions if a.metric_id}
-    local = {a.local_name: a for a in part.ambitions if not a.metric_id}
-    by_id = {a.pk: a for a in part.ambitions}
+    ambitions = list(MetricAmbition.objects.filter(plan=plan))
+    ambitions_by_metric = {a.metric_id: a for a in ambitions if a.metric_id}
+    local = {a.local_name: a for a in ambitions if not a.metric_id}
+    by_id = {a.pk: a for a in ambitions}
+    planned: dict[int, list[PlannedValue]] = defaultdict(list)
+    for value in PlannedValue.objects.filter(ambition__plan=plan):
+        planned[value.ambition_id].append(value)
     touched: dict[int, MetricAmbition] = {}
     planned_seen: dict[int, set[str]] = {}
 
@@ -396,7 +403,7 @@ def _apply_metrics(plan, part, parsed: ParsedWorkbook):
                 ambition.save()
             continue
         seen.add(row.period)
-        current = next((p for p in part.planned[ambition.pk] if p.period == row.period), None)
+        current = next((p for p in planned[ambition.pk] if p.period == row.period), None)
         values = (row.value, row.numerator, row.denominator)
         if all(v is None for v in values):
             if current is not None:
@@ -415,6 +422,6 @@ def _apply_metrics(plan, part, parsed: ParsedWorkbook):
             current.save()
     # Planned values whose rows were deleted from the sheet go too.
     for pk in touched:
-        for value in part.planned[pk]:
+        for value in planned[pk]:
             if value.period not in planned_seen.get(pk, set()):
                 value.delete()
