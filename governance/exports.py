@@ -159,9 +159,12 @@ def start_job(job_id: int) -> ExportJob | None:
 
 
 def render(job: ExportJob) -> tuple[bytes, str]:
-    """Render the file for the plan as it is now, with the hash of that content: both from one read."""
+    """Render the file for the plan as it is now, with the hash of that content: both from one read.
+
+    `job` comes from start_job, with its plan as it is now.
+    """
     spec = export_kind(job.kind)
-    snapshot = spec.read(Plan.objects.select_related("round", "hwb_area__region").get(pk=job.plan_id))
+    snapshot = spec.read(job.plan)
     return spec.render(snapshot), spec.content_hash(snapshot)
 
 

@@ -57,11 +57,10 @@ def start(submission_id: int) -> Submission | None:
 
 def render(submission: Submission) -> tuple[bytes, bytes]:
     """The Part 1 PDF and Part 2 workbook of the plan as it was submitted, both from one read of it."""
-    plan = Plan.objects.select_related("round", "hwb_area__region").get(pk=submission.plan_id)
-    snapshot = read_plan_snapshot(plan)
+    snapshot = read_plan_snapshot(submission.plan)
     if (
-        plan.status != Plan.Status.SUBMITTED
-        or plan.version != submission.version
+        snapshot.plan.status != Plan.Status.SUBMITTED
+        or snapshot.plan.version != submission.version
         or sha256_hex(canonical_json(snapshot.submission_json())) != submission.snapshot_sha256
     ):
         raise PlanMovedOn("The plan has changed since this version was submitted, so its files cannot be created.")
