@@ -185,7 +185,10 @@ def section_for_editing(plan: Plan, section: Section) -> dict:
     condition_questions = (
         list(section.national_condition.questions.order_by("order")) if section.national_condition_id else []
     )
-    answers = {a.question_id: a for a in Answer.objects.filter(plan=plan, question__section=section)}
+    # A section that is only a table (schemes, risks, sign-off) has no questions to read answers for.
+    answers = (
+        {a.question_id: a for a in Answer.objects.filter(plan=plan, question__section=section)} if questions else {}
+    )
     responses = (
         {r.question_id: r for r in ConditionResponse.objects.filter(plan=plan, question__in=condition_questions)}
         if condition_questions

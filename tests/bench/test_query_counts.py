@@ -1,7 +1,7 @@
 """Every benchmarked page and both exports read a plan in a fixed number of queries.
 
 A bench plan (full narrative, risks, metrics, income lines) is measured with 5 and then 50
-schemes and expenditure lines: the count must not grow and must stay within 15 per page.
+schemes and expenditure lines: the count must not grow and must stay within 10 per page.
 Timings live only in `make bench`; these are correctness tests of the query shape.
 """
 
@@ -14,7 +14,7 @@ from accounts.models import Membership, User
 from bench.seed import resize_schemes, seed_national_dataset
 from rounds.models import Question
 
-PAGE_LIMIT = 15
+PAGE_LIMIT = 10
 
 
 @pytest.fixture
