@@ -20,7 +20,7 @@ from functools import cached_property
 
 from metrics.models import MetricAmbition, PlannedValue
 from plans.models import ConditionResponse, Plan, Risk
-from rounds.config import round_config
+from rounds.config import RoundConfig, round_config
 from rounds.models import (
     Allocation,
     CodeListEntry,
@@ -268,9 +268,47 @@ def _known(ids, known: Mapping[int, object], model) -> Mapping[int, object]:
     return known
 
 
-def _plan_rows(model, plan_id: int, *fields: str) -> list[tuple]:
-    """The plan's rows of one table as tuples of `fields`, unordered (each caller sorts in Python)."""
-    return list(model._base_manager.filter(plan_id=plan_id).order_by().values_list(*fields))
+def _plan_rows(model, plan_ids: list[int], *fields: str, by: str = "plan_id") -> dict[int, list[tuple]]:
+    """The plans' rows of one table as tuples of `fields`, grouped by `by` (the plan), unordered."""
+    grouped: dict[int, list[tuple]] = defaultdict(list)
+    for row in model._base_manager.filter(**{f"{by}__in": plan_ids}).order_by().values_list(by, *fields):
+        grouped[row[0]].append(row[1:])
+    return grouped
+
+
+INCOME_FIELDS = ("id", "version", "funding_stream_id", "organisation_id", "year_id", "amount", "note")
+LINE_FIELDS = (
+    "id",
+    "version",
+    "order",
+    "scheme_id",
+    "scheme_type_id",
+    "area_of_spend_id",
+    "commissioner_id",
+    "provider_id",
+    "funding_stream_id",
+    "percent_nhs",
+    "percent_la",
+    "is_new",
+)
+AMBITION_FIELDS = (
+    "id",
+    "version",
+    "order",
+    "metric_id",
+    "local_name",
+    "local_definition",
+    "local_unit",
+    "baseline_value",
+    "baseline_period",
+    "baseline_numerator",
+    "baseline_denominator",
+    "rationale",
+)
+PLANNED_FIELDS = ("id", "ambition_id", "order", "period", "value", "numerator", "denominator")
+RESPONSE_FIELDS = ("id", "version", "question_id", "status", "target_date", "narrative", "updated_at")
+RISK_FIELDS = ("id", "version", "order", "description", "rating_id", "mitigating_actions", "owner")
+RISK_FIELDS += ("concerns_nhs_providers",)
 
 
 def part_two_for_plan(
@@ -286,152 +324,108 @@ def part_two_for_plan(
     `schemes` is the plan's schemes when the caller has read them already (the whole-plan
     snapshot does); otherwise each line's scheme reference and name come with the line.
     """
+    return part_two_for_plans([plan], finance_only=finance_only, schemes=schemes)[plan.pk]
+
+
+def part_two_for_plans(
+    plans: list[Plan], *, finance_only: bool = False, schemes: Mapping[int, SchemeName] | None = None
+) -> dict[int, PartTwo]:
+    """Each plan's Part 2 snapshot, by plan id: the same 7 queries for one plan or a whole round's.
+
+    The plans must be of one round (the national dataset reads every submitted plan of a round).
+    """
+    if not plans:
+        return {}
+    first = plans[0]
     # The plan's round, when it was read with the plan, carries the version of its configuration.
-    config = round_config(plan.round_id, plan.round.config_version if Plan.round.is_cached(plan) else None)
-    organisations = config.organisations.get(plan.hwb_area_id, [])
-
-    income = _plan_rows(
-        IncomeLine, plan.pk, "id", "version", "funding_stream_id", "organisation_id", "year_id", "amount", "note"
-    )
-    streams = _known((r[2] for r in income), config.stream_by_id, FundingStream)
-    orgs = _known((r[3] for r in income), {o.pk: o for o in organisations}, Organisation)
-    years = _known((r[4] for r in income), config.year_by_id, RoundYear)
-    income_lines = [
-        IncomeLineRow(pk, version, streams[stream], orgs[org], years[year], amount, note)
-        for pk, version, stream, org, year, amount, note in income
-    ]
-    income_lines.sort(key=lambda i: (i.funding_stream.order, i.organisation.name, i.year.order, i.id))
-
-    line_fields = [
-        "id",
-        "version",
-        "order",
-        "scheme_id",
-        "scheme_type_id",
-        "area_of_spend_id",
-        "commissioner_id",
-        "provider_id",
-        "funding_stream_id",
-        "percent_nhs",
-        "percent_la",
-        "is_new",
-    ]
+    config = round_config(first.round_id, first.round.config_version if Plan.round.is_cached(first) else None)
+    ids = [plan.pk for plan in plans]
+    income = _plan_rows(IncomeLine, ids, *INCOME_FIELDS)
+    line_fields = LINE_FIELDS
     if schemes is None:
         # A scheme's narrative is long and Part 2 shows only its reference and name: they come with the line.
-        line_fields += ["scheme__reference", "scheme__name"]
-    lines = _plan_rows(ExpenditureLine, plan.pk, *line_fields)
-    if schemes is None:
-        schemes = {row[3]: SchemeName(row[3], row[12], row[13]) for row in lines}
-    codes = _known((i for row in lines for i in row[4:8]), config.code_by_id, CodeListEntry)
-    streams = _known((row[8] for row in lines), streams, FundingStream)
-    expenditure_lines = _in_order(
-        ExpenditureLineRow(
-            row[0],
-            row[1],
-            row[2],
-            schemes[row[3]],
-            codes[row[4]],
-            codes[row[5]],
-            codes[row[6]],
-            codes[row[7]],
-            streams[row[8]],
-            row[9],
-            row[10],
-            row[11],
-        )
-        for row in lines
-    )
-    by_line: dict[int, dict[int, Decimal]] = defaultdict(dict)
-    if expenditure_lines:
-        for line_id, year_id, amount in (
-            ExpenditureAmount.objects.filter(line_id__in=[line.id for line in expenditure_lines])
-            .order_by()
-            .values_list("line_id", "year_id", "amount")
-        ):
-            by_line[line_id][year_id] = amount
-    amounts = {}
-    for line in expenditure_lines:
-        per_year = by_line[line.id]
-        amounts[line.id] = {y.label: per_year[y.pk] for y in config.years if y.pk in per_year}
-
-    ambitions: tuple[AmbitionRow, ...] = ()
-    responses: dict[int, ConditionResponseRow] = {}
-    risks: tuple[RiskRow, ...] = ()
-    planned: dict[int, tuple[PlannedValueRow, ...]] = defaultdict(tuple)
+        line_fields += ("scheme__reference", "scheme__name")
+    lines = _plan_rows(ExpenditureLine, ids, *line_fields)
+    line_ids = [row[0] for rows in lines.values() for row in rows]
+    amounts = _plan_rows(ExpenditureAmount, line_ids, "year_id", "amount", by="line_id") if line_ids else {}
+    ambitions, planned, responses, risks = {}, {}, {}, {}
     if not finance_only:
-        ambitions, planned = _ambitions(plan, config.metric_by_id)
-        responses = _condition_responses(plan, config.question_by_id)
-        rows = _plan_rows(
-            Risk,
-            plan.pk,
-            "id",
-            "version",
-            "order",
-            "description",
-            "rating_id",
-            "mitigating_actions",
-            "owner",
-            "concerns_nhs_providers",
+        ambitions = _plan_rows(MetricAmbition, ids, *AMBITION_FIELDS)
+        ambition_ids = [row[0] for rows in ambitions.values() for row in rows]
+        planned = _plan_rows(PlannedValue, ambition_ids, *PLANNED_FIELDS, by="ambition_id") if ambition_ids else {}
+        responses = _plan_rows(ConditionResponse, ids, *RESPONSE_FIELDS)
+        risks = _plan_rows(Risk, ids, *RISK_FIELDS)
+    read = _Read(config, schemes, amounts, planned)
+    return {
+        plan.pk: read.part_two(
+            plan,
+            income[plan.pk],
+            lines[plan.pk],
+            ambitions.get(plan.pk, []),
+            responses.get(plan.pk, []),
+            risks.get(plan.pk, []),
         )
-        ratings = _known((r[4] for r in rows), config.code_by_id, CodeListEntry)
-        risks = _in_order(RiskRow(*r[:4], ratings[r[4]], *r[5:]) for r in rows)
-    return PartTwo(
-        plan=PlanHeader.of(plan),
-        years=config.years,
-        streams=config.streams,
-        codes=config.codes,
-        organisations=organisations,
-        allocations=config.allocations.get(plan.hwb_area_id, []),
-        ring_fences=config.ring_fences,
-        income_lines=tuple(income_lines),
-        expenditure_lines=expenditure_lines,
-        amounts=amounts,
-        metrics=config.metrics,
-        ambitions=ambitions,
-        planned=planned,
-        conditions=config.conditions,
-        condition_responses=responses,
-        risks=risks,
-    )
+        for plan in plans
+    }
 
 
-def _ambitions(plan: Plan, metric_by_id: Mapping[int, Metric]):
-    """The plan's metric ambitions in order, and each one's planned values in order (2 queries)."""
-    rows = _plan_rows(
-        MetricAmbition,
-        plan.pk,
-        "id",
-        "version",
-        "order",
-        "metric_id",
-        "local_name",
-        "local_definition",
-        "local_unit",
-        "baseline_value",
-        "baseline_period",
-        "baseline_numerator",
-        "baseline_denominator",
-        "rationale",
-    )
-    metrics = _known((r[3] for r in rows), metric_by_id, Metric)
-    ambitions = _in_order(AmbitionRow(*r[:3], metrics.get(r[3]), *r[4:]) for r in rows)
-    planned: dict[int, tuple[PlannedValueRow, ...]] = defaultdict(tuple)
-    if ambitions:
-        values = PlannedValue.objects.filter(ambition_id__in=[a.id for a in ambitions]).order_by()
-        fields = ("id", "ambition_id", "order", "period", "value", "numerator", "denominator")
-        grouped: dict[int, list[PlannedValueRow]] = defaultdict(list)
-        for value in _in_order(PlannedValueRow(*row) for row in values.values_list(*fields)):
-            grouped[value.ambition_id].append(value)
-        planned.update((pk, tuple(rows)) for pk, rows in grouped.items())
-    return ambitions, planned
+@dataclass(frozen=True)
+class _Read:
+    """Rows read for one or more plans, turned into each plan's snapshot (no queries, unless a row
+    points at configuration the round's cached copy lacks)."""
 
+    config: RoundConfig
+    schemes: Mapping[int, SchemeName] | None
+    amounts: Mapping[int, list[tuple]]  # line id -> (year id, amount)
+    planned: Mapping[int, list[tuple]]  # ambition id -> rows of PLANNED_FIELDS
 
-def _condition_responses(plan: Plan, question_by_id: Mapping[int, ConditionQuestion]) -> dict:
-    rows = _plan_rows(
-        ConditionResponse, plan.pk, "id", "version", "question_id", "status", "target_date", "narrative", "updated_at"
-    )
-    questions = _known((r[2] for r in rows), question_by_id, ConditionQuestion)
-    return {r[2]: ConditionResponseRow(r[0], r[1], questions[r[2]], *r[3:]) for r in rows}
+    def part_two(self, plan: Plan, income, lines, ambitions, responses, risks) -> PartTwo:
+        config = self.config
+        organisations = config.organisations.get(plan.hwb_area_id, [])
+        streams = _known([r[2] for r in income] + [r[8] for r in lines], config.stream_by_id, FundingStream)
+        orgs = _known((r[3] for r in income), {o.pk: o for o in organisations}, Organisation)
+        years = _known((r[4] for r in income), config.year_by_id, RoundYear)
+        income_lines = sorted(
+            (
+                IncomeLineRow(pk, version, streams[stream], orgs[org], years[year], amount, note)
+                for pk, version, stream, org, year, amount, note in income
+            ),
+            key=lambda i: (i.funding_stream.order, i.organisation.name, i.year.order, i.id),
+        )
+        schemes = self.schemes or {row[3]: SchemeName(row[3], row[12], row[13]) for row in lines}
+        codes = _known((i for row in lines for i in row[4:8]), config.code_by_id, CodeListEntry)
+        expenditure_lines = _in_order(
+            ExpenditureLineRow(*row[:3], schemes[row[3]], *(codes[i] for i in row[4:8]), streams[row[8]], *row[9:12])
+            for row in lines
+        )
+        amounts = {}
+        for line in expenditure_lines:
+            per_year = dict(self.amounts.get(line.id, ()))
+            amounts[line.id] = {y.label: per_year[y.pk] for y in config.years if y.pk in per_year}
+
+        metrics = _known((r[3] for r in ambitions), config.metric_by_id, Metric)
+        ambition_rows = _in_order(AmbitionRow(*r[:3], metrics.get(r[3]), *r[4:]) for r in ambitions)
+        planned = {a.id: _in_order(PlannedValueRow(*row) for row in self.planned.get(a.id, ())) for a in ambition_rows}
+        questions = _known((r[2] for r in responses), config.question_by_id, ConditionQuestion)
+        ratings = _known((r[4] for r in risks), config.code_by_id, CodeListEntry)
+        return PartTwo(
+            plan=PlanHeader.of(plan),
+            years=config.years,
+            streams=config.streams,
+            codes=config.codes,
+            organisations=organisations,
+            allocations=config.allocations.get(plan.hwb_area_id, []),
+            ring_fences=config.ring_fences,
+            income_lines=tuple(income_lines),
+            expenditure_lines=expenditure_lines,
+            amounts=amounts,
+            metrics=config.metrics,
+            ambitions=ambition_rows,
+            planned=defaultdict(tuple, planned),
+            conditions=config.conditions,
+            condition_responses={r[2]: ConditionResponseRow(r[0], r[1], questions[r[2]], *r[3:]) for r in responses},
+            risks=_in_order(RiskRow(*r[:4], ratings[r[4]], *r[5:]) for r in risks),
+        )
 
 
 def expenditure_label(line: ExpenditureLineRow) -> str:
