@@ -31,7 +31,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results"
 WORK = ROOT / "var" / "bench"
-PORT = 8765
+PORT = int(os.environ.get("BENCH_PORT", "8765"))  # another port when two benches share a machine
 DEFAULT_DB = "postgres://postgres@127.0.0.1:5432/bcf_bench"
 # The served portal is configured as in production, with its Celery broker on Redis (db 8, so
 # the bench never touches another database's queues). Page loads only read; nothing is queued.
