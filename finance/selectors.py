@@ -145,10 +145,6 @@ class ExpenditureLineRow(_Row):
     def scheme_id(self) -> int:
         return self.scheme.id
 
-    @property
-    def funding_stream_id(self) -> int:
-        return self.funding_stream.pk
-
 
 @dataclass(frozen=True, slots=True)
 class AmbitionRow(_Row):
