@@ -388,7 +388,9 @@ class _Read:
             ),
             key=lambda i: (i.funding_stream.order, i.organisation.name, i.year.order, i.id),
         )
-        schemes = self.schemes or {row[3]: SchemeName(row[3], row[12], row[13]) for row in lines}
+        schemes = self.schemes
+        if schemes is None:  # each line came with its scheme's reference and name
+            schemes = {row[3]: SchemeName(row[3], row[12], row[13]) for row in lines}
         codes = _known((i for row in lines for i in row[4:8]), config.code_by_id, CodeListEntry)
         expenditure_lines = _in_order(
             ExpenditureLineRow(*row[:3], schemes[row[3]], *(codes[i] for i in row[4:8]), streams[row[8]], *row[9:12])
