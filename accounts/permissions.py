@@ -15,9 +15,22 @@ def active(user) -> bool:
     return bool(user is not None and user.is_authenticated and user.is_active)
 
 
+def roles_of(user) -> frozenset[str]:
+    """The roles the user holds in any area or region, read once per user object.
+
+    A view's user is read afresh for each request, so the page's rules and its menu share one
+    query, and a membership changed in another request is seen on the next.
+    """
+    try:
+        return user._membership_roles
+    except AttributeError:
+        user._membership_roles = frozenset(user.memberships.values_list("role", flat=True))
+        return user._membership_roles
+
+
 @rules.predicate
 def is_national_admin(user) -> bool:
-    return active(user) and (user.is_superuser or user.memberships.filter(role=Membership.Role.NATIONAL_ADMIN).exists())
+    return active(user) and (user.is_superuser or Membership.Role.NATIONAL_ADMIN in roles_of(user))
 
 
 PERMISSIONS = {

@@ -1,7 +1,10 @@
 """Reads of a plan's Part 2 (income, expenditure, metrics) for the pages, the rules and the workbook.
 
-`part_two_for_plan` makes a fixed number of queries whatever the number of lines, so the
-pages and the workbook export cost the same for a plan of five lines or five hundred.
+`part_two_for_plan` reads the plan's rows once into an immutable snapshot (frozen dataclasses),
+in a fixed number of queries whatever the number of lines, so the pages and the workbook export
+cost the same for a plan of five lines or five hundred. It uses only the ORM's public API
+(`values_list`); the round's configuration rows it points at come from `rounds.config`, read once
+per process. `governance.snapshots` composes this snapshot into the whole plan's.
 """
 
 from __future__ import annotations
@@ -9,19 +12,19 @@ from __future__ import annotations
 import hashlib
 import json
 from collections import defaultdict
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date, datetime
 from decimal import Decimal
-from functools import cache
-
-from django.db import DEFAULT_DB_ALIAS
-from django.db.models import F, Model
+from functools import cached_property
 
 from metrics.models import MetricAmbition, PlannedValue
 from plans.models import ConditionResponse, Plan, Risk
-from rounds.config import round_config
+from rounds.config import RoundConfig, round_config
 from rounds.models import (
     Allocation,
     CodeListEntry,
+    ConditionQuestion,
     FundingStream,
     Metric,
     NationalCondition,
@@ -30,7 +33,6 @@ from rounds.models import (
     RoundYear,
     Section,
 )
-from schemes.models import Scheme
 
 from . import rules
 from .models import ExpenditureAmount, ExpenditureLine, IncomeLine
@@ -40,98 +42,274 @@ WORKBOOK_FORMAT_VERSION = "1"
 ZERO = Decimal("0")
 
 
-@dataclass
+class _Row:
+    """`pk` as a model has it, so templates and callers read a row as they read a model instance."""
+
+    __slots__ = ()
+
+    @property
+    def pk(self) -> int:
+        return self.id
+
+
+@dataclass(frozen=True, slots=True)
+class PlanHeader:
+    """Who and what the plan is, as read with its rows."""
+
+    id: int
+    version: int
+    status: str
+    round_id: int
+    round_slug: str
+    round_name: str
+    hwb_area_id: int
+    area_name: str
+    ons_code: str
+    created_at: datetime
+    updated_at: datetime
+
+    @property
+    def pk(self) -> int:
+        return self.id
+
+    @property
+    def status_label(self) -> str:
+        return Plan.Status(self.status).label
+
+    @classmethod
+    def of(cls, plan: Plan) -> PlanHeader:
+        area = plan.hwb_area
+        return cls(
+            id=plan.pk,
+            version=plan.version,
+            status=plan.status,
+            round_id=plan.round_id,
+            round_slug=plan.round.slug,
+            round_name=plan.round.name,
+            hwb_area_id=plan.hwb_area_id,
+            area_name=area.name,
+            ons_code=area.ons_code,
+            created_at=plan.created_at,
+            updated_at=plan.updated_at,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class SchemeName(_Row):
+    """What Part 2 shows of a scheme: its reference and name."""
+
+    id: int
+    reference: str
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
+class IncomeLineRow(_Row):
+    id: int
+    version: int
+    funding_stream: FundingStream
+    organisation: Organisation
+    year: RoundYear
+    amount: Decimal
+    note: str
+
+    @property
+    def funding_stream_id(self) -> int:
+        return self.funding_stream.pk
+
+    @property
+    def organisation_id(self) -> int:
+        return self.organisation.pk
+
+    @property
+    def year_id(self) -> int:
+        return self.year.pk
+
+
+@dataclass(frozen=True, slots=True)
+class ExpenditureLineRow(_Row):
+    id: int
+    version: int
+    order: int
+    scheme: SchemeName
+    scheme_type: CodeListEntry
+    area_of_spend: CodeListEntry
+    commissioner: CodeListEntry
+    provider: CodeListEntry
+    funding_stream: FundingStream
+    percent_nhs: Decimal | None
+    percent_la: Decimal | None
+    is_new: bool
+
+    @property
+    def scheme_id(self) -> int:
+        return self.scheme.id
+
+
+@dataclass(frozen=True, slots=True)
+class AmbitionRow(_Row):
+    id: int
+    version: int
+    order: int
+    metric: Metric | None
+    local_name: str
+    local_definition: str
+    local_unit: str
+    baseline_value: Decimal | None
+    baseline_period: str
+    baseline_numerator: Decimal | None
+    baseline_denominator: Decimal | None
+    rationale: str
+
+    @property
+    def metric_id(self) -> int | None:
+        return self.metric.pk if self.metric is not None else None
+
+    @property
+    def name(self) -> str:
+        return self.metric.name if self.metric is not None else self.local_name
+
+    @property
+    def unit_label(self) -> str:
+        if self.metric is not None:
+            return self.metric.get_unit_display()
+        return Metric.Unit(self.local_unit).label if self.local_unit else ""
+
+
+@dataclass(frozen=True, slots=True)
+class PlannedValueRow(_Row):
+    id: int
+    ambition_id: int
+    order: int
+    period: str
+    value: Decimal | None
+    numerator: Decimal | None
+    denominator: Decimal | None
+
+
+@dataclass(frozen=True, slots=True)
+class ConditionResponseRow(_Row):
+    id: int
+    version: int
+    question: ConditionQuestion
+    status: str
+    target_date: date | None
+    narrative: str
+    updated_at: datetime
+
+    @property
+    def question_id(self) -> int:
+        return self.question.pk
+
+    @property
+    def status_label(self) -> str:
+        return ConditionResponse.Status(self.status).label if self.status else ""
+
+
+@dataclass(frozen=True, slots=True)
+class RiskRow(_Row):
+    id: int
+    version: int
+    order: int
+    description: str
+    rating: CodeListEntry
+    mitigating_actions: str
+    owner: str
+    concerns_nhs_providers: bool
+
+
+@dataclass(frozen=True)
 class PartTwo:
-    plan: Plan
+    """A plan's Part 2 as read once: the snapshot every Part 2 page, rule and workbook renders from."""
+
+    plan: PlanHeader
     years: list[RoundYear]
     streams: list[FundingStream]
     codes: dict[str, list[CodeListEntry]]  # list name -> entries in order
     organisations: list[Organisation]
     allocations: list[Allocation]
     ring_fences: list[RingFence]
-    income_lines: list[IncomeLine]
-    expenditure_lines: list[ExpenditureLine]
-    amounts: dict[int, dict[str, Decimal]]  # expenditure line id -> {year label: amount}, in year order
+    income_lines: tuple[IncomeLineRow, ...]
+    expenditure_lines: tuple[ExpenditureLineRow, ...]
+    amounts: Mapping[int, dict[str, Decimal]]  # expenditure line id -> {year label: amount}, in year order
     metrics: list[Metric]
-    ambitions: list[MetricAmbition]
-    planned: dict[int, list[PlannedValue]]  # ambition id -> its planned values in order (empty list if none)
+    ambitions: tuple[AmbitionRow, ...]
+    planned: Mapping[int, tuple[PlannedValueRow, ...]]  # ambition id -> its planned values in order
     conditions: list[NationalCondition]
-    condition_responses: dict[int, ConditionResponse]  # question id -> response
-    risks: list[Risk]
-    figures: rules.PartTwoFigures = field(init=False)
+    condition_responses: Mapping[int, ConditionResponseRow]  # question id -> response
+    risks: tuple[RiskRow, ...]
 
-    def __post_init__(self):
-        self.figures = figures_from(self)
+    @cached_property
+    def figures(self) -> rules.PartTwoFigures:
+        return figures_from(self)
 
     @property
     def year_labels(self) -> list[str]:
         return [y.label for y in self.years]
 
-    def code_by_id(self) -> dict[int, CodeListEntry]:
-        return {entry.pk: entry for entries in self.codes.values() for entry in entries}
 
-
-def _attach(rows: list, field_name: str, known: dict) -> None:
-    """Point each row's foreign key at an already-fetched object instead of JOINing a copy per row.
-
-    The round's code lists, years and streams are read once; building one model instance per
-    line for each of them (as select_related does) was most of the cost of reading a large
-    plan. An id not in `known` (not expected: lines use their round's lists) is fetched in one query.
-    """
-    if not rows:
-        return
-    field = rows[0]._meta.get_field(field_name)
-    ids = {getattr(row, field.attname) for row in rows} - {None}
-    if missing := ids - known.keys():
-        known = {**known, **field.related_model._base_manager.in_bulk(missing)}
-    for row in rows:
-        value = getattr(row, field.attname)
-        field.set_cached_value(row, None if value is None else known[value])
-
-
-def _in_order(rows) -> list:
+def _in_order(rows) -> tuple:
     """Rows sorted by their `order` then id, as the models' Meta.ordering would in SQL.
 
-    The plan's rows are sorted here rather than by an ORDER BY: compiling the ordering costs
-    Django more than sorting a few dozen rows, and the default orderings also join tables.
+    Sorted here rather than by an ORDER BY: the default orderings join tables, and sorting a few
+    dozen rows in Python costs less than asking the database to.
     """
-    return sorted(rows, key=lambda row: (row.order, row.pk))
+    return tuple(sorted(rows, key=lambda row: (row.order, row.id)))
 
 
-# The plan's own rows, each read by one statement whose only parameter is the plan's id.
-# Django compiles a queryset anew every time it runs, which cost the Part 2 read more than
-# fetching these few hundred rows, so each statement is compiled once per process and run
-# through Model.raw (which still builds the instances and applies the database's converters).
-PLAN_ROWS = {
-    "income": lambda plan_id: IncomeLine._base_manager.filter(plan_id=plan_id),
-    # With each line's scheme reference and name: a scheme's narrative is long and Part 2 shows
-    # only these two, so they come with the line rather than as a query of their own.
-    "expenditure": lambda plan_id: ExpenditureLine._base_manager.filter(plan_id=plan_id).annotate(
-        scheme_reference=F("scheme__reference"), scheme_name=F("scheme__name")
-    ),
-    "ambitions": lambda plan_id: MetricAmbition._base_manager.filter(plan_id=plan_id),
-    "planned_values": lambda plan_id: PlannedValue._base_manager.filter(ambition__plan_id=plan_id),
-    "condition_responses": lambda plan_id: ConditionResponse._base_manager.filter(plan_id=plan_id),
-    "risks": lambda plan_id: Risk._base_manager.filter(plan_id=plan_id),
-}
+def _known(ids, known: Mapping[int, object], model) -> Mapping[int, object]:
+    """`known`, plus any of `ids` it lacks fetched in one query (not expected: lines use their round's lists)."""
+    if missing := set(ids) - known.keys() - {None}:
+        return {**known, **model._base_manager.in_bulk(missing)}
+    return known
 
 
-@cache
-def _compiled(name: str, alias: str) -> tuple[type[Model], str]:
-    queryset = PLAN_ROWS[name](0).order_by().using(alias)
-    sql, params = queryset.query.sql_with_params()
-    if params != (0,):
-        raise ValueError(f"PLAN_ROWS[{name!r}] must take the plan's id as its only parameter, not {params}")
-    return queryset.model, sql
+def _plan_rows(model, plan_ids: list[int], *fields: str, by: str = "plan_id") -> dict[int, list[tuple]]:
+    """The plans' rows of one table as tuples of `fields`, grouped by `by` (the plan), unordered."""
+    grouped: dict[int, list[tuple]] = defaultdict(list)
+    for row in model._base_manager.filter(**{f"{by}__in": plan_ids}).order_by().values_list(by, *fields):
+        grouped[row[0]].append(row[1:])
+    return grouped
 
 
-def _plan_rows(name: str, plan: Plan) -> list:
-    """The plan's rows of one PLAN_ROWS kind, unordered, as model instances."""
-    model, sql = _compiled(name, DEFAULT_DB_ALIAS)
-    return list(model._base_manager.raw(sql, [plan.pk]))
+INCOME_FIELDS = ("id", "version", "funding_stream_id", "organisation_id", "year_id", "amount", "note")
+LINE_FIELDS = (
+    "id",
+    "version",
+    "order",
+    "scheme_id",
+    "scheme_type_id",
+    "area_of_spend_id",
+    "commissioner_id",
+    "provider_id",
+    "funding_stream_id",
+    "percent_nhs",
+    "percent_la",
+    "is_new",
+)
+AMBITION_FIELDS = (
+    "id",
+    "version",
+    "order",
+    "metric_id",
+    "local_name",
+    "local_definition",
+    "local_unit",
+    "baseline_value",
+    "baseline_period",
+    "baseline_numerator",
+    "baseline_denominator",
+    "rationale",
+)
+PLANNED_FIELDS = ("id", "ambition_id", "order", "period", "value", "numerator", "denominator")
+RESPONSE_FIELDS = ("id", "version", "question_id", "status", "target_date", "narrative", "updated_at")
+RISK_FIELDS = ("id", "version", "order", "description", "rating_id", "mitigating_actions", "owner")
+RISK_FIELDS += ("concerns_nhs_providers",)
 
 
-def part_two_for_plan(plan: Plan, *, finance_only: bool = False) -> PartTwo:
+def part_two_for_plan(
+    plan: Plan, *, finance_only: bool = False, schemes: Mapping[int, SchemeName] | None = None
+) -> PartTwo:
     """Everything Part 2 shows or exports for one plan, in 7 queries however many lines it has.
 
     The round's configuration (years, streams, code lists, metrics, conditions, ring-fences,
@@ -139,75 +317,116 @@ def part_two_for_plan(plan: Plan, *, finance_only: bool = False) -> PartTwo:
     while it is unchanged. `finance_only` reads just what the finance rules and the finance
     summary use (income and expenditure: 3 queries); the metric ambitions, condition responses
     and risks are left empty, because the summary is the busiest Part 2 page and shows none of them.
+    `schemes` is the plan's schemes when the caller has read them already (the whole-plan
+    snapshot does); otherwise each line's scheme reference and name come with the line.
     """
+    return part_two_for_plans([plan], finance_only=finance_only, schemes=schemes)[plan.pk]
+
+
+def part_two_for_plans(
+    plans: list[Plan], *, finance_only: bool = False, schemes: Mapping[int, SchemeName] | None = None
+) -> dict[int, PartTwo]:
+    """Each plan's Part 2 snapshot, by plan id: the same 7 queries for one plan or a whole round's.
+
+    The plans must be of one round (the national dataset reads every submitted plan of a round).
+    """
+    if not plans:
+        return {}
+    first = plans[0]
     # The plan's round, when it was read with the plan, carries the version of its configuration.
-    config = round_config(plan.round_id, plan.round.config_version if Plan.round.is_cached(plan) else None)
-    allocations = config.allocations.get(plan.hwb_area_id, [])
-    # Shared with every request in this process, as the rest of the configuration is: read only.
-    organisations = config.organisations.get(plan.hwb_area_id, [])
-    income_lines = _plan_rows("income", plan)
-    _attach(income_lines, "organisation", {o.pk: o for o in organisations})
-    _attach(income_lines, "funding_stream", config.stream_by_id)
-    _attach(income_lines, "year", config.year_by_id)
-    income_lines.sort(key=lambda i: (i.funding_stream.order, i.organisation.name, i.year.order, i.pk))
-
-    expenditure_lines = _in_order(_plan_rows("expenditure", plan))
-    schemes: dict[int, Scheme] = {}
-    for line in expenditure_lines:
-        if line.scheme_id not in schemes:  # one instance per scheme, shared by its lines
-            schemes[line.scheme_id] = Scheme.from_db(
-                DEFAULT_DB_ALIAS, ["id", "reference", "name"], (line.scheme_id, line.scheme_reference, line.scheme_name)
-            )
-    _attach(expenditure_lines, "scheme", schemes)
-    for name in ("scheme_type", "area_of_spend", "commissioner", "provider"):
-        _attach(expenditure_lines, name, config.code_by_id)
-    _attach(expenditure_lines, "funding_stream", config.stream_by_id)
-    # Plain tuples rather than a prefetch: a prefetch builds a queryset for every line, which
-    # cost more than reading the amounts themselves.
-    by_line: dict[int, dict[int, Decimal]] = defaultdict(dict)
-    for line_id, year_id, amount in (
-        ExpenditureAmount.objects.filter(line__plan_id=plan.pk).order_by().values_list("line_id", "year_id", "amount")
-    ):
-        by_line[line_id][year_id] = amount
-    amounts = {}
-    for line in expenditure_lines:
-        per_year = by_line[line.pk]
-        amounts[line.pk] = {y.label: per_year[y.pk] for y in config.years if y.pk in per_year}
-
-    ambitions: list[MetricAmbition] = []
-    responses: dict[int, ConditionResponse] = {}
-    risks: list[Risk] = []
-    planned: dict[int, list[PlannedValue]] = defaultdict(list)
+    config = round_config(first.round_id, first.round.config_version if Plan.round.is_cached(first) else None)
+    ids = [plan.pk for plan in plans]
+    income = _plan_rows(IncomeLine, ids, *INCOME_FIELDS)
+    line_fields = LINE_FIELDS
+    if schemes is None:
+        # A scheme's narrative is long and Part 2 shows only its reference and name: they come with the line.
+        line_fields += ("scheme__reference", "scheme__name")
+    lines = _plan_rows(ExpenditureLine, ids, *line_fields)
+    line_ids = [row[0] for rows in lines.values() for row in rows]
+    amounts = _plan_rows(ExpenditureAmount, line_ids, "year_id", "amount", by="line_id") if line_ids else {}
+    ambitions, planned, responses, risks = {}, {}, {}, {}
     if not finance_only:
-        ambitions = _in_order(_plan_rows("ambitions", plan))
-        _attach(ambitions, "metric", config.metric_by_id)
-        for value in _in_order(_plan_rows("planned_values", plan)):
-            planned[value.ambition_id].append(value)
-        responses = {r.question_id: r for r in _plan_rows("condition_responses", plan)}
-        _attach(list(responses.values()), "question", config.question_by_id)
-        risks = _in_order(_plan_rows("risks", plan))
-        _attach(risks, "rating", config.code_by_id)
-    return PartTwo(
-        plan=plan,
-        years=config.years,
-        streams=config.streams,
-        codes=config.codes,
-        organisations=organisations,
-        allocations=allocations,
-        ring_fences=config.ring_fences,
-        income_lines=income_lines,
-        expenditure_lines=expenditure_lines,
-        amounts=amounts,
-        metrics=config.metrics,
-        ambitions=ambitions,
-        planned=planned,
-        conditions=config.conditions,
-        condition_responses=responses,
-        risks=risks,
-    )
+        ambitions = _plan_rows(MetricAmbition, ids, *AMBITION_FIELDS)
+        ambition_ids = [row[0] for rows in ambitions.values() for row in rows]
+        planned = _plan_rows(PlannedValue, ambition_ids, *PLANNED_FIELDS, by="ambition_id") if ambition_ids else {}
+        responses = _plan_rows(ConditionResponse, ids, *RESPONSE_FIELDS)
+        risks = _plan_rows(Risk, ids, *RISK_FIELDS)
+    read = _Read(config, schemes, amounts, planned)
+    return {
+        plan.pk: read.part_two(
+            plan,
+            income[plan.pk],
+            lines[plan.pk],
+            ambitions.get(plan.pk, []),
+            responses.get(plan.pk, []),
+            risks.get(plan.pk, []),
+        )
+        for plan in plans
+    }
 
 
-def expenditure_label(line: ExpenditureLine) -> str:
+@dataclass(frozen=True)
+class _Read:
+    """Rows read for one or more plans, turned into each plan's snapshot (no queries, unless a row
+    points at configuration the round's cached copy lacks)."""
+
+    config: RoundConfig
+    schemes: Mapping[int, SchemeName] | None
+    amounts: Mapping[int, list[tuple]]  # line id -> (year id, amount)
+    planned: Mapping[int, list[tuple]]  # ambition id -> rows of PLANNED_FIELDS
+
+    def part_two(self, plan: Plan, income, lines, ambitions, responses, risks) -> PartTwo:
+        config = self.config
+        organisations = config.organisations.get(plan.hwb_area_id, [])
+        streams = _known([r[2] for r in income] + [r[8] for r in lines], config.stream_by_id, FundingStream)
+        orgs = _known((r[3] for r in income), {o.pk: o for o in organisations}, Organisation)
+        years = _known((r[4] for r in income), config.year_by_id, RoundYear)
+        income_lines = sorted(
+            (
+                IncomeLineRow(pk, version, streams[stream], orgs[org], years[year], amount, note)
+                for pk, version, stream, org, year, amount, note in income
+            ),
+            key=lambda i: (i.funding_stream.order, i.organisation.name, i.year.order, i.id),
+        )
+        schemes = self.schemes
+        if schemes is None:  # each line came with its scheme's reference and name
+            schemes = {row[3]: SchemeName(row[3], row[12], row[13]) for row in lines}
+        codes = _known((i for row in lines for i in row[4:8]), config.code_by_id, CodeListEntry)
+        expenditure_lines = _in_order(
+            ExpenditureLineRow(*row[:3], schemes[row[3]], *(codes[i] for i in row[4:8]), streams[row[8]], *row[9:12])
+            for row in lines
+        )
+        amounts = {}
+        for line in expenditure_lines:
+            per_year = dict(self.amounts.get(line.id, ()))
+            amounts[line.id] = {y.label: per_year[y.pk] for y in config.years if y.pk in per_year}
+
+        metrics = _known((r[3] for r in ambitions), config.metric_by_id, Metric)
+        ambition_rows = _in_order(AmbitionRow(*r[:3], metrics.get(r[3]), *r[4:]) for r in ambitions)
+        planned = {a.id: _in_order(PlannedValueRow(*row) for row in self.planned.get(a.id, ())) for a in ambition_rows}
+        questions = _known((r[2] for r in responses), config.question_by_id, ConditionQuestion)
+        ratings = _known((r[4] for r in risks), config.code_by_id, CodeListEntry)
+        return PartTwo(
+            plan=PlanHeader.of(plan),
+            years=config.years,
+            streams=config.streams,
+            codes=config.codes,
+            organisations=organisations,
+            allocations=config.allocations.get(plan.hwb_area_id, []),
+            ring_fences=config.ring_fences,
+            income_lines=tuple(income_lines),
+            expenditure_lines=expenditure_lines,
+            amounts=amounts,
+            metrics=config.metrics,
+            ambitions=ambition_rows,
+            planned=defaultdict(tuple, planned),
+            conditions=config.conditions,
+            condition_responses={r[2]: ConditionResponseRow(r[0], r[1], questions[r[2]], *r[3:]) for r in responses},
+            risks=_in_order(RiskRow(*r[:4], ratings[r[4]], *r[5:]) for r in risks),
+        )
+
+
+def expenditure_label(line: ExpenditureLineRow) -> str:
     return f"Scheme {line.scheme.reference} {line.scheme.name}"
 
 
@@ -301,12 +520,12 @@ def section_problems(plan: Plan, table: str) -> list[str]:
     return [result.message for result in SECTION_RULES[table](figures) if not result.passed]
 
 
-def _snapshot(part: PartTwo) -> dict:
+def _workbook_content(part: PartTwo) -> dict:
     """A JSON-able copy of everything the workbook shows, used for the export's content hash."""
     plan = part.plan
     return {
         "format": WORKBOOK_FORMAT_VERSION,
-        "plan": [plan.pk, plan.round.slug, plan.hwb_area.ons_code, plan.hwb_area.name, plan.round.name],
+        "plan": [plan.id, plan.round_slug, plan.ons_code, plan.area_name, plan.round_name],
         "status": plan.status,
         "years": part.year_labels,
         "streams": [[s.key, s.name] for s in part.streams],
@@ -346,9 +565,9 @@ def _snapshot(part: PartTwo) -> dict:
     }
 
 
-def workbook_content_hash(plan: Plan) -> str:
+def workbook_content_hash(part: PartTwo) -> str:
     """SHA-256 of the plan's Part 2 content: an unchanged plan has the same hash and reuses its export."""
-    payload = json.dumps(_snapshot(part_two_for_plan(plan)), sort_keys=True, default=str)
+    payload = json.dumps(_workbook_content(part), sort_keys=True, default=str)
     return hashlib.sha256(payload.encode()).hexdigest()
 
 

@@ -165,8 +165,6 @@ def apply_workbook_import(*, user: User, plan: Plan, data: bytes) -> list[Change
             metric_services.apply_imported_metrics(
                 plan=plan,
                 round_metrics=part.metrics,
-                ambitions=part.ambitions,
-                planned=part.planned,
                 rows=parsed.metrics,
             )
             edit.changed("Part 2 workbook imported")
@@ -181,7 +179,9 @@ def apply_workbook_import(*, user: User, plan: Plan, data: bytes) -> list[Change
 
 def _apply_income(plan, part, parsed: ParsedWorkbook):
     years = {y.label: y for y in part.years}
-    existing = {(line.funding_stream_id, line.organisation_id, line.year_id): line for line in part.income_lines}
+    # The snapshot is immutable: the lines to change are read as models, under the plan's lock.
+    lines = IncomeLine.objects.filter(plan=plan)
+    existing = {(line.funding_stream_id, line.organisation_id, line.year_id): line for line in lines}
     wanted = set()
     for row in parsed.income:
         for label, amount in row.amounts.items():
@@ -210,7 +210,8 @@ def _apply_income(plan, part, parsed: ParsedWorkbook):
 def _apply_expenditure(user: User, plan: Plan, part, parsed: ParsedWorkbook):
     years = {y.label: y for y in part.years}
     schemes = {s.reference.lower(): s for s in Scheme.objects.filter(plan=plan)}
-    existing = {line.pk: line for line in part.expenditure_lines}
+    related = ("scheme", "scheme_type", "area_of_spend", "commissioner", "provider", "funding_stream")
+    existing = {line.pk: line for line in ExpenditureLine.objects.filter(plan=plan).select_related(*related)}
     stored: dict[int, dict[int, ExpenditureAmount]] = defaultdict(dict)
     for amount in ExpenditureAmount.objects.filter(line__plan=plan):
         stored[amount.line_id][amount.year_id] = amount

@@ -158,10 +158,10 @@ def _write_cover(ws, part: PartTwo):
     plan = part.plan
     put(ws, 1, 1, "Better Care Fund planning template: Part 2").font = TITLE_FONT
     details = [
-        ("Health and Wellbeing Board", plan.hwb_area.name),
-        ("ONS code", plan.hwb_area.ons_code),
-        ("Planning round", plan.round.name),
-        ("Plan status", plan.get_status_display()),
+        ("Health and Wellbeing Board", plan.area_name),
+        ("ONS code", plan.ons_code),
+        ("Planning round", plan.round_name),
+        ("Plan status", plan.status_label),
         ("Exported", timezone.localtime().strftime("%d %B %Y %H:%M")),
         ("How to fill in", "Yellow cells are for input. Totals are calculated. Do not rename or remove sheets."),
     ]
@@ -247,8 +247,8 @@ def metric_rows(part: PartTwo) -> list[dict]:
     entries += [(None, a) for a in part.ambitions if not a.metric_id]
     rows = []
     for metric, ambition in entries:
-        name = metric.name if metric else ambition.local_name
-        unit = (metric.get_unit_display() if metric else ambition.get_local_unit_display()) or ""
+        name = metric.name if metric else ambition.name
+        unit = (metric.get_unit_display() if metric else ambition.unit_label) or ""
         rows.append(
             {
                 "id": ambition.pk if ambition else None,
@@ -319,7 +319,7 @@ def _write_conditions(ws, part: PartTwo):
             response = part.condition_responses.get(question.pk)
             put(ws, r, 1, f"{condition.number}. {condition.title}")
             put(ws, r, 2, question.prompt)
-            put(ws, r, 3, response.get_status_display() if response and response.status else "")
+            put(ws, r, 3, response.status_label if response else "")
             put(ws, r, 4, response.target_date if response else None, "dd/mm/yyyy")
             put(ws, r, 5, response.narrative if response else "")
             r += 1
@@ -341,7 +341,7 @@ def _write_summary(ws, part: PartTwo, income_last: int, expenditure_last: int):
     """Totals as live SUMIFS over the Income and Expenditure sheets, plus the rules as checked at export."""
     years = part.year_labels
     n = len(years)
-    put(ws, 1, 1, f"Summary: {part.plan.hwb_area.name}").font = TITLE_FONT
+    put(ws, 1, 1, f"Summary: {part.plan.area_name}").font = TITLE_FONT
     income_stream = f"Income!$A$2:$A${income_last}"
     exp_stream = f"Expenditure!$J$2:$J${expenditure_last}"
     first_exp = len(EXPENDITURE_FIXED) + 1
@@ -411,8 +411,8 @@ def _write_identification(ws, part: PartTwo):
     ws.sheet_state = "veryHidden"
     for r, (key, value) in enumerate(
         [
-            ("ons_code", part.plan.hwb_area.ons_code),
-            ("round", part.plan.round.slug),
+            ("ons_code", part.plan.ons_code),
+            ("round", part.plan.round_slug),
             ("format_version", WORKBOOK_FORMAT_VERSION),
             ("years", "|".join(part.year_labels)),
         ],
@@ -447,8 +447,13 @@ def build_workbook(part: PartTwo) -> Workbook:
     return wb
 
 
-def render_plan_workbook(plan: Plan) -> bytes:
-    """The plan's Part 2 workbook as .xlsx bytes (the "xlsx" export kind's renderer, governance.exports)."""
+def workbook_bytes(part: PartTwo) -> bytes:
+    """The Part 2 snapshot as .xlsx bytes (the "xlsx" export kind's renderer, governance.exports)."""
     buffer = io.BytesIO()
-    build_workbook(part_two_for_plan(plan)).save(buffer)
+    build_workbook(part).save(buffer)
     return buffer.getvalue()
+
+
+def render_plan_workbook(plan: Plan) -> bytes:
+    """The plan's Part 2 workbook, read and rendered (the export_plan command and the benchmark)."""
+    return workbook_bytes(part_two_for_plan(plan))

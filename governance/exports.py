@@ -1,10 +1,13 @@
 """Exports of a plan (Part 2 workbook, Part 1 PDF), rendered by a Celery worker and reused while unchanged.
 
-Each kind names its renderer and content hash directly (EXPORT_KINDS below): governance sits
-above finance, so it imports the workbook as plainly as its own PDF.
+Each kind names its read, renderer and content hash directly (EXPORT_KINDS below): governance
+sits above finance, so it imports the workbook as plainly as its own PDF.
 
-`render(plan) -> bytes` builds the file; `content_hash(plan) -> str` changes whenever anything
-the file shows changes, so an unchanged plan gets its last file back without rendering again.
+`read(plan)` reads the plan once into an immutable snapshot (the Part 2 snapshot for the workbook,
+the whole plan's for the PDF); `render(snapshot) -> bytes` builds the file and
+`content_hash(snapshot) -> str` changes whenever anything the file shows changes, so an unchanged
+plan gets its last file back without rendering again, and a file and its hash always come from
+the same read.
 
 A job's file is written to a temporary name and renamed into place, and the job only points at
 it once it is complete, so a download never sees a half-written file.
@@ -19,6 +22,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
@@ -26,12 +30,13 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import User
-from finance.selectors import workbook_content_hash
-from finance.workbook import render_plan_workbook
+from finance.selectors import part_two_for_plan, workbook_content_hash
+from finance.workbook import workbook_bytes
 from plans.models import Plan
 
 from .models import ExportJob
-from .pdf import part1_content_hash, render_plan_pdf
+from .pdf import part1_content_hash, pdf_bytes
+from .snapshots import read_plan_snapshot
 
 logger = logging.getLogger(__name__)
 
@@ -51,8 +56,9 @@ class UnknownExportKind(ValueError):
 @dataclass(frozen=True)
 class ExportKind:
     key: str
-    render: Callable[[Plan], bytes]
-    content_hash: Callable[[Plan], str]
+    read: Callable[[Plan], Any]
+    render: Callable[[Any], bytes]
+    content_hash: Callable[[Any], str]
     content_type: str
     extension: str
     label: str
@@ -61,7 +67,8 @@ class ExportKind:
 EXPORT_KINDS: dict[str, ExportKind] = {
     "xlsx": ExportKind(
         key="xlsx",
-        render=render_plan_workbook,
+        read=part_two_for_plan,
+        render=workbook_bytes,
         content_hash=workbook_content_hash,
         content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         extension="xlsx",
@@ -69,7 +76,8 @@ EXPORT_KINDS: dict[str, ExportKind] = {
     ),
     "pdf": ExportKind(
         key="pdf",
-        render=render_plan_pdf,
+        read=read_plan_snapshot,
+        render=pdf_bytes,
         content_hash=part1_content_hash,
         content_type="application/pdf",
         extension="pdf",
@@ -105,7 +113,7 @@ def request_export(*, user: User, plan: Plan, kind: str) -> ExportJob:
     may read a plan may export it.
     """
     spec = export_kind(kind)
-    content_hash = spec.content_hash(plan)
+    content_hash = spec.content_hash(spec.read(plan))
     existing = (
         ExportJob.objects.select_for_update()
         .filter(plan=plan, kind=kind, content_hash=content_hash)
@@ -151,11 +159,13 @@ def start_job(job_id: int) -> ExportJob | None:
 
 
 def render(job: ExportJob) -> tuple[bytes, str]:
-    """Render the file for the plan as it is now, with the hash of that content."""
+    """Render the file for the plan as it is now, with the hash of that content: both from one read.
+
+    `job` comes from start_job, with its plan as it is now.
+    """
     spec = export_kind(job.kind)
-    plan = Plan.objects.select_related("round", "hwb_area__region").get(pk=job.plan_id)
-    content_hash = spec.content_hash(plan)
-    return spec.render(plan), content_hash
+    snapshot = spec.read(job.plan)
+    return spec.render(snapshot), spec.content_hash(snapshot)
 
 
 def _write_atomically(name: str, data: bytes) -> str:
@@ -211,7 +221,8 @@ def requeue_job(job_id: int, error: str) -> None:
 
 def run_export_now(plan: Plan, kind: str) -> bytes:
     """Render without a job or worker (the export_plan command)."""
-    return export_kind(kind).render(plan)
+    spec = export_kind(kind)
+    return spec.render(spec.read(plan))
 
 
 def job_status(job: ExportJob) -> dict:

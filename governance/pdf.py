@@ -1,7 +1,8 @@
 """Part 1 of a plan as a tagged, accessible PDF, rendered by WeasyPrint from a Django template.
 
-Both functions are the "pdf" export kind (governance.exports.EXPORT_KINDS), so the export
-machinery renders them in a Celery worker and reuses a stored PDF while the hash holds.
+`part1_content_hash` and `pdf_bytes` take the plan's snapshot (governance.snapshots) and are the
+"pdf" export kind (governance.exports.EXPORT_KINDS), so the export machinery renders them in a
+Celery worker from one read of the plan and reuses a stored PDF while the hash holds.
 """
 
 import hashlib
@@ -13,8 +14,10 @@ from django.template.loader import get_template, render_to_string
 from weasyprint import CSS, HTML
 from weasyprint.urls import URLFetcher
 
-from governance.selectors import part1_document
 from plans.models import Plan
+
+from .selectors import part1_document
+from .snapshots import PlanSnapshot, read_plan_snapshot
 
 TEMPLATE = "pdf/part1.html"
 STYLESHEET = "part1.css"
@@ -43,9 +46,9 @@ def _template_fingerprint() -> bytes:
     return digest.digest()
 
 
-def part1_content_hash(plan: Plan) -> str:
+def part1_content_hash(snapshot: PlanSnapshot) -> str:
     """SHA-256 over everything the PDF shows and how it is drawn: equal hashes, equal PDFs."""
-    document = part1_document(plan)
+    document = part1_document(snapshot)
     digest = hashlib.sha256(_template_fingerprint())
     digest.update(json.dumps(document, default=str, sort_keys=True).encode())
     return digest.hexdigest()
@@ -63,13 +66,27 @@ def _demote_answer_headings(html: str) -> str:
     return re.sub(r'<div class="[^"]*\bmd\b[^"]*">.*?</div>', demote, html, flags=re.DOTALL)
 
 
+def part1_html(snapshot: PlanSnapshot) -> str:
+    return _demote_answer_headings(render_to_string(TEMPLATE, {"doc": part1_document(snapshot)}))
+
+
 def render_part1_html(plan: Plan) -> str:
-    return _demote_answer_headings(render_to_string(TEMPLATE, {"doc": part1_document(plan)}))
+    """The Part 1 HTML of the plan as it is now (read, then rendered)."""
+    return part1_html(read_plan_snapshot(plan))
+
+
+def pdf_bytes(snapshot: PlanSnapshot) -> bytes:
+    """The snapshot's Part 1 as PDF."""
+    return _write_pdf(part1_html(snapshot))
 
 
 def render_plan_pdf(plan: Plan) -> bytes:
-    """The plan's Part 1 as PDF/UA-1 (tagged, title and language set, fonts embedded)."""
-    html = render_part1_html(plan)
+    """The plan's Part 1 as it is now, as PDF (the export_plan command and the benchmark)."""
+    return _write_pdf(render_part1_html(plan))
+
+
+def _write_pdf(html: str) -> bytes:
+    """PDF/UA-1 (tagged, title and language set, fonts embedded) from the Part 1 HTML."""
     stylesheet = CSS(filename=str(_template_dir() / STYLESHEET), url_fetcher=_NoFetching())
     # No base URL: the document refers to nothing relative, and with one a relative link would
     # become a file:// link to the server's own files.

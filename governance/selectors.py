@@ -1,26 +1,21 @@
-"""Reads for the plan's published documents: everything Part 1 needs, as one plain snapshot.
+"""Reads for the plan's published documents: the Part 1 PDF's content, rendered from the plan's snapshot.
 
-The snapshot holds only plain values (str, int, bool, date, Decimal, lists and dicts), so the
-PDF template renders from it and its JSON form is the content the PDF's hash is taken over.
-It is assembled in a fixed number of queries, however many sections, answers and rows a plan has.
+`part1_document` turns the plan's snapshot (governance.snapshots.read_plan_snapshot) into the plain
+values the PDF template renders (str, int, bool, date, Decimal, lists and dicts); its JSON form is
+the content the PDF's hash is taken over. It makes no queries of its own.
 """
 
 from collections import defaultdict
 from decimal import Decimal
 
-from django.db.models import Prefetch, Sum
-
-from finance.models import ExpenditureAmount, IncomeLine
-from metrics.models import MetricAmbition, PlannedValue
 from plans.markdown import is_web_link
-from plans.models import Answer, ConditionResponse, Plan, RelatedDocument, Risk
-from plans.selectors import signoff_slots
-from rounds.models import ConditionQuestion, FundingStream, Question, RoundYear, Section
-from schemes.models import Scheme
+from plans.models import Plan
+from plans.selectors import slot_rows
+from rounds.models import Question, Section
 
 from .compare import SectionDiff, compare_snapshots
 from .models import SignoffContent
-from .snapshots import plan_content
+from .snapshots import PlanSnapshot, plan_content
 
 # Once a plan has gone to NHS England the PDF is the published version, not a draft.
 SUBMITTED_STATUSES = frozenset(
@@ -38,23 +33,11 @@ SUMMARY_TABLES = [
     (Section.Table.INCOME, "Income to the pooled budget"),
     (Section.Table.EXPENDITURE, "Planned expenditure"),
 ]
+ZERO = Decimal("0")
 
 
 def is_submitted(plan: Plan) -> bool:
     return plan.status in SUBMITTED_STATUSES
-
-
-def _answer_value(question: Question, answer: Answer | None):
-    """The stored answer for the question's kind, or None when nothing has been given."""
-    if answer is None:
-        return None
-    if question.kind in (Question.Kind.NARRATIVE, Question.Kind.TEXT):
-        return answer.text if answer.text.strip() else None
-    if question.kind == Question.Kind.DATE:
-        return answer.date
-    if question.kind == Question.Kind.MONEY:
-        return answer.money
-    return answer.confirmed
 
 
 def _question_blocks(questions: list[dict]) -> list[dict]:
@@ -71,65 +54,46 @@ def _question_blocks(questions: list[dict]) -> list[dict]:
     return blocks
 
 
-def _by_year(rows, key_name: str, years: list[dict]) -> dict:
-    """{key: {"amounts": [per year, in year order], "total": sum}} from (key, year_id, amount) rows."""
-    amounts: dict = defaultdict(dict)
-    for row in rows:
-        amounts[row[key_name]][row["year_id"]] = row["total"] or Decimal("0")
+def _by_year(pairs, years: list[str]) -> dict:
+    """{key: {"amounts": [per year, in year order], "total": sum}} from (key, {year label: amount}) pairs."""
+    amounts: dict = defaultdict(lambda: dict.fromkeys(years, ZERO))
+    for key, per_year in pairs:
+        if not per_year:
+            continue  # a line with no amounts adds no row
+        row = amounts[key]
+        for year, amount in per_year.items():
+            row[year] = row.get(year, ZERO) + amount
     return {
-        key: {
-            "amounts": [per_year.get(year["id"], Decimal("0")) for year in years],
-            "total": sum(per_year.values(), Decimal("0")),
-        }
+        key: {"amounts": [per_year[y] for y in years], "total": sum(per_year.values(), ZERO)}
         for key, per_year in amounts.items()
     }
 
 
-def _column_totals(rows: list[dict], years: list[dict]) -> dict:
-    amounts = [sum((row["amounts"][i] for row in rows), Decimal("0")) for i in range(len(years))]
-    return {"amounts": amounts, "total": sum(amounts, Decimal("0"))}
+def _column_totals(rows: list[dict], years: list[str]) -> dict:
+    amounts = [sum((row["amounts"][i] for row in rows), ZERO) for i in range(len(years))]
+    return {"amounts": amounts, "total": sum(amounts, ZERO)}
 
 
-def _finance_summary(plan: Plan, years: list[dict], schemes: list[dict]) -> dict:
+def _finance_summary(snapshot: PlanSnapshot, years: list[str]) -> dict:
     """Part 2 in brief: income by funding stream and year, expenditure by scheme and by scheme type."""
-    streams = list(FundingStream.objects.filter(round_id=plan.round_id).order_by("order"))
-    income = _by_year(
-        IncomeLine.objects.filter(plan=plan)
-        .values("funding_stream_id", "year_id")
-        .annotate(total=Sum("amount"))
-        .order_by(),
-        "funding_stream_id",
-        years,
-    )
+    part = snapshot.part_two
+    income = _by_year(((line.funding_stream_id, {line.year.label: line.amount}) for line in part.income_lines), years)
     income_rows = [
         {"label": stream.name, "contributor": stream.get_contributor_display(), **income[stream.pk]}
-        for stream in streams
+        for stream in part.streams
         if stream.pk in income
     ]
-
-    amounts = ExpenditureAmount.objects.filter(line__plan=plan)
-    by_scheme = _by_year(
-        amounts.values("line__scheme_id", "year_id").annotate(total=Sum("amount")).order_by(),
-        "line__scheme_id",
-        years,
-    )
+    by_scheme = _by_year(((line.scheme_id, part.amounts[line.pk]) for line in part.expenditure_lines), years)
     scheme_rows = [
-        {"label": f"{scheme['reference']} {scheme['name']}".strip(), **by_scheme[scheme["id"]]}
-        for scheme in schemes
-        if scheme["id"] in by_scheme
+        {"label": f"{scheme.reference} {scheme.name}".strip(), **by_scheme[scheme.id]}
+        for scheme in snapshot.schemes
+        if scheme.id in by_scheme
     ]
-
-    type_rows_raw = list(
-        amounts.values("line__scheme_type_id", "line__scheme_type__label", "line__scheme_type__order", "year_id")
-        .annotate(total=Sum("amount"))
-        .order_by("line__scheme_type__order", "line__scheme_type__label")
-    )
-    by_type = _by_year(type_rows_raw, "line__scheme_type_id", years)
-    type_labels: dict[int, str] = {}
-    for row in type_rows_raw:
-        type_labels.setdefault(row["line__scheme_type_id"], row["line__scheme_type__label"])
-    type_rows = [{"label": label, **by_type[type_id]} for type_id, label in type_labels.items()]
-
+    by_type = _by_year(((line.scheme_type, part.amounts[line.pk]) for line in part.expenditure_lines), years)
+    type_rows = [
+        {"label": scheme_type.label, **totals}
+        for scheme_type, totals in sorted(by_type.items(), key=lambda item: (item[0].order, item[0].label))
+    ]
     return {
         "income": income_rows,
         "income_total": _column_totals(income_rows, years),
@@ -140,27 +104,14 @@ def _finance_summary(plan: Plan, years: list[dict], schemes: list[dict]) -> dict
     }
 
 
-def part1_document(plan: Plan) -> dict:
-    """Everything the Part 1 PDF shows, in the round's template order, as plain values.
+def part1_document(snapshot: PlanSnapshot) -> dict:
+    """Everything the Part 1 PDF shows, in the round's template order, as plain values (no queries)."""
+    plan = snapshot.plan
+    part = snapshot.part_two
+    years = part.year_labels
+    conditions = {condition.pk: condition for condition in part.conditions}
+    responses = part.condition_responses
 
-    Makes a fixed number of queries (see tests/governance/test_pdf_selector.py).
-    """
-    plan = Plan.objects.select_related("round", "hwb_area__region").get(pk=plan.pk)
-    round_ = plan.round
-
-    sections = list(
-        Section.objects.filter(round=round_)
-        .select_related("national_condition")
-        .prefetch_related(Prefetch("questions", queryset=Question.objects.order_by("order")))
-        .order_by("order")
-    )
-    answers = {answer.question_id: answer for answer in Answer.objects.filter(plan=plan)}
-    condition_questions = defaultdict(list)
-    for cq in ConditionQuestion.objects.filter(condition__round=round_).order_by("condition__number", "order"):
-        condition_questions[cq.condition_id].append(cq)
-    responses = {response.question_id: response for response in ConditionResponse.objects.filter(plan=plan)}
-
-    years = [{"id": year.pk, "label": year.label} for year in RoundYear.objects.filter(round=round_).order_by("order")]
     documents = [
         {
             "ref": doc.ref,
@@ -169,24 +120,22 @@ def part1_document(plan: Plan) -> dict:
             "url": doc.url,
             "url_is_link": is_web_link(doc.url),
         }
-        for doc in RelatedDocument.objects.filter(plan=plan).order_by("order", "id")
+        for doc in snapshot.documents
     ]
     schemes = [
         {
-            "id": scheme.pk,
+            "id": scheme.id,
             "reference": scheme.reference,
             "name": scheme.name,
             "scheme_type": scheme.scheme_type.label,
-            "sub_type": scheme.sub_type.label if scheme.sub_type_id else "",
+            "sub_type": scheme.sub_type.label if scheme.sub_type else "",
             "description": scheme.description,
             "lead_commissioner": scheme.lead_commissioner.label,
             "provider": scheme.provider,
             "area_of_spend": scheme.area_of_spend.label,
             "is_new": scheme.is_new,
         }
-        for scheme in Scheme.objects.filter(plan=plan)
-        .select_related("scheme_type", "sub_type", "lead_commissioner", "area_of_spend")
-        .order_by("order", "reference")
+        for scheme in snapshot.schemes
     ]
     risks = [
         {
@@ -196,11 +145,12 @@ def part1_document(plan: Plan) -> dict:
             "owner": risk.owner,
             "concerns_nhs_providers": risk.concerns_nhs_providers,
         }
-        for risk in Risk.objects.filter(plan=plan).select_related("rating").order_by("order", "id")
+        for risk in part.risks
     ]
     # The organisation is named as the plan's sign-off page names it (plans.selectors.signoff_slots).
     signoff_rows = []
-    for row in signoff_slots(plan):
+    signatures = {signature.slot_id: signature for signature in snapshot.signatures}
+    for row in slot_rows(snapshot.slots, snapshot.organisations, signatures, area_name=plan.area_name):
         slot, signoff = row["slot"], row["signature"]
         signoff_rows.append(
             {
@@ -221,26 +171,23 @@ def part1_document(plan: Plan) -> dict:
         )
     metrics = [
         {
-            "name": ambition.metric.name if ambition.metric_id else ambition.local_name,
-            "is_local": not ambition.metric_id,
-            "unit": ambition.metric.get_unit_display() if ambition.metric_id else ambition.get_local_unit_display(),
+            "name": ambition.name,
+            "is_local": ambition.metric is None,
+            "unit": ambition.unit_label,
             "baseline_value": ambition.baseline_value,
             "baseline_period": ambition.baseline_period,
-            "planned": [{"period": pv.period, "value": pv.value} for pv in ambition.planned_values.all()],
+            "planned": [{"period": pv.period, "value": pv.value} for pv in part.planned[ambition.pk]],
             "rationale": ambition.rationale,
         }
-        for ambition in MetricAmbition.objects.filter(plan=plan)
-        .select_related("metric")
-        .prefetch_related(Prefetch("planned_values", queryset=PlannedValue.objects.order_by("order")))
-        .order_by("order", "id")
+        for ambition in part.ambitions
     ]
-    finance = _finance_summary(plan, years, schemes)
 
     last_changes = [plan.updated_at]
     groups: list[dict] = []
-    part1_tables = {section.table for section in sections if section.part == 1 and section.table}
+    part1_tables = {row.section.table for row in snapshot.sections if row.section.part == 1 and row.section.table}
     part2_summary: list[dict] = []
-    for section in sections:
+    for row in snapshot.sections:
+        section = row.section
         if section.part != 1:
             # Part 2 is its own workbook; the PDF carries a summary of its tables after Part 1.
             if section.table and section.table not in part1_tables:
@@ -254,24 +201,24 @@ def part1_document(plan: Plan) -> dict:
                 )
             continue
         questions = []
-        for question in section.questions.all():
-            answer = answers.get(question.pk)
-            if answer is not None:
+        for answer in row.answers:
+            if answer.updated_at is not None:
                 last_changes.append(answer.updated_at)
+            question = answer.question
             questions.append(
                 {
                     "key": question.key,
                     "label": question.label,
                     "prompt": question.prompt,
                     "kind": question.kind,
-                    "value": _answer_value(question, answer),
+                    "value": answer.value if answer.answered else None,
                 }
             )
         condition = None
         if section.national_condition_id:
-            nc = section.national_condition
+            nc = conditions[section.national_condition_id]
             condition_rows = []
-            for cq in condition_questions.get(nc.pk, []):
+            for cq in nc.questions.all():
                 response = responses.get(cq.pk)
                 if response is not None:
                     last_changes.append(response.updated_at)
@@ -279,7 +226,7 @@ def part1_document(plan: Plan) -> dict:
                     {
                         "number": cq.number,
                         "prompt": cq.prompt,
-                        "status": response.get_status_display() if response and response.status else "",
+                        "status": response.status_label if response else "",
                         "target_date": response.target_date if response else None,
                         "narrative": response.narrative if response else "",
                     }
@@ -315,19 +262,19 @@ def part1_document(plan: Plan) -> dict:
             part2_summary.append({"key": table, "anchor": f"part2-{table}", "title": title, "table": table})
     return {
         "plan": {
-            "id": plan.pk,
+            "id": plan.id,
             "status": plan.status,
-            "status_label": plan.get_status_display(),
+            "status_label": plan.status_label,
             "version": plan.version,
             "is_draft": not is_submitted(plan),
             "last_updated": max(last_changes).date(),
         },
-        "area": {"name": plan.hwb_area.name, "ons_code": plan.hwb_area.ons_code, "region": plan.hwb_area.region.name},
+        "area": {"name": plan.area_name, "ons_code": plan.ons_code, "region": snapshot.region_name},
         "round": {
-            "slug": round_.slug,
-            "name": round_.name,
-            "years": [year["label"] for year in years],
-            "labels": round_.labels,
+            "slug": plan.round_slug,
+            "name": plan.round_name,
+            "years": years,
+            "labels": snapshot.round_labels,
         },
         "groups": groups,
         "documents": documents,
@@ -335,7 +282,7 @@ def part1_document(plan: Plan) -> dict:
         "risks": risks,
         "signoffs": signoff_rows,
         "metrics": metrics,
-        "finance": finance,
+        "finance": _finance_summary(snapshot, years),
         "part2_summary": part2_summary,
     }
 

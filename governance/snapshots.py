@@ -1,25 +1,37 @@
-"""A plan's whole content as plain JSON, and the hash that signatures are bound to.
+"""One snapshot of a plan: read once, immutable, and the source of every file and hash of it.
 
-The snapshot is what a Submission stores and what version comparison diffs. It holds only
-JSON types (money and rates as strings, dates as ISO strings), so the stored JSON is exactly
-the canonical form the hash is taken over. It is built in a fixed number of queries.
+`read_plan_snapshot` reads the plan's rows once (each table of the plan in one query; Part 2
+through `finance.selectors.part_two_for_plan`) into frozen dataclasses. Everything about a plan
+is rendered from that one object: the content its signatures bind to (`content()` and
+`content_hash`), the JSON a Submission stores (`submission_json()`), the Part 1 PDF
+(`governance.selectors.part1_document`) and the Part 2 workbook (`finance.workbook.workbook_bytes`
+of `part_two`). A second serialiser of the same plan would drift from the first; there is none.
+
+The content JSON holds only JSON types (money and rates as strings, dates as ISO strings), so the
+stored JSON is exactly the canonical form the hash is taken over. Its shape is that of
+SNAPSHOT_FORMAT 1, so signatures and submissions stored before this module are still verified.
 """
+
+from __future__ import annotations
 
 import hashlib
 import json
+from dataclasses import dataclass
+from datetime import date, datetime
 from decimal import Decimal
+from functools import cached_property
 
-from django.db.models import Prefetch
-
-from finance.models import ExpenditureAmount, ExpenditureLine, IncomeLine
-from metrics.models import MetricAmbition, PlannedValue
-from plans.models import Answer, ConditionResponse, Plan, RelatedDocument, Risk
-from rounds.models import ConditionQuestion, Question, Section
+from finance.selectors import PartTwo, PlanHeader, SchemeName, part_two_for_plan
+from plans.models import Answer, Plan, RelatedDocument
+from rounds.config import round_config
+from rounds.models import CodeListEntry, Organisation, Question, Section, SignOffSlot
 from schemes.models import Scheme
 
 from .models import SignOff
 
 SNAPSHOT_FORMAT = 1
+TEXT_KINDS = frozenset({Question.Kind.NARRATIVE, Question.Kind.TEXT})
+AnswerValue = str | date | Decimal | bool | None
 
 
 def _plain(value):
@@ -33,48 +45,230 @@ def _plain(value):
     return str(value)
 
 
-def _answer_value(answer: Answer | None, kind: str):
-    if answer is None:
-        return None
-    if kind in (Question.Kind.NARRATIVE, Question.Kind.TEXT):
-        return answer.text
-    if kind == Question.Kind.DATE:
-        return _plain(answer.date)
-    if kind == Question.Kind.MONEY:
-        return _plain(answer.money)
-    return answer.confirmed
-
-
-def _code(entry) -> str:
+def _label(entry: CodeListEntry | None) -> str:
     return entry.label if entry is not None else ""
 
 
-def plan_content(plan: Plan) -> dict:
-    """Everything the plan says: answers, condition responses, documents, schemes, finance, metrics, risks."""
-    sections = list(Section.objects.filter(round_id=plan.round_id).order_by("order"))
-    questions_by_section: dict[int, list[Question]] = {}
-    for q in Question.objects.filter(section__round_id=plan.round_id).order_by("section_id", "order"):
-        questions_by_section.setdefault(q.section_id, []).append(q)
-    answers = {a.question_id: a for a in Answer.objects.filter(plan=plan)}
-    condition_questions: dict[int, list[ConditionQuestion]] = {}
-    for cq in ConditionQuestion.objects.filter(condition__round_id=plan.round_id).order_by("condition_id", "order"):
-        condition_questions.setdefault(cq.condition_id, []).append(cq)
-    responses = {r.question_id: r for r in ConditionResponse.objects.filter(plan=plan)}
+def answer_value(kind: str, text: str, on: date | None, money: Decimal | None, confirmed: bool | None) -> AnswerValue:
+    """The one rule for an answer's value: what is stored for the question's kind."""
+    if kind in TEXT_KINDS:
+        return text
+    if kind == Question.Kind.DATE:
+        return on
+    if kind == Question.Kind.MONEY:
+        return money
+    return confirmed
 
+
+@dataclass(frozen=True, slots=True)
+class AnswerRow:
+    question: Question
+    value: AnswerValue  # None when the question has no answer row
+    updated_at: datetime | None
+
+    @property
+    def answered(self) -> bool:
+        """Something was given: a blank text counts as no answer."""
+        return self.value is not None and not (isinstance(self.value, str) and not self.value.strip())
+
+
+@dataclass(frozen=True, slots=True)
+class SectionRow:
+    section: Section
+    answers: tuple[AnswerRow, ...]  # one per question of the section, in order
+
+
+@dataclass(frozen=True, slots=True)
+class DocumentRow:
+    ref: str
+    title: str
+    synopsis: str
+    url: str
+    file: str
+    original_filename: str
+
+
+@dataclass(frozen=True, slots=True)
+class SchemeRow:
+    id: int
+    reference: str
+    name: str
+    scheme_type: CodeListEntry
+    sub_type: CodeListEntry | None
+    description: str
+    lead_commissioner: CodeListEntry
+    provider: str
+    area_of_spend: CodeListEntry
+    is_new: bool
+
+
+@dataclass(frozen=True, slots=True)
+class SignatureRow:
+    """A valid (not voided) signature."""
+
+    slot: SignOffSlot
+    organisation_name: str
+    signatory_name: str
+    position: str
+    signed_on: date | None
+    content_hash: str
+    under_delegation: bool
+    delegating_body: str
+    delegation_date: date | None
+    delegation_minute_ref: str
+
+    @property
+    def slot_id(self) -> int:
+        return self.slot.pk
+
+
+@dataclass(frozen=True)
+class PlanSnapshot:
+    """The whole plan as read once: Part 1, schemes, Part 2 and its valid signatures."""
+
+    plan: PlanHeader
+    region_name: str
+    round_labels: dict
+    sections: tuple[SectionRow, ...]
+    documents: tuple[DocumentRow, ...]
+    schemes: tuple[SchemeRow, ...]
+    part_two: PartTwo
+    slots: tuple[SignOffSlot, ...]  # the round's sign-off slots, in order
+    signatures: tuple[SignatureRow, ...]  # in slot order
+    organisations: tuple[Organisation, ...]  # the area's, by name
+
+    def content(self) -> dict:
+        """Everything the plan says: answers, condition responses, documents, schemes, finance, metrics, risks."""
+        return plan_content_of(self)
+
+    @cached_property
+    def content_hash(self) -> str:
+        """SHA-256 of the plan's canonical content: a signature is valid only while this is unchanged."""
+        return sha256_hex(canonical_json(self.content()))
+
+    def submission_json(self) -> dict:
+        """The whole plan as submitted: who and what it is, its content and its valid signatures."""
+        plan = self.plan
+        return {
+            "format": SNAPSHOT_FORMAT,
+            "plan": {
+                "round": plan.round_slug,
+                "round_name": plan.round_name,
+                "ons_code": plan.ons_code,
+                "hwb_area": plan.area_name,
+                "version": plan.version,
+            },
+            "content_hash": self.content_hash,
+            "content": self.content(),
+            "signoffs": [
+                {
+                    "slot": s.slot.code,
+                    "slot_title": s.slot.title,
+                    "organisation": s.organisation_name,
+                    "signatory_name": s.signatory_name,
+                    "position": s.position,
+                    "signed_on": _plain(s.signed_on),
+                    "content_hash": s.content_hash,
+                    "under_delegation": s.under_delegation,
+                    "delegating_body": s.delegating_body,
+                    "delegation_date": _plain(s.delegation_date),
+                    "delegation_minute_ref": s.delegation_minute_ref,
+                }
+                for s in self.signatures
+            ],
+        }
+
+
+def read_plan_snapshot(plan: Plan) -> PlanSnapshot:
+    """Read the plan once: one query per table of the plan, a fixed number however big it is.
+
+    The plan's own row is read again with its round and area, so the snapshot's status and version
+    are the database's, not those of an instance the caller may hold; the round's configuration
+    comes from rounds.config.
+    """
+    plan = Plan.objects.select_related("round", "hwb_area__region").get(pk=plan.pk)
+    config = round_config(plan.round_id, plan.round.config_version)
+    sections = list(Section.objects.filter(round_id=plan.round_id).prefetch_related("questions").order_by("order"))
+    answers = {
+        row[0]: row[1:]
+        for row in Answer.objects.filter(plan_id=plan.pk)
+        .order_by()
+        .values_list("question_id", "text", "date", "money", "confirmed", "updated_at")
+    }
     section_rows = []
     for section in sections:
-        row = {
+        rows = []
+        for question in sorted(section.questions.all(), key=lambda q: (q.order, q.pk)):
+            stored = answers.get(question.pk)
+            value = answer_value(question.kind, *stored[:4]) if stored else None
+            rows.append(AnswerRow(question, value, stored[4] if stored else None))
+        section_rows.append(SectionRow(section, tuple(rows)))
+
+    document_fields = ("order", "id", "ref", "title", "synopsis", "url", "file", "original_filename")
+    documents = sorted(RelatedDocument.objects.filter(plan_id=plan.pk).order_by().values_list(*document_fields))
+    codes = config.code_by_id
+    scheme_fields = ("order", "reference", "id", "name", "scheme_type_id", "sub_type_id", "description")
+    scheme_fields += ("lead_commissioner_id", "provider", "area_of_spend_id", "is_new")
+    schemes = tuple(
+        SchemeRow(
+            id=s[2],
+            reference=s[1],
+            name=s[3],
+            scheme_type=codes[s[4]],
+            sub_type=codes.get(s[5]),
+            description=s[6],
+            lead_commissioner=codes[s[7]],
+            provider=s[8],
+            area_of_spend=codes[s[9]],
+            is_new=s[10],
+        )
+        for s in sorted(Scheme.objects.filter(plan_id=plan.pk).order_by().values_list(*scheme_fields))
+    )
+    part_two = part_two_for_plan(plan, schemes={s.id: SchemeName(s.id, s.reference, s.name) for s in schemes})
+
+    slots = tuple(SignOffSlot.objects.filter(round_id=plan.round_id).order_by("order"))
+    signature_fields = ("slot_id", "organisation_name", "signatory_name", "position", "signed_on", "content_hash")
+    signature_fields += ("under_delegation", "delegating_body", "delegation_date", "delegation_minute_ref")
+    signed = {
+        row[0]: row[1:]
+        for row in SignOff.objects.filter(plan_id=plan.pk, voided_at__isnull=True)
+        .order_by()
+        .values_list(*signature_fields)
+    }
+    return PlanSnapshot(
+        plan=part_two.plan,
+        region_name=plan.hwb_area.region.name,
+        round_labels=plan.round.labels,
+        sections=tuple(section_rows),
+        documents=tuple(DocumentRow(*d[2:6], d[6] or "", d[7]) for d in documents),
+        schemes=schemes,
+        part_two=part_two,
+        slots=slots,
+        signatures=tuple(SignatureRow(slot, *signed[slot.pk]) for slot in slots if slot.pk in signed),
+        organisations=tuple(part_two.organisations),
+    )
+
+
+def plan_content_of(snapshot: PlanSnapshot) -> dict:
+    """The snapshot's content as JSON types, in the shape signatures and submissions have always hashed."""
+    part = snapshot.part_two
+    condition_questions = {c.pk: list(c.questions.all()) for c in part.conditions}
+    responses = part.condition_responses
+    section_rows = []
+    for row in snapshot.sections:
+        section = row.section
+        content = {
             "key": section.key,
             "title": section.title,
             "part": section.part,
             "table": section.table,
             "answers": [
-                {"key": q.key, "label": q.label, "kind": q.kind, "value": _answer_value(answers.get(q.pk), q.kind)}
-                for q in questions_by_section.get(section.pk, [])
+                {"key": a.question.key, "label": a.question.label, "kind": a.question.kind, "value": _plain(a.value)}
+                for a in row.answers
             ],
         }
         if section.national_condition_id:
-            row["condition_responses"] = [
+            content["condition_responses"] = [
                 {
                     "number": cq.number,
                     "prompt": cq.prompt,
@@ -84,112 +278,93 @@ def plan_content(plan: Plan) -> dict:
                 }
                 for cq in condition_questions.get(section.national_condition_id, [])
             ]
-        section_rows.append(row)
-
-    documents = [
-        {
-            "ref": d.ref,
-            "title": d.title,
-            "synopsis": d.synopsis,
-            "url": d.url,
-            "file": d.file.name if d.file else "",
-            "original_filename": d.original_filename,
-        }
-        for d in RelatedDocument.objects.filter(plan=plan).order_by("order", "id")
-    ]
-    schemes = [
-        {
-            "reference": s.reference,
-            "name": s.name,
-            "scheme_type": _code(s.scheme_type),
-            "sub_type": _code(s.sub_type),
-            "description": s.description,
-            "lead_commissioner": _code(s.lead_commissioner),
-            "provider": s.provider,
-            "area_of_spend": _code(s.area_of_spend),
-            "is_new": s.is_new,
-        }
-        for s in Scheme.objects.filter(plan=plan)
-        .select_related("scheme_type", "sub_type", "lead_commissioner", "area_of_spend")
-        .order_by("order", "reference")
-    ]
-    income = [
-        {
-            "funding_stream": line.funding_stream.name,
-            "funding_stream_key": line.funding_stream.key,
-            "organisation": line.organisation.name,
-            "year": line.year.label,
-            "amount": _plain(line.amount),
-            "note": line.note,
-        }
-        for line in IncomeLine.objects.filter(plan=plan)
-        .select_related("funding_stream", "organisation", "year")
-        .order_by("funding_stream__order", "organisation__name", "year__order")
-    ]
-    amounts = Prefetch("amounts", queryset=ExpenditureAmount.objects.select_related("year").order_by("year__order"))
-    expenditure = [
-        {
-            "scheme": f"{line.scheme.reference} {line.scheme.name}",
-            "scheme_type": _code(line.scheme_type),
-            "area_of_spend": _code(line.area_of_spend),
-            "commissioner": _code(line.commissioner),
-            "percent_nhs": _plain(line.percent_nhs),
-            "percent_la": _plain(line.percent_la),
-            "provider": _code(line.provider),
-            "funding_stream": line.funding_stream.name,
-            "is_new": line.is_new,
-            "amounts": {a.year.label: _plain(a.amount) for a in line.amounts.all()},
-        }
-        for line in ExpenditureLine.objects.filter(plan=plan)
-        .select_related("scheme", "scheme_type", "area_of_spend", "commissioner", "provider", "funding_stream")
-        .prefetch_related(amounts)
-        .order_by("order", "id")
-    ]
-    planned = Prefetch("planned_values", queryset=PlannedValue.objects.order_by("order", "id"))
-    metrics = [
-        {
-            "metric": a.metric.name if a.metric_id else a.local_name,
-            "metric_key": a.metric.key if a.metric_id else "",
-            "local_definition": a.local_definition,
-            "local_unit": a.local_unit,
-            "baseline_value": _plain(a.baseline_value),
-            "baseline_period": a.baseline_period,
-            "baseline_numerator": _plain(a.baseline_numerator),
-            "baseline_denominator": _plain(a.baseline_denominator),
-            "rationale": a.rationale,
-            "planned_values": [
-                {
-                    "period": v.period,
-                    "value": _plain(v.value),
-                    "numerator": _plain(v.numerator),
-                    "denominator": _plain(v.denominator),
-                }
-                for v in a.planned_values.all()
-            ],
-        }
-        for a in MetricAmbition.objects.filter(plan=plan)
-        .select_related("metric")
-        .prefetch_related(planned)
-        .order_by("order", "id")
-    ]
-    risks = [
-        {
-            "description": r.description,
-            "rating": _code(r.rating),
-            "mitigating_actions": r.mitigating_actions,
-            "owner": r.owner,
-            "concerns_nhs_providers": r.concerns_nhs_providers,
-        }
-        for r in Risk.objects.filter(plan=plan).select_related("rating").order_by("order", "id")
-    ]
+        section_rows.append(content)
     return {
         "sections": section_rows,
-        "documents": documents,
-        "schemes": schemes,
-        "income": income,
-        "expenditure": expenditure,
-        "metrics": metrics,
-        "risks": risks,
+        "documents": [
+            {
+                "ref": d.ref,
+                "title": d.title,
+                "synopsis": d.synopsis,
+                "url": d.url,
+                "file": d.file,
+                "original_filename": d.original_filename,
+            }
+            for d in snapshot.documents
+        ],
+        "schemes": [
+            {
+                "reference": s.reference,
+                "name": s.name,
+                "scheme_type": _label(s.scheme_type),
+                "sub_type": _label(s.sub_type),
+                "description": s.description,
+                "lead_commissioner": _label(s.lead_commissioner),
+                "provider": s.provider,
+                "area_of_spend": _label(s.area_of_spend),
+                "is_new": s.is_new,
+            }
+            for s in snapshot.schemes
+        ],
+        "income": [
+            {
+                "funding_stream": line.funding_stream.name,
+                "funding_stream_key": line.funding_stream.key,
+                "organisation": line.organisation.name,
+                "year": line.year.label,
+                "amount": _plain(line.amount),
+                "note": line.note,
+            }
+            for line in part.income_lines
+        ],
+        "expenditure": [
+            {
+                "scheme": f"{line.scheme.reference} {line.scheme.name}",
+                "scheme_type": _label(line.scheme_type),
+                "area_of_spend": _label(line.area_of_spend),
+                "commissioner": _label(line.commissioner),
+                "percent_nhs": _plain(line.percent_nhs),
+                "percent_la": _plain(line.percent_la),
+                "provider": _label(line.provider),
+                "funding_stream": line.funding_stream.name,
+                "is_new": line.is_new,
+                "amounts": {year: _plain(amount) for year, amount in part.amounts[line.pk].items()},
+            }
+            for line in part.expenditure_lines
+        ],
+        "metrics": [
+            {
+                "metric": a.name,
+                "metric_key": a.metric.key if a.metric is not None else "",
+                "local_definition": a.local_definition,
+                "local_unit": a.local_unit,
+                "baseline_value": _plain(a.baseline_value),
+                "baseline_period": a.baseline_period,
+                "baseline_numerator": _plain(a.baseline_numerator),
+                "baseline_denominator": _plain(a.baseline_denominator),
+                "rationale": a.rationale,
+                "planned_values": [
+                    {
+                        "period": v.period,
+                        "value": _plain(v.value),
+                        "numerator": _plain(v.numerator),
+                        "denominator": _plain(v.denominator),
+                    }
+                    for v in part.planned[a.pk]
+                ],
+            }
+            for a in part.ambitions
+        ],
+        "risks": [
+            {
+                "description": r.description,
+                "rating": _label(r.rating),
+                "mitigating_actions": r.mitigating_actions,
+                "owner": r.owner,
+                "concerns_nhs_providers": r.concerns_nhs_providers,
+            }
+            for r in part.risks
+        ],
     }
 
 
@@ -201,45 +376,16 @@ def sha256_hex(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
+def plan_content(plan: Plan) -> dict:
+    """The plan's content as it is now (read_plan_snapshot(plan).content())."""
+    return read_plan_snapshot(plan).content()
+
+
 def plan_content_hash(plan: Plan) -> str:
-    """SHA-256 of the plan's canonical content: a signature is valid only while this is unchanged."""
-    return sha256_hex(canonical_json(plan_content(plan)))
-
-
-def signoff_rows(plan: Plan) -> list[dict]:
-    return [
-        {
-            "slot": s.slot.code,
-            "slot_title": s.slot.title,
-            "organisation": s.organisation_name,
-            "signatory_name": s.signatory_name,
-            "position": s.position,
-            "signed_on": _plain(s.signed_on),
-            "content_hash": s.content_hash,
-            "under_delegation": s.under_delegation,
-            "delegating_body": s.delegating_body,
-            "delegation_date": _plain(s.delegation_date),
-            "delegation_minute_ref": s.delegation_minute_ref,
-        }
-        for s in SignOff.objects.filter(plan=plan, voided_at__isnull=True)
-        .select_related("slot")
-        .order_by("slot__order")
-    ]
+    """SHA-256 of the plan's canonical content as it is now: a signature is valid only while it is unchanged."""
+    return read_plan_snapshot(plan).content_hash
 
 
 def plan_snapshot(plan: Plan) -> dict:
-    """The whole plan as submitted: who and what it is, its content and its valid signatures."""
-    content = plan_content(plan)
-    return {
-        "format": SNAPSHOT_FORMAT,
-        "plan": {
-            "round": plan.round.slug,
-            "round_name": plan.round.name,
-            "ons_code": plan.hwb_area.ons_code,
-            "hwb_area": plan.hwb_area.name,
-            "version": plan.version,
-        },
-        "content_hash": sha256_hex(canonical_json(content)),
-        "content": content,
-        "signoffs": signoff_rows(plan),
-    }
+    """The whole plan as it is now, as a Submission stores it."""
+    return read_plan_snapshot(plan).submission_json()

@@ -15,12 +15,12 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from finance.workbook import render_plan_workbook
+from finance.workbook import workbook_bytes
 from plans.models import Plan
 
 from .models import Submission
-from .pdf import render_plan_pdf
-from .snapshots import canonical_json, plan_snapshot, sha256_hex
+from .pdf import pdf_bytes
+from .snapshots import canonical_json, read_plan_snapshot, sha256_hex
 
 logger = logging.getLogger(__name__)
 
@@ -56,15 +56,15 @@ def start(submission_id: int) -> Submission | None:
 
 
 def render(submission: Submission) -> tuple[bytes, bytes]:
-    """The Part 1 PDF and Part 2 workbook of the plan as it was submitted."""
-    plan = Plan.objects.select_related("round", "hwb_area__region").get(pk=submission.plan_id)
+    """The Part 1 PDF and Part 2 workbook of the plan as it was submitted, both from one read of it."""
+    snapshot = read_plan_snapshot(submission.plan)
     if (
-        plan.status != Plan.Status.SUBMITTED
-        or plan.version != submission.version
-        or sha256_hex(canonical_json(plan_snapshot(plan))) != submission.snapshot_sha256
+        snapshot.plan.status != Plan.Status.SUBMITTED
+        or snapshot.plan.version != submission.version
+        or sha256_hex(canonical_json(snapshot.submission_json())) != submission.snapshot_sha256
     ):
         raise PlanMovedOn("The plan has changed since this version was submitted, so its files cannot be created.")
-    return render_plan_pdf(plan), render_plan_workbook(plan)
+    return pdf_bytes(snapshot), workbook_bytes(snapshot.part_two)
 
 
 def record(submission: Submission, pdf: bytes, workbook: bytes) -> bool:

@@ -339,9 +339,15 @@ def assurance_dashboard(request):
     return render(request, "governance/assurance_dashboard.html", page)
 
 
-def _national_round(request, round_slug: str | None):
+def _national_round(request, round_slug: str | None, rounds: list[PlanningRound] | None = None):
+    """The round asked for, or the latest; from `rounds` (newest first) when the page has read them already."""
     if not is_national_admin(request.user):
         raise PermissionDenied("The national view is for national administrators.")
+    if rounds is not None:
+        found = next((r for r in rounds if r.slug == round_slug), None) if round_slug else next(iter(rounds), None)
+        if found is None:
+            raise Http404("No such planning round")
+        return found
     if round_slug:
         return get_object_or_404(PlanningRound, slug=round_slug)
     current = PlanningRound.objects.order_by("-final_deadline").first()
@@ -352,9 +358,10 @@ def _national_round(request, round_slug: str | None):
 
 @login_required
 def national_dashboard(request):
-    planning_round = _national_round(request, request.GET.get("round"))
+    rounds = list(PlanningRound.objects.order_by("-final_deadline"))
+    planning_round = _national_round(request, request.GET.get("round"), rounds)
     page = dashboards.national_dashboard(planning_round)
-    page["rounds"] = list(PlanningRound.objects.order_by("-final_deadline"))
+    page["rounds"] = rounds
     return render(request, "governance/national_dashboard.html", page)
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
+
 from accounts.models import User
 from plans import services as plan_services
 from plans.editing import StaleEdit, plan_edit
@@ -79,8 +81,6 @@ def apply_imported_metrics(
     *,
     plan: Plan,
     round_metrics: list[Metric],
-    ambitions: list[MetricAmbition],
-    planned: dict[int, list[PlannedValue]],
     rows: list,
 ) -> None:
     """Apply the Metrics sheet of an imported Part 2 workbook (finance.workbook_import's MetricRow rows).
@@ -89,6 +89,11 @@ def apply_imported_metrics(
     checked the user's permission and records the history author; the rows are already validated.
     """
     metrics = {m.name: m for m in round_metrics}
+    # The rows to change are read as models here, under the caller's lock (the snapshot is immutable).
+    ambitions = list(MetricAmbition.objects.filter(plan=plan))
+    planned: dict[int, list[PlannedValue]] = defaultdict(list)
+    for value in PlannedValue.objects.filter(ambition__plan=plan):
+        planned[value.ambition_id].append(value)
     ambitions_by_metric = {a.metric_id: a for a in ambitions if a.metric_id}
     local = {a.local_name: a for a in ambitions if not a.metric_id}
     by_id = {a.pk: a for a in ambitions}

@@ -4,12 +4,13 @@ from django.conf import settings
 from django.utils.functional import SimpleLazyObject
 
 from accounts.models import Membership
+from accounts.permissions import roles_of
 
 
 def _roles(user) -> set[str]:
     if not user.is_authenticated:
         return set()
-    roles = set(user.memberships.values_list("role", flat=True))
+    roles = set(roles_of(user))
     if user.is_superuser:
         roles.add(Membership.Role.NATIONAL_ADMIN)
     return roles

@@ -185,7 +185,10 @@ def section_for_editing(plan: Plan, section: Section) -> dict:
     condition_questions = (
         list(section.national_condition.questions.order_by("order")) if section.national_condition_id else []
     )
-    answers = {a.question_id: a for a in Answer.objects.filter(plan=plan, question__section=section)}
+    # A section that is only a table (schemes, risks, sign-off) has no questions to read answers for.
+    answers = (
+        {a.question_id: a for a in Answer.objects.filter(plan=plan, question__section=section)} if questions else {}
+    )
     responses = (
         {r.question_id: r for r in ConditionResponse.objects.filter(plan=plan, question__in=condition_questions)}
         if condition_questions
@@ -218,6 +221,11 @@ def signoff_slots(plan: Plan) -> list[dict]:
     slots = list(SignOffSlot.objects.filter(round_id=plan.round_id).order_by("order"))
     organisations = list(plan.hwb_area.organisations.all())
     signatures = {s.slot_id: s for s in plan.signoffs.filter(voided_at__isnull=True)}
+    return slot_rows(slots, organisations, signatures, area_name=plan.hwb_area.name)
+
+
+def slot_rows(slots, organisations, signatures: dict, *, area_name: str) -> list[dict]:
+    """Each slot with the organisation that signs it and its signature (by slot id), from rows already read."""
     rows = []
     for slot in slots:
         orgs = [o for o in organisations if slot.organisation_kind and o.kind == slot.organisation_kind]
@@ -229,7 +237,7 @@ def signoff_slots(plan: Plan) -> list[dict]:
                 or ", ".join(o.name for o in orgs)
                 # The board's own slot names the area's Health and Wellbeing Board.
                 or (
-                    f"{plan.hwb_area.name} Health and Wellbeing Board"
+                    f"{area_name} Health and Wellbeing Board"
                     if slot.organisation_kind in ("", Organisation.Kind.OTHER)
                     else ""
                 ),

@@ -1,4 +1,4 @@
-"""The Part 1 snapshot is read in a fixed number of queries and holds only plain values."""
+"""The Part 1 document is read (as the plan's snapshot) in a fixed number of queries and holds only plain values."""
 
 import json
 
@@ -7,6 +7,7 @@ from django.test.utils import CaptureQueriesContext
 
 from governance.pdf import part1_content_hash
 from governance.selectors import part1_document
+from governance.snapshots import read_plan_snapshot
 from plans import models as pm
 from rounds import models as rm
 from schemes.models import Scheme
@@ -18,8 +19,9 @@ PART1_QUERIES = 18
 
 def test_part1_document_makes_a_fixed_number_of_queries(db, django_assert_max_num_queries):
     plan = build_plan(signed=False)  # rows are added below, and an edit would void signatures
+    read_plan_snapshot(plan)  # the round's configuration is cached per process, as in a running server
     with CaptureQueriesContext(connection) as small:
-        part1_document(plan)
+        part1_document(read_plan_snapshot(plan))
 
     # Many more rows of every kind must not add a query.
     scheme = plan.schemes.first()
@@ -38,24 +40,25 @@ def test_part1_document_makes_a_fixed_number_of_queries(db, django_assert_max_nu
         question = rm.Question.objects.create(section=section, key="q", label="Extra", kind="narrative", order=1)
         pm.Answer.objects.create(plan=plan, question=question, text="More")
 
+    read_plan_snapshot(plan)
     with django_assert_max_num_queries(PART1_QUERIES), CaptureQueriesContext(connection) as large:
-        document = part1_document(plan)
+        document = part1_document(read_plan_snapshot(plan))
     assert len(large) == len(small), [q["sql"][:80] for q in large.captured_queries]
     assert len(document["schemes"]) == 12 and len(document["risks"]) == 12
 
 
 def test_part1_document_is_plain_data_that_hashes_stably(db):
     plan = build_plan()
-    document = part1_document(plan)
+    document = part1_document(read_plan_snapshot(plan))
     json.dumps(document, default=str)  # no model instances hide in the snapshot
-    assert part1_content_hash(plan) == part1_content_hash(plan)
+    assert part1_content_hash(read_plan_snapshot(plan)) == part1_content_hash(read_plan_snapshot(plan))
 
 
 def test_content_hash_changes_when_an_answer_or_the_status_changes(db):
     plan = build_plan()
-    before = part1_content_hash(plan)
+    before = part1_content_hash(read_plan_snapshot(plan))
     pm.Answer.objects.filter(plan=plan, question__key="local-authority").update(text="Plymouth City Council (unitary)")
-    after_edit = part1_content_hash(plan)
+    after_edit = part1_content_hash(read_plan_snapshot(plan))
     assert after_edit != before
     pm.Plan.objects.filter(pk=plan.pk).update(status=pm.Plan.Status.SUBMITTED)
-    assert part1_content_hash(plan) != after_edit  # the DRAFT mark goes, so the PDF differs
+    assert part1_content_hash(read_plan_snapshot(plan)) != after_edit  # the DRAFT mark goes, so the PDF differs

@@ -14,6 +14,7 @@ from pypdf import PdfReader
 
 from governance import pdf, services
 from governance.models import ExportJob, Submission
+from governance.snapshots import read_plan_snapshot
 from plans.models import Plan
 from rounds.models import KeyLineOfEnquiry, OutcomeCategory
 from tests.governance.conftest import sign_all, submit
@@ -118,16 +119,16 @@ def test_an_export_made_before_the_plan_changed_status_is_not_offered(client, ca
 
 def test_the_pdf_cache_key_changes_with_the_status_and_every_signature(cast):
     plan = cast.plan
-    keys = [pdf.part1_content_hash(plan)]
+    keys = [pdf.part1_content_hash(read_plan_snapshot(plan))]
     services.send_for_signoff(user=cast.commissioner, plan=plan)
-    keys.append(pdf.part1_content_hash(plan))
+    keys.append(pdf.part1_content_hash(read_plan_snapshot(plan)))
     for slot in ("hwb", "council", "ccg"):
         sign_all(cast, slots=(slot,))
-        keys.append(pdf.part1_content_hash(plan))
+        keys.append(pdf.part1_content_hash(read_plan_snapshot(plan)))
     assert plan.status == S.SIGNED_OFF
     with TestCase.captureOnCommitCallbacks(execute=True):
         services.submit_plan(user=cast.commissioner, plan=plan)
-    keys.append(pdf.part1_content_hash(plan))
+    keys.append(pdf.part1_content_hash(read_plan_snapshot(plan)))
     assert len(set(keys)) == len(keys) == 6
 
 
