@@ -3,6 +3,7 @@
 An edit here gives the round a new config_version (rounds.config), so cached copies are not used stale.
 """
 
+from django import forms
 from django.contrib import admin
 
 from . import models
@@ -23,7 +24,7 @@ class HwbAreaAdmin(admin.ModelAdmin):
 
 @admin.register(models.Organisation)
 class OrganisationAdmin(admin.ModelAdmin):
-    list_display = ["name", "kind", "code"]
+    list_display = ["name", "kind", "code", "first_round", "last_round"]
     list_filter = ["kind"]
     search_fields = ["name", "code"]
     filter_horizontal = ["hwb_areas"]
@@ -101,8 +102,26 @@ class RingFenceAdmin(admin.ModelAdmin):
     list_filter = ["round"]
 
 
+class AllocationForm(forms.ModelForm):
+    """The key and year are checked against the round's own lists (Allocation.clean); the help lists the keys."""
+
+    class Meta:
+        model = models.Allocation
+        fields = ["round", "hwb_area", "year", "key", "amount"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        rnd = self.instance.round if self.instance.round_id else None
+        if rnd is not None:
+            self.fields["year"].queryset = rnd.years.order_by("order")
+            self.fields["key"].help_text = f"One of: {', '.join(rnd.allocation_keys())}"
+        else:
+            self.fields["key"].help_text = "minimum_pool, or a funding stream or ring-fence key of the round"
+
+
 @admin.register(models.Allocation)
 class AllocationAdmin(admin.ModelAdmin):
+    form = AllocationForm
     list_display = ["hwb_area", "round", "year", "key", "amount"]
     list_filter = ["round", "key"]
     search_fields = ["hwb_area__name"]
