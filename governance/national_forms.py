@@ -11,8 +11,7 @@ from django.utils import timezone
 
 from plans.forms import GovukDateField
 from rounds.models import PlanningRound
-
-from .national_import import COLUMNS, KIND_LABELS
+from rounds.reference_import import COLUMNS, KIND_LABELS
 
 TIME = re.compile(r"(\d{1,2})[:.](\d{2})")
 

@@ -1,7 +1,7 @@
 """Setting up a planning round, for national administrators: open or close it, set its deadlines, create its plans.
 
 Writes only; each checks the user is a national administrator. The areas of a round are the areas its
-published allocations name (imported with governance.national_import), so a plan is created for each
+published allocations name (imported with rounds.reference_import), so a plan is created for each
 area that has something to pool and no plan for an area the round does not fund.
 """
 

@@ -16,9 +16,10 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from plans.selectors import is_national_admin
+from rounds import reference_import
 from rounds.models import PlanningRound
 
-from . import national_import, national_progress, national_rounds
+from . import national_progress, national_rounds
 from .national_forms import DeadlinesForm, ReferenceUploadForm
 
 IMPORT_SESSION_KEY = "reference_import"
@@ -108,7 +109,7 @@ def _forget_pending(request) -> None:
 
 
 @login_required
-def reference_import(request):
+def import_reference_data(request):
     """Upload a file and preview what it would change; nothing is written here."""
     _require_national_admin(request)
     form = ReferenceUploadForm(request.POST or None, request.FILES or None)
@@ -118,8 +119,8 @@ def reference_import(request):
         data = upload.read(settings.MAX_UPLOAD_SIZE + 1)
         planning_round = planning_round if what == "allocations" else None
         try:
-            preview = national_import.read_reference(what, data, upload.name, planning_round)
-        except national_import.ReferenceRejected as rejected:
+            preview = reference_import.read_reference(what, data, upload.name, planning_round)
+        except reference_import.ReferenceRejected as rejected:
             errors = rejected.errors
         else:
             _forget_pending(request)
@@ -133,7 +134,7 @@ def reference_import(request):
             return render(
                 request,
                 "governance/national_import_preview.html",
-                {"preview": preview, "filename": upload.name, "label": national_import.KIND_LABELS[what]},
+                {"preview": preview, "filename": upload.name, "label": reference_import.KIND_LABELS[what]},
             )
     failed = request.method == "POST" and (bool(errors) or bool(form.errors))
     return render(
@@ -142,8 +143,8 @@ def reference_import(request):
         {
             "form": form,
             "errors": errors,
-            "columns": national_import.COLUMNS,
-            "labels": national_import.KIND_LABELS,
+            "columns": reference_import.COLUMNS,
+            "labels": reference_import.KIND_LABELS,
             "max_mb": settings.MAX_UPLOAD_SIZE // 1048576,
             "page_has_errors": failed,
         },
@@ -153,7 +154,7 @@ def reference_import(request):
 
 @login_required
 @require_POST
-def reference_import_confirm(request):
+def import_reference_data_confirm(request):
     """Apply the previewed file in one transaction, validated again."""
     _require_national_admin(request)
     pending = request.session.get(IMPORT_SESSION_KEY)
@@ -164,8 +165,8 @@ def reference_import_confirm(request):
         data = handle.read()
     planning_round = PlanningRound.objects.filter(slug=pending["round"]).first() if pending["round"] else None
     try:
-        preview = national_import.apply_reference(pending["what"], data, pending["filename"], planning_round)
-    except national_import.ReferenceRejected as rejected:
+        preview = reference_import.apply_reference(pending["what"], data, pending["filename"], planning_round)
+    except reference_import.ReferenceRejected as rejected:
         _forget_pending(request)
         return render(
             request,
@@ -173,15 +174,15 @@ def reference_import_confirm(request):
             {
                 "form": ReferenceUploadForm(),
                 "errors": rejected.errors,
-                "columns": national_import.COLUMNS,
-                "labels": national_import.KIND_LABELS,
+                "columns": reference_import.COLUMNS,
+                "labels": reference_import.KIND_LABELS,
                 "max_mb": settings.MAX_UPLOAD_SIZE // 1048576,
                 "page_has_errors": True,
             },
             status=400,
         )
     _forget_pending(request)
-    label = national_import.KIND_LABELS[pending["what"]]
+    label = reference_import.KIND_LABELS[pending["what"]]
     counts = ", ".join(f"{preview.count(k)} {k}" for k in ("added", "changed", "removed"))
     messages.success(request, f"{label} imported from {pending['filename']}: {counts}.")
     return redirect("governance:national_import")

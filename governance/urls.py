@@ -39,6 +39,6 @@ urlpatterns = [
     path("national/rounds/<slug:round_slug>/open/", national_views.round_open, name="national_round_open"),
     path("national/rounds/<slug:round_slug>/create-plans/", national_views.create_plans, name="national_create_plans"),
     path("national/rounds/<slug:round_slug>/progress/", national_views.round_progress, name="national_progress"),
-    path("national/import/", national_views.reference_import, name="national_import"),
-    path("national/import/confirm/", national_views.reference_import_confirm, name="national_import_confirm"),
+    path("national/import/", national_views.import_reference_data, name="national_import"),
+    path("national/import/confirm/", national_views.import_reference_data_confirm, name="national_import_confirm"),
 ]

@@ -8,9 +8,9 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from accounts.models import Membership
-from governance.national_import import MAX_CSV_ROWS, ReferenceRejected, apply_reference, read_reference
 from rounds import config
 from rounds.models import Allocation, HwbArea, Organisation, PlanningRound
+from rounds.reference_import import MAX_CSV_ROWS, ReferenceRejected, apply_reference, read_reference
 from tests.factories import MembershipFactory, UserFactory
 from tests.governance import national_files as files
 

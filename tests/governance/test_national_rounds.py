@@ -9,9 +9,9 @@ from django.utils import timezone
 from accounts.models import Membership
 from governance import national_progress, national_rounds
 from governance.models import Submission
-from governance.national_import import apply_reference
 from plans.models import Plan
 from rounds.models import PlanningRound
+from rounds.reference_import import apply_reference
 from tests.factories import MembershipFactory
 from tests.governance import national_files as files
 

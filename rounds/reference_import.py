@@ -27,12 +27,12 @@ from django.conf import settings
 from django.db import transaction
 from openpyxl.utils import get_column_letter
 
-from finance.workbook_import import WorkbookRejected, check_file
-from rounds import config
-from rounds.models import Allocation, HwbArea, Organisation, PlanningRound, Region
-from rounds.money import parse_pounds
+from . import config
+from .models import Allocation, HwbArea, Organisation, PlanningRound, Region
+from .money import parse_pounds
+from .xlsx_bounds import WorkbookRejected, check_file
 
-# A CSV is counted before csv reads it, as a workbook is (finance.workbook_import.check_file, ADR 8).
+# A CSV is counted before csv reads it, as a workbook is (rounds.xlsx_bounds.check_file, ADR 8).
 MAX_CSV_ROWS = 5_000  # 150 areas × a dozen allocation keys × 2 years is under 4,000
 MAX_CSV_CELLS = 40_000
 MAX_CELL_TEXT = 2_000

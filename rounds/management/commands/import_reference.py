@@ -13,8 +13,8 @@ from pathlib import Path
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from governance.national_import import COLUMNS, ReferenceRejected, apply_reference, read_reference
 from rounds.models import PlanningRound
+from rounds.reference_import import COLUMNS, ReferenceRejected, apply_reference, read_reference
 
 
 class Command(BaseCommand):
