@@ -78,8 +78,7 @@ def test_an_allocation_key_with_the_wrong_separator_is_refused(admin_client):
     area = HwbAreaFactory()
     response = admin_client.post("/admin/rounds/allocation/add/", _allocation_post(rnd, area, key="minimum-pool"))
     assert response.status_code == 200
-    assert "‘minimum-pool’ is not an allocation of" in _page(response)
-    assert "minimum_pool" in _page(response)
+    assert "‘minimum-pool’ is not an allocation key of any round. Choose one from the list" in _page(response)
     assert not Allocation.objects.filter(hwb_area=area).exists()
 
 
@@ -96,8 +95,32 @@ def test_an_allocation_for_a_year_of_another_round_is_refused(admin_client):
     # and a forged year of another round is refused either way.
     response = admin_client.post("/admin/rounds/allocation/add/", _allocation_post(rnd, area, year=other_year.pk))
     assert response.status_code == 200
-    assert f"{other_year} is a year of" in _page(response)
+    assert f"‘{other_year}’ belongs to {other_year.round}, not to {rnd}" in _page(response)
     assert not Allocation.objects.filter(hwb_area=area).exists()
+
+
+def test_a_key_of_another_round_is_refused_for_this_round(admin_client):
+    rnd = PlanningRound.objects.get(slug="2014-15")
+    area = HwbAreaFactory()
+    response = admin_client.post("/admin/rounds/allocation/add/", _allocation_post(rnd, area, key="ibcf"))
+    assert "‘ibcf’ is not an allocation of" in _page(response)  # a 2017-19 stream
+    assert not Allocation.objects.filter(hwb_area=area).exists()
+
+
+def test_an_income_line_year_of_another_round_is_refused_in_the_admin(admin_client):
+    rnd = PlanningRound.objects.get(slug="2014-15")
+    plan = PlanFactory(round=rnd, hwb_area=HwbAreaFactory())
+    org = Organisation.objects.create(name="Somewhere Council", kind="local_authority")
+    stream = rnd.funding_streams.order_by("order").first()
+    other_year = PlanningRound.objects.get(slug="2017-19").years.order_by("order").first()
+    response = admin_client.post(
+        "/admin/finance/incomeline/add/",
+        {"plan": plan.pk, "funding_stream": stream.pk, "organisation": org.pk, "year": other_year.pk,
+         "amount": "1000", "version": "1"},
+    )  # fmt: skip
+    assert response.status_code == 200
+    assert f"‘{other_year}’ belongs to {other_year.round}, not to {rnd}" in _page(response)
+    assert not plan.income_lines.exists()
 
 
 def test_a_plan_cannot_be_created_approved_or_moved_in_the_admin(admin_client):
@@ -175,3 +198,25 @@ def test_a_round_offers_only_the_organisations_valid_in_it(shipped_rounds):
     assert icb.is_valid_in(late) and not icb.is_valid_in(early)
     with pytest.raises(ValidationError):
         Organisation(name="Backwards", kind="ccg", first_round=late, last_round=early).full_clean()
+
+
+def test_the_admin_pages_with_round_lists_open(admin_client):
+    from rounds.models import RingFence
+
+    allocation = Allocation.objects.filter(round__slug="2014-15").first()
+    fence = RingFence.objects.first()
+    pages = [
+        "/admin/rounds/allocation/add/",
+        f"/admin/rounds/allocation/{allocation.pk}/change/",
+        "/admin/rounds/ringfence/add/",
+        f"/admin/rounds/ringfence/{fence.pk}/change/",
+        "/admin/finance/incomeline/add/",
+        "/admin/finance/expenditureline/add/",
+        "/admin/accounts/membership/add/",
+        "/admin/accounts/user/add/",
+        "/admin/plans/plan/add/",
+    ]
+    for url in pages:
+        assert admin_client.get(url).status_code == 200, url
+    change = _page(admin_client.get(f"/admin/rounds/allocation/{allocation.pk}/change/"))
+    assert "2014/15 (2014-15)" in change and "2017/18 (2017-19)" not in change  # only the round's own years
