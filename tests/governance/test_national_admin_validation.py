@@ -33,7 +33,7 @@ def _page(response) -> str:
 
 
 def test_a_signatory_slot_typed_as_hwb_chair_is_refused_in_the_admin(admin_client):
-    area = HwbAreaFactory()
+    area = HwbAreaFactory(ons_code="E06999961", name="Testarea 1")
     person = UserFactory()
     response = admin_client.post(
         "/admin/accounts/membership/add/",
@@ -55,7 +55,7 @@ def test_a_signatory_slot_typed_as_hwb_chair_is_refused_in_the_admin(admin_clien
 
 
 def test_a_signatory_without_a_slot_gets_a_form_error_not_a_constraint_message(admin_client):
-    area = HwbAreaFactory()
+    area = HwbAreaFactory(ons_code="E06999962", name="Testarea 2")
     person = UserFactory()
     response = admin_client.post(
         "/admin/accounts/membership/add/",
@@ -75,7 +75,7 @@ def _allocation_post(rnd, area, **values):
 
 def test_an_allocation_key_with_the_wrong_separator_is_refused(admin_client):
     rnd = PlanningRound.objects.get(slug="2014-15")
-    area = HwbAreaFactory()
+    area = HwbAreaFactory(ons_code="E06999963", name="Testarea 3")
     response = admin_client.post("/admin/rounds/allocation/add/", _allocation_post(rnd, area, key="minimum-pool"))
     assert response.status_code == 200
     assert "‘minimum-pool’ is not an allocation key of any round. Choose one from the list" in _page(response)
@@ -85,7 +85,7 @@ def test_an_allocation_key_with_the_wrong_separator_is_refused(admin_client):
 def test_an_allocation_for_a_year_of_another_round_is_refused(admin_client):
     rnd = PlanningRound.objects.get(slug="2014-15")
     other_year = PlanningRound.objects.get(slug="2017-19").years.order_by("order").first()
-    area = HwbAreaFactory()
+    area = HwbAreaFactory(ons_code="E06999964", name="Testarea 4")
     allocation = Allocation(round=rnd, hwb_area=area, year=other_year, key="minimum_pool", amount=1000)
     with pytest.raises(ValidationError) as refused:
         allocation.full_clean()
@@ -101,7 +101,7 @@ def test_an_allocation_for_a_year_of_another_round_is_refused(admin_client):
 
 def test_a_key_of_another_round_is_refused_for_this_round(admin_client):
     rnd = PlanningRound.objects.get(slug="2014-15")
-    area = HwbAreaFactory()
+    area = HwbAreaFactory(ons_code="E06999965", name="Testarea 5")
     response = admin_client.post("/admin/rounds/allocation/add/", _allocation_post(rnd, area, key="ibcf"))
     assert "‘ibcf’ is not an allocation of" in _page(response)  # a 2017-19 stream
     assert not Allocation.objects.filter(hwb_area=area).exists()
@@ -109,7 +109,7 @@ def test_a_key_of_another_round_is_refused_for_this_round(admin_client):
 
 def test_an_income_line_year_of_another_round_is_refused_in_the_admin(admin_client):
     rnd = PlanningRound.objects.get(slug="2014-15")
-    plan = PlanFactory(round=rnd, hwb_area=HwbAreaFactory())
+    plan = PlanFactory(round=rnd, hwb_area=HwbAreaFactory(ons_code="E06999966", name="Testarea 6"))
     org = Organisation.objects.create(name="Somewhere Council", kind="local_authority")
     stream = rnd.funding_streams.order_by("order").first()
     other_year = PlanningRound.objects.get(slug="2017-19").years.order_by("order").first()
@@ -125,7 +125,7 @@ def test_an_income_line_year_of_another_round_is_refused_in_the_admin(admin_clie
 
 def test_a_plan_cannot_be_created_approved_or_moved_in_the_admin(admin_client):
     rnd = PlanningRound.objects.get(slug="2014-15")
-    area = HwbAreaFactory()
+    area = HwbAreaFactory(ons_code="E06999967", name="Testarea 7")
     response = admin_client.post(
         "/admin/plans/plan/add/", {"round": rnd.pk, "hwb_area": area.pk, "status": "approved", "version": "7"}
     )
@@ -177,7 +177,7 @@ def test_a_round_offers_only_the_organisations_valid_in_it(shipped_rounds):
     late = PlanningRoundFactory(
         slug="2023-25", name="BCF 2023-25", final_deadline=timezone.now() + datetime.timedelta(days=60)
     )
-    area = HwbAreaFactory()
+    area = HwbAreaFactory(ons_code="E06999968", name="Testarea 8")
     ccg = Organisation.objects.create(name="NHS Oldtown CCG", kind="ccg", last_round=early)
     icb = Organisation.objects.create(name="NHS Newtown ICB", kind="icb", first_round=late)
     council = Organisation.objects.create(name="Anytown Council", kind="local_authority")
