@@ -1,10 +1,11 @@
 """People: users (who sign in with their email address), their roles, and the security audit log."""
 
 from django.contrib.auth.models import AbstractUser, BaseUserManager
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models.functions import Lower
 
-from rounds.models import HwbArea, Organisation, Region
+from rounds.models import HwbArea, Organisation, Region, SignOffSlot
 
 
 class UserManager(BaseUserManager):
@@ -119,6 +120,36 @@ class Membership(models.Model):
     def __str__(self):
         scope = self.hwb_area or self.region or "national"
         return f"{self.user} — {self.get_role_display()} ({scope})"
+
+    def clean(self):
+        """Say in plain English what membership_scope_matches_role would refuse, and refuse unknown slot codes.
+
+        Errors are tied to their fields, so the form shows them there (and Django then skips the
+        constraint's own, unexplained message).
+        """
+        errors = {}
+        area_roles = (self.Role.COMMISSIONER, self.Role.VIEWER, self.Role.SIGNATORY)
+        if self.role in area_roles and self.hwb_area_id is None:
+            errors["hwb_area"] = f"Choose the HWB area this {self.get_role_display().lower()} belongs to"
+        if self.role == self.Role.ASSURER and self.region_id is None:
+            errors["region"] = "Choose the region whose plans this assurer reviews"
+        if self.role == self.Role.SIGNATORY:
+            codes = signoff_slot_codes()
+            if not self.signoff_slot_code:
+                errors["signoff_slot_code"] = "Choose the sign-off slot this signatory signs for"
+            elif self.signoff_slot_code not in codes:
+                errors["signoff_slot_code"] = (
+                    f"‘{self.signoff_slot_code}’ is not a sign-off slot. Choose one of: {', '.join(codes)}"
+                )
+        elif self.signoff_slot_code:
+            errors["signoff_slot_code"] = "Only a signatory has a sign-off slot: leave it empty for this role"
+        if errors:
+            raise ValidationError(errors)
+
+
+def signoff_slot_codes() -> list[str]:
+    """Every sign-off slot code a round defines: a signatory's slot is one of them, spelled exactly."""
+    return sorted(set(SignOffSlot.objects.values_list("code", flat=True)))
 
 
 class SecurityEvent(models.Model):

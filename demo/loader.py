@@ -35,6 +35,8 @@ from rounds.models import (
 )
 from schemes.models import Scheme
 
+from . import workflow as demo_workflow
+
 
 class DemoDataError(ValueError):
     """A demo fixture that does not fit its round; the message names the file and the entry."""
@@ -51,16 +53,25 @@ class DemoResult:
     users: list[tuple[str, str]] = field(default_factory=list)  # (email, role description)
     plans_created: list[str] = field(default_factory=list)
     plans_existing: list[str] = field(default_factory=list)
+    created: list[Plan] = field(default_factory=list)  # the plans this load created
+    workflow: list[str] = field(default_factory=list)  # what demo.workflow did to them
 
 
-def load_demo(*, reset_passwords: bool = False) -> DemoResult:
-    """Load the shipped rounds, then the demo users and plans. Safe to run again."""
+def load_demo(*, reset_passwords: bool = False, workflow: bool = True) -> DemoResult:
+    """Load the shipped rounds, then the demo users and plans. Safe to run again.
+
+    With `workflow`, the plans of fixtures/demo/workflow.yaml created by this load are then taken
+    through sign-off, submission and assurance (demo.workflow); without, every demo plan stays a draft.
+    """
     result = DemoResult()
     with transaction.atomic():
         load_rounds(shipped_round_paths())
         _load_users(result, reset_passwords=reset_passwords)
         for path in sorted(demo_dir().glob("plan-*.yaml")):
             _DemoPlan(path).load(result)
+    if workflow:
+        # After the commit, step by step: a submission's files are rendered once it is committed.
+        result.workflow = demo_workflow.run(demo_dir() / "workflow.yaml", result.created)
     return result
 
 
@@ -185,6 +196,7 @@ class _DemoPlan:
         # Last: a signature binds to the content hash, so sign what is final.
         self._signoffs()
         result.plans_created.append(label)
+        result.created.append(self.plan)
 
     def code(self, list_name: str, code: str, where: str) -> CodeListEntry:
         try:

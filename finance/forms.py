@@ -36,7 +36,7 @@ class IncomeLineForm(forms.Form):
             FundingStream.objects.filter(round_id=plan.round_id).order_by("order"), "Funding stream", "a funding stream"
         )
         self.fields["organisation"] = choice(
-            Organisation.objects.filter(hwb_areas=plan.hwb_area_id).order_by("name"),
+            Organisation.objects.valid_in(plan.round).filter(hwb_areas=plan.hwb_area_id).order_by("name"),
             "Contributing organisation",
             "the contributing organisation",
         )

@@ -48,7 +48,7 @@ class ReviewAdmin(ReadOnlyAdmin):
     inlines = [KloeRatingInline, ReviewConditionInline]
 
 
-admin.site.register(models.SectionComment)
+admin.site.register(models.SectionComment, ReadOnlyAdmin)
 
 
 @admin.register(models.ExportJob)

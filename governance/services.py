@@ -273,7 +273,9 @@ def sign_plan(*, user: User, plan: Plan, slot_code: str, signature: Signature, s
         if date_errors:
             raise ValidationError(date_errors)
         organisation = (
-            Organisation.objects.filter(hwb_areas=locked.hwb_area_id, kind=slot.organisation_kind).first()
+            Organisation.objects.valid_in(locked.round)
+            .filter(hwb_areas=locked.hwb_area_id, kind=slot.organisation_kind)
+            .first()
             if slot.organisation_kind
             else None
         )

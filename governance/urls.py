@@ -3,7 +3,7 @@ and a plan's exports under plans/<round>/<area>/exports/ (their paths unchanged 
 
 from django.urls import include, path
 
-from . import export_views, views
+from . import export_views, national_views, views
 
 app_name = "governance"
 
@@ -33,4 +33,12 @@ urlpatterns = [
     path("assurance/", views.assurance_dashboard, name="assurance_dashboard"),
     path("national/", views.national_dashboard, name="national_dashboard"),
     path("national/<slug:round_slug>/dataset.xlsx", views.national_dataset, name="national_dataset"),
+    # National administration: rounds, reference data import, every area's progress (governance.national_views).
+    path("national/rounds/", national_views.rounds, name="national_rounds"),
+    path("national/rounds/<slug:round_slug>/", national_views.round_setup, name="national_round"),
+    path("national/rounds/<slug:round_slug>/open/", national_views.round_open, name="national_round_open"),
+    path("national/rounds/<slug:round_slug>/create-plans/", national_views.create_plans, name="national_create_plans"),
+    path("national/rounds/<slug:round_slug>/progress/", national_views.round_progress, name="national_progress"),
+    path("national/import/", national_views.import_reference_data, name="national_import"),
+    path("national/import/confirm/", national_views.import_reference_data_confirm, name="national_import_confirm"),
 ]

@@ -15,6 +15,8 @@ class PlanAdmin(admin.ModelAdmin):
     list_display = ["hwb_area", "round", "status", "version", "updated_at"]
     list_filter = ["round", "status", "hwb_area__region"]
     search_fields = ["hwb_area__name", "hwb_area__ons_code"]
+    # Only the workflow moves a plan (governance.services): a plan added here starts in Draft, version 1.
+    readonly_fields = ["status", "version"]
 
 
 @admin.register(models.Answer)

@@ -219,7 +219,7 @@ def section_for_editing(plan: Plan, section: Section) -> dict:
 def signoff_slots(plan: Plan) -> list[dict]:
     """The round's sign-off slots, each with the area's organisation of that kind and any valid signature."""
     slots = list(SignOffSlot.objects.filter(round_id=plan.round_id).order_by("order"))
-    organisations = list(plan.hwb_area.organisations.all())
+    organisations = list(plan.hwb_area.organisations.valid_in(plan.round))
     signatures = {s.slot_id: s for s in plan.signoffs.filter(voided_at__isnull=True)}
     return slot_rows(slots, organisations, signatures, area_name=plan.hwb_area.name)
 

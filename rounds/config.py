@@ -18,7 +18,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from functools import lru_cache
 
-from django.db.models import Prefetch
+from django.db.models import Prefetch, Subquery
 from django.db.models.signals import m2m_changed, post_delete, post_save
 
 from .models import (
@@ -91,7 +91,10 @@ def _read(round_id: int, version: uuid.UUID | None) -> RoundConfig:
     organisations: dict[int, list[Organisation]] = defaultdict(list)
     # One query, links and organisations together, so a link committed meanwhile cannot name an
     # organisation this read did not see.
-    for link in Organisation.hwb_areas.through.objects.select_related("organisation"):
+    # Only the organisations that exist in this round (Organisation.first_round, last_round).
+    deadline = Subquery(PlanningRound.objects.filter(pk=round_id).values("final_deadline"))
+    valid = Organisation.objects.valid_at(deadline).values("pk")
+    for link in Organisation.hwb_areas.through.objects.filter(organisation__in=valid).select_related("organisation"):
         organisations[link.hwbarea_id].append(link.organisation)
     for area_organisations in organisations.values():
         area_organisations.sort(key=lambda o: o.name)

@@ -21,6 +21,7 @@ from django.db import models, transaction
 from django.utils.dateparse import parse_datetime
 
 from .models import (
+    MINIMUM_POOL_KEY,
     Allocation,
     CodeListEntry,
     ConditionQuestion,
@@ -39,8 +40,6 @@ from .models import (
     Section,
     SignOffSlot,
 )
-
-MINIMUM_POOL_KEY = "minimum_pool"
 
 
 def fixtures_dir() -> Path:

@@ -8,11 +8,15 @@ fixture by rounds.loader, so adding a round needs no code. The lowest layer: it 
 
 import uuid
 
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
 from .money import MAX_AMOUNT
 from .money import MoneyField as MoneyFormField
+
+# The allocation key of an area's minimum pooled budget; the others are funding stream and ring-fence keys.
+MINIMUM_POOL_KEY = "minimum_pool"
 
 
 class MoneyField(models.DecimalField):
@@ -58,6 +62,22 @@ class HwbArea(models.Model):
         return self.name
 
 
+class OrganisationQuerySet(models.QuerySet):
+    def valid_in(self, planning_round: "PlanningRound"):
+        """Organisations that exist in the round: no first round after it, no last round before it.
+
+        Rounds are ordered by their final deadline, so a round loaded later still falls in place.
+        """
+        return self.valid_at(planning_round.final_deadline)
+
+    def valid_at(self, deadline):
+        """As valid_in, for a round's final deadline (a value, or an expression such as a subquery)."""
+        return self.filter(
+            models.Q(first_round__isnull=True) | models.Q(first_round__final_deadline__lte=deadline),
+            models.Q(last_round__isnull=True) | models.Q(last_round__final_deadline__gte=deadline),
+        )
+
+
 class Organisation(models.Model):
     class Kind(models.TextChoices):
         LOCAL_AUTHORITY = "local_authority", "Local authority"
@@ -70,12 +90,43 @@ class Organisation(models.Model):
     kind = models.CharField(max_length=20, choices=Kind.choices)
     code = models.CharField("ODS or ONS code", max_length=20, blank=True)
     hwb_areas = models.ManyToManyField(HwbArea, related_name="organisations", blank=True)
+    # CCGs gave way to integrated care boards in 2022: an organisation is offered only in the rounds
+    # it existed in. Blank means no limit on that side.
+    first_round = models.ForeignKey(
+        "PlanningRound",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="The first round this organisation is valid for; blank for every earlier round.",
+    )
+    last_round = models.ForeignKey(
+        "PlanningRound",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="The last round this organisation is valid for; blank for every later round.",
+    )
+
+    objects = OrganisationQuerySet.as_manager()
 
     class Meta:
         ordering = ["name"]
 
     def __str__(self):
         return self.name
+
+    def clean(self):
+        first, last = self.first_round, self.last_round
+        if first and last and first.final_deadline > last.final_deadline:
+            raise ValidationError({"last_round": f"Choose a last round no earlier than {first}, the first round"})
+
+    def is_valid_in(self, planning_round: "PlanningRound") -> bool:
+        deadline = planning_round.final_deadline
+        return (self.first_round is None or self.first_round.final_deadline <= deadline) and (
+            self.last_round is None or self.last_round.final_deadline >= deadline
+        )
 
 
 # --- The planning round as data ------------------------------------------------------
@@ -113,6 +164,12 @@ class PlanningRound(models.Model):
 
     def label(self, key: str, default: str = "") -> str:
         return self.labels.get(key, default)
+
+    def allocation_keys(self) -> list[str]:
+        """What an allocation of this round may be for: the minimum pool, a funding stream or a ring-fence."""
+        streams = self.funding_streams.order_by("order").values_list("key", flat=True)
+        fences = self.ring_fences.order_by("key").values_list("key", flat=True)
+        return [MINIMUM_POOL_KEY, *streams, *fences]
 
 
 class RoundYear(models.Model):
@@ -345,6 +402,20 @@ class Allocation(models.Model):
 
     def __str__(self):
         return f"{self.hwb_area} {self.year} {self.key}: £{self.amount:,}"
+
+    def clean(self):
+        """The key and the year must be the round's own: a key it does not define is ignored by every check."""
+        if self.round_id is None:
+            return
+        errors = {}
+        if self.year_id is not None and self.year.round_id != self.round_id:
+            years = ", ".join(self.round.years.order_by("order").values_list("label", flat=True))
+            errors["year"] = f"{self.year} is a year of {self.year.round}, not of {self.round}. Choose one of: {years}"
+        keys = self.round.allocation_keys()
+        if self.key and self.key not in keys:
+            errors["key"] = f"‘{self.key}’ is not an allocation of {self.round}. Enter one of: {', '.join(keys)}"
+        if errors:
+            raise ValidationError(errors)
 
 
 class SignOffSlot(models.Model):

@@ -22,13 +22,15 @@ def shipped_rounds(db):
 
 @pytest.fixture
 def demo_data(db):
-    """The shipped rounds plus the demo users and plans (python manage.py load_demo).
+    """The shipped rounds plus the demo users and plans, every plan a draft (load_demo --no-workflow).
 
     Returns the load's result: `.password` signs in any demo user (e.g. commissioner@plymouth.demo).
+    Tests take the plans where they need them; tests/governance/test_demo_workflow.py covers the
+    demo's own submitted and approved plans.
     """
     from demo.loader import load_demo
 
-    return load_demo()
+    return load_demo(workflow=False)
 
 
 # --- A real Celery worker on Redis (db 2), against the test database ---------------------

@@ -101,7 +101,7 @@ def embedded_server(tmp_path_factory):
     env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "CELERY_", "DEBUG"))}
     env.update(DATABASE_URL=f"sqlite:///{where / 'db.sqlite3'}", MEDIA_ROOT=str(where / "media"), DEBUG="true")
     manage(env, "migrate", "--noinput", "-v", "0")
-    manage(env, "load_demo")
+    manage(env, "load_demo", "--no-workflow")  # PREPARE signs and submits plans itself
     manage(env, "shell", stdin=PREPARE)
     with contextlib.closing(sqlite3.connect(where / "db.sqlite3")) as db:
         assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"  # set by the settings, kept in the file

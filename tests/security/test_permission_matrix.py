@@ -185,6 +185,14 @@ RULES: dict[str, Rule] = {
     "governance:assurance_dashboard": ASSURANCE,
     "governance:national_dashboard": NATIONAL,
     "governance:national_dataset": NATIONAL,
+    # National administration (governance.national_views): rounds, reference data import, progress.
+    "governance:national_rounds": NATIONAL,
+    "governance:national_round": NATIONAL,
+    "governance:national_round_open": NATIONAL,
+    "governance:national_create_plans": NATIONAL,
+    "governance:national_progress": NATIONAL,
+    "governance:national_import": NATIONAL,
+    "governance:national_import_confirm": NATIONAL,
 }
 # URLs whose filled-in form may rightly be 404 even for a role allowed to reach them (say why).
 MAY_BE_404: dict[str, str] = {}

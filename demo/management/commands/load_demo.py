@@ -3,6 +3,7 @@
 from django.core.management.base import BaseCommand, CommandError
 
 from demo.loader import DemoDataError, load_demo
+from demo.workflow import DemoWorkflowError
 from rounds.loader import RoundFixtureError
 
 
@@ -15,15 +16,22 @@ class Command(BaseCommand):
             action="store_true",
             help="Give every demo user a new random password and print it.",
         )
+        parser.add_argument(
+            "--no-workflow",
+            action="store_true",
+            help="Leave every demo plan a draft (do not sign off, submit and assure the plans of workflow.yaml).",
+        )
 
     def handle(self, *args, **options):
         try:
-            result = load_demo(reset_passwords=options["reset_passwords"])
-        except (DemoDataError, RoundFixtureError) as exc:
+            result = load_demo(reset_passwords=options["reset_passwords"], workflow=not options["no_workflow"])
+        except (DemoDataError, DemoWorkflowError, RoundFixtureError) as exc:
             raise CommandError(str(exc)) from exc
 
         for label in result.plans_created:
             self.stdout.write(self.style.SUCCESS(f"Created demo plan: {label}"))
+        for line in result.workflow:
+            self.stdout.write(self.style.SUCCESS(f"Demo workflow: {line}"))
         for label in result.plans_existing:
             self.stdout.write(f"Demo plan already exists, left as it is: {label}")
 
