@@ -10,8 +10,6 @@ admin.site.register(models.PlanGroup)
 
 @admin.register(models.Plan)
 class PlanAdmin(admin.ModelAdmin):
-    # The workflow moves only through governance's services, which record each move.
-    readonly_fields = ["status", "version"]
     list_display = ["hwb_area", "round", "status", "version", "updated_at"]
     list_filter = ["round", "status", "hwb_area__region"]
     search_fields = ["hwb_area__name", "hwb_area__ons_code"]
