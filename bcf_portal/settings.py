@@ -175,6 +175,8 @@ NOTIFY_TEMPLATE_IDS = {
     for key, value in env.ENVIRON.items()
     if key.startswith("NOTIFY_TEMPLATE_") and value
 }
+# Where people write about accessibility, privacy and their data (the public pages say so).
+SUPPORT_EMAIL = env.str("SUPPORT_EMAIL", default="bcf-support@example.org")
 # How long an invitation's link works.
 INVITATION_DAYS = env.int("INVITATION_DAYS", default=7)
 # How long a "forgot your password" link works (Django's setting, in seconds): one hour.
