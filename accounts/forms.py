@@ -40,18 +40,15 @@ class InvitationForm(forms.Form):
         # Every role is accepted from the post, so a refusal is the service's (a 403, in the audit log),
         # but only the ones this person may grant are offered.
         self.offered_roles = roles
-        self.fields["role"].choices = [
-            (r.value, r.label) for r in Membership.Role if r != Membership.Role.NATIONAL_ADMIN
-        ]
-        self.fields["role"].choices = [(value, ROLE_LABELS[value]) for value, _ in self.fields["role"].choices]
+        self.fields["role"].choices = [(r.value, ROLE_LABELS.get(r, r.label)) for r in Membership.Role]
         self.fields["signoff_slot_code"].choices = [("", "Choose a sign-off"), *invitations.signoff_slot_choices()]
         if hwb_area is not None:
             self.fields["organisation"].queryset = Organisation.objects.filter(hwb_areas=hwb_area)
             del self.fields["region"]
         else:
             del self.fields["organisation"], self.fields["signoff_slot_code"]
-        if not may_make_lead:
-            del self.fields["is_lead"]
+        # Posted is_lead is kept even when not offered, for the service to refuse.
+        self.show_is_lead = may_make_lead
 
     def offered_role_choices(self):
         return [(value, label) for value, label in self.fields["role"].choices if value in self.offered_roles]

@@ -178,7 +178,7 @@ def _check_may_manage(by, invitation_or_membership) -> None:
 
 def invitation_for_manager(by, pk: int) -> Invitation:
     """The invitation `by` may resend or withdraw; PermissionDenied for anyone else's."""
-    invitation = Invitation.objects.select_related("hwb_area", "region").select_for_update().get(pk=pk)
+    invitation = Invitation.objects.select_related("hwb_area", "region").select_for_update(of=("self",)).get(pk=pk)
     _check_may_manage(by, invitation)
     return invitation
 
@@ -212,7 +212,9 @@ def revoke(*, by: User, invitation_id: int, request=None) -> Invitation:
 def end_membership(*, by: User, membership_id: int, request=None) -> None:
     """End a person's role in an area or region. The audit log keeps what it was."""
     membership = (
-        Membership.objects.select_related("user", "hwb_area", "region").select_for_update().get(pk=membership_id)
+        Membership.objects.select_related("user", "hwb_area", "region")
+        .select_for_update(of=("self",))
+        .get(pk=membership_id)
     )
     _check_may_manage(by, membership)
     security.record(
@@ -253,7 +255,7 @@ def accept(*, token: str, user: User | None = None, password: str | None = None,
     validated) creates their account (None: an account that signs in only by single sign-on).
     """
     invitation = (
-        Invitation.objects.select_for_update()
+        Invitation.objects.select_for_update(of=("self",))
         .filter(token_sha256=_token_hash(token))
         .select_related("hwb_area")
         .first()
