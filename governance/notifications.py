@@ -11,8 +11,9 @@ from accounts.models import Membership, User
 from plans.models import Plan
 
 
-def plan_url(plan: Plan, name: str = "governance:plan_status") -> str:
-    return email.absolute_url(reverse(name, kwargs={"round_slug": plan.round.slug, "ons_code": plan.hwb_area.ons_code}))
+def plan_url(plan: Plan, name: str = "governance:plan_status", **kwargs) -> str:
+    path = reverse(name, kwargs={"round_slug": plan.round.slug, "ons_code": plan.hwb_area.ons_code, **kwargs})
+    return email.absolute_url(path)
 
 
 def _emails(queryset) -> list[str]:

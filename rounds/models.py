@@ -81,12 +81,26 @@ class Organisation(models.Model):
 # --- The planning round as data ------------------------------------------------------
 
 
+def default_reminder_days() -> list[int]:
+    return [14, 7, 1]
+
+
 class PlanningRound(models.Model):
     slug = models.SlugField(max_length=20, unique=True, help_text="Used in URLs and commands, e.g. 2014-15.")
     name = models.CharField(max_length=150)
     draft_deadline = models.DateTimeField(null=True, blank=True)
     final_deadline = models.DateTimeField()
     is_open = models.BooleanField(default=True)
+    # Reminders (governance.reminders): areas that have not submitted are emailed this many days before
+    # the final deadline, and signatories who have not signed every this many days a plan waits for them.
+    reminder_days = models.JSONField(
+        default=default_reminder_days,
+        blank=True,
+        help_text="Days before the final deadline to remind areas that have not submitted, e.g. [14, 7, 1].",
+    )
+    signature_reminder_days = models.PositiveSmallIntegerField(
+        default=3, help_text="Remind signatories who have not signed every this many days a plan waits for them."
+    )
     labels = models.JSONField(
         default=dict, blank=True, help_text="Wording that changed between template versions, by key."
     )
