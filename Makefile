@@ -41,6 +41,14 @@ worker: setup
 beat: setup
 	.venv/bin/celery -A bcf_portal beat --loglevel=info
 
+## Back up PostgreSQL (DATABASE_URL) and MEDIA_ROOT into backups/<time>/ with a manifest of SHA-256 checksums.
+backup:
+	$(PY) scripts/backup.py backup
+
+## Restore one: make restore BACKUP=backups/20261130-120000 (refused if any checksum does not match).
+restore:
+	$(PY) scripts/backup.py restore $(BACKUP)
+
 ## Load scenario: 50 commissioners editing and exporting for 2 minutes against gunicorn, PostgreSQL
 ## and a Celery worker, all on 127.0.0.1; fails unless zero requests failed and every saved edit is stored.
 loadtest: setup-dev
