@@ -90,6 +90,8 @@ class ResetPasswordForm(PasswordResetForm):
     an email, and the sending happens in a Celery task, so the page takes the same time either way.
     """
 
+    email = forms.EmailField(label="Email address", max_length=254)
+
     def save(self, request=None, **kwargs):
         security.record(
             SecurityEvent.Action.PASSWORD_RESET_REQUESTED,
