@@ -8,6 +8,7 @@ fixture by rounds.loader, so adding a round needs no code. The lowest layer: it 
 
 import uuid
 
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
@@ -85,6 +86,11 @@ def default_reminder_days() -> list[int]:
     return [14, 7, 1]
 
 
+def validate_reminder_days(value) -> None:
+    if not isinstance(value, list) or not all(isinstance(d, int) and 0 < d <= 365 for d in value):
+        raise ValidationError("Enter a list of whole numbers of days from 1 to 365, e.g. [14, 7, 1]")
+
+
 class PlanningRound(models.Model):
     slug = models.SlugField(max_length=20, unique=True, help_text="Used in URLs and commands, e.g. 2014-15.")
     name = models.CharField(max_length=150)
@@ -96,6 +102,7 @@ class PlanningRound(models.Model):
     reminder_days = models.JSONField(
         default=default_reminder_days,
         blank=True,
+        validators=[validate_reminder_days],
         help_text="Days before the final deadline to remind areas that have not submitted, e.g. [14, 7, 1].",
     )
     signature_reminder_days = models.PositiveSmallIntegerField(
