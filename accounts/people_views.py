@@ -175,12 +175,19 @@ def account(request):
     for m in memberships:
         m.slot_title = slots.get(m.signoff_slot_code, m.signoff_slot_code)
     managed = [m.hwb_area for m in memberships if m.is_lead and m.hwb_area_id]
+    assurer_invitations = []
+    if permissions.allowed(request.user, "accounts.grant_any_role"):
+        managed = list(HwbArea.objects.order_by("name"))  # a national administrator manages every area's team
+        assurer_invitations = Invitation.objects.filter(
+            role=Membership.Role.ASSURER, accepted_at__isnull=True, revoked_at__isnull=True
+        ).select_related("region")
     return render(
         request,
         "accounts/account.html",
         {
             "memberships": memberships,
             "managed_areas": managed,
+            "assurer_invitations": assurer_invitations,
             "is_national_admin": permissions.allowed(request.user, "accounts.grant_any_role"),
         },
     )

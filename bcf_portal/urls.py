@@ -3,11 +3,13 @@
 from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
+from django.utils.functional import lazy
 from django.views.generic import RedirectView, TemplateView
 
 from .health import healthz
 
-_contact = {"contact_email": settings.SUPPORT_EMAIL}
+# Read when a page renders, not when the URLs load, so the setting can change (tests, a reload).
+_contact = {"contact_email": lazy(lambda: settings.SUPPORT_EMAIL, str)()}
 
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="plans:your_plans", permanent=False)),

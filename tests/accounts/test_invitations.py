@@ -226,3 +226,18 @@ def test_account_page_lists_roles_and_the_password_can_be_changed(team, client, 
     team.lead.refresh_from_db()
     assert team.lead.check_password("n3w-Passphrase!x")
     assert SecurityEvent.objects.filter(action=A.PASSWORD_CHANGED, user=team.lead).exists()
+
+
+def test_national_admins_see_every_area_team_and_pending_assurer_invitations_on_their_account(team, post, client):
+    post(
+        team.admin,
+        reverse("invite_assurer"),
+        {"email": "assure@nhs.net", "role": "assurer", "region": team.area.region.pk},
+    )
+    client.force_login(team.admin)
+    body = client.get(reverse("account")).content.decode()
+    assert "Team for Ashshire" in body and "Team for Farshire" in body
+    assert "assure@nhs.net" in body
+    client.force_login(team.lead)
+    body = client.get(reverse("account")).content.decode()
+    assert "Team for Ashshire" in body and "Team for Farshire" not in body and "assure@nhs.net" not in body
