@@ -44,8 +44,9 @@ def signoff_slot_choices() -> list[tuple[str, str]]:
 
 
 def roles_user_may_grant(user, hwb_area: HwbArea | None) -> list[str]:
+    """An area's roles (for an area), or the assurer role (for a region, with no area)."""
     if permissions.allowed(user, "accounts.grant_any_role"):
-        return [*AREA_ROLES, Role.ASSURER]
+        return list(AREA_ROLES) if hwb_area is not None else [Role.ASSURER]
     if hwb_area is not None and permissions.allowed(user, "accounts.manage_team", hwb_area):
         return list(AREA_ROLES)
     return []

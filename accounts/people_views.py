@@ -71,7 +71,11 @@ def _invite(request, *, area: HwbArea | None, done_url: str, template_context: d
         else:
             messages.success(request, f"Invitation sent to {invitation.email}.")
             return redirect(done_url)
-    return render(request, "accounts/invite.html", {"form": form, **template_context})
+    return render(
+        request,
+        "accounts/invite.html",
+        {"form": form, "invitation_days": settings.INVITATION_DAYS, **template_context},
+    )
 
 
 @login_required
