@@ -241,3 +241,33 @@ def test_national_admins_see_every_area_team_and_pending_assurer_invitations_on_
     client.force_login(team.lead)
     body = client.get(reverse("account")).content.decode()
     assert "Team for Ashshire" in body and "Team for Farshire" not in body and "assure@nhs.net" not in body
+
+
+class _UrlsWithSingleSignOn:
+    from django.urls import include, path
+
+    from bcf_portal.urls import urlpatterns as _project
+
+    urlpatterns = [*_project, path("oidc/", include("mozilla_django_oidc.urls"))]
+
+
+def test_with_single_sign_on_an_invitee_accepts_without_a_password_and_signs_in_through_the_provider(
+    team, post, settings
+):
+    settings.OIDC_ENABLED = True
+    settings.ROOT_URLCONF = _UrlsWithSingleSignOn
+    post(team.lead, invite_url(team.area), {"email": "sso@ashshire.gov.uk", "role": "viewer"})
+    path = invitation_link("sso@ashshire.gov.uk")
+    response = post(None, path, {"single_sign_on": "1"})
+    assert response.status_code == 302 and response["Location"] == "/oidc/authenticate/"
+    user = User.objects.get(email="sso@ashshire.gov.uk")
+    assert not user.has_usable_password()
+    assert user.memberships.filter(role=R.VIEWER, hwb_area=team.area).exists()
+    # The provider's verified email then finds this account (accounts.oidc): no account is created there.
+    from accounts.oidc import EmailOIDCBackend
+
+    settings.OIDC_RP_CLIENT_ID, settings.OIDC_RP_CLIENT_SECRET = "bcf-portal", "secret"
+    settings.OIDC_OP_TOKEN_ENDPOINT = settings.OIDC_OP_USER_ENDPOINT = "https://sso.example.org/x"
+    settings.OIDC_RP_SIGN_ALGO = "HS256"
+    claims = {"email": "SSO@ashshire.gov.uk", "email_verified": True}
+    assert list(EmailOIDCBackend().filter_users_by_claims(claims)) == [user]
