@@ -106,11 +106,19 @@ def test_signature_reminders_go_to_signatories_who_have_not_signed_after_m_days(
     assert len(run_daily(tasks.send_signature_reminders, sent_at + timedelta(days=6))) == len(waiting)
 
 
-def test_the_default_schedule_runs_both_tasks_daily():
+def test_the_default_schedule_runs_both_tasks_daily_and_is_created_once():
+    """The data migration's schedule (run again here: tests that flush tables remove migration data)."""
+    import importlib
+
+    from django.apps import apps
     from django_celery_beat.models import PeriodicTask
 
+    migration = importlib.import_module("governance.migrations.0010_default_reminder_schedule")
+    migration.create(apps, None)
+    migration.create(apps, None)
     scheduled = dict(PeriodicTask.objects.values_list("task", "crontab__hour"))
     assert scheduled == {
         "governance.tasks.send_deadline_reminders": "7",
         "governance.tasks.send_signature_reminders": "7",
     }
+    assert {str(tz) for tz in PeriodicTask.objects.values_list("crontab__timezone", flat=True)} == {"Europe/London"}
