@@ -1,5 +1,5 @@
 # The README's commands. `make run` for a newcomer's first look, `make test` for the whole suite.
-.PHONY: run test lint bench worker setup setup-dev demo loadtest
+.PHONY: run test lint bench worker beat backup restore setup setup-dev demo loadtest
 
 PY := .venv/bin/python
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/bcf_portal
@@ -36,6 +36,18 @@ lint: setup-dev
 ## A Celery worker for when CELERY_BROKER_URL is set.
 worker: setup
 	.venv/bin/celery -A bcf_portal worker --loglevel=info
+
+## The scheduler for the daily reminders (django-celery-beat; schedules are data in the admin).
+beat: setup
+	.venv/bin/celery -A bcf_portal beat --loglevel=info
+
+## Back up PostgreSQL (DATABASE_URL) and MEDIA_ROOT into backups/<time>/ with a manifest of SHA-256 checksums.
+backup:
+	$(PY) scripts/backup.py backup
+
+## Restore one: make restore BACKUP=backups/20261130-120000 (refused if any checksum does not match).
+restore:
+	$(PY) scripts/backup.py restore $(BACKUP)
 
 ## Load scenario: 50 commissioners editing and exporting for 2 minutes against gunicorn, PostgreSQL
 ## and a Celery worker, all on 127.0.0.1; fails unless zero requests failed and every saved edit is stored.

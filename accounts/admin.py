@@ -34,7 +34,7 @@ class MembershipForm(forms.ModelForm):
 
     class Meta:
         model = models.Membership
-        fields = ["user", "role", "hwb_area", "organisation", "region", "signoff_slot_code"]
+        fields = ["user", "role", "is_lead", "hwb_area", "organisation", "region", "signoff_slot_code"]
 
 
 class MembershipInline(admin.TabularInline):
@@ -77,7 +77,23 @@ class UserAdmin(BaseUserAdmin):
 @admin.register(models.Membership)
 class MembershipAdmin(admin.ModelAdmin):
     form = MembershipForm
-    list_display = ["user", "role", "hwb_area", "region", "signoff_slot_code"]
-    list_filter = ["role", "region"]
+    list_display = ["user", "role", "is_lead", "hwb_area", "region", "signoff_slot_code"]
+    list_filter = ["role", "is_lead", "region"]
     search_fields = ["user__email", "hwb_area__name"]
     autocomplete_fields = ["user", "hwb_area", "organisation", "region"]
+
+
+@admin.register(models.Invitation)
+class InvitationAdmin(admin.ModelAdmin):
+    """Read-only: invitations are sent, resent and withdrawn from an area's team page, which audits each step."""
+
+    list_display = ["email", "role", "is_lead", "hwb_area", "region", "status", "invited_by", "sent_at"]
+    list_filter = ["role", "region"]
+    search_fields = ["email", "hwb_area__name"]
+    exclude = ["token_sha256"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

@@ -7,4 +7,4 @@ class AccountsConfig(AppConfig):
     def ready(self):
         # Registers the account rules, the receivers that audit sign-ins, failures and lockouts, and the
         # check that tells `migrate` on a database from before the app split what to do first.
-        from . import app_split, permissions, security  # noqa: F401
+        from . import app_split, checks, permissions, security  # noqa: F401

@@ -4,6 +4,7 @@ from django.contrib.auth.models import AbstractUser, BaseUserManager
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models.functions import Lower
+from django.utils import timezone
 
 from rounds.models import HwbArea, Organisation, Region, SignOffSlot
 
@@ -103,9 +104,16 @@ class Membership(models.Model):
     )
     region = models.ForeignKey(Region, on_delete=models.CASCADE, null=True, blank=True, related_name="memberships")
     signoff_slot_code = models.CharField(max_length=40, blank=True)
+    # A lead commissioner manages their area's team: invites its people and ends their memberships.
+    is_lead = models.BooleanField("lead commissioner", default=False)
 
     class Meta:
         constraints = [
+            models.CheckConstraint(
+                name="membership_lead_is_a_commissioner",
+                condition=models.Q(is_lead=False) | models.Q(role="commissioner"),
+                violation_error_message="Only a commissioner can be an area's lead commissioner.",
+            ),
             models.CheckConstraint(
                 name="membership_scope_matches_role",
                 condition=(
@@ -171,6 +179,13 @@ class SecurityEvent(models.Model):
         DECISION = "decision", "Assurance decision"
         TRANSITION_REFUSED = "transition_refused", "Workflow step refused"
         EXPORT_DOWNLOADED = "export_downloaded", "Export downloaded"
+        INVITED = "invited", "Invitation sent"
+        INVITATION_RESENT = "invitation_resent", "Invitation sent again"
+        INVITATION_REVOKED = "invitation_revoked", "Invitation withdrawn"
+        INVITATION_ACCEPTED = "invitation_accepted", "Invitation accepted"
+        MEMBERSHIP_ENDED = "membership_ended", "Role ended"
+        PASSWORD_RESET_REQUESTED = "password_reset_requested", "Password reset asked for"
+        PASSWORD_CHANGED = "password_changed", "Password changed"
 
     action = models.CharField(max_length=30, choices=Action.choices, db_index=True)
     user = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
@@ -190,3 +205,57 @@ class SecurityEvent(models.Model):
 
     def __str__(self):
         return f"{self.created_at:%Y-%m-%d %H:%M} {self.get_action_display()} {self.username}"
+
+
+class Invitation(models.Model):
+    """An invitation to a role, sent by email as a single-use link that expires.
+
+    Only the SHA-256 of the link's token is stored, so the table cannot be used to accept an
+    invitation. Accepting creates the membership (and the account, for someone new).
+    """
+
+    email = models.EmailField("email address")
+    full_name = models.CharField(max_length=200, blank=True)
+    job_title = models.CharField(max_length=200, blank=True)
+    role = models.CharField(max_length=20, choices=Membership.Role.choices)
+    hwb_area = models.ForeignKey(HwbArea, on_delete=models.CASCADE, null=True, blank=True, related_name="invitations")
+    region = models.ForeignKey(Region, on_delete=models.CASCADE, null=True, blank=True, related_name="invitations")
+    organisation = models.ForeignKey(Organisation, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    signoff_slot_code = models.CharField(max_length=40, blank=True)
+    is_lead = models.BooleanField("lead commissioner", default=False)
+    token_sha256 = models.CharField(max_length=64, unique=True)
+    invited_by = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    sent_at = models.DateTimeField()
+    expires_at = models.DateTimeField()
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    accepted_by = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                name="invitation_scope_matches_role",
+                condition=(
+                    models.Q(role="assurer", region__isnull=False)
+                    | models.Q(role__in=["commissioner", "viewer"], hwb_area__isnull=False)
+                    | models.Q(role="signatory", hwb_area__isnull=False, signoff_slot_code__gt="")
+                ),
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.email} — {self.get_role_display()} ({self.hwb_area or self.region})"
+
+    @property
+    def is_pending(self) -> bool:
+        return self.accepted_at is None and self.revoked_at is None and self.expires_at > timezone.now()
+
+    @property
+    def status(self) -> str:
+        if self.accepted_at:
+            return "Accepted"
+        if self.revoked_at:
+            return "Withdrawn"
+        return "Pending" if self.expires_at > timezone.now() else "Expired"

@@ -33,9 +33,33 @@ def is_national_admin(user) -> bool:
     return active(user) and (user.is_superuser or Membership.Role.NATIONAL_ADMIN in roles_of(user))
 
 
+@rules.predicate
+def is_lead_commissioner_of(user, hwb_area) -> bool:
+    return (
+        active(user)
+        and hwb_area is not None
+        and user.memberships.filter(role=Membership.Role.COMMISSIONER, is_lead=True, hwb_area=hwb_area).exists()
+    )
+
+
+@rules.predicate
+def is_commissioner_of(user, hwb_area) -> bool:
+    return (
+        active(user)
+        and hwb_area is not None
+        and user.memberships.filter(role=Membership.Role.COMMISSIONER, hwb_area=hwb_area).exists()
+    )
+
+
 PERMISSIONS = {
     # The security audit log (/audit/).
     "accounts.view_audit_log": is_national_admin,
+    # An area's team page (who holds which role) and managing it: inviting, resending, withdrawing,
+    # ending memberships. The object is the HwbArea.
+    "accounts.view_team": is_national_admin | is_commissioner_of,
+    "accounts.manage_team": is_national_admin | is_lead_commissioner_of,
+    # Roles beyond an area's: assurers of a region, and lead commissioners.
+    "accounts.grant_any_role": is_national_admin,
 }
 for _name, _predicate in PERMISSIONS.items():
     rules.set_perm(_name, _predicate)  # set, not add: a module reload must not fail

@@ -63,7 +63,14 @@ def _ip(request) -> str | None:
 
 
 def record(
-    action: str, *, request=None, user=None, username: str = "", plan=None, detail: dict | None = None
+    action: str,
+    *,
+    request=None,
+    user=None,
+    username: str = "",
+    plan=None,
+    hwb_area_id: int | None = None,
+    detail: dict | None = None,
 ) -> SecurityEvent:
     """Append one event. Never raises: a failure to audit must not turn into a failed request.
 
@@ -85,7 +92,7 @@ def record(
                 ip_address=_ip(request),
                 path=(request.path[:500] if request is not None and hasattr(request, "path") else ""),
                 plan_id=plan.pk if plan is not None else None,
-                hwb_area_id=plan.hwb_area_id if plan is not None else None,
+                hwb_area_id=plan.hwb_area_id if plan is not None else hwb_area_id,
                 detail=detail or {},
             )
     except Exception:

@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "rules",
     "axes",
     "csp",
+    "django_celery_beat",
     # The portal's apps, lowest layer first (pyproject.toml's import-linter contract has the order).
     "rounds",
     "accounts",
@@ -162,6 +163,24 @@ EMAIL_HOST_USER = env.str("EMAIL_HOST_USER", default="")
 EMAIL_HOST_PASSWORD = env.str("EMAIL_HOST_PASSWORD", default="")
 EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", default=False)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="BCF Portal <noreply@bcf-portal.localhost>")
+# Links in emails are absolute: SITE_URL is the portal's address as people reach it. With DEBUG off
+# and email on, a missing SITE_URL stops the app at start-up (accounts.checks).
+SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000" if DEBUG else "").rstrip("/")
+# GOV.UK Notify (EMAIL_BACKEND=accounts.notify.NotifyEmailBackend): one template per message kind
+# (accounts.email.MESSAGES), each given as NOTIFY_TEMPLATE_<KIND>, e.g. NOTIFY_TEMPLATE_INVITATION.
+NOTIFY_API_KEY = env.str("NOTIFY_API_KEY", default="")
+NOTIFY_BASE_URL = env.str("NOTIFY_BASE_URL", default="https://api.notifications.service.gov.uk")
+NOTIFY_TEMPLATE_IDS = {
+    key.removeprefix("NOTIFY_TEMPLATE_").lower(): value
+    for key, value in env.ENVIRON.items()
+    if key.startswith("NOTIFY_TEMPLATE_") and value
+}
+# Where people write about accessibility, privacy and their data (the public pages say so).
+SUPPORT_EMAIL = env.str("SUPPORT_EMAIL", default="bcf-support@example.org")
+# How long an invitation's link works.
+INVITATION_DAYS = env.int("INVITATION_DAYS", default=7)
+# How long a "forgot your password" link works (Django's setting, in seconds): one hour.
+PASSWORD_RESET_TIMEOUT = env.int("PASSWORD_RESET_TIMEOUT", default=60 * 60)
 
 # Celery: with no broker configured, tasks run in-process so a newcomer needs no Redis.
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="")
@@ -171,6 +190,9 @@ CELERY_RESULT_BACKEND = env.str("CELERY_RESULT_BACKEND", default=CELERY_BROKER_U
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# Reminders run on schedules kept in the database (django-celery-beat), which national admins
+# change in the admin; `make beat` runs the scheduler, `manage.py migrate` creates the defaults.
+CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = ["gds"]
 CRISPY_TEMPLATE_PACK = "gds"

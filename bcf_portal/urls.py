@@ -3,9 +3,13 @@
 from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
-from django.views.generic import RedirectView
+from django.utils.functional import lazy
+from django.views.generic import RedirectView, TemplateView
 
 from .health import healthz
+
+# Read when a page renders, not when the URLs load, so the setting can change (tests, a reload).
+_contact = {"contact_email": lazy(lambda: settings.SUPPORT_EMAIL, str)()}
 
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="plans:your_plans", permanent=False)),
@@ -19,6 +23,11 @@ urlpatterns = [
     path("", include("governance.urls")),
     path("admin/", admin.site.urls),
     path("healthz", healthz, name="healthz"),
+    # Public pages every service has, linked from every page's footer.
+    *[
+        path(f"{page}/", TemplateView.as_view(template_name=f"pages/{page}.html", extra_context=_contact), name=page)
+        for page in ("accessibility", "cookies", "privacy")
+    ],
 ]
 
 if settings.OIDC_ENABLED:

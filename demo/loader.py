@@ -120,8 +120,12 @@ def _load_users(result: DemoResult, *, reset_passwords: bool):
             scope["region"] = regions[item["region"]]
         if "organisation" in item:
             scope["organisation"] = Organisation.objects.get(name=item["organisation"])
-        Membership.objects.get_or_create(user=user, **scope)
-        result.users.append((email, _describe(role, scope)))
+        membership, _ = Membership.objects.get_or_create(user=user, **scope)
+        if item.get("lead") and not membership.is_lead:
+            # The area's lead commissioner manages its team (invitations) from /areas/<code>/team/.
+            membership.is_lead = True
+            membership.save(update_fields=["is_lead"])
+        result.users.append((email, _describe(role, scope) + (" (lead)" if item.get("lead") else "")))
 
     if result.new_users or reset_passwords:
         result.password = password

@@ -262,3 +262,19 @@ class ExportJob(models.Model):
 
     def __str__(self):
         return f"{self.get_kind_display()} of {self.plan} ({self.status})"
+
+
+class ReminderSent(models.Model):
+    """One reminder email sent to one person, kept so a reminder run twice sends nothing twice.
+
+    `occasion` names what the reminder is for: "deadline:7" (7 days before the deadline), or
+    "signature:<event id>:<period>" (the plan's sending for sign-off, and which M-day wait).
+    """
+
+    plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="+")
+    occasion = models.CharField(max_length=80)
+    email = models.EmailField()
+    sent_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["plan", "occasion", "email"], name="one_reminder_per_occasion")]

@@ -1,25 +1,23 @@
-"""Emails about a plan's workflow, sent through Django's mail API (console backend unless configured).
+"""Emails about a plan's workflow, each a message kind of accounts.email (console, SMTP or GOV.UK Notify).
 
-Each is sent only once the transaction that caused it commits, so a refused or rolled-back
-change never tells anyone anything.
+accounts.email sends each only once the transaction that caused it commits, so a refused or
+rolled-back change never tells anyone anything.
 """
 
-from django.conf import settings
-from django.core.mail import send_mass_mail
-from django.db import transaction
 from django.urls import reverse
 
+from accounts import email
 from accounts.models import Membership, User
 from plans.models import Plan
 
 
-def _plan_url(plan: Plan, name: str = "governance:plan_status") -> str:
-    path = reverse(name, kwargs={"round_slug": plan.round.slug, "ons_code": plan.hwb_area.ons_code})
-    return getattr(settings, "SITE_URL", "").rstrip("/") + path
+def plan_url(plan: Plan, name: str = "governance:plan_status", **kwargs) -> str:
+    path = reverse(name, kwargs={"round_slug": plan.round.slug, "ons_code": plan.hwb_area.ons_code, **kwargs})
+    return email.absolute_url(path)
 
 
 def _emails(queryset) -> list[str]:
-    return sorted({email for email in queryset.values_list("user__email", flat=True) if email})
+    return sorted({address for address in queryset.values_list("user__email", flat=True) if address})
 
 
 def _area_members(plan: Plan, *roles: str) -> list[str]:
@@ -30,15 +28,7 @@ def _region_assurers(plan: Plan) -> list[str]:
     return _emails(Membership.objects.filter(region_id=plan.hwb_area.region_id, role=Membership.Role.ASSURER))
 
 
-def _send(subject: str, body: str, recipients: list[str]) -> None:
-    if not recipients:
-        return
-    # One message per recipient, so no one sees the others' addresses.
-    messages = [(subject, body, settings.DEFAULT_FROM_EMAIL, [r]) for r in recipients]
-    transaction.on_commit(lambda: send_mass_mail(messages, fail_silently=False))
-
-
-def _name(plan: Plan) -> str:
+def plan_name(plan: Plan) -> str:
     return f"{plan.hwb_area.name} Better Care Fund plan ({plan.round.name})"
 
 
@@ -48,46 +38,43 @@ def area_signatories(plan: Plan) -> list[str]:
 
 
 def ready_for_signoff(plan: Plan) -> None:
-    _send(
-        f"Ready for sign-off: {_name(plan)}",
-        f"The {_name(plan)} is ready for you to sign off.\n\nReview and sign it at {_plan_url(plan)}\n",
+    email.send(
+        "ready_for_signoff",
         _area_members(plan, Membership.Role.SIGNATORY),
+        {"plan": plan_name(plan), "link": plan_url(plan)},
     )
 
 
 def signatures_voided(plan: Plan, signatory_emails: list[str]) -> None:
-    _send(
-        f"Your signature was removed: {_name(plan)}",
-        f"The {_name(plan)} was changed after you signed it, so your signature no longer applies "
-        f"and the plan is back in draft.\n\nYou will need to sign it again once it is ready: {_plan_url(plan)}\n",
-        sorted(set(signatory_emails)),
-    )
+    email.send("signatures_voided", signatory_emails, {"plan": plan_name(plan), "link": plan_url(plan)})
 
 
 def submitted(plan: Plan, *, is_late: bool) -> None:
-    late = " It was submitted after the deadline." if is_late else ""
-    _send(
-        f"Submitted: {_name(plan)}",
-        f"Version {plan.version} of the {_name(plan)} has been submitted to NHS England.{late}\n\n{_plan_url(plan)}\n",
+    email.send(
+        "submitted",
         _area_members(plan, Membership.Role.COMMISSIONER, Membership.Role.SIGNATORY) + _region_assurers(plan),
+        {
+            "plan": plan_name(plan),
+            "version": plan.version,
+            "late": " It was submitted after the deadline." if is_late else "",
+            "link": plan_url(plan),
+        },
     )
 
 
 def returned(plan: Plan, comment: str) -> None:
-    _send(
-        f"Returned for changes: {_name(plan)}",
-        f"NHS England has returned the {_name(plan)} for changes. It is now version {plan.version}, in draft.\n\n"
-        f"{comment}\n\n{_plan_url(plan)}\n",
+    email.send(
+        "returned",
         _area_members(plan, Membership.Role.COMMISSIONER, Membership.Role.SIGNATORY),
+        {"plan": plan_name(plan), "version": plan.version, "comment": comment, "link": plan_url(plan)},
     )
 
 
 def decided(plan: Plan, outcome_label: str) -> None:
-    _send(
-        f"Assurance outcome: {_name(plan)}",
-        f"NHS England has assured the {_name(plan)}. Outcome: {outcome_label}.\n\n"
-        f"See the outcome, any conditions and the decision letter at {_plan_url(plan)}\n",
+    email.send(
+        "decided",
         _area_members(plan, Membership.Role.COMMISSIONER, Membership.Role.SIGNATORY),
+        {"plan": plan_name(plan), "outcome": outcome_label, "link": plan_url(plan)},
     )
 
 

@@ -1,10 +1,10 @@
-"""Celery tasks for governance: rendering an export, and a submission's PDF and workbook, in the worker."""
+"""Celery tasks for governance: rendering an export and a submission's files, and the daily reminders."""
 
 import logging
 
 from celery import shared_task
 
-from . import exports, submission_files
+from . import exports, reminders, submission_files
 
 logger = logging.getLogger(__name__)
 
@@ -60,3 +60,15 @@ def render_submission_files(self, submission_id: int) -> str:
             raise self.retry(exc=exc, countdown=2 ** (self.request.retries + 1)) from exc
         return "failed"
     return "done"
+
+
+@shared_task
+def send_deadline_reminders() -> int:
+    """Daily (django-celery-beat): remind areas that have not submitted, N days before the deadline."""
+    return reminders.send_deadline_reminders()
+
+
+@shared_task
+def send_signature_reminders() -> int:
+    """Daily (django-celery-beat): remind signatories a plan has waited M days for."""
+    return reminders.send_signature_reminders()

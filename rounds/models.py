@@ -132,12 +132,32 @@ class Organisation(models.Model):
 # --- The planning round as data ------------------------------------------------------
 
 
+def default_reminder_days() -> list[int]:
+    return [14, 7, 1]
+
+
+def validate_reminder_days(value) -> None:
+    if not isinstance(value, list) or not all(isinstance(d, int) and 0 < d <= 365 for d in value):
+        raise ValidationError("Enter a list of whole numbers of days from 1 to 365, e.g. [14, 7, 1]")
+
+
 class PlanningRound(models.Model):
     slug = models.SlugField(max_length=20, unique=True, help_text="Used in URLs and commands, e.g. 2014-15.")
     name = models.CharField(max_length=150)
     draft_deadline = models.DateTimeField(null=True, blank=True)
     final_deadline = models.DateTimeField()
     is_open = models.BooleanField(default=True)
+    # Reminders (governance.reminders): areas that have not submitted are emailed this many days before
+    # the final deadline, and signatories who have not signed every this many days a plan waits for them.
+    reminder_days = models.JSONField(
+        default=default_reminder_days,
+        blank=True,
+        validators=[validate_reminder_days],
+        help_text="Days before the final deadline to remind areas that have not submitted, e.g. [14, 7, 1].",
+    )
+    signature_reminder_days = models.PositiveSmallIntegerField(
+        default=3, help_text="Remind signatories who have not signed every this many days a plan waits for them."
+    )
     labels = models.JSONField(
         default=dict, blank=True, help_text="Wording that changed between template versions, by key."
     )

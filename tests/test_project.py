@@ -51,7 +51,7 @@ def test_docker_compose_file_is_valid():
         [*command, "-f", str(ROOT / "docker-compose.yml"), "config", "-q"],
         capture_output=True,
         text=True,
-        env={**os.environ, "SECRET_KEY": "compose-config-check"},
+        env={**os.environ, "SECRET_KEY": "compose-config-check", "SITE_URL": "https://bcf.example.org"},
     )
     assert result.returncode == 0, result.stderr
 

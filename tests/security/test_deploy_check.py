@@ -13,13 +13,16 @@ def production_env(**extra) -> dict:
     env = {
         key: value
         for key, value in os.environ.items()
-        if not key.startswith(("DJANGO_", "SECURE_", "SESSION_", "OIDC_", "DEBUG", "SECRET_KEY", "ALLOWED_HOSTS"))
+        if not key.startswith(
+            ("DJANGO_", "SECURE_", "SESSION_", "OIDC_", "DEBUG", "SECRET_KEY", "ALLOWED_HOSTS", "SITE_URL", "EMAIL_")
+        )
     }
     env.update(
         DJANGO_SETTINGS_MODULE="bcf_portal.settings",
         DEBUG="false",
         SECRET_KEY=secrets.token_urlsafe(64),
         ALLOWED_HOSTS="bcf.example.org",
+        SITE_URL="https://bcf.example.org",
         DATABASE_URL="postgres://postgres@127.0.0.1:5432/bcf_h7",
     )
     env.update(extra)
@@ -71,3 +74,11 @@ def test_the_deploy_check_does_catch_a_weak_setting():
     result = run_check(production_env(SECURE_COOKIES="false"))
     assert result.returncode != 0
     assert "security.W012" in result.stdout + result.stderr
+
+
+def test_production_refuses_to_start_without_site_url_when_email_is_on():
+    env = production_env(EMAIL_BACKEND="django.core.mail.backends.smtp.EmailBackend")
+    env.pop("SITE_URL")
+    result = run_check(env)
+    assert result.returncode != 0
+    assert "accounts.E001" in result.stdout + result.stderr

@@ -25,6 +25,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from django.urls.resolvers import RoutePattern
 from django.utils import timezone
 
+from accounts import invitations
 from accounts.models import Membership
 from governance.models import ExportJob
 from metrics.models import MetricAmbition
@@ -52,6 +53,8 @@ AREA_ROLE_AND_ASSURER = {
 }
 ROLES = [
     *OWN_ROLES,
+    # The area's lead commissioner: a commissioner who also manages the area's team.
+    "lead_commissioner",
     *AREA_ROLE_AND_ASSURER,
     *[f"foreign_{r}" for r in OWN_ROLES],
     "national_admin",
@@ -82,6 +85,8 @@ class Rule:
             return False
         if self.any_signed_in:
             return True
+        if role == "lead_commissioner":
+            return role in (self.draft if phase == "draft" else self.submitted) or self.allows("commissioner", phase)
         if role in AREA_ROLE_AND_ASSURER:
             as_assurer = self.allows("assurer", phase) and not self.independent_assurers_only
             return self.allows(AREA_ROLE_AND_ASSURER[role], phase) or as_assurer
@@ -114,6 +119,17 @@ READ_OWN_DRAFTS = rule(
 PUBLIC = rule(plan_scoped=False, why="public")
 SIGNED_IN_LIST = rule(plan_scoped=False, any_signed_in=True, why="any signed-in user; the list is scoped to them")
 NATIONAL = rule({"national_admin"}, {"national_admin"}, plan_scoped=False, why="national administrators")
+# An area's team page: its commissioners read it; its lead commissioner and national admins manage it.
+TEAM = rule(
+    {"commissioner", "lead_commissioner", "national_admin"},
+    {"commissioner", "lead_commissioner", "national_admin"},
+    why="the area's commissioners and national admins",
+)
+MANAGE_TEAM = rule(
+    {"lead_commissioner", "national_admin"},
+    {"lead_commissioner", "national_admin"},
+    why="the area's lead commissioner and national admins",
+)
 ASSURANCE = rule(
     {"assurer", "foreign_assurer", "national_admin"},
     {"assurer", "foreign_assurer", "national_admin"},
@@ -129,6 +145,24 @@ RULES: dict[str, Rule] = {
     "logout": PUBLIC,
     "healthz": PUBLIC,
     "audit_log": NATIONAL,
+    # Public pages, and the steps of a forgotten password or an invitation (the link is the key).
+    "accessibility": PUBLIC,
+    "cookies": PUBLIC,
+    "privacy": PUBLIC,
+    "password_reset": PUBLIC,
+    "password_reset_done": PUBLIC,
+    "password_reset_confirm": PUBLIC,
+    "password_reset_complete": PUBLIC,
+    "accept_invitation": PUBLIC,
+    # People
+    "account": SIGNED_IN_LIST,
+    "password_change": SIGNED_IN_LIST,
+    "team": TEAM,
+    "invite": MANAGE_TEAM,
+    "invitation_resend": MANAGE_TEAM,
+    "invitation_revoke": MANAGE_TEAM,
+    "membership_end": MANAGE_TEAM,
+    "invite_assurer": NATIONAL,
     # Authoring (plans app)
     "plans:your_plans": SIGNED_IN_LIST,
     "plans:plan_overview": READ,
@@ -252,6 +286,7 @@ def world(shipped_rounds):
         "foreign_viewer": member(R.VIEWER, foreign_area),
         "foreign_assurer": member(R.ASSURER, foreign_area),
         "national_admin": member(R.NATIONAL_ADMIN, area),
+        "lead_commissioner": member(R.COMMISSIONER, area, is_lead=True),
         "anonymous": None,
     }
     for role, area_role in AREA_ROLE_AND_ASSURER.items():
@@ -261,8 +296,15 @@ def world(shipped_rounds):
     local = MetricAmbition.objects.create(plan=plan, metric=None, local_name=f"{SECRET} local", rationale=SECRET)
     job = ExportJob.objects.create(plan=plan, kind="xlsx", content_hash="x" * 64, status=ExportJob.Status.DONE)
     job.file.save(f"exports/matrix-{job.pk}.xlsx", ContentFile(b"PK\x03\x04 " + SECRET.encode()), save=True)
+    invitation = invitations.invite(
+        by=users["national_admin"], email_address="invitee@example.org", role="viewer", hwb_area=area
+    )
+    token = invitation_token(invitation)
     ids.update(
         {
+            "token": [token],
+            "invitation": [str(invitation.pk)],
+            "membership": [str(area.memberships.get(user=users["viewer"]).pk)],
             "slot": [slot.code],
             "step": ["send_for_signoff"],
             "kind": ["xlsx", "pdf", "json"],
@@ -295,6 +337,15 @@ def submit(plan, users):
         submitted_by=users["commissioner"],
         submitted_at=timezone.now(),
     )
+
+
+def invitation_token(invitation) -> str:
+    """A known token for the invitation (the table keeps only its hash), set as a resend would."""
+    import hashlib
+
+    token = f"matrix-token-{invitation.pk}"
+    type(invitation).objects.filter(pk=invitation.pk).update(token_sha256=hashlib.sha256(token.encode()).hexdigest())
+    return token
 
 
 # --- Requests -------------------------------------------------------------------------------
