@@ -6,15 +6,20 @@ from . import views
 
 app_name = "finance"
 
+
+def _line_urls(kind: str, page, line, remove) -> list:
+    """Income and expenditure lines have the same four pages: the list, add, change and remove."""
+    return [
+        path(f"{kind}/", page, name=kind),
+        path(f"{kind}/add/", line, name=f"{kind}_add"),
+        path(f"{kind}/<int:pk>/change/", line, name=f"{kind}_change"),
+        path(f"{kind}/<int:pk>/remove/", remove, name=f"{kind}_remove"),
+    ]
+
+
 urlpatterns = [
-    path("income/", views.income, name="income"),
-    path("income/add/", views.income_line, name="income_add"),
-    path("income/<int:pk>/change/", views.income_line, name="income_change"),
-    path("income/<int:pk>/remove/", views.income_remove, name="income_remove"),
-    path("expenditure/", views.expenditure, name="expenditure"),
-    path("expenditure/add/", views.expenditure_line, name="expenditure_add"),
-    path("expenditure/<int:pk>/change/", views.expenditure_line, name="expenditure_change"),
-    path("expenditure/<int:pk>/remove/", views.expenditure_remove, name="expenditure_remove"),
+    *_line_urls("income", views.income, views.income_line, views.income_remove),
+    *_line_urls("expenditure", views.expenditure, views.expenditure_line, views.expenditure_remove),
     path("summary/", views.summary, name="summary"),
     path("import/", views.import_workbook, name="import"),
     path("import/confirm/", views.import_confirm, name="import_confirm"),

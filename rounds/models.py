@@ -307,7 +307,21 @@ class Question(models.Model):
         return self.label
 
 
-class Metric(models.Model):
+class RoundListEntry(models.Model):
+    """An entry in one of the round's own ordered lists (metrics, funding streams), known by its key."""
+
+    key = models.SlugField(max_length=40)
+    order = models.PositiveSmallIntegerField()
+
+    class Meta:
+        abstract = True
+        ordering = ["round", "order"]
+
+    def __str__(self):
+        return self.name
+
+
+class Metric(RoundListEntry):
     class Unit(models.TextChoices):
         RATE_PER_100K = "rate_per_100k", "Rate per 100,000 population"
         PERCENTAGE = "percentage", "Percentage"
@@ -315,40 +329,28 @@ class Metric(models.Model):
         DAYS = "days", "Days"
 
     round = models.ForeignKey(PlanningRound, on_delete=models.CASCADE, related_name="metrics")
-    key = models.SlugField(max_length=40)
     name = models.CharField(max_length=250)
     definition = models.TextField()
     unit = models.CharField(max_length=20, choices=Unit.choices)
     denominator = models.CharField(max_length=150, blank=True, help_text="e.g. Population aged 65+")
     periods = models.JSONField(default=list, help_text="Period labels for planned values, in order.")
-    order = models.PositiveSmallIntegerField()
 
-    class Meta:
-        ordering = ["round", "order"]
+    class Meta(RoundListEntry.Meta):
         constraints = [models.UniqueConstraint(fields=["round", "key"], name="unique_metric_key")]
 
-    def __str__(self):
-        return self.name
 
-
-class FundingStream(models.Model):
+class FundingStream(RoundListEntry):
     class Contributor(models.TextChoices):
         NHS = "nhs", "NHS (CCG or ICB)"
         LOCAL_AUTHORITY = "la", "Local authority"
 
     round = models.ForeignKey(PlanningRound, on_delete=models.CASCADE, related_name="funding_streams")
-    key = models.SlugField(max_length=40)
     name = models.CharField(max_length=200)
     contributor = models.CharField(max_length=10, choices=Contributor.choices)
     is_mandatory = models.BooleanField(default=True, help_text="Part of the minimum pool.")
-    order = models.PositiveSmallIntegerField()
 
-    class Meta:
-        ordering = ["round", "order"]
+    class Meta(RoundListEntry.Meta):
         constraints = [models.UniqueConstraint(fields=["round", "key"], name="unique_stream_key")]
-
-    def __str__(self):
-        return self.name
 
 
 class CodeListEntry(models.Model):
