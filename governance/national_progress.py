@@ -8,12 +8,13 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from django.db.models import Count, Min
+from django.db.models import Count, Min, OuterRef, Subquery
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from plans.models import Plan
 from plans.selectors import ASSURER_VISIBLE_STATUSES
-from rounds.models import HwbArea, PlanningRound, Region
+from rounds.models import Allocation, HwbArea, PlanningRound, Region
 
 from .dashboards import days_late
 from .national_rounds import areas_of_round
@@ -21,8 +22,16 @@ from .national_rounds import areas_of_round
 
 def rounds_list() -> list[dict]:
     """Every round with how many areas it names and how many plans it has."""
+    # Two subqueries rather than joins: plans × allocations would multiply the rows counted.
+    plans = Plan.objects.filter(round=OuterRef("pk")).order_by().values("round").annotate(n=Count("pk"))
+    areas = (
+        Allocation.objects.filter(round=OuterRef("pk"))
+        .order_by()
+        .values("round")
+        .annotate(n=Count("hwb_area", distinct=True))
+    )
     rounds = PlanningRound.objects.annotate(
-        plan_count=Count("plans", distinct=True), area_count=Count("allocations__hwb_area", distinct=True)
+        plan_count=Coalesce(Subquery(plans.values("n")), 0), area_count=Coalesce(Subquery(areas.values("n")), 0)
     ).order_by("-final_deadline")
     return list(rounds)
 

@@ -137,3 +137,15 @@ def test_a_round_with_a_future_deadline_counts_the_days_left(rnd, admin_user):
     page = national_progress.round_progress(rnd, now=now)
     assert page["late"] == []
     assert {row.days_left for region in page["regions"] for row in region["rows"]} == {7}
+
+
+def test_the_rounds_list_counts_each_rounds_areas_and_plans(client, rnd, admin_user, django_assert_max_num_queries):
+    national_rounds.create_plans_for_round(user=admin_user, planning_round=rnd)
+    rounds = {r.slug: r for r in national_progress.rounds_list()}
+    areas = national_rounds.areas_of_round(rnd).count()
+    assert (rounds["2014-15"].area_count, rounds["2014-15"].plan_count) == (areas, areas)
+    assert rounds["2017-19"].plan_count == 0 and rounds["2017-19"].area_count > 0
+    client.force_login(admin_user)
+    with django_assert_max_num_queries(8):
+        page = client.get("/national/rounds/").content.decode()
+    assert f'<td class="govuk-table__cell govuk-table__cell--numeric">{areas}</td>' in page
