@@ -5,59 +5,19 @@ password, invites a colleague and a signatory for each of the round's sign-off s
 for sign-off; a signatory accepts their invitation and signs. Every new page is scanned with axe-core.
 """
 
-import re
-import time
-
 import pytest
-from django.core import mail
-from django.utils import timezone
 from playwright.sync_api import expect
 
 from accounts.models import Invitation, Membership, SecurityEvent
 from governance.models import SignOff
 from rounds.models import SignOffSlot
 from tests.browser.conftest import assert_no_axe_violations, sign_in
+from tests.browser.people import accept, invitation_path, invite, sign_the_plan
 from tests.factories import DEMO_PASSWORD, MembershipFactory
 from tests.governance.workflow_plans import build_workflow_plan
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 R = Membership.Role
-LINK = re.compile(r"(/invitation/[^/\s]+/)")
-
-
-def invitation_path(address: str) -> str:
-    """The link in the newest invitation email to `address` (sent by the in-process task after the commit)."""
-    for _ in range(50):
-        bodies = [m.body for m in mail.outbox if address in m.to and "invited" in m.subject]
-        if bodies:
-            return LINK.search(bodies[-1]).group(1)
-        time.sleep(0.1)
-    raise AssertionError(f"No invitation email to {address}: {[m.to for m in mail.outbox]}")
-
-
-def invite(page, *, email, name, role_label, job_title="", slot=None, lead=False):
-    page.get_by_role("button", name="Invite someone").click()
-    page.get_by_label("Email address").fill(email)
-    page.get_by_label("Full name").fill(name)
-    if job_title:
-        page.get_by_label("Job title").fill(job_title)
-    page.get_by_label(role_label).check()
-    if slot:
-        page.get_by_label("Sign-off (signatories only)").select_option(slot)
-    if lead:
-        page.get_by_label("Lead commissioner: manages the area's team").check()
-    page.get_by_role("button", name="Send invitation").click()
-    expect(page.locator(".govuk-notification-banner--success")).to_contain_text(f"Invitation sent to {email}")
-
-
-def accept(page, base, path, password):
-    page.context.clear_cookies()
-    page.goto(base + path)
-    expect(page.get_by_role("heading", level=1)).to_have_text("Accept your invitation")
-    page.get_by_label("Create a password").fill(password)
-    page.get_by_label("Confirm your password").fill(password)
-    page.get_by_role("button", name="Create account").click()
-    expect(page.locator(".govuk-notification-banner--success")).to_contain_text("Your account is ready")
 
 
 def test_a_lead_commissioner_builds_the_team_and_a_signatory_signs_after_accepting(page, live_server):
@@ -124,16 +84,7 @@ def test_a_lead_commissioner_builds_the_team_and_a_signatory_signs_after_accepti
     # The first slot's signatory accepts and signs.
     accept(page, base, invitation_path("signatory0@lbbd.example"), "Signing-it-off-2027")
     page.goto(status_url)
-    sign_links = page.locator("#signoffs a", has_text="Sign")
-    expect(sign_links).to_have_count(1)
-    sign_links.click()
-    expect(page.get_by_label("Full name")).to_have_value("Signatory 0")
-    page.get_by_label("Position").fill("Director 0")
-    today = timezone.localdate()
-    for part, value in (("day", today.day), ("month", today.month), ("year", today.year)):
-        page.locator(f"input[name='signed_on_{part}']").fill(str(value))
-    page.get_by_role("button", name="Sign the plan").click()
-    expect(page.locator(".govuk-notification-banner--success")).to_contain_text("You have signed the plan")
+    sign_the_plan(page, name="Signatory 0", position="Director 0")
 
     signoff = SignOff.objects.get(plan=plan, voided_at__isnull=True)
     assert (signoff.slot, signoff.signed_by.email) == (slots[0], "signatory0@lbbd.example")

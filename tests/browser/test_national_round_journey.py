@@ -2,7 +2,10 @@
 
 They import the areas, their organisations and the round's allocations from CSV files the test generates,
 read the row-addressed messages for a file with five deliberate mistakes, import the corrected file, open
-the round and create every area's plan, then see every area skipped on a second run.
+the round and create every area's plan, then see every area skipped on a second run. Then the first
+area's people join: the admin invites its lead commissioner, who accepts from the email in the test outbox,
+sets a password and invites a colleague and a signatory for each of the round's three slots; the lead sends
+the plan for sign-off and a signatory signs after accepting.
 
 `set_up_round_in_the_browser` leaves the round open with a plan for each area, so later journeys (inviting
 each area's lead commissioner) can carry on from it.
@@ -16,10 +19,12 @@ from django.utils import timezone
 from playwright.sync_api import Page, expect
 
 from accounts.models import Membership
+from governance.models import SignOff
 from plans.models import Plan
 from rounds.loader import load_reference
-from rounds.models import Allocation, HwbArea, Organisation, PlanningRound
+from rounds.models import Allocation, HwbArea, Organisation, PlanningRound, SignOffSlot
 from tests.browser.conftest import assert_no_axe_violations, save_screenshot, sign_in
+from tests.browser.people import accept, invitation_path, invite, sign_the_plan
 from tests.factories import (
     DEMO_PASSWORD,
     FundingStreamFactory,
@@ -33,6 +38,13 @@ from tests.governance import national_files as files
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 YEARS = ("2023/24", "2024/25")
+SLOTS = [
+    ("icb", "Signed on behalf of the Integrated Care Board", "icb"),
+    ("council", "Signed on behalf of the Council", "local_authority"),
+    ("hwb_chair", "Chair of the Health and Wellbeing Board", ""),
+]
+COMMISSIONER = "Commissioner: writes the area's plan"
+SIGNATORY = "Signatory: signs the plan off for one organisation"
 
 
 @dataclass
@@ -54,6 +66,8 @@ def new_round() -> PlanningRound:
     for order, label in enumerate(YEARS):
         RoundYearFactory(round=rnd, label=label, order=order)
     FundingStreamFactory(round=rnd, key="ccg-minimum", name="Minimum CCG contribution", contributor="nhs", order=0)
+    for order, (code, title, kind) in enumerate(SLOTS):
+        SignOffSlot.objects.create(round=rnd, code=code, title=title, organisation_kind=kind, order=order)
     return rnd
 
 
@@ -164,7 +178,7 @@ def set_up_round_in_the_browser(page: Page, base: str, tmp_path, *, screenshots:
     return RoundReady(planning_round=rnd, admin_email=email, areas=[files.ons(i) for i in range(1, 151)])
 
 
-def test_a_national_admin_sets_up_a_round_for_150_areas(page, live_server, tmp_path):
+def test_a_national_admin_sets_up_a_round_for_150_areas_and_its_people_join_and_sign(page, live_server, tmp_path):
     base = live_server.url
     ready = set_up_round_in_the_browser(page, base, tmp_path, screenshots=True)
     rnd = ready.planning_round
@@ -190,3 +204,38 @@ def test_a_national_admin_sets_up_a_round_for_150_areas(page, live_server, tmp_p
     expect(page.get_by_text("No area is late.")).to_be_visible()
     assert_no_axe_violations(page, "progress")
     save_screenshot(page, "national-progress")
+
+    # The national admin invites the first area's lead commissioner from its team page.
+    area = ready.areas[0]
+    plan = Plan.objects.get(round=rnd, hwb_area__ons_code=area)
+    page.goto(f"{base}/areas/{area}/team/")
+    invite(page, email="lead@area1.example", name="Lena Lead", role_label=COMMISSIONER, lead=True)
+
+    # The lead accepts from the email in the outbox, sets a password and builds the team.
+    accept(page, base, invitation_path("lead@area1.example"), "Lena-leads-the-plan-1")
+    page.goto(f"{base}/areas/{area}/team/")
+    invite(page, email="colleague@area1.example", name="Colin League", role_label=COMMISSIONER)
+    for n, (code, _, _) in enumerate(SLOTS):
+        invite(
+            page,
+            email=f"signatory{n}@area1.example",
+            name=f"Signatory {n}",
+            role_label=SIGNATORY,
+            job_title=f"Director {n}",
+            slot=code,
+        )
+    expect(page.locator("#team-invitations")).to_contain_text("signatory2@area1.example")
+    assert_no_axe_violations(page, "team page of a new area")
+
+    # The round asks for no sections of its own here, so the lead can send the new plan for sign-off.
+    status_url = f"{base}/plans/{rnd.slug}/{area}/governance/"
+    page.goto(status_url)
+    page.get_by_role("button", name="Send for sign-off").click()
+    expect(page.locator("#plan-status")).to_contain_text("Ready for sign-off")
+
+    # The ICB's signatory accepts and signs.
+    accept(page, base, invitation_path("signatory0@area1.example"), "Signing-it-off-2027")
+    page.goto(status_url)
+    sign_the_plan(page, name="Signatory 0", position="Director 0")
+    signoff = SignOff.objects.get(plan=plan, voided_at__isnull=True)
+    assert (signoff.slot.code, signoff.signed_by.email) == ("icb", "signatory0@area1.example")
