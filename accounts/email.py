@@ -38,7 +38,7 @@ MESSAGES: dict[str, MessageKind] = {
         "Reset your password for the Better Care Fund plans service",
         "Someone asked to reset the password of your account on the Better Care Fund plans service.\n\n"
         "Choose a new password at {link}\n\n"
-        "The link works once and for {hours} hour(s). If it was not you, ignore this email: "
+        "The link works once and for {duration}. If it was not you, ignore this email: "
         "your password has not changed.\n",
     ),
     "ready_for_signoff": MessageKind(

@@ -3,7 +3,7 @@
 from django import forms
 from django.conf import settings
 from django.contrib.auth import password_validation
-from django.contrib.auth.forms import PasswordResetForm
+from django.contrib.auth.forms import PasswordChangeForm, PasswordResetForm, SetPasswordForm
 from django.urls import reverse
 
 from rounds.models import Organisation, Region
@@ -23,9 +23,18 @@ class InvitationForm(forms.Form):
     """The roles offered are those the inviting person may grant (accounts.invitations.roles_user_may_grant)."""
 
     email = forms.EmailField(label="Email address", max_length=254)
-    full_name = forms.CharField(label="Full name", max_length=200, required=False)
+    full_name = forms.CharField(
+        label="Full name",
+        max_length=200,
+        required=False,
+        error_messages={"max_length": "Full name must be 200 characters or fewer"},
+    )
     job_title = forms.CharField(
-        label="Job title", max_length=200, required=False, help_text="Printed beside a signatory's signature."
+        label="Job title",
+        max_length=200,
+        required=False,
+        help_text="Printed beside a signatory's signature.",
+        error_messages={"max_length": "Job title must be 200 characters or fewer"},
     )
     role = forms.ChoiceField(label="Role", widget=forms.RadioSelect)
     signoff_slot_code = forms.ChoiceField(label="Sign-off (signatories only)", required=False)
@@ -106,5 +115,34 @@ class ResetPasswordForm(PasswordResetForm):
         email.send(
             "password_reset",
             [to_email],
-            {"link": email.absolute_url(path), "hours": max(1, settings.PASSWORD_RESET_TIMEOUT // 3600)},
+            {"link": email.absolute_url(path), "duration": _duration(settings.PASSWORD_RESET_TIMEOUT)},
         )
+
+
+def _duration(seconds: int) -> str:
+    """How long a link works, as the email says it: "1 hour", "24 hours"."""
+    hours = max(1, seconds // 3600)
+    return "1 hour" if hours == 1 else f"{hours} hours"
+
+
+class ChooseNewPasswordForm(SetPasswordForm):
+    """Django's new-password form in the words the invitation page uses."""
+
+    error_messages = {"password_mismatch": "Enter the same password in both boxes"}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["new_password1"].label = "New password"
+        self.fields["new_password2"].label = "Confirm your new password"
+        self.fields["new_password2"].help_text = ""
+
+
+class ChangePasswordForm(PasswordChangeForm, ChooseNewPasswordForm):
+    error_messages = {
+        **ChooseNewPasswordForm.error_messages,
+        "password_incorrect": "Your current password is not right. Enter it again",
+    }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["old_password"].label = "Current password"

@@ -17,7 +17,7 @@ from django.views.decorators.http import require_POST
 from rounds.models import HwbArea
 
 from . import invitations, permissions, security
-from .forms import InvitationForm, NewPasswordForm, ResetPasswordForm
+from .forms import ChangePasswordForm, ChooseNewPasswordForm, InvitationForm, NewPasswordForm, ResetPasswordForm
 from .models import Invitation, Membership, SecurityEvent
 
 
@@ -198,6 +198,7 @@ def account(request):
 
 
 class PasswordChangeView(auth_views.PasswordChangeView):
+    form_class = ChangePasswordForm
     template_name = "accounts/password_change.html"
     success_url = reverse_lazy("account")
 
@@ -215,6 +216,7 @@ class PasswordResetView(auth_views.PasswordResetView):
 
 
 class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
+    form_class = ChooseNewPasswordForm
     template_name = "accounts/password_reset_confirm.html"
     success_url = reverse_lazy("password_reset_complete")
 

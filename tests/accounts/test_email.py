@@ -27,7 +27,7 @@ SAMPLES = {
         "link": "/i/x/",
         "expires": "7 May",
     },
-    "password_reset": {"link": "/password-reset/x/y/", "hours": "1"},
+    "password_reset": {"link": "/password-reset/x/y/", "duration": "1 hour"},
     "ready_for_signoff": {"plan": "Plymouth plan", "link": "/p/"},
     "signatures_voided": {"plan": "Plymouth plan", "link": "/p/"},
     "submitted": {"plan": "Plymouth plan", "version": "2", "late": "", "link": "/p/"},

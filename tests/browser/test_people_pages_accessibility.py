@@ -37,7 +37,7 @@ def test_public_and_password_pages_have_no_axe_violations(page, live_server):
     expect(page.get_by_role("heading", level=1)).to_have_text("Choose a new password")
     assert_no_axe_violations(page, "choose a new password")
     page.get_by_label("New password", exact=True).fill("Brand-new-passphrase-3")
-    page.get_by_label("New password confirmation").fill("Brand-new-passphrase-3")
+    page.get_by_label("Confirm your new password").fill("Brand-new-passphrase-3")
     page.get_by_role("button", name="Save password").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Your password has been changed")
     assert_no_axe_violations(page, "password changed")
@@ -47,7 +47,7 @@ def test_public_and_password_pages_have_no_axe_violations(page, live_server):
 
     sign_in(page, base, user.email, "Brand-new-passphrase-3")
     page.goto(base + "/account/password/")
-    page.get_by_label("Old password").fill("wrong")
+    page.get_by_label("Current password").fill("wrong")
     page.get_by_role("button", name="Change password").click()
     expect(page.locator(".govuk-error-summary")).to_be_visible()
     assert_no_axe_violations(page, "change password with errors")
