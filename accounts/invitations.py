@@ -123,6 +123,20 @@ def _audit(action, *, by, invitation: Invitation, request=None, **extra) -> None
 
 
 @transaction.atomic
+def _refuse_repeat(email_address, *, role, hwb_area, region, signoff_slot_code) -> None:
+    """One person, one invitation or membership per role and place: a second would only confuse them."""
+    scope = {"role": role, "hwb_area": hwb_area, "region": region, "signoff_slot_code": signoff_slot_code}
+    if Membership.objects.filter(user__email__iexact=email_address, **scope).exists():
+        raise ValidationError({"email": "This person already has this role: there is no need to invite them"})
+    waiting = Invitation.objects.filter(
+        email__iexact=email_address, accepted_at=None, revoked_at=None, expires_at__gt=timezone.now(), **scope
+    )
+    if waiting.exists():
+        raise ValidationError(
+            {"email": "An invitation to this person for this role is waiting: resend it from the team page"}
+        )
+
+
 def invite(
     *,
     by: User,
@@ -148,8 +162,10 @@ def invite(
     _validate_scope(
         role=role, hwb_area=hwb_area, organisation=organisation, signoff_slot_code=signoff_slot_code, is_lead=is_lead
     )
+    email_address = User.normalize_username(email_address)
+    _refuse_repeat(email_address, role=role, hwb_area=hwb_area, region=region, signoff_slot_code=signoff_slot_code)
     invitation = Invitation(
-        email=User.normalize_username(email_address),
+        email=email_address,
         full_name=full_name.strip(),
         job_title=job_title.strip(),
         role=role,

@@ -271,3 +271,20 @@ def test_with_single_sign_on_an_invitee_accepts_without_a_password_and_signs_in_
     settings.OIDC_RP_SIGN_ALGO = "HS256"
     claims = {"email": "SSO@ashshire.gov.uk", "email_verified": True}
     assert list(EmailOIDCBackend().filter_users_by_claims(claims)) == [user]
+
+
+def test_inviting_someone_to_a_role_they_hold_or_are_already_invited_to_is_refused_on_the_email(team, post):
+    """Found in the walk-through: a second invitation told an existing commissioner to "set your password"."""
+    member = MembershipFactory(role=R.COMMISSIONER, hwb_area=team.area).user
+    data = {"email": member.email.upper(), "full_name": "Again", "role": "commissioner"}
+    response = post(team.lead, invite_url(team.area), data)
+    assert response.status_code == 200
+    assert "This person already has this role" in response.content.decode()
+
+    first = {"email": "new.person@ashshire.gov.uk", "full_name": "New Person", "role": "viewer"}
+    assert post(team.lead, invite_url(team.area), first).status_code == 302
+    again = post(team.lead, invite_url(team.area), {**first, "email": " New.Person@Ashshire.gov.uk"})
+    assert "An invitation to this person for this role is waiting" in again.content.decode()
+    assert Invitation.objects.filter(email="new.person@ashshire.gov.uk").count() == 1
+    # Another role is another invitation.
+    assert post(team.lead, invite_url(team.area), {**first, "role": "commissioner"}).status_code == 302
