@@ -49,6 +49,7 @@ def bench_env(database_url: str) -> dict:
         "DEBUG": "false",
         "SECRET_KEY": "bench-" + "x" * 50,
         "ALLOWED_HOSTS": "127.0.0.1,localhost,testserver",
+        "SITE_URL": f"http://127.0.0.1:{PORT}",
         "SECURE_SSL_REDIRECT": "false",
         "SECURE_COOKIES": "false",
         "STATIC_ROOT": str(WORK / "static"),
