@@ -1,6 +1,7 @@
 """factory_boy factories, one per model, with realistic defaults."""
 
 import datetime
+import re
 from decimal import Decimal
 
 import factory
@@ -486,3 +487,286 @@ class ReminderSentFactory(factory.django.DjangoModelFactory):
     plan = factory.SubFactory(PlanFactory)
     occasion = "deadline:7"
     email = factory.Sequence(lambda n: f"reminded{n}@example.org")
+
+
+# --- A whole plan shaped like the 2014/15 template -------------------------------------------
+
+PLAN_SUMMARY_NARRATIVE = """Partners agreed the plan at a **joint workshop** on 20 January.
+
+## Who took part
+
+- Acute trust
+- Community provider
+- Care homes forum
+
+| Provider | Role |
+| --- | --- |
+| Plymouth Hospitals NHS Trust | Acute care |
+| Livewell Southwest | Community services |
+
+See [the engagement report](https://www.plymouth.gov.uk/engagement) for details."""
+
+
+def _vision_text(long_answers: bool) -> str:
+    return "\n\n".join(
+        f"Paragraph {n} of the vision: integrated, person-centred care for every resident, with services organised "
+        f"around people rather than organisations, and with care delivered at home wherever that is safe. "
+        * (3 if long_answers else 1)
+        for n in range(1, 13 if long_answers else 3)
+    )
+
+
+class PlanWithContentFactory(PlanFactory):
+    """Plymouth's plan shaped like the 2014/15 template: summary table, sign-off, narratives, documents,
+    schemes, one national condition, risks and Part 2 finance, with two questions left unanswered.
+
+    `PlanWithContentFactory(part_one__long_answers=True)` makes the vision long enough to spread over
+    pages; `signoffs=False` leaves it unsigned (a later edit would void the signatures).
+    """
+
+    class Meta:
+        skip_postgeneration_save = True
+
+    round = factory.SubFactory(PlanningRoundFactory, slug="2014-15", name="Better Care Fund 2014/15 to 2015/16")
+    hwb_area = factory.SubFactory(HwbAreaFactory, ons_code="E06000026", name="Plymouth")
+
+    @factory.post_generation
+    def part_one(plan, create, extracted, long_answers=False, **kwargs):  # noqa: N805
+        round_ = plan.round
+        for i, label in enumerate(["2014/15", "2015/16"]):
+            RoundYearFactory(round=round_, label=label, order=i)
+
+        def section(key, order, group, number, heading, **fields):
+            return SectionFactory(
+                round=round_, key=key, order=order, group_heading=group, number=number, heading=heading, **fields
+            )
+
+        def question(sec, key, label, kind, order, prompt=""):
+            return QuestionFactory(section=sec, key=key, label=label, kind=kind, order=order, prompt=prompt)
+
+        def answer(q, **values):
+            return AnswerFactory(plan=plan, question=q, text=values.pop("text", ""), **values)
+
+        details = "1) PLAN DETAILS"
+        s1a = section("1a", 1, details, "a)", "Summary of Plan")
+        answer(question(s1a, "local-authority", "Local Authority", "text", 1), text="Plymouth City Council")
+        answer(
+            question(s1a, "ccgs", "Clinical Commissioning Groups", "text", 2),
+            text="Northern, Eastern and Western Devon CCG",
+        )
+        question(s1a, "boundary", "Boundary Differences", "text", 3)  # left unanswered on purpose
+        answer(
+            question(s1a, "hwb-date", "Date agreed at Health and Well-Being Board", "date", 4),
+            date=datetime.date(2014, 2, 13),
+        )
+        answer(
+            question(s1a, "min-2014", "Minimum required value of pooled budget: 2014/15", "money", 5),
+            money=Decimal("5700000.00"),
+        )
+        answer(
+            question(s1a, "min-2015", "Minimum required value of pooled budget: 2015/16", "money", 6),
+            money=Decimal("19532000.00"),
+        )
+        section("1b", 2, details, "b)", "Authorisation and signoff", table="signoff")
+        s1c = section("1c", 3, details, "c)", "Service provider engagement")
+        answer(
+            question(
+                s1c,
+                "providers",
+                "Service provider engagement",
+                "narrative",
+                1,
+                prompt="Please describe how health and social care providers have been involved in the development of this plan.",
+            ),
+            text=PLAN_SUMMARY_NARRATIVE,
+        )
+        s1d = section("1d", 4, details, "d)", "Patient, service user and public engagement")
+        question(s1d, "public", "Patient, service user and public engagement", "narrative", 1)  # unanswered
+        section(
+            "1e",
+            5,
+            details,
+            "e)",
+            "Related documentation",
+            prompt="Please include information/links to any related documents.",
+            table="documents",
+        )
+        vision = "VISION AND SCHEMES"
+        s2a = section("vision-a", 6, vision, "a)", "Vision for health and care services")
+        answer(
+            question(s2a, "vision", "Vision for health and care services", "narrative", 1),
+            text=_vision_text(long_answers),
+        )
+        s2c = section("vision-c", 7, vision, "c)", "Description of planned changes", table="schemes")
+        answer(
+            question(s2c, "changes", "Description of planned changes", "narrative", 1),
+            text="Four schemes change how care is organised; each is listed below.",
+        )
+        condition = NationalConditionFactory(round=round_, number=1, title="Protecting social care services")
+        cq1 = ConditionQuestionFactory(
+            condition=condition,
+            number="i)",
+            prompt="Please outline your agreed local definition of protecting adult social care services.",
+            order=1,
+        )
+        cq2 = ConditionQuestionFactory(
+            condition=condition,
+            number="ii)",
+            prompt="Please explain how local social care services will be protected within your plans.",
+            order=2,
+        )
+        section(
+            "cond-a", 8, "2) NATIONAL CONDITIONS", "a)", "Protecting social care services", national_condition=condition
+        )
+        ConditionResponseFactory(
+            plan=plan, question=cq1, status="yes", narrative="Protecting eligibility at *substantial* and above."
+        )
+        ConditionResponseFactory(
+            plan=plan,
+            question=cq2,
+            status="in_progress",
+            target_date=datetime.date(2015, 3, 31),
+            narrative="Funding of £2.5m will sustain reablement.",
+        )
+        section(
+            "risks",
+            9,
+            "3) RISKS",
+            "",
+            "Risks",
+            prompt="Please provide details of the most important risks and your plans to mitigate them.",
+            table="risks",
+        )
+
+    @factory.post_generation
+    def signoff_slots(plan, create, extracted, **kwargs):  # noqa: N805
+        SignOffSlotFactory(
+            round=plan.round, code="ccg", title="Signed on behalf of the Clinical Commissioning Group", order=1
+        )
+        SignOffSlotFactory(round=plan.round, code="council", title="Signed on behalf of the Council", order=2)
+        SignOffSlotFactory(
+            round=plan.round,
+            code="hwb",
+            title="Signed on behalf of the Health and Wellbeing Board",
+            by_label="By Chair of Health and Wellbeing Board",
+            has_position=False,
+            order=3,
+        )
+
+    @factory.post_generation
+    def documents(plan, create, extracted, **kwargs):  # noqa: N805
+        for order, (ref, title, synopsis) in enumerate(
+            [
+                ("D1", "Joint Strategic Needs Assessment (JSNA)", "Current and future health needs of the population."),
+                ("D2", "Joint Health and Wellbeing Strategy", "The board's purpose and strategic approach."),
+            ]
+        ):
+            RelatedDocumentFactory(
+                plan=plan,
+                ref=ref,
+                title=title,
+                synopsis=synopsis,
+                url=f"https://www.plymouth.gov.uk/{ref.lower()}",
+                order=order,
+            )
+
+    @factory.post_generation
+    def part_two(plan, create, extracted, **kwargs):  # noqa: N805
+        """Schemes and risks, then income and expenditure for both years."""
+
+        def code(list_, label):
+            return CodeListEntryFactory(
+                round=plan.round, list=list_, code=re.sub(r"\W+", "-", label.lower()), label=label
+            )
+
+        reablement = code("scheme_type", "Reablement")
+        integrated = code("scheme_type", "Integrated care planning")
+        social_care = code("area_of_spend", "Social care")
+        community = code("area_of_spend", "Community health")
+        ccg = code("commissioner", "CCG")
+        la = code("commissioner", "Local authority")
+        provider_type = code("provider", "NHS community provider")
+        high = code("risk_rating", "High")
+        medium = code("risk_rating", "Medium")
+
+        schemes = [
+            PartTwoSchemeFactory(
+                plan=plan,
+                reference="S1",
+                name="Integrated community reablement",
+                scheme_type=reablement,
+                lead_commissioner=la,
+                area_of_spend=social_care,
+                provider="Livewell Southwest",
+                description="Short-term support to regain independence after hospital.",
+                order=1,
+            ),
+            PartTwoSchemeFactory(
+                plan=plan,
+                reference="S2",
+                name="Risk stratification and care co-ordination",
+                scheme_type=integrated,
+                lead_commissioner=ccg,
+                area_of_spend=community,
+                provider="GP practices",
+                is_new=True,
+                order=2,
+            ),
+        ]
+        for order, (description, rating, actions) in enumerate(
+            [
+                (
+                    "Emergency admissions do not fall as planned.",
+                    high,
+                    "Monthly review of the metrics by the joint board.",
+                ),
+                ("Providers cannot recruit enough staff.", medium, "Joint workforce plan with providers."),
+            ]
+        ):
+            RiskFactory(plan=plan, description=description, rating=rating, mitigating_actions=actions, order=order)
+
+        years = list(plan.round.years.order_by("order"))
+        nhs = FundingStreamFactory(round=plan.round, key="ccg-minimum", name="CCG minimum contribution", order=1)
+        dfg = FundingStreamFactory(
+            round=plan.round,
+            key="dfg",
+            name="Disabled Facilities Grant",
+            contributor=rm.FundingStream.Contributor.LOCAL_AUTHORITY,
+            order=2,
+        )
+        council = OrganisationFactory(name="Plymouth City Council")
+        for stream, amounts in [(nhs, ["5000000.00", "18000000.00"]), (dfg, ["700000.00", "1532000.00"])]:
+            for year, amount in zip(years, amounts, strict=True):
+                IncomeLineFactory(plan=plan, funding_stream=stream, organisation=council, year=year, amount=amount)
+        for scheme, stream, amounts in [
+            (schemes[0], nhs, ["3000000.00", "10000000.00"]),
+            (schemes[1], dfg, ["2700000.00", "9532000.00"]),
+        ]:
+            line = ExpenditureLineFactory(
+                plan=plan, scheme=scheme, provider=provider_type, funding_stream=stream, order=0
+            )
+            for year, amount in zip(years, amounts, strict=True):
+                ExpenditureAmountFactory(line=line, year=year, amount=amount)
+
+    @factory.post_generation
+    def signoffs(plan, create, extracted, **kwargs):  # noqa: N805
+        """Two slots signed, the HWB chair's not yet; signed last, as any later change would void them."""
+        if extracted is False:
+            return
+        slots = {slot.code: slot for slot in plan.round.signoff_slots.all()}
+        SignOffFactory(
+            plan=plan,
+            slot=slots["ccg"],
+            organisation_name="Northern, Eastern and Western Devon CCG",
+            signatory_name="Paul O'Sullivan",
+            position="Managing Director Partnerships",
+            signed_on=datetime.date(2014, 2, 3),
+        )
+        SignOffFactory(
+            plan=plan,
+            slot=slots["council"],
+            organisation_name="Plymouth City Council",
+            signatory_name="Carole Burgoyne",
+            position="Strategic Director for People",
+            signed_on=datetime.date(2014, 2, 3),
+        )
