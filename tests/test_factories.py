@@ -26,7 +26,7 @@ def factories_by_model():
     found = {}
     for _, obj in inspect.getmembers(f, inspect.isclass):
         if issubclass(obj, factory.django.DjangoModelFactory) and obj._meta.model is not None:
-            # A factory named after its model is that model's factory; variants (e.g. a whole plan) come second.
+            # A model may have several factories (PlanFactory and PlanWithContentFactory): each is built below.
             found.setdefault(obj._meta.get_model_class(), []).append(obj)
     return found
 
