@@ -1,6 +1,7 @@
 """factory_boy factories, one per model, with realistic defaults."""
 
 import datetime
+import re
 from decimal import Decimal
 
 import factory
@@ -149,7 +150,7 @@ class AllocationFactory(factory.django.DjangoModelFactory):
 
     round = factory.SubFactory(PlanningRoundFactory)
     hwb_area = factory.SubFactory(HwbAreaFactory)
-    year = factory.SubFactory(RoundYearFactory)
+    year = factory.SubFactory(RoundYearFactory, round=factory.SelfAttribute("..round"))
     key = "minimum_pool"
     amount = Decimal("5700000.00")
 
@@ -176,11 +177,17 @@ class MetricFactory(factory.django.DjangoModelFactory):
     name = factory.Sequence(lambda n: f"Metric {n}")
     definition = "Count per 100,000 population"
     unit = rm.Metric.Unit.RATE_PER_100K
+    periods = factory.LazyFunction(lambda: ["2015/16 Q1", "2015/16 Q2"])
     order = factory.Sequence(int)
 
 
+def _code(list_):
+    """A code-list entry of the row's plan's round (rows may only use their own round's codes)."""
+    return factory.SubFactory(CodeListEntryFactory, round=factory.SelfAttribute("..plan.round"), list=list_)
+
+
 class PartTwoSchemeFactory(factory.django.DjangoModelFactory):
-    """A scheme for expenditure lines; code-list entries must come from the plan's round."""
+    """A scheme for expenditure lines; code-list entries come from the plan's round."""
 
     class Meta:
         model = "schemes.Scheme"
@@ -189,6 +196,9 @@ class PartTwoSchemeFactory(factory.django.DjangoModelFactory):
     plan = factory.SubFactory(PlanFactory)
     reference = factory.Sequence(lambda n: f"S{n:02d}")
     name = factory.Sequence(lambda n: f"Scheme {n}")
+    scheme_type = _code(rm.CodeListEntry.List.SCHEME_TYPE)
+    lead_commissioner = _code(rm.CodeListEntry.List.COMMISSIONER)
+    area_of_spend = _code(rm.CodeListEntry.List.AREA_OF_SPEND)
 
 
 class IncomeLineFactory(factory.django.DjangoModelFactory):
@@ -196,6 +206,9 @@ class IncomeLineFactory(factory.django.DjangoModelFactory):
         model = "finance.IncomeLine"
 
     plan = factory.SubFactory(PlanFactory)
+    funding_stream = factory.SubFactory(FundingStreamFactory, round=factory.SelfAttribute("..plan.round"))
+    organisation = factory.SubFactory(OrganisationFactory)
+    year = factory.SubFactory(RoundYearFactory, round=factory.SelfAttribute("..plan.round"))
     amount = Decimal("1000000.00")
 
 
@@ -204,6 +217,12 @@ class ExpenditureLineFactory(factory.django.DjangoModelFactory):
         model = "finance.ExpenditureLine"
 
     plan = factory.SubFactory(PlanFactory)
+    scheme = factory.SubFactory(PartTwoSchemeFactory, plan=factory.SelfAttribute("..plan"))
+    scheme_type = factory.SelfAttribute("scheme.scheme_type")
+    area_of_spend = factory.SelfAttribute("scheme.area_of_spend")
+    commissioner = factory.SelfAttribute("scheme.lead_commissioner")
+    provider = _code(rm.CodeListEntry.List.PROVIDER)
+    funding_stream = factory.SubFactory(FundingStreamFactory, round=factory.SelfAttribute("..plan.round"))
     order = factory.Sequence(int)
 
 
@@ -211,12 +230,543 @@ class ExpenditureAmountFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = "finance.ExpenditureAmount"
 
+    line = factory.SubFactory(ExpenditureLineFactory)
+    year = factory.SubFactory(RoundYearFactory, round=factory.SelfAttribute("..line.plan.round"))
     amount = Decimal("250000.00")
 
 
 class MetricAmbitionFactory(factory.django.DjangoModelFactory):
+    """An ambition for a local metric unless a national `metric` is given."""
+
     class Meta:
         model = "metrics.MetricAmbition"
 
     plan = factory.SubFactory(PlanFactory)
+    metric = None
+    local_name = factory.Maybe(
+        "metric", yes_declaration="", no_declaration=factory.Sequence(lambda n: f"Local metric {n}")
+    )
     order = factory.Sequence(int)
+
+
+class PlannedValueFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "metrics.PlannedValue"
+
+    ambition = factory.SubFactory(MetricAmbitionFactory)
+    period = factory.Sequence(lambda n: f"Q{n % 4 + 1} {2015 + n // 4}")
+    value = Decimal("250.0000")
+    order = factory.Sequence(int)
+
+
+# --- The rest of the round's configuration -----------------------------------------------
+
+
+class NationalConditionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = rm.NationalCondition
+
+    round = factory.SubFactory(PlanningRoundFactory)
+    number = factory.Sequence(lambda n: n + 1)
+    title = factory.Sequence(lambda n: f"National condition {n}")
+
+
+class ConditionQuestionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = rm.ConditionQuestion
+
+    condition = factory.SubFactory(NationalConditionFactory)
+    number = "i)"
+    prompt = "Please explain how the condition will be met."
+    order = factory.Sequence(int)
+
+
+class SignOffSlotFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = rm.SignOffSlot
+
+    round = factory.SubFactory(PlanningRoundFactory)
+    code = factory.Sequence(lambda n: f"slot-{n}")
+    title = factory.Sequence(lambda n: f"Signed on behalf of organisation {n}")
+    order = factory.Sequence(int)
+
+
+class KeyLineOfEnquiryFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = rm.KeyLineOfEnquiry
+
+    round = factory.SubFactory(PlanningRoundFactory)
+    code = factory.Sequence(lambda n: f"K{n}")
+    title = factory.Sequence(lambda n: f"Key line of enquiry {n}")
+    order = factory.Sequence(int)
+
+
+class OutcomeCategoryFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = rm.OutcomeCategory
+
+    round = factory.SubFactory(PlanningRoundFactory)
+    code = factory.Sequence(lambda n: f"outcome-{n}")
+    label = factory.Sequence(lambda n: f"Outcome {n}")
+    order = factory.Sequence(int)
+
+
+# --- People and the audit log ------------------------------------------------------------
+
+
+class SecurityEventFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = am.SecurityEvent
+
+    action = am.SecurityEvent.Action.SIGNED_IN
+    user = factory.SubFactory(UserFactory)
+    username = factory.SelfAttribute("user.email")
+
+
+class InvitationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = am.Invitation
+
+    email = factory.Sequence(lambda n: f"invitee{n}@example.org")
+    role = am.Membership.Role.COMMISSIONER
+    hwb_area = factory.SubFactory(HwbAreaFactory)
+    token_sha256 = factory.Sequence(lambda n: f"{n:064x}")
+    sent_at = factory.LazyFunction(timezone.now)
+    expires_at = factory.LazyAttribute(lambda o: o.sent_at + datetime.timedelta(days=7))
+    invited_by = factory.SubFactory(UserFactory)
+
+
+# --- A plan's own rows ---------------------------------------------------------------------
+
+
+class PlanGroupFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = pm.PlanGroup
+
+    round = factory.SubFactory(PlanningRoundFactory)
+    name = factory.Sequence(lambda n: f"Plan group {n}")
+
+
+class SectionProgressFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = pm.SectionProgress
+
+    plan = factory.SubFactory(PlanFactory)
+    section = factory.SubFactory(SectionFactory, round=factory.SelfAttribute("..plan.round"))
+
+
+class RelatedDocumentFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = pm.RelatedDocument
+
+    plan = factory.SubFactory(PlanFactory)
+    title = factory.Sequence(lambda n: f"Related document {n}")
+
+
+class ConditionResponseFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = pm.ConditionResponse
+
+    plan = factory.SubFactory(PlanFactory)
+    question = factory.SubFactory(ConditionQuestionFactory, condition__round=factory.SelfAttribute("...plan.round"))
+    status = pm.ConditionResponse.Status.YES
+
+
+class RiskFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = pm.Risk
+
+    plan = factory.SubFactory(PlanFactory)
+    description = "Emergency admissions do not fall as planned."
+    rating = _code(rm.CodeListEntry.List.RISK_RATING)
+
+
+class UnsavedDraftFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = pm.UnsavedDraft
+
+    user = factory.SubFactory(UserFactory)
+    plan = factory.SubFactory(PlanFactory)
+    form_key = factory.Sequence(lambda n: f"section:s{n}")
+    data = factory.LazyFunction(lambda: {"q_vision": "Typed but not yet saved."})
+
+
+# --- Governance: sign-off, submissions, reviews, the audit trail and exports -----------------
+
+
+class SignOffFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "governance.SignOff"
+
+    plan = factory.SubFactory(PlanFactory)
+    slot = factory.SubFactory(SignOffSlotFactory, round=factory.SelfAttribute("..plan.round"))
+    signatory_name = factory.Faker("name", locale="en_GB")
+    signed_on = factory.LazyFunction(timezone.localdate)
+
+
+class SignoffContentFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "governance.SignoffContent"
+
+    plan = factory.SubFactory(PlanFactory)
+    content_hash = factory.Sequence(lambda n: f"{n:064x}")
+    content = factory.LazyFunction(lambda: {"sections": []})
+
+
+class SubmissionFactory(factory.django.DjangoModelFactory):
+    """A submission row whose files are still being rendered (the only state a bare row may be in)."""
+
+    class Meta:
+        model = "governance.Submission"
+
+    plan = factory.SubFactory(PlanFactory)
+    version = factory.SelfAttribute("plan.version")
+    snapshot = factory.LazyFunction(lambda: {"sections": []})
+    snapshot_sha256 = factory.Sequence(lambda n: f"{n:064x}")
+    submitted_by = factory.SubFactory(UserFactory)
+    submitted_at = factory.LazyFunction(timezone.now)
+
+
+class ReviewFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "governance.Review"
+
+    submission = factory.SubFactory(SubmissionFactory)
+    assurer = factory.SubFactory(UserFactory)
+
+
+class KloeRatingFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "governance.KloeRating"
+
+    review = factory.SubFactory(ReviewFactory)
+    kloe = factory.SubFactory(KeyLineOfEnquiryFactory, round=factory.SelfAttribute("..review.submission.plan.round"))
+    rating = "met"
+
+
+class ReviewConditionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "governance.ReviewCondition"
+
+    review = factory.SubFactory(ReviewFactory)
+    text = "Confirm the pooled budget agreement is signed."
+    due_date = factory.LazyFunction(lambda: timezone.localdate() + datetime.timedelta(days=28))
+
+
+class SectionCommentFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "governance.SectionComment"
+
+    plan = factory.SubFactory(PlanFactory)
+    section = factory.SubFactory(SectionFactory, round=factory.SelfAttribute("..plan.round"))
+    author = factory.SubFactory(UserFactory)
+    text = "Please say which providers took part."
+
+
+class PlanEventFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "governance.PlanEvent"
+
+    plan = factory.SubFactory(PlanFactory)
+    action = "sent_for_signoff"
+
+
+class ExportJobFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "governance.ExportJob"
+
+    plan = factory.SubFactory(PlanFactory)
+    kind = "pdf"
+    content_hash = factory.Sequence(lambda n: f"{n:064x}")
+
+
+class ReminderSentFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "governance.ReminderSent"
+
+    plan = factory.SubFactory(PlanFactory)
+    occasion = "deadline:7"
+    email = factory.Sequence(lambda n: f"reminded{n}@example.org")
+
+
+# --- A whole plan shaped like the 2014/15 template -------------------------------------------
+
+PLAN_SUMMARY_NARRATIVE = """Partners agreed the plan at a **joint workshop** on 20 January.
+
+## Who took part
+
+- Acute trust
+- Community provider
+- Care homes forum
+
+| Provider | Role |
+| --- | --- |
+| Plymouth Hospitals NHS Trust | Acute care |
+| Livewell Southwest | Community services |
+
+See [the engagement report](https://www.plymouth.gov.uk/engagement) for details."""
+
+
+def _vision_text(long_answers: bool) -> str:
+    return "\n\n".join(
+        f"Paragraph {n} of the vision: integrated, person-centred care for every resident, with services organised "
+        f"around people rather than organisations, and with care delivered at home wherever that is safe. "
+        * (3 if long_answers else 1)
+        for n in range(1, 13 if long_answers else 3)
+    )
+
+
+class PlanWithContentFactory(PlanFactory):
+    """Plymouth's plan shaped like the 2014/15 template: summary table, sign-off, narratives, documents,
+    schemes, one national condition, risks and Part 2 finance, with two questions left unanswered.
+
+    `PlanWithContentFactory(part_one__long_answers=True)` makes the vision long enough to spread over
+    pages; `signoffs=False` leaves it unsigned (a later edit would void the signatures).
+    """
+
+    class Meta:
+        skip_postgeneration_save = True
+
+    round = factory.SubFactory(PlanningRoundFactory, slug="2014-15", name="Better Care Fund 2014/15 to 2015/16")
+    hwb_area = factory.SubFactory(HwbAreaFactory, ons_code="E06000026", name="Plymouth")
+
+    @factory.post_generation
+    def part_one(plan, create, extracted, long_answers=False, **kwargs):  # noqa: N805
+        round_ = plan.round
+        for i, label in enumerate(["2014/15", "2015/16"]):
+            RoundYearFactory(round=round_, label=label, order=i)
+
+        def section(key, order, group, number, heading, **fields):
+            return SectionFactory(
+                round=round_, key=key, order=order, group_heading=group, number=number, heading=heading, **fields
+            )
+
+        def question(sec, key, label, kind, order, prompt=""):
+            return QuestionFactory(section=sec, key=key, label=label, kind=kind, order=order, prompt=prompt)
+
+        def answer(q, **values):
+            return AnswerFactory(plan=plan, question=q, text=values.pop("text", ""), **values)
+
+        details = "1) PLAN DETAILS"
+        s1a = section("1a", 1, details, "a)", "Summary of Plan")
+        answer(question(s1a, "local-authority", "Local Authority", "text", 1), text="Plymouth City Council")
+        answer(
+            question(s1a, "ccgs", "Clinical Commissioning Groups", "text", 2),
+            text="Northern, Eastern and Western Devon CCG",
+        )
+        question(s1a, "boundary", "Boundary Differences", "text", 3)  # left unanswered on purpose
+        answer(
+            question(s1a, "hwb-date", "Date agreed at Health and Well-Being Board", "date", 4),
+            date=datetime.date(2014, 2, 13),
+        )
+        answer(
+            question(s1a, "min-2014", "Minimum required value of pooled budget: 2014/15", "money", 5),
+            money=Decimal("5700000.00"),
+        )
+        answer(
+            question(s1a, "min-2015", "Minimum required value of pooled budget: 2015/16", "money", 6),
+            money=Decimal("19532000.00"),
+        )
+        section("1b", 2, details, "b)", "Authorisation and signoff", table="signoff")
+        s1c = section("1c", 3, details, "c)", "Service provider engagement")
+        answer(
+            question(
+                s1c,
+                "providers",
+                "Service provider engagement",
+                "narrative",
+                1,
+                prompt="Please describe how health and social care providers have been involved in the development of this plan.",
+            ),
+            text=PLAN_SUMMARY_NARRATIVE,
+        )
+        s1d = section("1d", 4, details, "d)", "Patient, service user and public engagement")
+        question(s1d, "public", "Patient, service user and public engagement", "narrative", 1)  # unanswered
+        section(
+            "1e",
+            5,
+            details,
+            "e)",
+            "Related documentation",
+            prompt="Please include information/links to any related documents.",
+            table="documents",
+        )
+        vision = "VISION AND SCHEMES"
+        s2a = section("vision-a", 6, vision, "a)", "Vision for health and care services")
+        answer(
+            question(s2a, "vision", "Vision for health and care services", "narrative", 1),
+            text=_vision_text(long_answers),
+        )
+        s2c = section("vision-c", 7, vision, "c)", "Description of planned changes", table="schemes")
+        answer(
+            question(s2c, "changes", "Description of planned changes", "narrative", 1),
+            text="Four schemes change how care is organised; each is listed below.",
+        )
+        condition = NationalConditionFactory(round=round_, number=1, title="Protecting social care services")
+        cq1 = ConditionQuestionFactory(
+            condition=condition,
+            number="i)",
+            prompt="Please outline your agreed local definition of protecting adult social care services.",
+            order=1,
+        )
+        cq2 = ConditionQuestionFactory(
+            condition=condition,
+            number="ii)",
+            prompt="Please explain how local social care services will be protected within your plans.",
+            order=2,
+        )
+        section(
+            "cond-a", 8, "2) NATIONAL CONDITIONS", "a)", "Protecting social care services", national_condition=condition
+        )
+        ConditionResponseFactory(
+            plan=plan, question=cq1, status="yes", narrative="Protecting eligibility at *substantial* and above."
+        )
+        ConditionResponseFactory(
+            plan=plan,
+            question=cq2,
+            status="in_progress",
+            target_date=datetime.date(2015, 3, 31),
+            narrative="Funding of £2.5m will sustain reablement.",
+        )
+        section(
+            "risks",
+            9,
+            "3) RISKS",
+            "",
+            "Risks",
+            prompt="Please provide details of the most important risks and your plans to mitigate them.",
+            table="risks",
+        )
+
+    @factory.post_generation
+    def signoff_slots(plan, create, extracted, **kwargs):  # noqa: N805
+        SignOffSlotFactory(
+            round=plan.round, code="ccg", title="Signed on behalf of the Clinical Commissioning Group", order=1
+        )
+        SignOffSlotFactory(round=plan.round, code="council", title="Signed on behalf of the Council", order=2)
+        SignOffSlotFactory(
+            round=plan.round,
+            code="hwb",
+            title="Signed on behalf of the Health and Wellbeing Board",
+            by_label="By Chair of Health and Wellbeing Board",
+            has_position=False,
+            order=3,
+        )
+
+    @factory.post_generation
+    def documents(plan, create, extracted, **kwargs):  # noqa: N805
+        for order, (ref, title, synopsis) in enumerate(
+            [
+                ("D1", "Joint Strategic Needs Assessment (JSNA)", "Current and future health needs of the population."),
+                ("D2", "Joint Health and Wellbeing Strategy", "The board's purpose and strategic approach."),
+            ]
+        ):
+            RelatedDocumentFactory(
+                plan=plan,
+                ref=ref,
+                title=title,
+                synopsis=synopsis,
+                url=f"https://www.plymouth.gov.uk/{ref.lower()}",
+                order=order,
+            )
+
+    @factory.post_generation
+    def part_two(plan, create, extracted, **kwargs):  # noqa: N805
+        """Schemes and risks, then income and expenditure for both years."""
+
+        def code(list_, label):
+            return CodeListEntryFactory(
+                round=plan.round, list=list_, code=re.sub(r"\W+", "-", label.lower()), label=label
+            )
+
+        reablement = code("scheme_type", "Reablement")
+        integrated = code("scheme_type", "Integrated care planning")
+        social_care = code("area_of_spend", "Social care")
+        community = code("area_of_spend", "Community health")
+        ccg = code("commissioner", "CCG")
+        la = code("commissioner", "Local authority")
+        provider_type = code("provider", "NHS community provider")
+        high = code("risk_rating", "High")
+        medium = code("risk_rating", "Medium")
+
+        schemes = [
+            PartTwoSchemeFactory(
+                plan=plan,
+                reference="S1",
+                name="Integrated community reablement",
+                scheme_type=reablement,
+                lead_commissioner=la,
+                area_of_spend=social_care,
+                provider="Livewell Southwest",
+                description="Short-term support to regain independence after hospital.",
+                order=1,
+            ),
+            PartTwoSchemeFactory(
+                plan=plan,
+                reference="S2",
+                name="Risk stratification and care co-ordination",
+                scheme_type=integrated,
+                lead_commissioner=ccg,
+                area_of_spend=community,
+                provider="GP practices",
+                is_new=True,
+                order=2,
+            ),
+        ]
+        for order, (description, rating, actions) in enumerate(
+            [
+                (
+                    "Emergency admissions do not fall as planned.",
+                    high,
+                    "Monthly review of the metrics by the joint board.",
+                ),
+                ("Providers cannot recruit enough staff.", medium, "Joint workforce plan with providers."),
+            ]
+        ):
+            RiskFactory(plan=plan, description=description, rating=rating, mitigating_actions=actions, order=order)
+
+        years = list(plan.round.years.order_by("order"))
+        nhs = FundingStreamFactory(round=plan.round, key="ccg-minimum", name="CCG minimum contribution", order=1)
+        dfg = FundingStreamFactory(
+            round=plan.round,
+            key="dfg",
+            name="Disabled Facilities Grant",
+            contributor=rm.FundingStream.Contributor.LOCAL_AUTHORITY,
+            order=2,
+        )
+        council = OrganisationFactory(name="Plymouth City Council")
+        for stream, amounts in [(nhs, ["5000000.00", "18000000.00"]), (dfg, ["700000.00", "1532000.00"])]:
+            for year, amount in zip(years, amounts, strict=True):
+                IncomeLineFactory(plan=plan, funding_stream=stream, organisation=council, year=year, amount=amount)
+        for scheme, stream, amounts in [
+            (schemes[0], nhs, ["3000000.00", "10000000.00"]),
+            (schemes[1], dfg, ["2700000.00", "9532000.00"]),
+        ]:
+            line = ExpenditureLineFactory(
+                plan=plan, scheme=scheme, provider=provider_type, funding_stream=stream, order=0
+            )
+            for year, amount in zip(years, amounts, strict=True):
+                ExpenditureAmountFactory(line=line, year=year, amount=amount)
+
+    @factory.post_generation
+    def signoffs(plan, create, extracted, **kwargs):  # noqa: N805
+        """Two slots signed, the HWB chair's not yet; signed last, as any later change would void them."""
+        if extracted is False:
+            return
+        slots = {slot.code: slot for slot in plan.round.signoff_slots.all()}
+        SignOffFactory(
+            plan=plan,
+            slot=slots["ccg"],
+            organisation_name="Northern, Eastern and Western Devon CCG",
+            signatory_name="Paul O'Sullivan",
+            position="Managing Director Partnerships",
+            signed_on=datetime.date(2014, 2, 3),
+        )
+        SignOffFactory(
+            plan=plan,
+            slot=slots["council"],
+            organisation_name="Plymouth City Council",
+            signatory_name="Carole Burgoyne",
+            position="Strategic Director for People",
+            signed_on=datetime.date(2014, 2, 3),
+        )

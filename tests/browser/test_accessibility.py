@@ -12,7 +12,7 @@ from plans.models import Answer, Plan
 from tests.browser.conftest import _axe as axe
 from tests.browser.conftest import _is_govuk_conditional_reveal as excused
 from tests.browser.conftest import format_violations, sign_in
-from tests.plans.test_foreign_area import filled_urls, plan_url_patterns
+from tests.plans.test_views_foreign_area import filled_urls, plan_url_patterns
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

@@ -161,10 +161,10 @@ def build_barking_and_dagenham():
     rnd, years, streams, codes, fences, metrics = build_round_2017_19()
     region = f.RegionFactory(code="LON", name="London")
     area = f.HwbAreaFactory(ons_code="E09000002", name="Barking and Dagenham", region=region)
-    council = Organisation.objects.create(
+    council = f.OrganisationFactory(
         name="London Borough of Barking and Dagenham", kind=Organisation.Kind.LOCAL_AUTHORITY
     )
-    ccg = Organisation.objects.create(name="NHS Barking and Dagenham CCG", kind=Organisation.Kind.CCG)
+    ccg = f.OrganisationFactory(name="NHS Barking and Dagenham CCG", kind=Organisation.Kind.CCG)
     council.hwb_areas.add(area)
     ccg.hwb_areas.add(area)
     plan = f.PlanFactory(round=rnd, hwb_area=area)
@@ -237,8 +237,8 @@ def build_plymouth():
     )
     region = f.RegionFactory(code="SW", name="South West")
     area = f.HwbAreaFactory(ons_code="E06000026", name="Plymouth", region=region)
-    council = Organisation.objects.create(name="Plymouth City Council", kind=Organisation.Kind.LOCAL_AUTHORITY)
-    ccg = Organisation.objects.create(name="NHS Northern, Eastern and Western Devon CCG", kind=Organisation.Kind.CCG)
+    council = f.OrganisationFactory(name="Plymouth City Council", kind=Organisation.Kind.LOCAL_AUTHORITY)
+    ccg = f.OrganisationFactory(name="NHS Northern, Eastern and Western Devon CCG", kind=Organisation.Kind.CCG)
     council.hwb_areas.add(area)
     ccg.hwb_areas.add(area)
     plan = f.PlanFactory(round=rnd, hwb_area=area)

@@ -14,7 +14,7 @@ from governance import services
 from governance.models import ReviewCondition, SignOff
 from governance.snapshots import plan_content_hash
 from rounds.models import KeyLineOfEnquiry, OutcomeCategory
-from tests.governance.test_workflow_views import url
+from tests.governance.test_views_workflow import url
 
 DAY = datetime.timedelta(days=1)
 

@@ -1,290 +1,23 @@
 """The Part 1 PDF carries every heading, answer and table row, in template order, readably."""
 
-import datetime
 import functools
 import html
 import io
 import re
 import subprocess
-from decimal import Decimal
 from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
 from pypdf import PdfReader
 
-from finance.models import ExpenditureAmount, ExpenditureLine, IncomeLine
-from governance.models import SignOff
 from governance.pdf import render_plan_pdf
 from plans import models as pm
 from plans.markdown import render_markdown
 from rounds import models as rm
-from schemes.models import Scheme
 from tests import factories as f
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "pdf"
-
-PLAN_SUMMARY_NARRATIVE = """Partners agreed the plan at a **joint workshop** on 20 January.
-
-## Who took part
-
-- Acute trust
-- Community provider
-- Care homes forum
-
-| Provider | Role |
-| --- | --- |
-| Plymouth Hospitals NHS Trust | Acute care |
-| Livewell Southwest | Community services |
-
-See [the engagement report](https://www.plymouth.gov.uk/engagement) for details."""
-
-
-def build_plan(*, status=pm.Plan.Status.DRAFT, long_answers=False, signed=True) -> pm.Plan:
-    """A plan shaped like the 2014/15 template: summary table, sign-off, narratives, documents,
-    schemes, one national condition, risks and Part 2 finance, with one question left unanswered."""
-    round_ = f.PlanningRoundFactory(slug="2014-15", name="Better Care Fund 2014/15 to 2015/16")
-    years = [f.RoundYearFactory(round=round_, label=label, order=i) for i, label in enumerate(["2014/15", "2015/16"])]
-    area = f.HwbAreaFactory(ons_code="E06000026", name="Plymouth")
-    plan = f.PlanFactory(round=round_, hwb_area=area, status=status)
-
-    def section(key, order, group, number, heading, prompt="", table="", condition=None):
-        return rm.Section.objects.create(
-            round=round_,
-            key=key,
-            order=order,
-            group_heading=group,
-            number=number,
-            heading=heading,
-            prompt=prompt,
-            table=table,
-            national_condition=condition,
-        )
-
-    def question(sec, key, label, kind, order, prompt=""):
-        return rm.Question.objects.create(section=sec, key=key, label=label, kind=kind, order=order, prompt=prompt)
-
-    def answer(q, **values):
-        return pm.Answer.objects.create(plan=plan, question=q, **values)
-
-    details = "1) PLAN DETAILS"
-    s1a = section("1a", 1, details, "a)", "Summary of Plan")
-    answer(question(s1a, "local-authority", "Local Authority", "text", 1), text="Plymouth City Council")
-    answer(
-        question(s1a, "ccgs", "Clinical Commissioning Groups", "text", 2),
-        text="Northern, Eastern and Western Devon CCG",
-    )
-    question(s1a, "boundary", "Boundary Differences", "text", 3)  # left unanswered on purpose
-    answer(
-        question(s1a, "hwb-date", "Date agreed at Health and Well-Being Board", "date", 4),
-        date=datetime.date(2014, 2, 13),
-    )
-    answer(
-        question(s1a, "min-2014", "Minimum required value of pooled budget: 2014/15", "money", 5),
-        money=Decimal("5700000.00"),
-    )
-    answer(
-        question(s1a, "min-2015", "Minimum required value of pooled budget: 2015/16", "money", 6),
-        money=Decimal("19532000.00"),
-    )
-    section("1b", 2, details, "b)", "Authorisation and signoff", table="signoff")
-    s1c = section("1c", 3, details, "c)", "Service provider engagement")
-    answer(
-        question(
-            s1c,
-            "providers",
-            "Service provider engagement",
-            "narrative",
-            1,
-            prompt="Please describe how health and social care providers have been involved in the development of this plan.",
-        ),
-        text=PLAN_SUMMARY_NARRATIVE,
-    )
-    s1d = section("1d", 4, details, "d)", "Patient, service user and public engagement")
-    question(s1d, "public", "Patient, service user and public engagement", "narrative", 1)  # unanswered
-    section(
-        "1e",
-        5,
-        details,
-        "e)",
-        "Related documentation",
-        prompt="Please include information/links to any related documents.",
-        table="documents",
-    )
-    vision = "VISION AND SCHEMES"
-    s2a = section("vision-a", 6, vision, "a)", "Vision for health and care services")
-    long_text = "\n\n".join(
-        f"Paragraph {n} of the vision: integrated, person-centred care for every resident, with services organised "
-        f"around people rather than organisations, and with care delivered at home wherever that is safe. "
-        * (3 if long_answers else 1)
-        for n in range(1, 13 if long_answers else 3)
-    )
-    answer(question(s2a, "vision", "Vision for health and care services", "narrative", 1), text=long_text)
-    s2c = section("vision-c", 7, vision, "c)", "Description of planned changes", table="schemes")
-    answer(
-        question(s2c, "changes", "Description of planned changes", "narrative", 1),
-        text="Four schemes change how care is organised; each is listed below.",
-    )
-    conditions = "2) NATIONAL CONDITIONS"
-    condition = rm.NationalCondition.objects.create(round=round_, number=1, title="Protecting social care services")
-    cq1 = rm.ConditionQuestion.objects.create(
-        condition=condition,
-        number="i)",
-        prompt="Please outline your agreed local definition of protecting adult social care services.",
-        order=1,
-    )
-    cq2 = rm.ConditionQuestion.objects.create(
-        condition=condition,
-        number="ii)",
-        prompt="Please explain how local social care services will be protected within your plans.",
-        order=2,
-    )
-    section("cond-a", 8, conditions, "a)", "Protecting social care services", condition=condition)
-    pm.ConditionResponse.objects.create(
-        plan=plan, question=cq1, status="yes", narrative="Protecting eligibility at *substantial* and above."
-    )
-    pm.ConditionResponse.objects.create(
-        plan=plan,
-        question=cq2,
-        status="in_progress",
-        target_date=datetime.date(2015, 3, 31),
-        narrative="Funding of £2.5m will sustain reablement.",
-    )
-    section(
-        "risks",
-        9,
-        "3) RISKS",
-        "",
-        "Risks",
-        prompt="Please provide details of the most important risks and your plans to mitigate them.",
-        table="risks",
-    )
-
-    # Sign-off: two slots signed, the HWB chair's not yet.
-    ccg_slot = rm.SignOffSlot.objects.create(
-        round=round_, code="ccg", title="Signed on behalf of the Clinical Commissioning Group", order=1
-    )
-    council_slot = rm.SignOffSlot.objects.create(
-        round=round_, code="council", title="Signed on behalf of the Council", order=2
-    )
-    rm.SignOffSlot.objects.create(
-        round=round_,
-        code="hwb",
-        title="Signed on behalf of the Health and Wellbeing Board",
-        by_label="By Chair of Health and Wellbeing Board",
-        has_position=False,
-        order=3,
-    )
-    for order, (ref, title, synopsis) in enumerate(
-        [
-            ("D1", "Joint Strategic Needs Assessment (JSNA)", "Current and future health needs of the population."),
-            ("D2", "Joint Health and Wellbeing Strategy", "The board's purpose and strategic approach."),
-        ]
-    ):
-        pm.RelatedDocument.objects.create(
-            plan=plan,
-            ref=ref,
-            title=title,
-            synopsis=synopsis,
-            url=f"https://www.plymouth.gov.uk/{ref.lower()}",
-            order=order,
-        )
-
-    def code(list_, label):
-        return f.CodeListEntryFactory(round=round_, list=list_, code=re.sub(r"\W+", "-", label.lower()), label=label)
-
-    reablement = code("scheme_type", "Reablement")
-    integrated = code("scheme_type", "Integrated care planning")
-    social_care = code("area_of_spend", "Social care")
-    community = code("area_of_spend", "Community health")
-    ccg = code("commissioner", "CCG")
-    la = code("commissioner", "Local authority")
-    provider_type = code("provider", "NHS community provider")
-    high = code("risk_rating", "High")
-    medium = code("risk_rating", "Medium")
-
-    schemes = [
-        Scheme.objects.create(
-            plan=plan,
-            reference="S1",
-            name="Integrated community reablement",
-            scheme_type=reablement,
-            lead_commissioner=la,
-            area_of_spend=social_care,
-            provider="Livewell Southwest",
-            description="Short-term support to regain independence after hospital.",
-            order=1,
-        ),
-        Scheme.objects.create(
-            plan=plan,
-            reference="S2",
-            name="Risk stratification and care co-ordination",
-            scheme_type=integrated,
-            lead_commissioner=ccg,
-            area_of_spend=community,
-            provider="GP practices",
-            is_new=True,
-            order=2,
-        ),
-    ]
-    for order, (description, rating, actions) in enumerate(
-        [
-            ("Emergency admissions do not fall as planned.", high, "Monthly review of the metrics by the joint board."),
-            ("Providers cannot recruit enough staff.", medium, "Joint workforce plan with providers."),
-        ]
-    ):
-        pm.Risk.objects.create(
-            plan=plan, description=description, rating=rating, mitigating_actions=actions, order=order
-        )
-
-    nhs = f.FundingStreamFactory(round=round_, key="ccg-minimum", name="CCG minimum contribution", order=1)
-    dfg = f.FundingStreamFactory(
-        round=round_,
-        key="dfg",
-        name="Disabled Facilities Grant",
-        contributor=rm.FundingStream.Contributor.LOCAL_AUTHORITY,
-        order=2,
-    )
-    council = f.OrganisationFactory(name="Plymouth City Council")
-    for stream, amounts in [(nhs, ["5000000.00", "18000000.00"]), (dfg, ["700000.00", "1532000.00"])]:
-        for year, amount in zip(years, amounts, strict=True):
-            IncomeLine.objects.create(plan=plan, funding_stream=stream, organisation=council, year=year, amount=amount)
-    for scheme, stream, amounts in [
-        (schemes[0], nhs, ["3000000.00", "10000000.00"]),
-        (schemes[1], dfg, ["2700000.00", "9532000.00"]),
-    ]:
-        line = ExpenditureLine.objects.create(
-            plan=plan,
-            scheme=scheme,
-            scheme_type=scheme.scheme_type,
-            area_of_spend=scheme.area_of_spend,
-            commissioner=scheme.lead_commissioner,
-            provider=provider_type,
-            funding_stream=stream,
-        )
-        for year, amount in zip(years, amounts, strict=True):
-            ExpenditureAmount.objects.create(line=line, year=year, amount=amount)
-    # Signed last: any later change to the content would void the signatures.
-    if not signed:
-        return plan
-    SignOff.objects.create(
-        plan=plan,
-        slot=ccg_slot,
-        organisation_name="Northern, Eastern and Western Devon CCG",
-        signatory_name="Paul O'Sullivan",
-        position="Managing Director Partnerships",
-        signed_on=datetime.date(2014, 2, 3),
-    )
-    SignOff.objects.create(
-        plan=plan,
-        slot=council_slot,
-        organisation_name="Plymouth City Council",
-        signatory_name="Carole Burgoyne",
-        position="Strategic Director for People",
-        signed_on=datetime.date(2014, 2, 3),
-    )
-    return plan
-
 
 # --- Reading the PDF back --------------------------------------------------------------------
 
@@ -354,7 +87,7 @@ def assert_in_order(text: str, expected: list[str]):
 
 @pytest.fixture
 def plan(db):
-    return build_plan()
+    return f.PlanWithContentFactory()
 
 
 @pytest.fixture
@@ -529,7 +262,7 @@ def outline_pages(pdf: bytes) -> list[tuple[str, int]]:
 
 def test_contents_page_numbers_match_the_pages_where_sections_begin(db):
     # Long answers push sections onto later pages, so the numbers are worth checking.
-    plan = build_plan(long_answers=True)
+    plan = f.PlanWithContentFactory(part_one__long_answers=True)
     pdf = render_plan_pdf(plan)
     entries = assert_contents_page_numbers_match(
         pdf, expected_contents(plan, ["Income to the pooled budget", "Planned expenditure"])
@@ -565,7 +298,7 @@ def test_draft_plan_has_the_draft_mark_on_every_page(plan, pdf):
 
 @pytest.mark.parametrize("status", sorted(pm.Plan.Status.values[3:]))
 def test_submitted_plan_has_no_draft_mark(db, status):
-    plan = build_plan(status=status)
+    plan = f.PlanWithContentFactory(status=status)
     pdf = render_plan_pdf(plan)
     pages = page_texts(pdf)
     if status == pm.Plan.Status.SUBMITTED:  # kept to compare with a draft's pages

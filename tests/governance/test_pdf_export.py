@@ -14,7 +14,7 @@ from governance.models import ExportJob
 from governance.pdf import render_plan_pdf
 from plans import models as pm
 from tests import factories as f
-from tests.governance.test_pdf import build_plan, page_texts
+from tests.governance.test_pdf import page_texts
 
 REDIS_DB_FOR_THESE_TESTS = "redis://127.0.0.1:6379/3"
 
@@ -56,7 +56,7 @@ def export_url(plan: pm.Plan) -> str:
 @pytest.mark.celery_worker
 @pytest.mark.django_db(transaction=True)
 def test_pdf_export_runs_in_a_real_worker_and_an_unchanged_plan_reuses_the_stored_pdf(live_celery_worker, client):
-    plan = build_plan(signed=False)  # the plan is edited below; an edit would void signatures
+    plan = f.PlanWithContentFactory(signoffs=False)  # the plan is edited below; an edit would void signatures
     client.force_login(commissioner_of(plan))
 
     response = client.post(export_url(plan), HTTP_ACCEPT="application/json")
@@ -97,7 +97,7 @@ def test_pdf_export_runs_in_a_real_worker_and_an_unchanged_plan_reuses_the_store
 
 @pytest.mark.django_db
 def test_pdf_export_is_reused_by_content_hash_without_rendering_again(django_capture_on_commit_callbacks):
-    plan = build_plan()
+    plan = f.PlanWithContentFactory()
     user = commissioner_of(plan)
     with django_capture_on_commit_callbacks(execute=True):
         first = exports.request_export(user=user, plan=plan, kind="pdf")
@@ -110,7 +110,7 @@ def test_pdf_export_is_reused_by_content_hash_without_rendering_again(django_cap
 
 @pytest.mark.django_db
 def test_commissioner_of_another_area_cannot_export_or_download_the_pdf(client, django_capture_on_commit_callbacks):
-    plan = build_plan()
+    plan = f.PlanWithContentFactory()
     with django_capture_on_commit_callbacks(execute=True):
         job = exports.request_export(user=commissioner_of(plan), plan=plan, kind="pdf")
     job.refresh_from_db()
@@ -132,7 +132,7 @@ def test_commissioner_of_another_area_cannot_export_or_download_the_pdf(client, 
 
 @pytest.mark.django_db
 def test_plan_overview_offers_the_pdf_export_and_then_its_download(client, django_capture_on_commit_callbacks):
-    plan = build_plan()
+    plan = f.PlanWithContentFactory()
     client.force_login(commissioner_of(plan))
     overview = reverse(
         "plans:plan_overview", kwargs={"round_slug": plan.round.slug, "ons_code": plan.hwb_area.ons_code}
@@ -157,7 +157,7 @@ def test_plan_overview_offers_the_pdf_export_and_then_its_download(client, djang
 
 @pytest.mark.django_db
 def test_export_plan_command_writes_the_same_pdf(tmp_path):
-    plan = build_plan()
+    plan = f.PlanWithContentFactory()
     out = tmp_path / "plymouth.pdf"
     call_command(
         "export_plan",

@@ -12,7 +12,8 @@ from pypdf import PdfReader
 
 from governance.pdf import render_plan_pdf
 from plans import models as pm
-from tests.governance.test_pdf import ARTIFACTS, body_text, build_plan
+from tests import factories as f
+from tests.governance.test_pdf import ARTIFACTS, body_text
 from tests.governance.test_pdf_xss import walk_objects
 from tests.plans.test_markdown import (
     BRACKETS_20K,
@@ -38,7 +39,7 @@ def link_uris(pdf: bytes) -> list[str]:
 
 @pytest.fixture
 def plan(db):
-    return build_plan()
+    return f.PlanWithContentFactory()
 
 
 def test_pdf_links_never_point_at_server_files(plan):

@@ -9,7 +9,8 @@ from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject
 
 from governance.pdf import render_part1_html, render_plan_pdf
 from plans import models as pm
-from tests.governance.test_pdf import body_text, build_plan
+from tests import factories as f
+from tests.governance.test_pdf import body_text
 
 PAYLOADS = [
     '<script>alert("narrative")</script>',
@@ -31,7 +32,7 @@ AFTER = "Text after the payloads is still shown."
 
 @pytest.fixture
 def hostile_plan(db):
-    plan = build_plan()
+    plan = f.PlanWithContentFactory()
     hostile = "\n\n".join(PAYLOADS + MARKDOWN_PAYLOADS + [AFTER])
     # Rows are changed in place (update) so the plan keeps its sign-offs for the sign-off table.
     pm.Answer.objects.filter(plan=plan, question__key="vision").update(text=hostile)

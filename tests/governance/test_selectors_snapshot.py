@@ -21,7 +21,7 @@ from governance.snapshots import canonical_json, plan_content_hash, read_plan_sn
 from metrics.models import MetricAmbition, PlannedValue
 from plans.models import Answer, ConditionResponse, Plan, RelatedDocument, Risk
 from schemes.models import Scheme
-from tests.governance.test_pdf import build_plan
+from tests import factories as f
 
 # Every table holding a plan's own rows.
 PLAN_TABLES = [
@@ -54,7 +54,7 @@ def _reads(captured) -> dict[str, int]:
 @pytest.fixture
 def full_plan(db):
     """A plan with rows in every plan table, metrics included."""
-    plan = build_plan()
+    plan = f.PlanWithContentFactory()
     ambition = MetricAmbition.objects.create(
         plan=plan, local_name="Falls at home", local_unit="count", baseline_value=Decimal("410"), baseline_period="2013"
     )

@@ -12,7 +12,7 @@ from governance import selectors, services
 from governance.models import SignOff
 from plans import services as plan_services
 from rounds.models import Question
-from tests.governance.test_workflow_views import url
+from tests.governance.test_views_workflow import url
 
 NEW_VISION = "Residents are supported to live independently, with one joined-up team around them."
 

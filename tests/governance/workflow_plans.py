@@ -7,9 +7,9 @@ Part 1 sections with answers, and one user per role (and per foreign area or reg
 
 from dataclasses import dataclass
 
-from accounts.models import Membership, User
+from accounts.models import User
 from plans.models import Plan, SectionProgress
-from rounds.models import KeyLineOfEnquiry, OutcomeCategory, Question, Section, SignOffSlot
+from rounds.models import Section
 from tests import factories as f
 from tests.finance.demo_plans import build_barking_and_dagenham
 
@@ -45,7 +45,7 @@ class Cast:
 def _user(email: str, name: str, **membership) -> User:
     user = f.UserFactory(email=email, full_name=name)
     if membership:
-        Membership.objects.create(user=user, **membership)
+        f.MembershipFactory(user=user, **{"hwb_area": None, **membership})
     return user
 
 
@@ -54,14 +54,14 @@ def build_workflow_plan(*, complete: bool = True) -> Cast:
     rnd = plan.round
     area = plan.hwb_area
     for order, (code, title, kind) in enumerate(SLOTS):
-        SignOffSlot.objects.create(round=rnd, code=code, title=title, organisation_kind=kind, order=order)
+        f.SignOffSlotFactory(round=rnd, code=code, title=title, organisation_kind=kind, order=order)
     for order, (code, title) in enumerate(KLOES):
-        KeyLineOfEnquiry.objects.create(round=rnd, code=code, title=title, order=order)
+        f.KeyLineOfEnquiryFactory(round=rnd, code=code, title=title, order=order)
     for order, (code, label, approval, conditions) in enumerate(OUTCOMES):
-        OutcomeCategory.objects.create(
+        f.OutcomeCategoryFactory(
             round=rnd, code=code, label=label, is_approval=approval, requires_conditions=conditions, order=order
         )
-    vision = Section.objects.create(
+    vision = f.SectionFactory(
         round=rnd,
         key="vision",
         group_heading="1) VISION",
@@ -69,14 +69,12 @@ def build_workflow_plan(*, complete: bool = True) -> Cast:
         heading="Vision for health and care services",
         order=1,
     )
-    question = Question.objects.create(section=vision, key="vision", label="Vision", kind="narrative", order=1)
+    question = f.QuestionFactory(section=vision, key="vision", label="Vision", kind="narrative", order=1)
     f.AnswerFactory(plan=plan, question=question, text="People in Barking and Dagenham live well at home.")
-    governance = Section.objects.create(round=rnd, key="governance", number="b)", heading="Governance", order=2)
-    question = Question.objects.create(
-        section=governance, key="governance", label="Governance", kind="narrative", order=1
-    )
+    governance = f.SectionFactory(round=rnd, key="governance", number="b)", heading="Governance", order=2)
+    question = f.QuestionFactory(section=governance, key="governance", label="Governance", kind="narrative", order=1)
     f.AnswerFactory(plan=plan, question=question, text="The Health and Wellbeing Board oversees the plan.")
-    Section.objects.create(
+    f.SectionFactory(
         round=rnd,
         key="signoff",
         number="c)",

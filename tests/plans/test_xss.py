@@ -21,7 +21,7 @@ from plans.markdown import ALLOWED_TAGS, render_markdown
 from plans.models import Answer, ConditionResponse, RelatedDocument, Risk
 from rounds.models import CodeListEntry, ConditionQuestion, PlanningRound, Question, Section
 from tests.factories import HwbAreaFactory, MembershipFactory, PlanFactory
-from tests.plans.test_foreign_area import filled_urls, plan_url_patterns
+from tests.plans.test_views_foreign_area import filled_urls, plan_url_patterns
 
 # Each payload, if it ran, would open a dialog or set window.__xss; `{{7*7}}`-style ones would
 # show XSS49. They cover script tags, event handlers, javascript:/data: links in Markdown,

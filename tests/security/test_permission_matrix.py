@@ -2,7 +2,7 @@
 
 The URL patterns are discovered from the resolver. Each must have an entry in RULES saying who
 may reach it; a pattern without one fails the test ("new URL without a rule"). The plan-scoped
-URLs are filled with the real ids of one plan (tests.plans.test_foreign_area.build_victim_plan,
+URLs are filled with the real ids of one plan (tests.plans.test_views_foreign_area.build_victim_plan,
 whose every text carries SECRET) and requested twice: with the plan in Draft and once it has
 been submitted (with a Submission), because assurers may see it only then.
 
@@ -32,7 +32,7 @@ from metrics.models import MetricAmbition
 from plans.models import Plan
 from rounds.models import PlanningRound, SignOffSlot
 from tests.factories import HwbAreaFactory, MembershipFactory, PlanFactory, RegionFactory, UserFactory
-from tests.plans.test_foreign_area import (
+from tests.plans.test_views_foreign_area import (
     POST_DATA,
     SECRET,
     VICTIM_AREA_NAME,

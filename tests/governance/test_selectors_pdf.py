@@ -11,14 +11,14 @@ from governance.snapshots import read_plan_snapshot
 from plans import models as pm
 from rounds import models as rm
 from schemes.models import Scheme
-from tests.governance.test_pdf import build_plan
+from tests import factories as f
 
 # One per kind of row, plus the planned values of any metric ambitions (none in this plan).
 PART1_QUERIES = 18
 
 
 def test_part1_document_makes_a_fixed_number_of_queries(db, django_assert_max_num_queries):
-    plan = build_plan(signed=False)  # rows are added below, and an edit would void signatures
+    plan = f.PlanWithContentFactory(signoffs=False)  # rows are added below, and an edit would void signatures
     read_plan_snapshot(plan)  # the round's configuration is cached per process, as in a running server
     with CaptureQueriesContext(connection) as small:
         part1_document(read_plan_snapshot(plan))
@@ -48,14 +48,14 @@ def test_part1_document_makes_a_fixed_number_of_queries(db, django_assert_max_nu
 
 
 def test_part1_document_is_plain_data_that_hashes_stably(db):
-    plan = build_plan()
+    plan = f.PlanWithContentFactory()
     document = part1_document(read_plan_snapshot(plan))
     json.dumps(document, default=str)  # no model instances hide in the snapshot
     assert part1_content_hash(read_plan_snapshot(plan)) == part1_content_hash(read_plan_snapshot(plan))
 
 
 def test_content_hash_changes_when_an_answer_or_the_status_changes(db):
-    plan = build_plan()
+    plan = f.PlanWithContentFactory()
     before = part1_content_hash(read_plan_snapshot(plan))
     pm.Answer.objects.filter(plan=plan, question__key="local-authority").update(text="Plymouth City Council (unitary)")
     after_edit = part1_content_hash(read_plan_snapshot(plan))

@@ -213,7 +213,7 @@ def test_versions_compare_section_by_section_and_line_by_line(client, submitted)
 def test_submit_page_lists_what_blocks_submission(client, cast):
     from governance import services
     from tests.governance.conftest import sign_all
-    from tests.governance.test_signatures_void import _change_expenditure_amount
+    from tests.governance.test_services_signatures_void import _change_expenditure_amount
 
     services.send_for_signoff(user=cast.commissioner, plan=cast.plan)
     sign_all(cast)
