@@ -20,6 +20,8 @@ fi
 missing=()
 # Node.js and Python venv may come from elsewhere than apt; only ask apt when the command is absent.
 command -v npm >/dev/null || missing+=(nodejs npm)
+# make backup / make restore and their test need pg_dump and pg_restore.
+$dev && { command -v pg_dump >/dev/null || missing+=(postgresql-client); }
 python3 -c "import venv, ensurepip" 2>/dev/null || missing+=(python3-venv)
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
