@@ -38,6 +38,11 @@ def test_after_load_demo_the_assurers_and_the_national_admin_see_a_submitted_and
     page = client.get("/assurance/").content.decode()
     assert "Barking and Dagenham" in page and "Approved with conditions" in page
 
+    # The one demo assurer of a first look sees both.
+    client.force_login(User.objects.get(email="assurer@nhs.demo"))
+    page = client.get("/assurance/").content.decode()
+    assert "Southampton" in page and "Barking and Dagenham" in page and "Approved with conditions" in page
+
     client.force_login(User.objects.get(email="admin@bcf.demo"))
     page = client.get("/assurance/").content.decode()
     assert "Southampton" in page and "Barking and Dagenham" in page

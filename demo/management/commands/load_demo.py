@@ -47,7 +47,7 @@ class Command(BaseCommand):
         if result.password:
             if options["reset_passwords"]:
                 self.stdout.write(self.style.WARNING("New password for every demo user (shown once):"))
-            elif len(result.new_users) < len(result.users):
+            elif len(result.new_users) < len({email for email, _ in result.users}):  # one line per role
                 self.stdout.write(
                     self.style.WARNING(f"Password for the {len(result.new_users)} new demo users (shown once):")
                 )
