@@ -78,7 +78,7 @@ def national_dataset(planning_round: PlanningRound) -> bytes:
                 _plan_cells(plan)
                 + [
                     line.funding_stream.name,
-                    line.funding_stream.get_contributor_display(),
+                    line.funding_stream.contributor_label(planning_round.labels),
                     line.organisation.name,
                     line.year.label,
                     line.amount,

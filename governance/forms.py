@@ -3,6 +3,7 @@
 from django import forms
 
 from plans.forms import GovukDateField
+from rounds.examples import HintExamples
 
 from .models import KloeRating
 
@@ -35,7 +36,7 @@ class SignForm(forms.Form):
     content_hash = forms.CharField(widget=forms.HiddenInput, required=False, max_length=64)
     signatory_name = _text("Full name")
     position = _text("Position", required=False, help_text="For example, Chief Executive")
-    signed_on = GovukDateField(label="Date signed", help_text="For example, 8 9 2017")
+    signed_on = GovukDateField(label="Date signed")
     under_delegation = forms.ChoiceField(
         label="Are you signing under delegated authority?",
         choices=YES_NO,
@@ -47,9 +48,11 @@ class SignForm(forms.Form):
     delegation_date = GovukDateField(label="Date of the delegating decision", required=False)
     delegation_minute_ref = _text("Minute reference", required=False, width="govuk-input govuk-input--width-10")
 
-    def __init__(self, *args, slot, **kwargs):
+    def __init__(self, *args, slot, examples: HintExamples, **kwargs):
         super().__init__(*args, **kwargs)
         self.slot = slot
+        self.examples = examples
+        self.fields["signed_on"].help_text = f"For example, {examples.deadline}"
         if slot.has_position:
             self.fields["position"].required = True
             self.fields["position"].error_messages["required"] = "Enter your position"
@@ -60,7 +63,7 @@ class SignForm(forms.Form):
         """The same answers, bound now to the plan's current content, with the error that says it changed."""
         data = self.data.copy()
         data["content_hash"] = changed.content_hash
-        form = SignForm(data, slot=self.slot)
+        form = SignForm(data, slot=self.slot, examples=self.examples)
         form.is_valid()
         form.add_error(None, changed)
         return form

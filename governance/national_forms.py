@@ -10,6 +10,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from plans.forms import GovukDateField
+from rounds.examples import hint_examples
 from rounds.models import PlanningRound
 from rounds.reference_import import COLUMNS, KIND_LABELS
 
@@ -27,9 +28,9 @@ def _time_field(label: str) -> forms.CharField:
 
 
 class DeadlinesForm(forms.Form):
-    draft_date = GovukDateField(label="Draft deadline (optional)", required=False, help_text="For example 4 4 2014")
+    draft_date = GovukDateField(label="Draft deadline (optional)", required=False)
     draft_time = _time_field("Time of the draft deadline")
-    final_date = GovukDateField(label="Final deadline", help_text="For example 19 9 2014")
+    final_date = GovukDateField(label="Final deadline")
     final_time = _time_field("Time of the final deadline")
 
     def __init__(self, *args, planning_round: PlanningRound, **kwargs):
@@ -41,6 +42,9 @@ class DeadlinesForm(forms.Form):
                 initial[f"{name}_date"], initial[f"{name}_time"] = local.date(), f"{local:%H:%M}"
         super().__init__(*args, initial=initial, **kwargs)
         self.fields["final_date"].error_messages["required"] = "Enter the final deadline"
+        # The round's own deadline as the example, as people type a date: 30 6 2030.
+        example = f"For example {hint_examples(planning_round).deadline}"
+        self.fields["draft_date"].help_text = self.fields["final_date"].help_text = example
 
     def _deadline(self, name: str) -> datetime.datetime | None:
         date = self.cleaned_data.get(f"{name}_date")

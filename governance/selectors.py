@@ -79,7 +79,7 @@ def _finance_summary(snapshot: PlanSnapshot, years: list[str]) -> dict:
     part = snapshot.part_two
     income = _by_year(((line.funding_stream_id, {line.year.label: line.amount}) for line in part.income_lines), years)
     income_rows = [
-        {"label": stream.name, "contributor": stream.get_contributor_display(), **income[stream.pk]}
+        {"label": stream.name, "contributor": stream.contributor_label(snapshot.round_labels), **income[stream.pk]}
         for stream in part.streams
         if stream.pk in income
     ]

@@ -16,6 +16,7 @@ from django.views.decorators.http import require_GET, require_POST
 from accounts import security
 from plans import permissions
 from plans.selectors import get_plan_for_user, is_national_admin
+from rounds.examples import hint_examples
 from rounds.models import PlanningRound, Section, SignOffSlot
 
 from . import compare, dashboards, dataset, forms, letters, selectors, services, submission_files, workflow
@@ -91,7 +92,7 @@ def sign(request, round_slug: str, ons_code: str, slot_code: str):
         return redirect(_status_url(plan))
     plan_changed, changes = False, None  # whether, and how, the plan changed since the page showed it
     if request.method == "POST":
-        form = forms.SignForm(request.POST, slot=slot)
+        form = forms.SignForm(request.POST, slot=slot, examples=hint_examples(plan.round))
         if form.is_valid():
             data = form.cleaned_data
             delegated = data["under_delegation"] == "yes"
@@ -123,6 +124,7 @@ def sign(request, round_slug: str, ons_code: str, slot_code: str):
     else:
         form = forms.SignForm(
             slot=slot,
+            examples=hint_examples(plan.round),
             initial={
                 "content_hash": plan_content_hash(plan),
                 "signatory_name": request.user.full_name,

@@ -2,6 +2,7 @@
 
 from django import forms
 
+from rounds.examples import HintExamples
 from rounds.models import Metric
 
 NUMBER_MESSAGES = {
@@ -30,7 +31,6 @@ class AmbitionForm(forms.Form):
         label="Baseline period",
         required=False,
         max_length=60,
-        help_text="For example 2016/17 or Q4 2016/17",
         error_messages={"max_length": "Enter 60 characters or fewer"},
     )
     baseline_value = number("Baseline value")
@@ -40,9 +40,10 @@ class AmbitionForm(forms.Form):
         label="Rationale for the ambition", required=False, widget=forms.Textarea(attrs={"rows": 5}), max_length=10000
     )
 
-    def __init__(self, *args, metric: Metric | None, periods: list[str], **kwargs):
+    def __init__(self, *args, metric: Metric | None, periods: list[str], examples: HintExamples, **kwargs):
         super().__init__(*args, **kwargs)
         self.metric = metric
+        self.fields["baseline_period"].help_text = f"For example {examples.baseline_period}"
         self.periods = periods
         if metric is None:
             self.fields["local_name"] = forms.CharField(
@@ -55,7 +56,10 @@ class AmbitionForm(forms.Form):
                 label="Unit", choices=Metric.Unit.choices, error_messages={"required": "Choose a unit"}
             )
             self.fields["new_period"] = forms.CharField(
-                label="Add a planned period (optional)", required=False, max_length=60, help_text="For example 2018/19"
+                label="Add a planned period (optional)",
+                required=False,
+                max_length=60,
+                help_text=f"For example {examples.period}",
             )
         for i, period in enumerate(periods):
             self.fields[f"planned_{i}_value"] = number(f"Planned value for {period}")

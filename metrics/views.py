@@ -14,6 +14,7 @@ from django.views.decorators.http import require_http_methods
 from plans import selectors as plan_selectors
 from plans import services as plan_services
 from plans.editing import StaleEdit, require_edit
+from rounds.examples import hint_examples
 from rounds.models import Metric, Section
 
 from . import selectors, services
@@ -78,7 +79,7 @@ def ambition_form(request, round_slug: str, ons_code: str, metric_key: str | Non
     back_url = reverse("metrics:ambitions", kwargs={"round_slug": round_slug, "ons_code": ons_code})
     status = 200
     if request.method == "POST":
-        form = AmbitionForm(request.POST, metric=metric, periods=periods)
+        form = AmbitionForm(request.POST, metric=metric, periods=periods, examples=hint_examples(plan.round))
         if form.is_valid():
             try:
                 services.save_ambition(
@@ -99,7 +100,12 @@ def ambition_form(request, round_slug: str, ons_code: str, metric_key: str | Non
         else:
             status = 400
     else:
-        form = AmbitionForm(initial=AmbitionForm.initial_for(ambition, periods), metric=metric, periods=periods)
+        form = AmbitionForm(
+            initial=AmbitionForm.initial_for(ambition, periods),
+            metric=metric,
+            periods=periods,
+            examples=hint_examples(plan.round),
+        )
     current = MetricAmbition.objects.get(pk=ambition.pk) if status == 409 and ambition else None
     return render(
         request,

@@ -13,7 +13,8 @@ from django import forms
 from django.conf import settings
 from django.template.defaultfilters import filesizeformat
 
-from rounds.models import CodeListEntry, ConditionQuestion, Question
+from rounds.examples import HintExamples
+from rounds.models import CodeListEntry, ConditionQuestion, Question, round_label
 from rounds.money import MoneyField
 
 from . import services
@@ -104,7 +105,17 @@ class SectionForm(forms.Form):
     required answer. Versions travel in hidden `v_…` fields.
     """
 
-    def __init__(self, *args, questions, condition_questions, answers, responses, complete=False, **kwargs):
+    def __init__(
+        self,
+        *args,
+        questions,
+        condition_questions,
+        answers,
+        responses,
+        examples: HintExamples,
+        complete=False,
+        **kwargs,
+    ):
         super().__init__(*args, **kwargs)
         self.questions = list(questions)
         self.condition_questions = list(condition_questions)
@@ -134,7 +145,9 @@ class SectionForm(forms.Form):
             status.label = f"{cq.number} {cq.prompt}".strip()
             status.conditional = {"in_progress": f"{prefix}_target_date"}
             self.fields[f"{prefix}_status"] = status
-            target = GovukDateField(required=False, label="When will this be met?", help_text="For example, 31 3 2015")
+            target = GovukDateField(
+                required=False, label="When will this be met?", help_text=f"For example, {examples.date_in_round}"
+            )
             self.fields[f"{prefix}_target_date"] = target
             self.fields[f"{prefix}_narrative"] = MarkdownField(
                 subject="Your explanation", rows=6, required=False, label="Explain your answer"
@@ -397,7 +410,6 @@ class DocumentForm(VersionedForm):
     )
     title = _kind(
         forms.CharField(
-            label="Document or information title",
             max_length=250,
             widget=forms.TextInput(attrs={"class": "govuk-input"}),
             error_messages={"required": "Enter the document title"},
@@ -427,9 +439,11 @@ class DocumentForm(VersionedForm):
         "file",
     )
 
-    def __init__(self, *args, has_file: bool = False, **kwargs):
+    def __init__(self, *args, labels: dict, has_file: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
         self.has_file = has_file
+        # The round's own column heading, as in the documents table above the form and the PDF.
+        self.fields["title"].label = round_label(labels, "documents_column_title")
         self.fields["upload"].help_text = (
             f"PDF, DOCX or XLSX, smaller than {filesizeformat(settings.MAX_UPLOAD_SIZE)}"
             + (". Choosing a file replaces the current one." if has_file else "")

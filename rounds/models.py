@@ -18,6 +18,24 @@ from .money import MoneyField as MoneyFormField
 # The allocation key of an area's minimum pooled budget; the others are funding stream and ring-fence keys.
 MINIMUM_POOL_KEY = "minimum_pool"
 
+# Wording the pages and files need when a round's `labels` do not give it (a round made by a
+# national administrator, a test round). Neutral on purpose: a round's own wording belongs in
+# its fixture, never here.
+LABEL_DEFAULTS = {
+    "contributor_nhs": "NHS",
+    "contributor_la": "Local authority",
+    "documents_column_title": "Title",
+    "documents_column_synopsis": "Summary and links",
+    "risks_column_risk": "Risk",
+    "risks_column_rating": "Rating",
+    "risks_column_actions": "Mitigating actions",
+}
+
+
+def round_label(labels: dict, key: str) -> str:
+    """The round's wording for `key`, or the neutral default when the round does not define it."""
+    return labels.get(key) or LABEL_DEFAULTS.get(key, "")
+
 
 class MoneyField(models.DecimalField):
     """Pounds to the penny; never a float. Its forms (the admin's too) take money as people type it."""
@@ -182,8 +200,8 @@ class PlanningRound(models.Model):
             ]
         super().save(*args, **kwargs)
 
-    def label(self, key: str, default: str = "") -> str:
-        return self.labels.get(key, default)
+    def label(self, key: str) -> str:
+        return round_label(self.labels, key)
 
     def allocation_keys(self) -> list[str]:
         """What an allocation of this round may be for: the minimum pool, a funding stream or a ring-fence."""
@@ -341,7 +359,8 @@ class Metric(RoundListEntry):
 
 class FundingStream(RoundListEntry):
     class Contributor(models.TextChoices):
-        NHS = "nhs", "NHS (CCG or ICB)"
+        # What a person reads comes from the round's labels (contributor_label): the NHS body's name changed.
+        NHS = "nhs", "NHS"
         LOCAL_AUTHORITY = "la", "Local authority"
 
     round = models.ForeignKey(PlanningRound, on_delete=models.CASCADE, related_name="funding_streams")
@@ -351,6 +370,10 @@ class FundingStream(RoundListEntry):
 
     class Meta(RoundListEntry.Meta):
         constraints = [models.UniqueConstraint(fields=["round", "key"], name="unique_stream_key")]
+
+    def contributor_label(self, labels: dict) -> str:
+        """Who pays in, in the round's words (labels contributor_nhs, contributor_la), e.g. "NHS (ICB)"."""
+        return round_label(labels, f"contributor_{self.contributor}")
 
 
 class CodeListEntry(models.Model):

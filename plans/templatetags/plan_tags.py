@@ -5,6 +5,7 @@ from decimal import Decimal
 from django import template
 
 from plans.markdown import render_markdown
+from rounds.models import round_label as _round_label
 
 register = template.Library()
 
@@ -12,6 +13,12 @@ register = template.Library()
 @register.filter
 def markdown(text: str):
     return render_markdown(text)
+
+
+@register.filter
+def round_label(labels: dict, key: str) -> str:
+    """A round's own wording by label key: `{{ plan.round.labels|round_label:"risks_column_risk" }}`."""
+    return _round_label(labels or {}, key)
 
 
 @register.filter

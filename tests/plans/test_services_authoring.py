@@ -320,6 +320,7 @@ def test_an_uploaded_file_is_stored_under_a_generated_name(a, settings, tmp_path
     form = DocumentForm(
         {"title": "Joint health and wellbeing strategy", "version": "0"},
         {"upload": SimpleUploadedFile("../../etc/passwd <script>.pdf", PDF_BYTES)},
+        labels=a.plan.round.labels,
     )
     assert form.is_valid(), form.errors
     result = services.save_document(
@@ -346,7 +347,9 @@ def test_replacing_or_removing_an_uploaded_file_keeps_the_old_one(
 
     def upload(document_id, version, data):
         form = DocumentForm(
-            {"title": "Strategy", "version": str(version)}, {"upload": SimpleUploadedFile("s.pdf", data)}
+            {"title": "Strategy", "version": str(version)},
+            {"upload": SimpleUploadedFile("s.pdf", data)},
+            labels=a.plan.round.labels,
         )
         assert form.is_valid(), form.errors
         return services.save_document(
