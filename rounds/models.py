@@ -372,7 +372,7 @@ class FundingStream(RoundListEntry):
         constraints = [models.UniqueConstraint(fields=["round", "key"], name="unique_stream_key")]
 
     def contributor_label(self, labels: dict) -> str:
-        """Who pays in, in the round's words (labels contributor_nhs, contributor_la), e.g. "NHS (ICB)"."""
+        """Who pays in, in the round's own words (labels contributor_nhs and contributor_la)."""
         return round_label(labels, f"contributor_{self.contributor}")
 
 
