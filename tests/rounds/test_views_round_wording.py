@@ -150,3 +150,10 @@ def test_a_round_without_labels_gets_neutral_wording():
         "2029/30 or Q4 2029/30",
         "2030/31",
     )
+
+
+@pytest.mark.parametrize(("slug", "hint"), [("2025-26", "For example 31 3 2025"), ("2017-19", "For example 11 9 2017")])
+def test_round_deadline_hints_are_the_rounds_own_deadline(client, shipped_rounds, slug, hint):
+    client.force_login(f.MembershipFactory(role="national_admin", hwb_area=None).user)
+    body = _page(client, reverse("governance:national_round", kwargs={"round_slug": slug}))
+    assert body.count(hint) == 2  # draft and final deadline
