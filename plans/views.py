@@ -485,7 +485,7 @@ DOCUMENT_PAGES = RowPages(
     save=services.save_document,
     remove=services.remove_document,
     describe=lambda document: document.title,
-    form_kwargs=lambda plan, row: {"has_file": bool(row and row.file)},
+    form_kwargs=lambda plan, row: {"round": plan.round, "has_file": bool(row and row.file)},
 )
 risk_form, risk_remove = RISK_PAGES.form_view(), RISK_PAGES.remove_view()
 document_form, document_remove = DOCUMENT_PAGES.form_view(), DOCUMENT_PAGES.remove_view()

@@ -52,10 +52,18 @@ class TableColumn:
     code_list: str = ""  # a choice column's code list
     of: tuple[str, ...] = field(default=())  # a product column's factors
     required: bool = False
+    error: str = ""  # the message when a required column is left empty
 
     @property
     def question(self) -> str:
         return self.label or self.heading
+
+    @property
+    def required_message(self) -> str:
+        if self.error:
+            return self.error
+        verb = "Select" if self.kind in (CHOICE, SCORE, YES_NO) else "Enter"
+        return f"{verb} {self.heading[:1].lower()}{self.heading[1:]}"
 
     @property
     def is_computed(self) -> bool:
@@ -81,8 +89,18 @@ def _columns(*items) -> list[dict]:
 def default_risk_columns() -> list[dict]:
     """A round that lists no risk columns gets the row's own fields, with plain headings."""
     return _columns(
-        ("description", "Risk", NARRATIVE, {"label": "Describe the risk", "required": True}),
-        ("rating", "Risk rating", CHOICE, {"code_list": "risk_rating", "required": True}),
+        (
+            "description",
+            "Risk",
+            NARRATIVE,
+            {"label": "Describe the risk", "required": True, "error": "Describe the risk"},
+        ),
+        (
+            "rating",
+            "Risk rating",
+            CHOICE,
+            {"code_list": "risk_rating", "required": True, "error": "Select a risk rating"},
+        ),
         ("mitigating_actions", "Mitigating actions", NARRATIVE),
         ("owner", "Risk owner", TEXT),
     )
@@ -91,7 +109,7 @@ def default_risk_columns() -> list[dict]:
 def default_document_columns() -> list[dict]:
     return _columns(
         ("ref", "Ref", TEXT, {"label": "Reference (optional)", "hint": "For example, D1"}),
-        ("title", "Document or information title", TEXT, {"required": True}),
+        ("title", "Document or information title", TEXT, {"required": True, "error": "Enter the document title"}),
         ("synopsis", "Synopsis", NARRATIVE),
         ("url", "Link", URL, {"label": "Link (optional)", "hint": "A web address starting with https://"}),
         ("file", "File", FILE, {"label": "Upload a file (optional)"}),
@@ -180,7 +198,7 @@ def clean_values(columns: tuple[TableColumn, ...], table: str, values: dict, cod
         value = values.get(column.key)
         if value in (None, ""):
             if column.required:
-                raise ValidationError(f"Enter {column.question.lower()}", code=column.key)
+                raise ValidationError(column.required_message, code=column.key)
             continue
         if column.kind in (TEXT, NARRATIVE, URL):
             value = str(value).strip()

@@ -856,7 +856,7 @@ class _RoundSpec:
                 where,
                 items.line,
                 required=["key", "heading", "kind"],
-                optional=["label", "hint", "code_list", "of", "required"],
+                optional=["label", "hint", "code_list", "of", "required", "error"],
             )
             columns.append(
                 TableColumn(
@@ -868,6 +868,7 @@ class _RoundSpec:
                     code_list=check.text(item, "code_list", where),
                     of=tuple(str(f) for f in check.seq(item, "of", where)),
                     required=check.boolean(item, "required", where, default=False),
+                    error=check.text(item, "error", where, max_length=200),
                 )
             )
         code_lists = {c["list"] for c in self.codes}

@@ -9,7 +9,7 @@ import rounds.columns
 from django.db import migrations, models
 
 
-def _column(key, heading, kind, label="", hint="", code_list="", required=False):
+def _column(key, heading, kind, label="", hint="", code_list="", required=False, error=""):
     return {
         "key": key,
         "heading": heading,
@@ -19,14 +19,24 @@ def _column(key, heading, kind, label="", hint="", code_list="", required=False)
         "code_list": code_list,
         "of": [],
         "required": required,
+        "error": error,
     }
 
 
 def columns_as_before(labels):
     risks = [
-        _column("description", labels.get("risks_column_risk", "Risk"), "narrative", "Describe the risk", required=True),
         _column(
-            "rating", labels.get("risks_column_rating", "Risk rating"), "choice", code_list="risk_rating", required=True
+            "description",
+            labels.get("risks_column_risk", "Risk"),
+            "narrative",
+            "Describe the risk",
+            required=True,
+            error="Describe the risk",
+        ),
+        _column(
+            "rating", labels.get("risks_column_rating", "Risk rating"), "choice", code_list="risk_rating",
+            required=True,
+            error="Select a risk rating",
         ),
         _column("mitigating_actions", labels.get("risks_column_actions", "Mitigating actions"), "narrative"),
         _column("owner", "Risk owner", "text"),
@@ -36,11 +46,12 @@ def columns_as_before(labels):
             "yes_no",
             "Does this risk concern NHS service providers?",
             required=True,
+            error="Select yes if this risk concerns NHS service providers",
         ),
     ]
     documents = [
         _column("ref", "Ref", "text", "Reference (optional)", "For example, D1"),
-        _column("title", labels.get("documents_column_title", "Document or information title"), "text", required=True),
+        _column("title", labels.get("documents_column_title", "Document or information title"), "text", required=True, error="Enter the document title"),
         _column("synopsis", labels.get("documents_column_synopsis", "Synopsis"), "narrative"),
         _column("url", "Link", "url", "Link (optional)", "A web address starting with https://"),
         _column("file", "File", "file", "Upload a file (optional)"),
