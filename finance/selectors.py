@@ -39,7 +39,7 @@ from . import rules
 from .models import ExpenditureAmount, ExpenditureLine, IncomeLine
 
 # Bump when the workbook layout changes; import refuses workbooks of another format version.
-WORKBOOK_FORMAT_VERSION = "1"
+WORKBOOK_FORMAT_VERSION = "2"  # 2: the Risks sheet has the round's columns and is imported
 ZERO = Decimal("0")
 
 

@@ -466,3 +466,30 @@ def remove_document(*, user: User, plan: Plan, document_id: int, version: int | 
     remove_row(
         user=user, plan=plan, model=RelatedDocument, row_id=document_id, version=version, table=Section.Table.DOCUMENTS
     )
+
+
+def apply_imported_risks(*, user: User, plan: Plan, rows: list) -> None:
+    """Apply the Risks sheet of an imported Part 2 workbook (finance.workbook_import's RiskRow rows).
+
+    Called by finance's import inside its plans.editing.plan_edit, which holds the plan's lock and
+    checked the user's permission; the rows are already validated against the round's columns.
+    A risk the sheet no longer lists is removed, as on the other sheets.
+    """
+    existing = {risk.pk: risk for risk in Risk.objects.filter(plan=plan)}
+    kept = set()
+    for order, row in enumerate(rows, start=1):
+        fields = {**row.fields(), "order": order}
+        if row.risk_id is None:
+            Risk.objects.create(plan=plan, **fields)
+            continue
+        kept.add(row.risk_id)
+        risk = existing[row.risk_id]
+        if any(getattr(risk, name) != value for name, value in fields.items()):
+            for name, value in fields.items():
+                setattr(risk, name, value)
+            risk.version += 1
+            risk.save()
+    for pk, risk in existing.items():
+        if pk not in kept:
+            risk.delete()
+    touch_table_section(user=user, plan=plan, table=Section.Table.RISKS)
