@@ -225,7 +225,7 @@ def _risk_values(a, **overrides):
         "rating_id": a.codes["risk_high"].pk,
         "mitigating_actions": "Monthly monitoring",
         "owner": "Director of Finance",
-        "concerns_nhs_providers": True,
+        "values": {"concerns_nhs_providers": True},
     }
     values.update(overrides)
     return values
@@ -320,6 +320,7 @@ def test_an_uploaded_file_is_stored_under_a_generated_name(a, settings, tmp_path
     form = DocumentForm(
         {"title": "Joint health and wellbeing strategy", "version": "0"},
         {"upload": SimpleUploadedFile("../../etc/passwd <script>.pdf", PDF_BYTES)},
+        round=a.round,
     )
     assert form.is_valid(), form.errors
     result = services.save_document(
@@ -346,7 +347,9 @@ def test_replacing_or_removing_an_uploaded_file_keeps_the_old_one(
 
     def upload(document_id, version, data):
         form = DocumentForm(
-            {"title": "Strategy", "version": str(version)}, {"upload": SimpleUploadedFile("s.pdf", data)}
+            {"title": "Strategy", "version": str(version)},
+            {"upload": SimpleUploadedFile("s.pdf", data)},
+            round=a.round,
         )
         assert form.is_valid(), form.errors
         return services.save_document(
