@@ -97,7 +97,8 @@ def _record(apps, *, moved: bool) -> dict:
         for h in apps.get_model("plans", "HistoricalRisk").objects.all()
     }
     documents = {
-        d.pk: {f: str(getattr(d, f)) for f in DOCUMENT_FIELDS} for d in apps.get_model("plans", "RelatedDocument").objects.all()
+        d.pk: {f: str(getattr(d, f)) for f in DOCUMENT_FIELDS}
+        for d in apps.get_model("plans", "RelatedDocument").objects.all()
     }
     return {"risks": risks, "history": history, "documents": documents}
 
