@@ -265,3 +265,13 @@ def test_document_columns_of_the_round_are_entered_and_shown(client, scored):
     assert '<th scope="col" class="govuk-table__header">Published</th>' in page and "March 2030" in page
     text = body_text(render_plan_pdf(plan), plan)
     assert "Neighbourhood strategy" in text and "March 2030" in text
+
+
+@pytest.mark.parametrize("slug", ["2023-25", "2025-26"])
+def test_current_rounds_score_risks_likelihood_by_impact(slug):
+    rnd = load_round(Path(f"fixtures/rounds/{slug}.yaml"))
+    risks = {c.key: c for c in rnd.table_columns("risks")}
+    assert risks["likelihood"].kind == risks["impact"].kind == "score"
+    assert risks["score"].kind == "product" and risks["score"].of == ("likelihood", "impact")
+    assert "rating" not in risks and "concerns_nhs_providers" not in risks
+    assert [c.key for c in rnd.table_columns("documents")] == ["title", "synopsis", "url", "file"]
