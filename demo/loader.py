@@ -15,6 +15,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from django.contrib.auth.hashers import make_password
+from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from accounts.models import Membership, User
@@ -22,6 +23,7 @@ from finance.models import ExpenditureAmount, ExpenditureLine, IncomeLine
 from governance.models import SignOff
 from metrics.models import MetricAmbition, PlannedValue
 from plans.models import Answer, ConditionResponse, Plan, PlanGroup, RelatedDocument, Risk, SectionProgress
+from rounds.columns import clean_values
 from rounds.loader import fixtures_dir, load_rounds, read_yaml, shipped_round_paths
 from rounds.models import (
     CodeListEntry,
@@ -263,7 +265,24 @@ class _DemoPlan:
                     updated_by=self.author,
                 )
 
+    def _row_values(self, table: str, item: dict, fields: set[str], where: str) -> dict:
+        """The round-defined values of a demo risk or document: every key that is not one of the row's fields."""
+        given = {k: v for k, v in item.items() if k not in fields}
+        table_columns = self.rnd.table_columns(table)
+        known = {c.key for c in table_columns if not c.is_field(table) and not c.is_computed}
+        for key in given:
+            if key not in known:
+                self.fail(f"{where}.{key}", f"round {self.rnd.slug} has no {table} column '{key}'")
+        codes: dict[str, set[str]] = {}
+        for list_name, code in self.codes:
+            codes.setdefault(list_name, set()).add(code)
+        try:
+            return clean_values(table_columns, table, given, codes)
+        except ValidationError as exc:
+            self.fail(f"{where}.{exc.code}", exc.messages[0])
+
     def _documents(self):
+        fields = {"ref", "title", "synopsis", "url"}
         for order, item in enumerate(self.data.get("documents") or [], start=1):
             RelatedDocument.objects.create(
                 plan=self.plan,
@@ -271,6 +290,7 @@ class _DemoPlan:
                 title=item["title"],
                 synopsis=str(item.get("synopsis", "")).strip(),
                 url=item.get("url", ""),
+                values=self._row_values("documents", item, fields, f"documents[{order - 1}]"),
                 order=order,
             )
 
@@ -292,14 +312,16 @@ class _DemoPlan:
             )
 
     def _risks(self):
+        fields = {"risk", "rating", "mitigating_actions", "owner"}
         for order, item in enumerate(self.data.get("risks") or [], start=1):
+            where = f"risks[{order - 1}]"
             Risk.objects.create(
                 plan=self.plan,
                 description=str(item["risk"]).strip(),
-                rating=self.code("risk_rating", item["rating"], f"risks[{order - 1}].rating"),
+                rating=self.code("risk_rating", item["rating"], f"{where}.rating") if "rating" in item else None,
                 mitigating_actions=str(item.get("mitigating_actions", "")).strip(),
                 owner=item.get("owner", ""),
-                concerns_nhs_providers=item.get("concerns_nhs_providers", False),
+                values=self._row_values("risks", item, fields, where),
                 order=order,
             )
 

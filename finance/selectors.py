@@ -20,6 +20,7 @@ from functools import cached_property
 
 from metrics.models import MetricAmbition, PlannedValue
 from plans.models import ConditionResponse, Plan, Risk
+from rounds.columns import TableColumn
 from rounds.config import RoundConfig, round_config
 from rounds.models import (
     Allocation,
@@ -38,7 +39,7 @@ from . import rules
 from .models import ExpenditureAmount, ExpenditureLine, IncomeLine
 
 # Bump when the workbook layout changes; import refuses workbooks of another format version.
-WORKBOOK_FORMAT_VERSION = "1"
+WORKBOOK_FORMAT_VERSION = "2"  # 2: the Risks sheet has the round's columns and is imported
 ZERO = Decimal("0")
 
 
@@ -212,10 +213,10 @@ class RiskRow(_Row):
     version: int
     order: int
     description: str
-    rating: CodeListEntry
+    rating: CodeListEntry | None  # None in a round whose register has no rating column
     mitigating_actions: str
     owner: str
-    concerns_nhs_providers: bool
+    values: dict  # the round's own columns (rounds.columns), by key
 
 
 @dataclass(frozen=True)
@@ -238,6 +239,12 @@ class PartTwo:
     conditions: list[NationalCondition]
     condition_responses: Mapping[int, ConditionResponseRow]  # question id -> response
     risks: tuple[RiskRow, ...]
+    risk_columns: tuple[TableColumn, ...] = ()
+
+    @cached_property
+    def code_labels(self) -> dict[tuple[str, str], str]:
+        """Each code's label by (code list, code), for the round-defined choice columns (rounds.columns)."""
+        return {(name, e.code): e.label for name, entries in self.codes.items() for e in entries}
 
     @cached_property
     def figures(self) -> rules.PartTwoFigures:
@@ -303,8 +310,7 @@ AMBITION_FIELDS = (
 )
 PLANNED_FIELDS = ("id", "ambition_id", "order", "period", "value", "numerator", "denominator")
 RESPONSE_FIELDS = ("id", "version", "question_id", "status", "target_date", "narrative", "updated_at")
-RISK_FIELDS = ("id", "version", "order", "description", "rating_id", "mitigating_actions", "owner")
-RISK_FIELDS += ("concerns_nhs_providers",)
+RISK_FIELDS = ("id", "version", "order", "description", "rating_id", "mitigating_actions", "owner", "values")
 
 
 def part_two_for_plan(
@@ -422,7 +428,8 @@ class _Read:
             planned=defaultdict(tuple, planned),
             conditions=config.conditions,
             condition_responses={r[2]: ConditionResponseRow(r[0], r[1], questions[r[2]], *r[3:]) for r in responses},
-            risks=_in_order(RiskRow(*r[:4], ratings[r[4]], *r[5:]) for r in risks),
+            risks=_in_order(RiskRow(*r[:4], ratings.get(r[4]), *r[5:]) for r in risks),
+            risk_columns=config.risk_columns,
         )
 
 
@@ -561,7 +568,18 @@ def _workbook_content(part: PartTwo) -> dict:
         "conditions": [
             [r.question_id, r.status, str(r.target_date), r.narrative] for r in part.condition_responses.values()
         ],
-        "risks": [[r.pk, r.version, r.description, r.rating.label, r.mitigating_actions, r.owner] for r in part.risks],
+        "risks": [
+            [
+                r.pk,
+                r.version,
+                r.description,
+                r.rating.label if r.rating else "",
+                r.mitigating_actions,
+                r.owner,
+                r.values,
+            ]
+            for r in part.risks
+        ],
     }
 
 

@@ -167,6 +167,8 @@ def apply_workbook_import(*, user: User, plan: Plan, data: bytes) -> list[Change
                 round_metrics=part.metrics,
                 rows=parsed.metrics,
             )
+            if parsed.risks is not None and any(change.sheet == "Risks" for change in changes):
+                plan_services.apply_imported_risks(user=user, plan=plan, rows=parsed.risks)
             edit.changed("Part 2 workbook imported")
             # The import marks nothing completed; it starts the sections it changed and takes back
             # "Completed" from any whose rules the new figures break.

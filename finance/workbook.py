@@ -19,6 +19,8 @@ from openpyxl.worksheet.datavalidation import DataValidation
 
 from plans.models import Plan
 from plans.spreadsheets import set_cell_value
+from rounds.columns import CHOICE, NARRATIVE, RISKS, SCORE, cells
+from rounds.columns import YES_NO as YES_NO_KIND
 
 from . import rules
 from .selectors import WORKBOOK_FORMAT_VERSION, PartTwo, part_two_for_plan
@@ -30,6 +32,9 @@ MONEY = '"£"#,##0.00'
 PERCENT = "0.00"
 NUMBER = "#,##0.####"
 NEW_OR_EXISTING = ["New", "Existing"]
+YES_NO = ["Yes", "No"]
+RISK_ID_HEADER = "Risk ID"
+SPARE_RISK_ROWS = 20
 TOTAL_LABEL = "Total"
 
 INCOME_FIXED = ["Funding stream", "Organisation"]  # then one column per year, then Note
@@ -326,15 +331,54 @@ def _write_conditions(ws, part: PartTwo):
     set_widths(ws, {1: 40, 2: 60, 3: 14, 4: 14, 5: 80})
 
 
-def _write_risks(ws, part: PartTwo):
-    write_header(ws, ["Risk", "Rating", "Mitigating actions", "Owner", "Concerns NHS providers"])
+def risk_headers(part: PartTwo) -> list[str]:
+    """The Risks sheet's headings: the risk's ID (hidden), then the round's columns (rounds.columns)."""
+    return [RISK_ID_HEADER, *(c.heading for c in part.risk_columns)]
+
+
+def _write_risks(ws, part: PartTwo, lists: Lists):
+    columns = part.risk_columns
+    write_header(ws, risk_headers(part))
+    letters = {c.key: get_column_letter(i) for i, c in enumerate(columns, start=2)}
+    # Room to add risks offline: a product (likelihood x impact) is a formula on these rows too.
+    spare = len(part.risks) + 1 + SPARE_RISK_ROWS
     for r, risk in enumerate(part.risks, start=2):
-        put(ws, r, 1, risk.description)
-        put(ws, r, 2, risk.rating.label)
-        put(ws, r, 3, risk.mitigating_actions)
-        put(ws, r, 4, risk.owner)
-        put(ws, r, 5, "Yes" if risk.concerns_nhs_providers else "No")
-    set_widths(ws, {1: 60, 2: 12, 3: 60, 4: 25})
+        put(ws, r, 1, risk.pk)
+        for i, cell in enumerate(cells(columns, RISKS, risk, part.code_labels), start=2):
+            if not columns[i - 2].is_computed:
+                put(ws, r, i, cell["value"] if cell["kind"] == SCORE else cell["text"])
+    for i, column in enumerate(columns, start=2):
+        letter = get_column_letter(i)
+        cell_range = f"{letter}2:{letter}{spare}"
+        if column.is_computed:
+            for r in range(2, spare + 1):
+                refs = [f"{letters[key]}{r}" for key in column.of]
+                test = ",".join(f"ISNUMBER({ref})" for ref in refs)
+                formula(ws, r, i, f'=IF(AND({test}),{"*".join(refs)},"")', font=PLAIN)
+        elif column.kind == CHOICE:
+            name = f"risk_{column.key}"
+            lists.add(name, [e.label for e in part.codes.get(column.code_list, [])])
+            lists.validate(ws, name, cell_range, column.heading.lower())
+        elif column.kind == YES_NO_KIND:
+            lists.validate(ws, "yes_no", cell_range, "yes or no")
+        elif column.kind == SCORE:
+            dv = DataValidation(
+                type="whole",
+                operator="between",
+                formula1="1",
+                formula2="5",
+                allow_blank=True,
+                showErrorMessage=True,
+                errorTitle="Enter a score",
+                error="Enter a whole number from 1 to 5",
+            )
+            dv.add(cell_range)
+            ws.add_data_validation(dv)
+        if not column.is_computed:
+            for r in range(2, spare + 1):
+                ws.cell(row=r, column=i).fill = INPUT_FILL
+    ws.column_dimensions["A"].hidden = True
+    set_widths(ws, {i: 60 if c.kind == NARRATIVE else 16 for i, c in enumerate(columns, start=2)})
 
 
 def _write_summary(ws, part: PartTwo, income_last: int, expenditure_last: int):
@@ -434,6 +478,7 @@ def build_workbook(part: PartTwo) -> Workbook:
     lists.add("commissioners", [e.label for e in part.codes.get("commissioner", [])])
     lists.add("providers", [e.label for e in part.codes.get("provider", [])])
     lists.add("new_or_existing", NEW_OR_EXISTING)
+    lists.add("yes_no", YES_NO)
     _write_identification(wb.create_sheet(ID_SHEET), part)
 
     _write_cover(sheets["Cover"], part)
@@ -442,7 +487,7 @@ def build_workbook(part: PartTwo) -> Workbook:
     _write_summary(sheets["Summary"], part, income_last, expenditure_last)
     _write_metrics(sheets["Metrics"], part)
     _write_conditions(sheets["National conditions"], part)
-    _write_risks(sheets["Risks"], part)
+    _write_risks(sheets["Risks"], part, lists)
     wb.active = 0
     return wb
 

@@ -31,7 +31,9 @@ import openpyxl
 from django import forms
 from openpyxl.utils import get_column_letter
 
+from plans.markdown import check_markdown
 from plans.models import Plan
+from rounds import columns
 from rounds.money import MAX_AMOUNT
 from rounds.xlsx_bounds import (  # noqa: F401 - the limits and errors are part of this module's interface
     DAMAGED,
@@ -64,10 +66,12 @@ from .workbook import (
     NEW_OR_EXISTING,
     PLANNED,
     TOTAL_LABEL,
+    YES_NO,
     expenditure_headers,
     income_headers,
     income_rows,
     metric_rows,
+    risk_headers,
 )
 
 REQUIRED_SHEETS = ["Income", "Expenditure", "Metrics"]
@@ -285,10 +289,33 @@ class MetricRow:
 
 
 @dataclass
+class RiskRow:
+    """A risk as the Risks sheet gives it: the row's own fields, and the round's columns in `values`."""
+
+    row: int
+    risk_id: int | None
+    description: str
+    rating: object  # the round's risk_rating entry, or None
+    mitigating_actions: str
+    owner: str
+    values: dict
+
+    def fields(self) -> dict:
+        return {
+            "description": self.description,
+            "rating": self.rating,
+            "mitigating_actions": self.mitigating_actions,
+            "owner": self.owner,
+            "values": self.values,
+        }
+
+
+@dataclass
 class ParsedWorkbook:
     income: list[IncomeRow] = field(default_factory=list)
     expenditure: list[ExpenditureRow] = field(default_factory=list)
     metrics: list[MetricRow] = field(default_factory=list)
+    risks: list[RiskRow] | None = None  # None when the workbook has no Risks sheet: the risks are left alone
 
 
 # --- Reading the sheets -----------------------------------------------------------------
@@ -607,6 +634,92 @@ def _read_metrics(ws, part: PartTwo, errors: list[CellError]) -> list[MetricRow]
     return parsed
 
 
+def _risk_field(column) -> forms.Field | None:
+    """The form field of one of the round's risk columns (rounds.columns); None for a computed one."""
+    required = {"required": column.required_message}
+    if column.kind in (columns.TEXT, columns.NARRATIVE, columns.URL):
+        max_length = columns.MAX_LENGTHS.get(
+            column.key, columns.TEXT_MAX_LENGTH if column.kind == columns.TEXT else None
+        )
+        validators = [lambda v: check_markdown(v, subject=column.heading)] if column.kind == columns.NARRATIVE else []
+        return forms.CharField(
+            required=column.required, max_length=max_length, validators=validators, error_messages=required
+        )
+    if column.kind == columns.SCORE:
+        message = f"Enter a whole number from 1 to 5 for {column.heading.lower()}"
+        return forms.IntegerField(
+            required=column.required,
+            min_value=1,
+            max_value=5,
+            error_messages={**required, "invalid": message, "min_value": message, "max_value": message},
+        )
+    if column.kind == columns.YES_NO:
+        return choice_field(YES_NO, "yes or no", required=column.required)
+    return None
+
+
+def _read_risks(ws, part: PartTwo, errors: list[CellError]) -> list[RiskRow]:
+    headers = risk_headers(part)
+    reader = SheetReader(ws, len(headers), errors)
+    if not reader.check_headers(headers):
+        return []
+    risk_columns = part.risk_columns
+    risk_ids = {r.pk for r in part.risks}
+    choices = {
+        c.key: {e.label: e for e in part.codes.get(c.code_list, [])} for c in risk_columns if c.kind == columns.CHOICE
+    }
+    fields = {
+        "risk_id": forms.IntegerField(required=False, error_messages={"invalid": "Leave the risk ID as exported"})
+    }
+    for column in risk_columns:
+        if column.kind == columns.CHOICE:
+            fields[column.key] = choice_field(list(choices[column.key]), column.heading.lower(), column.required)
+        elif (field_ := _risk_field(column)) is not None:
+            fields[column.key] = field_
+    parsed, seen = [], set()
+    for r, row_cells in reader.rows():
+        typed = [row_cells[0]] + [
+            c for c, column in zip(row_cells[1:], risk_columns, strict=True) if not column.is_computed
+        ]
+        if _blank(typed):
+            continue
+        data, where, number_ok = {}, {}, True
+        for cell, name in zip(row_cells, ["risk_id", *(c.key for c in risk_columns)], strict=True):
+            if name not in fields:
+                continue
+            where[name] = cell.coordinate
+            if name == "risk_id" or isinstance(fields[name], forms.IntegerField):
+                value = reader.number(cell)
+                number_ok &= value is not None
+                data[name] = value or ""
+            else:
+                data[name] = reader.text(cell)
+        form = RowForm(data, fields=fields)
+        if not reader.validate(form, where) or not number_ok:
+            continue
+        cd = form.cleaned_data
+        risk_id = cd["risk_id"]
+        if risk_id is not None and (risk_id not in risk_ids or risk_id in seen):
+            reader.error(where["risk_id"], "This risk ID is not one of this plan's. Clear it for a new risk")
+            continue
+        seen.add(risk_id)
+        own, values = {"description": "", "rating": None, "mitigating_actions": "", "owner": ""}, {}
+        for column in risk_columns:
+            if column.is_computed:
+                continue
+            value = cd.get(column.key)
+            if column.kind == columns.CHOICE:
+                value = choices[column.key].get(value) if value else None
+            elif column.kind == columns.YES_NO:
+                value = {"Yes": True, "No": False}.get(value)
+            if column.is_field(columns.RISKS):
+                own[column.key] = value if value is not None else own[column.key]
+            elif value not in (None, ""):
+                values[column.key] = value.code if column.kind == columns.CHOICE else value
+        parsed.append(RiskRow(row=r, risk_id=risk_id, values=values, **own))
+    return parsed
+
+
 def _check_identity(wb, plan: Plan, part: PartTwo) -> list[CellError]:
     if ID_SHEET not in wb.sheetnames:
         return [
@@ -673,6 +786,7 @@ def _read_sheets(wb, plan: Plan, part: PartTwo) -> ParsedWorkbook:
             wb["Expenditure"], part, dict(Scheme.objects.filter(plan=plan).values_list("reference", "name")), errors
         ),
         metrics=_read_metrics(wb["Metrics"], part, errors),
+        risks=_read_risks(wb["Risks"], part, errors) if "Risks" in wb.sheetnames else None,
     )
     if errors:
         raise WorkbookRejected(errors)
@@ -793,6 +907,33 @@ def diff_workbook(part: PartTwo, parsed: ParsedWorkbook) -> list[Change]:
         has_values = any(old[k] is not None for k in ("value", "numerator", "denominator"))
         if key not in seen and has_values:
             changes.append(Change("removed", "Metrics", f"{key[0]}, {key[1].lower()} {key[2]}".strip()))
+    if parsed.risks is not None:
+        changes += _risk_changes(part, parsed.risks)
+    return changes
+
+
+def _risk_changes(part: PartTwo, rows: list[RiskRow]) -> list[Change]:
+    """Risks added, changed (naming the round's columns that differ) and removed."""
+    changes = []
+    current = {r.pk: r for r in part.risks}
+    shown = [c for c in part.risk_columns if not c.is_computed]
+
+    def texts(risk) -> dict[str, str]:
+        return {c["key"]: c["text"] for c in columns.cells(shown, columns.RISKS, risk, part.code_labels)}
+
+    for row in rows:
+        label = row.description[:60]
+        if row.risk_id is None:
+            changes.append(Change("added", "Risks", label))
+            continue
+        old, new = texts(current[row.risk_id]), texts(row)
+        diffs = [c.heading for c in shown if old[c.key] != new[c.key]]
+        if diffs:
+            changes.append(Change("changed", "Risks", f"{label}: {', '.join(diffs)}"))
+    kept = {row.risk_id for row in rows}
+    for pk, risk in current.items():
+        if pk not in kept:
+            changes.append(Change("removed", "Risks", risk.description[:60]))
     return changes
 
 

@@ -11,6 +11,7 @@ from decimal import Decimal
 from plans.markdown import is_web_link
 from plans.models import Plan
 from plans.selectors import slot_rows
+from rounds.columns import DOCUMENTS, RISKS, cells
 from rounds.models import Question, Section
 
 from .compare import SectionDiff, compare_snapshots
@@ -119,6 +120,7 @@ def part1_document(snapshot: PlanSnapshot) -> dict:
             "synopsis": doc.synopsis,
             "url": doc.url,
             "url_is_link": is_web_link(doc.url),
+            "cells": cells(snapshot.document_columns, DOCUMENTS, doc, part.code_labels),
         }
         for doc in snapshot.documents
     ]
@@ -140,10 +142,10 @@ def part1_document(snapshot: PlanSnapshot) -> dict:
     risks = [
         {
             "description": risk.description,
-            "rating": risk.rating.label,
+            "rating": risk.rating.label if risk.rating else "",
             "mitigating_actions": risk.mitigating_actions,
             "owner": risk.owner,
-            "concerns_nhs_providers": risk.concerns_nhs_providers,
+            "cells": cells(part.risk_columns, RISKS, risk, part.code_labels),
         }
         for risk in part.risks
     ]
@@ -278,6 +280,8 @@ def part1_document(snapshot: PlanSnapshot) -> dict:
         },
         "groups": groups,
         "documents": documents,
+        "document_columns": snapshot.document_columns,
+        "risk_columns": part.risk_columns,
         "schemes": schemes,
         "risks": risks,
         "signoffs": signoff_rows,

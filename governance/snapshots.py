@@ -23,6 +23,7 @@ from functools import cached_property
 
 from finance.selectors import PartTwo, PlanHeader, SchemeName, part_two_for_plan
 from plans.models import Answer, Plan, RelatedDocument
+from rounds.columns import TableColumn
 from rounds.config import round_config
 from rounds.models import CodeListEntry, Organisation, Question, Section, SignOffSlot
 from schemes.models import Scheme
@@ -86,6 +87,7 @@ class DocumentRow:
     url: str
     file: str
     original_filename: str
+    values: dict  # the round's own columns (rounds.columns), by key
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,6 +138,7 @@ class PlanSnapshot:
     slots: tuple[SignOffSlot, ...]  # the round's sign-off slots, in order
     signatures: tuple[SignatureRow, ...]  # in slot order
     organisations: tuple[Organisation, ...]  # the area's, by name
+    document_columns: tuple[TableColumn, ...] = ()  # the round's (rounds.columns)
 
     def content(self) -> dict:
         """Everything the plan says: answers, condition responses, documents, schemes, finance, metrics, risks."""
@@ -204,7 +207,7 @@ def read_plan_snapshot(plan: Plan) -> PlanSnapshot:
             rows.append(AnswerRow(question, value, stored[4] if stored else None))
         section_rows.append(SectionRow(section, tuple(rows)))
 
-    document_fields = ("order", "id", "ref", "title", "synopsis", "url", "file", "original_filename")
+    document_fields = ("order", "id", "ref", "title", "synopsis", "url", "file", "original_filename", "values")
     documents = sorted(RelatedDocument.objects.filter(plan_id=plan.pk).order_by().values_list(*document_fields))
     codes = config.code_by_id
     scheme_fields = ("order", "reference", "id", "name", "scheme_type_id", "sub_type_id", "description")
@@ -240,7 +243,8 @@ def read_plan_snapshot(plan: Plan) -> PlanSnapshot:
         region_name=plan.hwb_area.region.name,
         round_labels=plan.round.labels,
         sections=tuple(section_rows),
-        documents=tuple(DocumentRow(*d[2:6], d[6] or "", d[7]) for d in documents),
+        documents=tuple(DocumentRow(*d[2:6], d[6] or "", d[7], d[8] or {}) for d in documents),
+        document_columns=config.document_columns,
         schemes=schemes,
         part_two=part_two,
         slots=slots,
@@ -289,6 +293,8 @@ def plan_content_of(snapshot: PlanSnapshot) -> dict:
                 "url": d.url,
                 "file": d.file,
                 "original_filename": d.original_filename,
+                # The round's own columns sit beside the common ones (their keys never clash, rounds.columns).
+                **d.values,
             }
             for d in snapshot.documents
         ],
@@ -361,7 +367,7 @@ def plan_content_of(snapshot: PlanSnapshot) -> dict:
                 "rating": _label(r.rating),
                 "mitigating_actions": r.mitigating_actions,
                 "owner": r.owner,
-                "concerns_nhs_providers": r.concerns_nhs_providers,
+                **r.values,
             }
             for r in part.risks
         ],

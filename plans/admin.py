@@ -1,6 +1,11 @@
 """Admin for national administrators: plans and their Part 1 content (with history)."""
 
+from django import forms
 from django.contrib import admin
+from django.core.exceptions import ValidationError
+
+from rounds.columns import clean_values
+from rounds.models import CodeListEntry
 
 from . import models
 from .admin_content import PlanContentAdmin
@@ -29,9 +34,39 @@ class SectionProgressAdmin(admin.ModelAdmin):
     list_filter = ["status"]
 
 
+class RowValuesForm(forms.ModelForm):
+    """A risk's or document's round-defined values (JSON by column key) held to its round's columns."""
+
+    table = ""
+
+    def clean(self):
+        data = super().clean()
+        plan = data.get("plan") or getattr(self.instance, "plan", None)
+        if plan is None:
+            return data
+        table_columns = plan.round.table_columns(self.table)
+        codes: dict[str, set[str]] = {}
+        for list_name, code in CodeListEntry.objects.filter(round_id=plan.round_id).values_list("list", "code"):
+            codes.setdefault(list_name, set()).add(code)
+        try:
+            data["values"] = clean_values(table_columns, self.table, data.get("values") or {}, codes)
+        except ValidationError as exc:
+            self.add_error("values", f"{exc.code}: {exc.messages[0]}")
+        return data
+
+
+class RiskAdminForm(RowValuesForm):
+    table = "risks"
+
+
+class DocumentAdminForm(RowValuesForm):
+    table = "documents"
+
+
 @admin.register(models.RelatedDocument)
 class RelatedDocumentAdmin(PlanContentAdmin):
-    list_display = ["title", "plan", "ref"]
+    form = DocumentAdminForm
+    list_display = ["title", "plan", "ref", "values"]
 
 
 @admin.register(models.ConditionResponse)
@@ -41,7 +76,8 @@ class ConditionResponseAdmin(PlanContentAdmin):
 
 @admin.register(models.Risk)
 class RiskAdmin(PlanContentAdmin):
-    list_display = ["__str__", "plan", "rating", "owner"]
+    form = RiskAdminForm
+    list_display = ["__str__", "plan", "rating", "owner", "values"]
 
 
 admin.site.register(models.UnsavedDraft)

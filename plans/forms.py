@@ -13,13 +13,14 @@ from django import forms
 from django.conf import settings
 from django.template.defaultfilters import filesizeformat
 
+from rounds import columns
 from rounds.examples import HintExamples
-from rounds.models import CodeListEntry, ConditionQuestion, Question, round_label
+from rounds.models import CodeListEntry, ConditionQuestion, Question
 from rounds.money import MoneyField
 
 from . import services
 from .markdown import check_markdown
-from .models import ConditionResponse, RelatedDocument, Risk
+from .models import ConditionResponse
 
 YES_NO = [("yes", "Yes"), ("no", "No")]
 
@@ -293,70 +294,121 @@ class VersionedForm(forms.Form):
         return {"values": self.values(), "version": self.cleaned_data.get("version")}
 
 
-class RiskForm(VersionedForm):
-    description = MarkdownField(
-        subject="The description of the risk",
-        rows=5,
-        label="Describe the risk",
-        error_messages={"required": "Describe the risk"},
-    )
-    rating = _kind(
-        forms.ModelChoiceField(
-            queryset=CodeListEntry.objects.none(),
-            label="Risk rating",
-            widget=forms.RadioSelect,
-            empty_label=None,
-            error_messages={"required": "Select a risk rating"},
-        ),
-        "radios",
-    )
-    mitigating_actions = MarkdownField(subject="Mitigating actions", rows=5, label="Mitigating actions", required=False)
-    owner = _kind(
-        forms.CharField(
-            label="Risk owner",
-            required=False,
-            max_length=200,
-            widget=forms.TextInput(attrs={"class": "govuk-input govuk-!-width-two-thirds"}),
-        ),
-        "input",
-    )
-    concerns_nhs_providers = _kind(
-        forms.TypedChoiceField(
-            label="Does this risk concern NHS service providers?",
-            choices=YES_NO,
-            coerce=lambda v: v == "yes",
-            widget=forms.RadioSelect,
-            error_messages={"required": "Select yes if this risk concerns NHS service providers"},
-        ),
-        "radios",
-    )
+class TableRowForm(VersionedForm):
+    """A row of the risks or documents table, with one field per column the round defines (rounds.columns).
+
+    A product column (likelihood x impact) has no field: it is computed and shown in the table.
+    """
+
+    table = ""
 
     def __init__(self, *args, round, **kwargs):  # noqa: A002 - the planning round
         super().__init__(*args, **kwargs)
-        self.fields["rating"].queryset = CodeListEntry.objects.filter(
-            round=round, list=CodeListEntry.List.RISK_RATING
-        ).order_by("order", "label")
+        self.columns = round.table_columns(self.table)
+        self.codes = {}
+        if any(c.kind == columns.CHOICE for c in self.columns):
+            for entry in CodeListEntry.objects.filter(round=round).order_by("order", "label"):
+                self.codes.setdefault(entry.list, []).append(entry)
+        for column in self.columns:
+            if not column.is_computed:
+                self.fields[self.field_name(column.key)] = self._field(column)
 
     @staticmethod
-    def initial_for(risk: Risk) -> dict:
-        return {
-            "version": risk.version,
-            "description": risk.description,
-            "rating": risk.rating_id,
-            "mitigating_actions": risk.mitigating_actions,
-            "owner": risk.owner,
-            "concerns_nhs_providers": "yes" if risk.concerns_nhs_providers else "no",
+    def field_name(key: str, attribute: str = "") -> str:
+        name = (attribute or key).removesuffix("_id")
+        return "upload" if name == "file" else name
+
+    def _field(self, column) -> forms.Field:
+        common = {
+            "label": column.question,
+            "required": column.required,
+            "help_text": column.hint,
+            "error_messages": {"required": column.required_message},
         }
+        kind = column.kind
+        if kind == columns.NARRATIVE:
+            return MarkdownField(subject=column.heading, rows=5, **common)
+        if kind == columns.TEXT:
+            width = "govuk-input--width-5" if column.key == "ref" else "govuk-!-width-two-thirds"
+            max_length = columns.MAX_LENGTHS.get(column.key, columns.TEXT_MAX_LENGTH)
+            widget = forms.TextInput(attrs={"class": f"govuk-input {width}"})
+            return _kind(forms.CharField(max_length=max_length, widget=widget, **common), "input")
+        if kind == columns.URL:
+            return _kind(
+                forms.URLField(
+                    max_length=columns.MAX_LENGTHS["url"],
+                    assume_scheme="https",
+                    widget=forms.URLInput(attrs={"class": "govuk-input", "spellcheck": "false"}),
+                    **{
+                        **common,
+                        "error_messages": {
+                            **common["error_messages"],
+                            "invalid": "Enter a web address in the correct format, like https://www.example.org",
+                        },
+                    },
+                ),
+                "input",
+            )
+        if kind == columns.FILE:
+            widget = forms.ClearableFileInput(attrs={"class": "govuk-file-upload"})
+            return _kind(forms.FileField(widget=widget, **common), "file")
+        if kind == columns.CHOICE:
+            entries = self.codes.get(column.code_list, [])
+            if column.is_field(self.table):
+                queryset = CodeListEntry.objects.filter(pk__in=[e.pk for e in entries]).order_by("order", "label")
+                field = forms.ModelChoiceField(queryset=queryset, widget=forms.RadioSelect, empty_label=None, **common)
+            else:
+                choices = [(e.code, e.label) for e in entries]
+                field = forms.ChoiceField(choices=choices, widget=forms.RadioSelect, **common)
+            return _kind(field, "radios")
+        if kind == columns.SCORE:
+            choices = [(str(n), str(n)) for n in columns.SCORE_RANGE]
+            widget = forms.RadioSelect(attrs={"class": "govuk-radios--inline"})
+            return _kind(forms.TypedChoiceField(choices=choices, coerce=int, widget=widget, **common), "radios")
+        if kind == columns.YES_NO:
+            field = forms.TypedChoiceField(
+                choices=YES_NO, coerce=lambda v: v == "yes", widget=forms.RadioSelect, **common
+            )
+            return _kind(field, "radios")
+        raise ValueError(f"unknown column kind {kind}")
+
+    @classmethod
+    def initial_for(cls, row) -> dict:
+        initial = {"version": row.version}
+        for column in row.plan.round.table_columns(cls.table):
+            if column.is_computed or column.kind == columns.FILE:
+                continue
+            if column.is_field(cls.table):
+                value = getattr(row, column.key)
+                value = getattr(value, "pk", value)
+            else:
+                value = row.values.get(column.key)
+            if column.kind == columns.YES_NO and value is not None:
+                value = "yes" if value else "no"
+            initial[column.key] = value
+        return initial
 
     def values(self) -> dict:
+        """The row's fields by attribute name, and its round-defined values under `values`."""
         data = self.cleaned_data
-        return {
-            "description": data["description"],
-            "rating_id": data["rating"].pk,
-            "mitigating_actions": data["mitigating_actions"],
-            "owner": data["owner"],
-            "concerns_nhs_providers": data["concerns_nhs_providers"],
-        }
+        result, values = {}, {}
+        for column in self.columns:
+            if column.is_computed or column.kind == columns.FILE:
+                continue
+            value = data.get(column.key)
+            if column.is_field(self.table):
+                if column.kind == columns.CHOICE:
+                    result[f"{column.key}_id"] = value.pk if value else None
+                else:
+                    result[column.key] = value or ""
+            elif value not in (None, ""):
+                values[column.key] = value
+        result["values"] = values
+        return result
+
+
+class RiskForm(TableRowForm):
+    table = columns.RISKS
 
 
 # A .docx or .xlsx is a zip; these members prove it is really a Word document or a workbook.
@@ -397,57 +449,17 @@ def check_upload(upload) -> str:
     return ext
 
 
-class DocumentForm(VersionedForm):
-    ref = _kind(
-        forms.CharField(
-            label="Reference (optional)",
-            required=False,
-            max_length=20,
-            help_text="For example, D1",
-            widget=forms.TextInput(attrs={"class": "govuk-input govuk-input--width-5"}),
-        ),
-        "input",
-    )
-    title = _kind(
-        forms.CharField(
-            max_length=250,
-            widget=forms.TextInput(attrs={"class": "govuk-input"}),
-            error_messages={"required": "Enter the document title"},
-        ),
-        "input",
-    )
-    synopsis = MarkdownField(subject="The synopsis", rows=5, label="Synopsis", required=False)
-    url = _kind(
-        forms.URLField(
-            label="Link (optional)",
-            required=False,
-            max_length=500,
-            assume_scheme="https",
-            help_text="A web address starting with https://",
-            widget=forms.URLInput(attrs={"class": "govuk-input", "spellcheck": "false"}),
-            error_messages={"invalid": "Enter a web address in the correct format, like https://www.example.org"},
-        ),
-        "input",
-    )
-    upload = _kind(
-        forms.FileField(
-            label="Upload a file (optional)",
-            required=False,
-            help_text="PDF, DOCX or XLSX, smaller than 10 MB",
-            widget=forms.ClearableFileInput(attrs={"class": "govuk-file-upload"}),
-        ),
-        "file",
-    )
+class DocumentForm(TableRowForm):
+    table = columns.DOCUMENTS
 
-    def __init__(self, *args, labels: dict, has_file: bool = False, **kwargs):
+    def __init__(self, *args, has_file: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
         self.has_file = has_file
-        # The round's own column heading, as in the documents table above the form and the PDF.
-        self.fields["title"].label = round_label(labels, "documents_column_title")
-        self.fields["upload"].help_text = (
-            f"PDF, DOCX or XLSX, smaller than {filesizeformat(settings.MAX_UPLOAD_SIZE)}"
-            + (". Choosing a file replaces the current one." if has_file else "")
-        )
+        if "upload" in self.fields:
+            self.fields["upload"].help_text = (
+                f"PDF, DOCX or XLSX, smaller than {filesizeformat(settings.MAX_UPLOAD_SIZE)}"
+                + (". Choosing a file replaces the current one." if has_file else "")
+            )
         self.upload_kind = None
 
     def clean_url(self):
@@ -461,20 +473,6 @@ class DocumentForm(VersionedForm):
         if upload:
             self.upload_kind = check_upload(upload)
         return upload
-
-    @staticmethod
-    def initial_for(document: RelatedDocument) -> dict:
-        return {
-            "version": document.version,
-            "ref": document.ref,
-            "title": document.title,
-            "synopsis": document.synopsis,
-            "url": document.url,
-        }
-
-    def values(self) -> dict:
-        data = self.cleaned_data
-        return {"ref": data["ref"], "title": data["title"], "synopsis": data["synopsis"], "url": data["url"]}
 
     def save_kwargs(self) -> dict:
         return {

@@ -113,6 +113,8 @@ class RelatedDocument(models.Model):
     url = models.URLField(blank=True, max_length=500)
     file = models.FileField(upload_to="documents/%Y/", blank=True)
     original_filename = models.CharField(max_length=255, blank=True)
+    # The round's own columns (rounds.columns), by column key; the common ones are the fields above.
+    values = models.JSONField(default=dict, blank=True)
     order = models.PositiveSmallIntegerField(default=0)
     version = models.PositiveIntegerField(default=1)
     history = HistoricalRecords()
@@ -157,12 +159,19 @@ class Risk(models.Model):
 
     plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="risks")
     description = models.TextField()
+    # Empty in a round whose risk register has no rating column (rounds.columns).
     rating = models.ForeignKey(
-        CodeListEntry, on_delete=models.PROTECT, related_name="+", limit_choices_to={"list": "risk_rating"}
+        CodeListEntry,
+        on_delete=models.PROTECT,
+        related_name="+",
+        limit_choices_to={"list": "risk_rating"},
+        null=True,
+        blank=True,
     )
     mitigating_actions = models.TextField(blank=True)
     owner = models.CharField(max_length=200, blank=True)
-    concerns_nhs_providers = models.BooleanField(default=False)
+    # The round's own columns (rounds.columns), by column key; the common ones are the fields above.
+    values = models.JSONField(default=dict, blank=True)
     order = models.PositiveSmallIntegerField(default=0)
     version = models.PositiveIntegerField(default=1)
     history = HistoricalRecords()

@@ -12,6 +12,7 @@ from django.utils.safestring import SafeString, mark_safe
 
 from accounts.models import User
 from accounts.security import RefusedAsNotFound
+from rounds.columns import NAMING_FIELD, cells, display
 from rounds.models import CodeListEntry, Organisation, Section, SignOffSlot
 
 from . import permissions
@@ -208,12 +209,31 @@ def section_for_editing(plan: Plan, section: Section) -> dict:
         "rows": [],
     }
     if section.table == Section.Table.DOCUMENTS:
-        context["rows"] = list(RelatedDocument.objects.filter(plan=plan).order_by("order", "id"))
+        rows = list(RelatedDocument.objects.filter(plan=plan).order_by("order", "id"))
+        context.update(table_rows(plan, Section.Table.DOCUMENTS, rows))
     elif section.table == Section.Table.RISKS:
-        context["rows"] = list(Risk.objects.filter(plan=plan).select_related("rating").order_by("order", "id"))
+        rows = list(Risk.objects.filter(plan=plan).select_related("rating").order_by("order", "id"))
+        context.update(table_rows(plan, Section.Table.RISKS, rows))
     elif section.table == Section.Table.SIGNOFF:
         context["rows"] = signoff_slots(plan)
     return context
+
+
+def table_rows(plan: Plan, table: str, rows: list, code_labels: dict | None = None) -> dict:
+    """The round's columns of a risks or documents table, and each row with its cells (rounds.columns.cells)."""
+    table_columns = plan.round.table_columns(table)
+    if code_labels is None:
+        code_labels = round_code_labels(plan.round_id)
+    return {
+        "columns": table_columns,
+        "naming_key": NAMING_FIELD[table],
+        "rows": [{"row": row, "cells": cells(table_columns, table, row, code_labels)} for row in rows],
+    }
+
+
+def round_code_labels(round_id: int) -> dict[tuple[str, str], str]:
+    entries = CodeListEntry.objects.filter(round_id=round_id).values_list("list", "code", "label")
+    return {(list_name, code): label for list_name, code, label in entries}
 
 
 def signoff_slots(plan: Plan) -> list[dict]:
@@ -258,8 +278,11 @@ def check_answers(plan: Plan) -> dict:
     statuses = dict(SectionProgress.objects.filter(plan=plan).values_list("section_id", "status"))
     answers = {a.question_id: a for a in Answer.objects.filter(plan=plan)}
     responses = {r.question_id: r for r in ConditionResponse.objects.filter(plan=plan)}
+    code_labels = round_code_labels(plan.round_id)
     documents = list(RelatedDocument.objects.filter(plan=plan).order_by("order", "id"))
+    documents = table_rows(plan, Section.Table.DOCUMENTS, documents, code_labels)
     risks = list(Risk.objects.filter(plan=plan).select_related("rating").order_by("order", "id"))
+    risks = table_rows(plan, Section.Table.RISKS, risks, code_labels)
     items = []
     for section in sections:
         status = statuses.get(section.pk, SectionProgress.Status.NOT_STARTED)
@@ -324,8 +347,8 @@ def register_table_history(table: str, kind: str, model: type) -> None:
 HISTORY_FIELDS = {
     "answer": ["text", "date", "money", "confirmed"],
     "condition": ["status", "target_date", "narrative"],
-    "risk": ["description", "rating_id", "mitigating_actions", "owner", "concerns_nhs_providers"],
-    "document": ["ref", "title", "synopsis", "url", "original_filename"],
+    "risk": ["description", "rating_id", "mitigating_actions", "owner", "values"],
+    "document": ["ref", "title", "synopsis", "url", "original_filename", "values"],
     "scheme": [
         "reference",
         "name",
@@ -350,7 +373,6 @@ FIELD_LABELS = {
     "rating_id": "Risk rating",
     "mitigating_actions": "Mitigating actions",
     "owner": "Owner",
-    "concerns_nhs_providers": "Concerns NHS providers",
     "ref": "Reference",
     "title": "Title",
     "synopsis": "Synopsis",
@@ -365,6 +387,21 @@ FIELD_LABELS = {
     "area_of_spend_id": "Area of spend",
     "is_new": "New scheme",
 }
+
+
+def _values_changes(old: dict, new: dict, table_columns: dict, code_labels: dict) -> list[dict]:
+    changes = []
+    for key in sorted(
+        set(old) | set(new),
+        key=lambda k: (k not in table_columns, list(table_columns).index(k) if k in table_columns else 0, k),
+    ):
+        column = table_columns.get(key)
+        old_text = display(column, old.get(key), code_labels) if column else _display(old.get(key))
+        new_text = display(column, new.get(key), code_labels) if column else _display(new.get(key))
+        if old_text != new_text:
+            label = column.heading if column else key
+            changes.append({"label": label, "diff": _diff_html(old_text, new_text)})
+    return changes
 
 
 def section_history(plan: Plan, section: Section) -> list[dict]:
@@ -390,6 +427,14 @@ def section_history(plan: Plan, section: Section) -> list[dict]:
         history = model.history.filter(plan_id=plan.pk).select_related("history_user")
         records.append((kind, None, list(history.order_by("history_date", "history_id"))))
     code_labels = dict(CodeListEntry.objects.filter(round_id=plan.round_id).values_list("pk", "label"))
+    # A round-defined column (in a row's `values`) is labelled with its heading.
+    value_columns = {
+        kind: {c.key: c for c in plan.round.table_columns(table)}
+        for kind, table in (("risk", Section.Table.RISKS), ("document", Section.Table.DOCUMENTS))
+    }
+    choice_labels = (
+        round_code_labels(plan.round_id) if section.table in (Section.Table.RISKS, Section.Table.DOCUMENTS) else {}
+    )
 
     entries = []
     for kind, object_labels, history in records:
@@ -400,6 +445,9 @@ def section_history(plan: Plan, section: Section) -> list[dict]:
             for attname in HISTORY_FIELDS[kind]:
                 old = getattr(before, attname) if before is not None else None
                 new = getattr(record, attname) if record.history_type != "-" else None
+                if attname == "values":
+                    changes += _values_changes(old or {}, new or {}, value_columns.get(kind, {}), choice_labels)
+                    continue
                 if attname.endswith("_id") and attname != "question_id":
                     old, new = code_labels.get(old, old), code_labels.get(new, new)
                 old_text, new_text = _display(old), _display(new)

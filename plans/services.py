@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from django.core.exceptions import ValidationError
 
 from accounts.models import User
+from rounds.columns import NARRATIVE, clean_values
 from rounds.models import CodeListEntry, Question, Section
 
 from . import drafts
@@ -392,6 +393,7 @@ def save_document(
         extra["original_filename"] = os.path.basename(upload.name)[:255]
         # A new file gets a new name; the one it replaces stays for any submission that refers to it.
         extra["file"] = store_document_file(upload, upload_kind)
+    values = _checked_row_values(plan, Section.Table.DOCUMENTS, values)
     return save_row(
         user=user,
         plan=plan,
@@ -401,17 +403,13 @@ def save_document(
         version=version,
         table=Section.Table.DOCUMENTS,
         form_key=f"document:{document_id or 'new'}",
-        labels={"ref": "Reference", "title": "Title", "synopsis": "Synopsis", "url": "Link"},
+        labels=_column_labels(plan, Section.Table.DOCUMENTS),
         extra=extra,
     )
 
 
 def save_risk(*, user: User, plan: Plan, risk_id: int | None, values: dict, version: int | None) -> Risk:
-    rating_id = values.get("rating_id")
-    if not CodeListEntry.objects.filter(
-        pk=rating_id, round_id=plan.round_id, list=CodeListEntry.List.RISK_RATING
-    ).exists():
-        raise ValidationError("Select a risk rating from this round's scale.")
+    values = _checked_row_values(plan, Section.Table.RISKS, values)
     return save_row(
         user=user,
         plan=plan,
@@ -421,14 +419,42 @@ def save_risk(*, user: User, plan: Plan, risk_id: int | None, values: dict, vers
         version=version,
         table=Section.Table.RISKS,
         form_key=f"risk:{risk_id or 'new'}",
-        labels={
-            "description": "Risk",
-            "rating_id": "Risk rating",
-            "mitigating_actions": "Mitigating actions",
-            "owner": "Risk owner",
-            "concerns_nhs_providers": "Concerns NHS providers",
-        },
+        labels=_column_labels(plan, Section.Table.RISKS),
     )
+
+
+def _column_labels(plan: Plan, table: str) -> dict[str, str]:
+    labels = {"values": "Other answers"}
+    for column in plan.round.table_columns(table):
+        labels["rating_id" if column.key == "rating" else column.key] = column.heading
+    return labels
+
+
+def _checked_row_values(plan: Plan, table: str, values: dict) -> dict:
+    """A risk's or document's values held to the round's columns (rounds.columns); ValidationError if not.
+
+    The row's own fields come as attributes; the round-defined columns under `values`.
+    """
+    table_columns = plan.round.table_columns(table)
+    codes: dict[str, set[str]] = {}
+    for list_name, code in CodeListEntry.objects.filter(round_id=plan.round_id).values_list("list", "code"):
+        codes.setdefault(list_name, set()).add(code)
+    values = {**values, "values": clean_values(table_columns, table, values.get("values") or {}, codes)}
+    for column in table_columns:
+        if column.kind == NARRATIVE and column.key in values["values"]:
+            check_markdown(values["values"][column.key], subject=column.heading, field=column.key)
+        if column.key == "rating" and table == Section.Table.RISKS:
+            rating_id = values.get("rating_id")
+            if rating_id is None and column.required:
+                raise ValidationError(column.required_message, code="rating")
+            if (
+                rating_id is not None
+                and not CodeListEntry.objects.filter(
+                    pk=rating_id, round_id=plan.round_id, list=CodeListEntry.List.RISK_RATING
+                ).exists()
+            ):
+                raise ValidationError("Select a risk rating from this round's scale.", code="rating")
+    return values
 
 
 def remove_risk(*, user: User, plan: Plan, risk_id: int, version: int | None) -> None:
@@ -440,3 +466,30 @@ def remove_document(*, user: User, plan: Plan, document_id: int, version: int | 
     remove_row(
         user=user, plan=plan, model=RelatedDocument, row_id=document_id, version=version, table=Section.Table.DOCUMENTS
     )
+
+
+def apply_imported_risks(*, user: User, plan: Plan, rows: list) -> None:
+    """Apply the Risks sheet of an imported Part 2 workbook (finance.workbook_import's RiskRow rows).
+
+    Called by finance's import inside its plans.editing.plan_edit, which holds the plan's lock and
+    checked the user's permission; the rows are already validated against the round's columns.
+    A risk the sheet no longer lists is removed, as on the other sheets.
+    """
+    existing = {risk.pk: risk for risk in Risk.objects.filter(plan=plan)}
+    kept = set()
+    for order, row in enumerate(rows, start=1):
+        fields = {**row.fields(), "order": order}
+        if row.risk_id is None:
+            Risk.objects.create(plan=plan, **fields)
+            continue
+        kept.add(row.risk_id)
+        risk = existing[row.risk_id]
+        if any(getattr(risk, name) != value for name, value in fields.items()):
+            for name, value in fields.items():
+                setattr(risk, name, value)
+            risk.version += 1
+            risk.save()
+    for pk, risk in existing.items():
+        if pk not in kept:
+            risk.delete()
+    touch_table_section(user=user, plan=plan, table=Section.Table.RISKS)

@@ -19,7 +19,6 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
-from rounds.examples import hint_examples
 from rounds.models import Section
 
 from . import permissions, selectors, services
@@ -207,7 +206,6 @@ def section(request: HttpRequest, round_slug: str, ons_code: str, section_key: s
         return _table_section(request, plan, section_obj, page, can_edit, action)
 
     form_kwargs = {
-        "examples": hint_examples(plan.round),
         "questions": page["questions"],
         "condition_questions": page["condition_questions"],
         "answers": page["answers"],
@@ -487,7 +485,7 @@ DOCUMENT_PAGES = RowPages(
     save=services.save_document,
     remove=services.remove_document,
     describe=lambda document: document.title,
-    form_kwargs=lambda plan, row: {"labels": plan.round.labels, "has_file": bool(row and row.file)},
+    form_kwargs=lambda plan, row: {"round": plan.round, "has_file": bool(row and row.file)},
 )
 risk_form, risk_remove = RISK_PAGES.form_view(), RISK_PAGES.remove_view()
 document_form, document_remove = DOCUMENT_PAGES.form_view(), DOCUMENT_PAGES.remove_view()

@@ -21,6 +21,7 @@ from functools import lru_cache
 from django.db.models import Prefetch, Subquery
 from django.db.models.signals import m2m_changed, post_delete, post_save
 
+from .columns import TableColumn, columns_of
 from .models import (
     Allocation,
     CodeListEntry,
@@ -50,6 +51,8 @@ class RoundConfig:
     code_by_id: dict[int, CodeListEntry]
     metric_by_id: dict[int, Metric]
     question_by_id: dict[int, ConditionQuestion]
+    risk_columns: tuple[TableColumn, ...] = ()  # the round's risk register columns (rounds.columns)
+    document_columns: tuple[TableColumn, ...] = ()
 
 
 def round_config(round_id: int, version: uuid.UUID | None = None) -> RoundConfig:
@@ -98,7 +101,11 @@ def _read(round_id: int, version: uuid.UUID | None) -> RoundConfig:
         organisations[link.hwbarea_id].append(link.organisation)
     for area_organisations in organisations.values():
         area_organisations.sort(key=lambda o: o.name)
+    table_columns = PlanningRound.objects.filter(pk=round_id).values_list("risk_columns", "document_columns").first()
+    risk_columns, document_columns = table_columns or ([], [])
     return RoundConfig(
+        risk_columns=columns_of(risk_columns),
+        document_columns=columns_of(document_columns),
         years=years,
         streams=streams,
         codes=dict(codes),

@@ -20,6 +20,7 @@ from django.conf import settings
 from django.db import models, transaction
 from django.utils.dateparse import parse_datetime
 
+from .columns import DOCUMENTS, RISKS, TableColumn, check_columns, default_document_columns, default_risk_columns
 from .models import (
     MINIMUM_POOL_KEY,
     Allocation,
@@ -412,6 +413,8 @@ ROUND_KEYS = [
     "signoff_slots",
     "kloes",
     "outcomes",
+    "risk_columns",
+    "document_columns",
 ]
 
 
@@ -520,6 +523,8 @@ class _RoundSpec:
         self._signoff_slots()
         self._kloes()
         self._outcomes()
+        self.round["risk_columns"] = self._table_columns("risk_columns", RISKS, default_risk_columns)
+        self.round["document_columns"] = self._table_columns("document_columns", DOCUMENTS, default_document_columns)
 
     # Each helper validates one part of the file into plain dicts.
 
@@ -834,6 +839,45 @@ class _RoundSpec:
                 }
             )
         check.unique(self.outcomes, "outcomes", lambda o: o["code"])
+
+    def _table_columns(self, key: str, table: str, default) -> list[dict]:
+        """The columns of the risks or documents table (rounds.columns); the row's own fields when not given."""
+        check = self.check
+        items = check.seq(self.data, key, "(file)")
+        if key not in self.data:
+            return default()
+        if not items:
+            check.fail(key, check.line_of(self.data, key), "list at least one column")
+        columns = []
+        for i, item in enumerate(items):
+            where = f"{key}[{i}]"
+            check.mapping(
+                item,
+                where,
+                items.line,
+                required=["key", "heading", "kind"],
+                optional=["label", "hint", "code_list", "of", "required", "error"],
+            )
+            columns.append(
+                TableColumn(
+                    key=check.slug(item, "key", where, max_length=40),
+                    heading=check.text(item, "heading", where, max_length=200),
+                    kind=check.text(item, "kind", where),
+                    label=check.text(item, "label", where, max_length=250),
+                    hint=check.text(item, "hint", where),
+                    code_list=check.text(item, "code_list", where),
+                    of=tuple(str(f) for f in check.seq(item, "of", where)),
+                    required=check.boolean(item, "required", where, default=False),
+                    error=check.text(item, "error", where, max_length=200),
+                )
+            )
+        code_lists = {c["list"] for c in self.codes}
+        for index, name, message in check_columns(table, columns, code_lists):
+            if index < len(items):
+                item = items[index]
+                check.fail(f"{key}[{index}] ({item.get('key')}).{name}", check.line_of(item, name), message)
+            check.fail(key, check.line_of(self.data, key), message)
+        return [c.as_json() for c in columns]
 
     # --- writing, in dependency order ---
 

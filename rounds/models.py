@@ -12,6 +12,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
+from .columns import columns_of, default_document_columns, default_risk_columns
 from .money import MAX_AMOUNT
 from .money import MoneyField as MoneyFormField
 
@@ -179,6 +180,9 @@ class PlanningRound(models.Model):
     labels = models.JSONField(
         default=dict, blank=True, help_text="Wording that changed between template versions, by key."
     )
+    # The columns of the risk register and the documents table (rounds.columns), from the round file.
+    risk_columns = models.JSONField(default=default_risk_columns, blank=True)
+    document_columns = models.JSONField(default=default_document_columns, blank=True)
     # A new value whenever the round's years, streams, code lists, metrics, conditions,
     # ring-fences or the areas' organisations change (rounds.config), so cached copies of
     # them are never used stale.
@@ -202,6 +206,10 @@ class PlanningRound(models.Model):
 
     def label(self, key: str) -> str:
         return round_label(self.labels, key)
+
+    def table_columns(self, table: str):
+        """The round's columns of the risks or documents table (rounds.columns.TableColumn)."""
+        return columns_of(self.risk_columns if table == "risks" else self.document_columns)
 
     def allocation_keys(self) -> list[str]:
         """What an allocation of this round may be for: the minimum pool, a funding stream or a ring-fence."""

@@ -10,6 +10,7 @@ from django.utils import timezone
 from accounts import models as am
 from plans import models as pm
 from rounds import models as rm
+from rounds.columns import TableColumn, default_risk_columns
 
 DEMO_PASSWORD = "correct-horse-battery-staple"
 
@@ -73,6 +74,19 @@ class PlanningRoundFactory(factory.django.DjangoModelFactory):
     slug = factory.Sequence(lambda n: f"round-{n}")
     name = factory.Sequence(lambda n: f"Round {n}")
     final_deadline = factory.LazyFunction(lambda: timezone.now() + datetime.timedelta(days=30))
+
+
+def risk_columns_2014_15() -> list[dict]:
+    """The risk register of a round shaped like 2014/15: the common columns and "concerns NHS providers?"."""
+    concerns = TableColumn(
+        key="concerns_nhs_providers",
+        heading="Concerns NHS providers",
+        kind="yes_no",
+        label="Does this risk concern NHS service providers?",
+        required=True,
+        error="Select yes if this risk concerns NHS service providers",
+    )
+    return [*default_risk_columns(), concerns.as_json()]
 
 
 class RoundYearFactory(factory.django.DjangoModelFactory):

@@ -98,7 +98,7 @@ def test_workbook_structure_formats_validation_and_identity(bd_plan):
     assert [wb["Identification"][f"B{r}"].value for r in range(1, 5)] == [
         "E09000002",
         "2017-19",
-        "1",
+        "2",
         "2017/18|2018/19",
     ]
     for name in ("Income", "Expenditure", "Metrics", "National conditions", "Risks"):
@@ -126,12 +126,13 @@ def test_text_that_looks_like_a_formula_is_written_as_text(plymouth_plan):
         # Sheets are stored in order; Risks is the seventh.
         risks_xml = archive.read("xl/worksheets/sheet7.xml").decode()
     assert "<f>" not in risks_xml
-    cell = risks_xml[risks_xml.index('<c r="A2"') :]
+    # Column A holds the risk's ID (hidden); the round's columns follow.
+    cell = risks_xml[risks_xml.index('<c r="B2"') :]
     cell = cell[: cell.index("</c>")]
     assert 't="inlineStr"' in cell and "=SUM(A1) savings are insufficient" in cell
     risks = openpyxl.load_workbook(io.BytesIO(data))["Risks"]
-    assert risks["A2"].data_type == "s" and risks["A2"].value.startswith("=SUM(A1)")
-    assert risks["C2"].data_type == "s" and risks["D2"].value == "@Integrated Commissioning Board"
+    assert risks["B2"].data_type == "s" and risks["B2"].value.startswith("=SUM(A1)")
+    assert risks["D2"].data_type == "s" and risks["E2"].value == "@Integrated Commissioning Board"
 
 
 @pytest.mark.django_db

@@ -23,7 +23,9 @@ class Authoring:
 
 
 def build_round() -> Authoring:
-    rnd = f.PlanningRoundFactory(slug="2014-15", name="Better Care Fund 2014/15 to 2015/16")
+    rnd = f.PlanningRoundFactory(
+        slug="2014-15", name="Better Care Fund 2014/15 to 2015/16", risk_columns=f.risk_columns_2014_15()
+    )
     sections = {}
 
     def section(key, order, heading, *, group="", number="", table="", prompt="", condition=None):

@@ -211,7 +211,7 @@ def test_narrative_answer_size_and_nesting_limits_are_enforced_by_the_services(a
                 "rating_id": a.codes["risk_high"].pk,
                 "mitigating_actions": "a" * (MAX_MARKDOWN_CHARS + 1),
                 "owner": "",
-                "concerns_nhs_providers": False,
+                "values": {"concerns_nhs_providers": False},
             },
             version=None,
         )
@@ -227,7 +227,7 @@ def test_too_deeply_nested_answer_is_refused_on_its_field(client, a):
     )
     assert response.status_code == 400  # the form again, with the error
     assert (
-        f"The description of the risk has lists or quotes nested more than {MAX_MARKDOWN_NESTING} levels deep."
+        f"Risk has lists or quotes nested more than {MAX_MARKDOWN_NESTING} levels deep."
         f" Use {MAX_MARKDOWN_NESTING} levels or fewer." in response.content.decode()
     )
     assert not Risk.objects.exists()

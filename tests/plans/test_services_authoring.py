@@ -225,7 +225,7 @@ def _risk_values(a, **overrides):
         "rating_id": a.codes["risk_high"].pk,
         "mitigating_actions": "Monthly monitoring",
         "owner": "Director of Finance",
-        "concerns_nhs_providers": True,
+        "values": {"concerns_nhs_providers": True},
     }
     values.update(overrides)
     return values
@@ -320,7 +320,7 @@ def test_an_uploaded_file_is_stored_under_a_generated_name(a, settings, tmp_path
     form = DocumentForm(
         {"title": "Joint health and wellbeing strategy", "version": "0"},
         {"upload": SimpleUploadedFile("../../etc/passwd <script>.pdf", PDF_BYTES)},
-        labels=a.plan.round.labels,
+        round=a.round,
     )
     assert form.is_valid(), form.errors
     result = services.save_document(
@@ -349,7 +349,7 @@ def test_replacing_or_removing_an_uploaded_file_keeps_the_old_one(
         form = DocumentForm(
             {"title": "Strategy", "version": str(version)},
             {"upload": SimpleUploadedFile("s.pdf", data)},
-            labels=a.plan.round.labels,
+            round=a.round,
         )
         assert form.is_valid(), form.errors
         return services.save_document(

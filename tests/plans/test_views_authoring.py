@@ -277,7 +277,7 @@ def test_risks_can_be_added_changed_and_removed(client, a, django_assert_max_num
     )
     assert response.status_code == 302 and response.url == section_url(a, "3")
     risk = Risk.objects.get()
-    assert risk.concerns_nhs_providers and _status(a, "3") == "in_progress"
+    assert risk.values["concerns_nhs_providers"] and _status(a, "3") == "in_progress"
     with django_assert_max_num_queries(17):
         table = client.get(section_url(a, "3")).content.decode()
     assert "Acute savings not realised" in table and url(a, "plans:risk_change", pk=risk.pk) in table
@@ -286,7 +286,7 @@ def test_risks_can_be_added_changed_and_removed(client, a, django_assert_max_num
         {"version": "1", "description": "Changed", "rating": a.codes["risk_medium"].pk, "concerns_nhs_providers": "no"},
     )
     risk.refresh_from_db()
-    assert (risk.description, risk.version, risk.concerns_nhs_providers) == ("Changed", 2, False)
+    assert (risk.description, risk.version, risk.values["concerns_nhs_providers"]) == ("Changed", 2, False)
     confirm = client.get(url(a, "plans:risk_remove", pk=risk.pk)).content.decode()
     assert "Are you sure you want to remove this risk?" in confirm
     client.post(url(a, "plans:risk_remove", pk=risk.pk), {"version": "2"})
@@ -315,7 +315,7 @@ def test_risk_conflict_page_keeps_both(client, a):
             "rating_id": a.codes["risk_high"].pk,
             "mitigating_actions": "",
             "owner": "",
-            "concerns_nhs_providers": False,
+            "values": {"concerns_nhs_providers": False},
         },
         version=0,
     )
@@ -328,7 +328,7 @@ def test_risk_conflict_page_keeps_both(client, a):
             "rating_id": a.codes["risk_high"].pk,
             "mitigating_actions": "",
             "owner": "",
-            "concerns_nhs_providers": False,
+            "values": {"concerns_nhs_providers": False},
         },
         version=1,
     )
