@@ -33,7 +33,7 @@ from rounds.models import (
     RoundYear,
     Section,
 )
-from rounds.units import PLAIN, Measure, measure_for
+from rounds.units import UNITLESS, Measure, measure_for
 
 from . import rules
 from .models import ExpenditureAmount, ExpenditureLine, IncomeLine
@@ -177,7 +177,7 @@ class AmbitionRow(_Row):
 
     @property
     def shown_in(self) -> Measure:
-        return self.measure or PLAIN
+        return self.measure or UNITLESS
 
     @property
     def unit_label(self) -> str:

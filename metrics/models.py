@@ -5,7 +5,7 @@ from simple_history.models import HistoricalRecords
 
 from plans.models import Plan
 from rounds.models import Metric
-from rounds.units import PLAIN, UNIT_CHOICES, Measure, measure_for
+from rounds.units import UNIT_CHOICES, UNITLESS, Measure, measure_for
 
 
 class MetricAmbition(models.Model):
@@ -46,7 +46,7 @@ class MetricAmbition(models.Model):
 
     @property
     def baseline_shown(self) -> str:
-        measure = self.measure or PLAIN
+        measure = self.measure or UNITLESS
         return measure.format(measure.figure(self.baseline_value, self.baseline_numerator, self.baseline_denominator))
 
 

@@ -9,7 +9,7 @@ from django.db.models import Prefetch
 
 from plans.models import Plan
 from rounds.models import Metric
-from rounds.units import PLAIN, Measure, measure_for
+from rounds.units import UNITLESS, Measure, measure_for
 
 from .models import MetricAmbition, PlannedValue
 
@@ -58,7 +58,7 @@ def ambitions_for_plan(plan: Plan) -> list[AmbitionRow]:
     entries = [(m, by_metric.get(m.pk)) for m in metrics] + [(None, a) for a in ambitions if not a.metric_id]
     rows = []
     for metric, ambition in entries:
-        measure = measure_for(metric, ambition.local_unit if ambition else "") or PLAIN
+        measure = measure_for(metric, ambition.local_unit if ambition else "") or UNITLESS
         planned = {p.period: p for p in ambition.planned_values.all()} if ambition else {}
         periods = list(metric.periods) if metric else []
         periods += [p for p in planned if p not in periods]

@@ -227,7 +227,7 @@ def measure_for(metric=None, local_unit: str = "") -> Measure | None:
 
 
 # How a local metric saved without a unit is shown: plain numbers, nothing worked out or checked.
-PLAIN = Measure(
+UNITLESS = Measure(
     Unit(
         code="",
         label="",
