@@ -317,11 +317,15 @@ def _write_metrics(ws, part: PartTwo, lists: Lists):
                 row=r, column=9, value=measure.excel_formula(f"G{r}", f"H{r}")
             ).number_format = measure.number_format
         if row["row"] == PLANNED:
+            # A value left blank is the one its numerator and denominator give (column I).
+            now, then = (
+                f"IF(ISNUMBER(F{r}),F{r},I{r})",
+                f"IF(ISNUMBER(F{baseline_row}),F{baseline_row},I{baseline_row})",
+            )
             ws.cell(
                 row=r,
                 column=10,
-                value=f"=IF(AND(ISNUMBER(F{r}),ISNUMBER(F{baseline_row}),F{baseline_row}<>0),"
-                f'(F{r}-F{baseline_row})/F{baseline_row}*100,"")',
+                value=f'=IF(AND(ISNUMBER({now}),ISNUMBER({then}),{then}<>0),({now}-{then})/{then}*100,"")',
             ).number_format = "0.0"
         put(ws, r, 11, row["rationale"]).fill = INPUT_FILL
     ws.column_dimensions["A"].hidden = True

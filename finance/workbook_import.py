@@ -607,10 +607,9 @@ def _read_metrics(ws, part: PartTwo, errors: list[CellError]) -> list[MetricRow]
                 continue
             unit = found.code if found else local_units.get(cd["metric"], "")
         measure = metric.measure if metric is not None else measure_for(None, unit)
-        value = cd["value"]
         if measure is not None:
             what = "the baseline" if cd["row"] == BASELINE else cd["period"]
-            value, problems = measure.check(cd["value"], cd["numerator"], cd["denominator"], what=what)
+            problems = measure.check(cd["value"], cd["numerator"], cd["denominator"], what=what)
             for problem in problems:
                 reader.error(columns[problem.field], problem.message)
             if problems:
@@ -622,7 +621,7 @@ def _read_metrics(ws, part: PartTwo, errors: list[CellError]) -> list[MetricRow]
                 metric=cd["metric"],
                 kind=cd["row"],
                 period=cd["period"],
-                value=value,
+                value=cd["value"],
                 numerator=cd["numerator"],
                 denominator=cd["denominator"],
                 rationale=cd["rationale"] if cd["row"] == BASELINE else "",

@@ -37,8 +37,8 @@ def value_hint(measure: Measure | None) -> str:
 
 
 class AmbitionForm(forms.Form):
-    """Figures are checked in the metric's unit (rounds.units); a value left blank is worked out
-    from its numerator and denominator, so what is saved is the figure the plan shows."""
+    """Figures are checked in the metric's unit (rounds.units). A value left blank is saved blank
+    and worked out from its numerator and denominator wherever it is shown."""
 
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
     baseline_period = forms.CharField(
@@ -95,11 +95,8 @@ class AmbitionForm(forms.Form):
             names = {k: f"{prefix}_{k}" for k in FIGURES}
             if any(name in self.errors for name in names.values()):
                 continue
-            value, errors = measure.check(*(data.get(names[k]) for k in FIGURES), what=what)
-            for error in errors:
+            for error in measure.check(*(data.get(names[k]) for k in FIGURES), what=what):
                 self.add_error(names[error.field] if names[error.field] in self.fields else None, error.message)
-            if not errors:
-                data[names["value"]] = value
         return data
 
     def baseline_fields(self):

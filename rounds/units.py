@@ -163,9 +163,8 @@ class Measure:
 
     def check(
         self, value: Decimal | None, numerator: Decimal | None, denominator: Decimal | None, *, what: str
-    ) -> tuple[Decimal | None, list[FigureError]]:
-        """Check one baseline or planned figure in this unit and return the value to keep: the value as
-        typed, or worked out from the numerator and denominator when it was left blank.
+    ) -> list[FigureError]:
+        """What is wrong with one baseline or planned figure in this unit (nothing: an empty list).
 
         `what` names the figure in messages ("the baseline", "2025/26"). Used by the metrics form and
         the workbook import, so both refuse the same things in the same words.
@@ -190,7 +189,7 @@ class Measure:
                 if figure is not None and figure != figure.to_integral_value():
                     errors.append(FigureError(name, f"Enter {unit.noun} for {what} as a whole number"))
         if errors:
-            return value, errors
+            return errors
         computed = self.compute(numerator, denominator)
         if unit.maximum is not None:
             if value is not None and value > unit.maximum:
@@ -211,7 +210,7 @@ class Measure:
                     f"which give {self.format(computed)}. Correct one of them, or clear the value to have it worked out",
                 )
             )
-        return (value if value is not None else computed), errors
+        return errors
 
 
 def measure_for(metric=None, local_unit: str = "") -> Measure | None:
