@@ -98,3 +98,18 @@ def test_every_shipped_round_metric_has_a_unit_the_portal_can_work_out(shipped_r
         assert metric.measure.format(Decimal(1)), metric.key
         if metric.unit == "count":
             assert not metric.denominator, f"{metric.round.slug} {metric.key}: a count has no denominator"
+
+
+def test_the_current_rounds_metrics_are_in_their_published_units(shipped_rounds):
+    """docs/rounds/2023-25.md §5 and docs/rounds/2025-26.md §5."""
+    units = {(m.round.slug, m.key): (m.unit, m.polarity) for m in rm.Metric.objects.select_related("round")}
+    assert units[("2025-26", "emergency-admissions-65plus")] == ("rate_per_100k", "lower")
+    assert units[("2025-26", "discharge-delay")] == ("days", "lower")
+    assert units[("2025-26", "ltc-admissions-65plus")] == ("rate_per_100k", "lower")
+    assert units[("2023-25", "avoidable-admissions")] == ("rate_per_100k", "lower")
+    assert units[("2023-25", "discharge-usual-residence")] == ("percentage", "higher")
+    assert units[("2023-25", "falls-65plus")] == ("rate_per_100k", "lower")
+    assert units[("2023-25", "residential-admissions-65plus")] == ("rate_per_100k", "lower")
+    assert units[("2023-25", "reablement-91-days")] == ("percentage", "higher")
+    delay = rm.Metric.objects.get(round__slug="2025-26", key="discharge-delay").measure
+    assert delay.format(delay.compute(Decimal(1315), Decimal(250))) == "5.3 days"
