@@ -34,12 +34,13 @@ from rounds.models import (
     RoundYear,
     Section,
 )
+from rounds.units import UNITLESS, Measure, measure_for
 
 from . import rules
 from .models import ExpenditureAmount, ExpenditureLine, IncomeLine
 
 # Bump when the workbook layout changes; import refuses workbooks of another format version.
-WORKBOOK_FORMAT_VERSION = "2"  # 2: the Risks sheet has the round's columns and is imported
+WORKBOOK_FORMAT_VERSION = "2"  # 2: round-defined Risks columns (imported), metric units, line sub-types
 ZERO = Decimal("0")
 
 
@@ -171,10 +172,17 @@ class AmbitionRow(_Row):
         return self.metric.name if self.metric is not None else self.local_name
 
     @property
+    def measure(self) -> Measure | None:
+        """The unit its figures are worked out and shown in (None: a local metric saved with no unit)."""
+        return measure_for(self.metric, self.local_unit)
+
+    @property
+    def shown_in(self) -> Measure:
+        return self.measure or UNITLESS
+
+    @property
     def unit_label(self) -> str:
-        if self.metric is not None:
-            return self.metric.get_unit_display()
-        return Metric.Unit(self.local_unit).label if self.local_unit else ""
+        return self.shown_in.label
 
 
 @dataclass(frozen=True, slots=True)
@@ -540,6 +548,7 @@ def _workbook_content(part: PartTwo) -> dict:
         "organisations": [o.name for o in part.organisations],
         "allocations": sorted([a.key, a.year.label, str(a.amount)] for a in part.allocations),
         "ring_fences": [[f.key, f.name] for f in part.ring_fences],
+        "metrics": [[m.key, m.name, m.unit, m.decimal_places, list(m.periods)] for m in part.metrics],
         "income": [[i.pk, i.version, str(i.amount), i.note] for i in part.income_lines],
         "expenditure": [
             [
@@ -556,6 +565,7 @@ def _workbook_content(part: PartTwo) -> dict:
                 a.pk,
                 a.version,
                 a.local_name,
+                a.local_unit,
                 str(a.baseline_value),
                 str(a.baseline_numerator),
                 str(a.baseline_denominator),

@@ -21,6 +21,7 @@ from plans.models import Plan
 from plans.spreadsheets import set_cell_value
 from rounds.columns import CHOICE, NARRATIVE, RISKS, SCORE, cells
 from rounds.columns import YES_NO as YES_NO_KIND
+from rounds.units import UNIT_CHOICES, UNITLESS
 
 from . import rules
 from .selectors import WORKBOOK_FORMAT_VERSION, PartTwo, part_two_for_plan
@@ -59,7 +60,7 @@ METRICS_HEADERS = [
     "Value",
     "Numerator",
     "Denominator",
-    "Rate per 100,000",
+    "Value from numerator and denominator",
     "% change from baseline",
     "Rationale",
 ]
@@ -253,12 +254,15 @@ def metric_rows(part: PartTwo) -> list[dict]:
     rows = []
     for metric, ambition in entries:
         name = metric.name if metric else ambition.name
-        unit = (metric.get_unit_display() if metric else ambition.unit_label) or ""
+        measure = (metric.measure if metric else ambition.measure) or UNITLESS
+        unit = measure.label
         rows.append(
             {
                 "id": ambition.pk if ambition else None,
                 "metric": name,
                 "unit": unit,
+                "measure": measure,
+                "local": metric is None,
                 "row": BASELINE,
                 "period": ambition.baseline_period if ambition else "",
                 "value": ambition.baseline_value if ambition else None,
@@ -277,6 +281,8 @@ def metric_rows(part: PartTwo) -> list[dict]:
                     "id": ambition.pk if ambition else None,
                     "metric": name,
                     "unit": unit,
+                    "measure": measure,
+                    "local": metric is None,
                     "row": PLANNED,
                     "period": period,
                     "value": value.value if value else None,
@@ -288,7 +294,7 @@ def metric_rows(part: PartTwo) -> list[dict]:
     return rows
 
 
-def _write_metrics(ws, part: PartTwo):
+def _write_metrics(ws, part: PartTwo, lists: Lists):
     write_header(ws, METRICS_HEADERS)
     baseline_row = 2
     for r, row in enumerate(metric_rows(part), start=2):
@@ -296,20 +302,35 @@ def _write_metrics(ws, part: PartTwo):
             baseline_row = r
         put(ws, r, 1, row["id"])
         put(ws, r, 2, row["metric"])
-        put(ws, r, 3, row["unit"])
+        unit = put(ws, r, 3, row["unit"])
+        if row["local"]:  # a local metric's unit is the area's to choose; a round metric's is the round's
+            unit.fill = INPUT_FILL
+            lists.validate(ws, "units", f"C{r}", "unit")
         put(ws, r, 4, row["row"])
         put(ws, r, 5, row["period"]).fill = INPUT_FILL
-        for c, key in ((6, "value"), (7, "numerator"), (8, "denominator")):
-            put(ws, r, c, row[key], NUMBER).fill = INPUT_FILL
-        # Rate and change are computed, live, so an offline edit shows its effect at once.
-        ws.cell(row=r, column=9, value=f'=IF(AND(ISNUMBER(G{r}),ISNUMBER(H{r}),H{r}>0),G{r}/H{r}*100000,"")')
-        ws.cell(row=r, column=9).number_format = "#,##0.0"
+        measure = row["measure"]
+        # The value is shown in the metric's own unit (rounds.units): "80.5%", "672.3 per 100,000".
+        for c, key, number_format in (
+            (6, "value", measure.number_format),
+            (7, "numerator", NUMBER),
+            (8, "denominator", NUMBER),
+        ):
+            put(ws, r, c, row[key], number_format).fill = INPUT_FILL
+        # The worked-out value and the change are live formulas, so an offline edit shows its effect at once.
+        if measure.unit.code:
+            ws.cell(
+                row=r, column=9, value=measure.excel_formula(f"G{r}", f"H{r}")
+            ).number_format = measure.number_format
         if row["row"] == PLANNED:
+            # A value left blank is the one its numerator and denominator give (column I).
+            now, then = (
+                f"IF(ISNUMBER(F{r}),F{r},I{r})",
+                f"IF(ISNUMBER(F{baseline_row}),F{baseline_row},I{baseline_row})",
+            )
             ws.cell(
                 row=r,
                 column=10,
-                value=f"=IF(AND(ISNUMBER(F{r}),ISNUMBER(F{baseline_row}),F{baseline_row}<>0),"
-                f'(F{r}-F{baseline_row})/F{baseline_row}*100,"")',
+                value=f'=IF(AND(ISNUMBER({now}),ISNUMBER({then}),{then}<>0),({now}-{then})/{then}*100,"")',
             ).number_format = "0.0"
         put(ws, r, 11, row["rationale"]).fill = INPUT_FILL
     ws.column_dimensions["A"].hidden = True
@@ -479,13 +500,14 @@ def build_workbook(part: PartTwo) -> Workbook:
     lists.add("providers", [e.label for e in part.codes.get("provider", [])])
     lists.add("new_or_existing", NEW_OR_EXISTING)
     lists.add("yes_no", YES_NO)
+    lists.add("units", [label for _, label in UNIT_CHOICES])
     _write_identification(wb.create_sheet(ID_SHEET), part)
 
     _write_cover(sheets["Cover"], part)
     income_last, _ = _write_income(sheets["Income"], part, lists)
     expenditure_last, _ = _write_expenditure(sheets["Expenditure"], part, lists)
     _write_summary(sheets["Summary"], part, income_last, expenditure_last)
-    _write_metrics(sheets["Metrics"], part)
+    _write_metrics(sheets["Metrics"], part, lists)
     _write_conditions(sheets["National conditions"], part)
     _write_risks(sheets["Risks"], part, lists)
     wb.active = 0

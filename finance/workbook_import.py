@@ -35,6 +35,7 @@ from plans.markdown import check_markdown
 from plans.models import Plan
 from rounds import columns
 from rounds.money import MAX_AMOUNT
+from rounds.units import UNIT_CHOICES, measure_for, unit_by_label
 from rounds.xlsx_bounds import (  # noqa: F401 - the limits and errors are part of this module's interface
     DAMAGED,
     DAMAGED_SHEET,
@@ -275,6 +276,7 @@ class MetricRow:
     numerator: Decimal | None
     denominator: Decimal | None
     rationale: str
+    unit: str = ""  # a local metric's unit code, as its Unit cell says; "" for a round metric's row
 
     @property
     def is_baseline(self) -> bool:
@@ -591,6 +593,8 @@ def _read_metrics(ws, part: PartTwo, errors: list[CellError]) -> list[MetricRow]
     if not reader.check_headers(METRICS_HEADERS):
         return []
     ambition_ids = {a.pk for a in part.ambitions}
+    round_metrics = {m.name: m for m in part.metrics}
+    local_units = {a.local_name: a.local_unit for a in part.ambitions if a.metric is None}
     parsed = []
     seen: dict[tuple, int] = {}
     fields = MetricRowForm.fields_for()
@@ -618,6 +622,25 @@ def _read_metrics(ws, part: PartTwo, errors: list[CellError]) -> list[MetricRow]
             reader.error(cells[1].coordinate, f"This {cd['row'].lower()} row is also on row {seen[key]}")
             continue
         seen[key] = r
+        # Each figure is checked in its metric's unit, as the metrics form checks it (rounds.units).
+        unit = ""
+        metric = round_metrics.get(cd["metric"])
+        if metric is None:
+            label = reader.text(cells[2])
+            found = unit_by_label(label) if label else None
+            if label and found is None:
+                units = ", ".join(label for _, label in UNIT_CHOICES)
+                reader.error(cells[2].coordinate, f"Enter the local metric's unit as one of: {units}")
+                continue
+            unit = found.code if found else local_units.get(cd["metric"], "")
+        measure = metric.measure if metric is not None else measure_for(None, unit)
+        if measure is not None:
+            what = "the baseline" if cd["row"] == BASELINE else cd["period"]
+            problems = measure.check(cd["value"], cd["numerator"], cd["denominator"], what=what)
+            for problem in problems:
+                reader.error(columns[problem.field], problem.message)
+            if problems:
+                continue
         parsed.append(
             MetricRow(
                 row=r,
@@ -629,6 +652,7 @@ def _read_metrics(ws, part: PartTwo, errors: list[CellError]) -> list[MetricRow]
                 numerator=cd["numerator"],
                 denominator=cd["denominator"],
                 rationale=cd["rationale"] if cd["row"] == BASELINE else "",
+                unit=unit,
             )
         )
     return parsed
@@ -899,6 +923,8 @@ def diff_workbook(part: PartTwo, parsed: ParsedWorkbook) -> list[Change]:
         ]
         if row.kind == BASELINE and row.period != (old["period"] or ""):
             diffs.append("baseline period")
+        if row.kind == BASELINE and old["local"] and row.unit and row.unit != old["measure"].unit.code:
+            diffs.append("unit")
         if row.rationale != (old["rationale"] or ""):
             diffs.append("rationale")
         if diffs:

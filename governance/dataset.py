@@ -44,17 +44,26 @@ class _Sheet:
         self.ws.append([self._cell(h, bold=True) for h in headers])
         self.ws.freeze_panes = "A2"
 
-    def _cell(self, value, *, bold=False, money=False):
+    def _cell(self, value, *, bold=False, number_format=None):
         cell = set_cell_value(WriteOnlyCell(self.ws), value)
         if bold:
             cell.font = self.bold
-        if money:
-            cell.number_format = MONEY
+        if number_format:
+            cell.number_format = number_format
         return cell
 
-    def append(self, values: list, *, bold=False) -> None:
+    def append(self, values: list, *, bold=False, formats: dict[int, str] | None = None) -> None:
+        """One row; `formats` gives some columns (by index) their own number format, e.g. a metric's unit."""
+        formats = formats or {}
         self.ws.append(
-            [self._cell(v, bold=bold, money=i in self.money_columns and v is not None) for i, v in enumerate(values)]
+            [
+                self._cell(
+                    v,
+                    bold=bold,
+                    number_format=formats.get(i) or (MONEY if i in self.money_columns and v is not None else None),
+                )
+                for i, v in enumerate(values)
+            ]
         )
 
 
@@ -132,6 +141,7 @@ def national_dataset(planning_round: PlanningRound) -> bytes:
     metric_headers = [
         "Metric",
         "National metric key",
+        "Unit",
         "Baseline period",
         "Baseline value",
         "Baseline numerator",
@@ -145,19 +155,23 @@ def national_dataset(planning_round: PlanningRound) -> bytes:
     for plan in plans:
         part = parts[plan.pk]
         for ambition in part.ambitions:
+            shown = ambition.shown_in  # values in the metric's own unit and number format (rounds.units)
             head = _plan_cells(plan) + [
                 ambition.name,
                 ambition.metric.key if ambition.metric is not None else "",
+                ambition.unit_label,
                 ambition.baseline_period,
-                ambition.baseline_value,
+                shown.figure(ambition.baseline_value, ambition.baseline_numerator, ambition.baseline_denominator),
                 ambition.baseline_numerator,
                 ambition.baseline_denominator,
             ]
+            formats = {len(head) - 3: shown.number_format, len(head) + 1: shown.number_format}
             values = part.planned[ambition.pk]
             if not values:  # an ambition with only a baseline is still a line of the plan
-                metrics.append(head + [None, None, None, None])
+                metrics.append(head + [None, None, None, None], formats=formats)
             for value in values:
-                metrics.append(head + [value.period, value.value, value.numerator, value.denominator])
+                figure = shown.figure(value.value, value.numerator, value.denominator)
+                metrics.append(head + [value.period, figure, value.numerator, value.denominator], formats=formats)
 
     buffer = io.BytesIO()
     wb.save(buffer)

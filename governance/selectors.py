@@ -171,18 +171,30 @@ def part1_document(snapshot: PlanSnapshot) -> dict:
                 "delegation_minute_ref": signoff.delegation_minute_ref if signoff else "",
             }
         )
-    metrics = [
-        {
-            "name": ambition.name,
-            "is_local": ambition.metric is None,
-            "unit": ambition.unit_label,
-            "baseline_value": ambition.baseline_value,
-            "baseline_period": ambition.baseline_period,
-            "planned": [{"period": pv.period, "value": pv.value} for pv in part.planned[ambition.pk]],
-            "rationale": ambition.rationale,
-        }
-        for ambition in part.ambitions
-    ]
+    metrics = []
+    for ambition in part.ambitions:
+        shown = ambition.shown_in  # each figure in its metric's own unit (rounds.units)
+        baseline = shown.figure(ambition.baseline_value, ambition.baseline_numerator, ambition.baseline_denominator)
+        metrics.append(
+            {
+                "name": ambition.name,
+                "is_local": ambition.metric is None,
+                "unit": ambition.unit_label,
+                "polarity": shown.polarity_label,
+                "baseline_value": baseline,
+                "baseline_shown": shown.format(baseline),
+                "baseline_period": ambition.baseline_period,
+                "planned": [
+                    {
+                        "period": pv.period,
+                        "value": shown.figure(pv.value, pv.numerator, pv.denominator),
+                        "shown": shown.format(shown.figure(pv.value, pv.numerator, pv.denominator)),
+                    }
+                    for pv in part.planned[ambition.pk]
+                ],
+                "rationale": ambition.rationale,
+            }
+        )
 
     last_changes = [plan.updated_at]
     groups: list[dict] = []

@@ -4,6 +4,7 @@ from django import forms
 
 from rounds.examples import HintExamples
 from rounds.models import Metric
+from rounds.units import UNIT_CHOICES, Measure, measure_for
 
 NUMBER_MESSAGES = {
     "min_value": "Enter a number of 0 or more",
@@ -25,7 +26,21 @@ def number(label: str, places: int = 4) -> forms.DecimalField:
     )
 
 
+FIGURES = ("value", "numerator", "denominator")
+
+
+def value_hint(measure: Measure | None) -> str:
+    if measure is None:  # a local metric, whose unit is chosen on the same form
+        return "In the unit chosen above. Leave blank to work it out from the numerator and denominator"
+    if not measure.unit.has_denominator:
+        return f"{measure.label}, in whole numbers" if measure.decimal_places == 0 else measure.label
+    return f"{measure.label}. Leave blank to work it out from the numerator and denominator"
+
+
 class AmbitionForm(forms.Form):
+    """Figures are checked in the metric's unit (rounds.units). A value left blank is saved blank
+    and worked out from its numerator and denominator wherever it is shown."""
+
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
     baseline_period = forms.CharField(
         label="Baseline period",
@@ -33,9 +48,6 @@ class AmbitionForm(forms.Form):
         max_length=60,
         error_messages={"max_length": "Enter 60 characters or fewer"},
     )
-    baseline_value = number("Baseline value")
-    baseline_numerator = number("Baseline numerator (the count)", 2)
-    baseline_denominator = number("Baseline denominator (the population)", 2)
     rationale = forms.CharField(
         label="Rationale for the ambition", required=False, widget=forms.Textarea(attrs={"rows": 5}), max_length=10000
     )
@@ -45,6 +57,7 @@ class AmbitionForm(forms.Form):
         self.metric = metric
         self.fields["baseline_period"].help_text = f"For example {examples.baseline_period}"
         self.periods = periods
+        measure = metric.measure if metric is not None else None
         if metric is None:
             self.fields["local_name"] = forms.CharField(
                 label="Metric name", max_length=250, error_messages={"required": "Enter the metric's name"}
@@ -53,7 +66,7 @@ class AmbitionForm(forms.Form):
                 label="Definition", required=False, widget=forms.Textarea(attrs={"rows": 3})
             )
             self.fields["local_unit"] = forms.ChoiceField(
-                label="Unit", choices=Metric.Unit.choices, error_messages={"required": "Choose a unit"}
+                label="Unit", choices=UNIT_CHOICES, error_messages={"required": "Choose a unit"}
             )
             self.fields["new_period"] = forms.CharField(
                 label="Add a planned period (optional)",
@@ -61,16 +74,43 @@ class AmbitionForm(forms.Form):
                 max_length=60,
                 help_text=f"For example {examples.period}",
             )
-        for i, period in enumerate(periods):
-            self.fields[f"planned_{i}_value"] = number(f"Planned value for {period}")
-            self.fields[f"planned_{i}_numerator"] = number(f"Numerator for {period}", 2)
-            self.fields[f"planned_{i}_denominator"] = number(f"Denominator (population) for {period}", 2)
+        # A count is its own numerator: it asks for the value alone.
+        self.figures = FIGURES if measure is None or measure.unit.has_denominator else ("value",)
+        numerator = measure.numerator_label if measure else "Numerator"
+        denominator = measure.denominator_label if measure else "Denominator"
+        for prefix, what in [("baseline", "Baseline"), *((f"planned_{i}", p) for i, p in enumerate(periods))]:
+            value_label = "Baseline value" if prefix == "baseline" else f"Planned value for {what}"
+            self.fields[f"{prefix}_value"] = number(value_label)
+            self.fields[f"{prefix}_value"].help_text = value_hint(measure)
+            if "numerator" in self.figures:
+                self.fields[f"{prefix}_numerator"] = number(
+                    f"{numerator}{'' if prefix == 'baseline' else ' for ' + what}", 2
+                )
+                self.fields[f"{prefix}_denominator"] = number(
+                    f"{denominator}{'' if prefix == 'baseline' else ' for ' + what}", 2
+                )
+
+    def clean(self):
+        data = super().clean()
+        measure = self.metric.measure if self.metric is not None else measure_for(None, data.get("local_unit") or "")
+        if measure is None:
+            return data
+        for prefix, what in [("baseline", "the baseline"), *((f"planned_{i}", p) for i, p in enumerate(self.periods))]:
+            names = {k: f"{prefix}_{k}" for k in FIGURES}
+            if any(name in self.errors for name in names.values()):
+                continue
+            for error in measure.check(*(data.get(names[k]) for k in FIGURES), what=what):
+                self.add_error(names[error.field] if names[error.field] in self.fields else None, error.message)
+        return data
+
+    def baseline_fields(self):
+        return [self[f"baseline_{k}"] for k in self.figures]
 
     def planned_rows(self):
         return [
             {
                 "period": period,
-                "fields": [self[f"planned_{i}_{k}"] for k in ("value", "numerator", "denominator")],
+                "fields": [self[f"planned_{i}_{k}"] for k in self.figures],
             }
             for i, period in enumerate(self.periods)
         ]

@@ -5,6 +5,7 @@ from simple_history.models import HistoricalRecords
 
 from plans.models import Plan
 from rounds.models import Metric
+from rounds.units import UNIT_CHOICES, UNITLESS, Measure, measure_for
 
 
 class MetricAmbition(models.Model):
@@ -14,7 +15,7 @@ class MetricAmbition(models.Model):
     metric = models.ForeignKey(Metric, on_delete=models.PROTECT, null=True, blank=True, related_name="ambitions")
     local_name = models.CharField(max_length=250, blank=True)
     local_definition = models.TextField(blank=True)
-    local_unit = models.CharField(max_length=20, choices=Metric.Unit.choices, blank=True)
+    local_unit = models.CharField(max_length=20, choices=UNIT_CHOICES, blank=True)
     baseline_value = models.DecimalField(max_digits=14, decimal_places=4, null=True, blank=True)
     baseline_period = models.CharField(max_length=60, blank=True)
     baseline_numerator = models.DecimalField(max_digits=14, decimal_places=2, null=True, blank=True)
@@ -37,6 +38,16 @@ class MetricAmbition(models.Model):
 
     def __str__(self):
         return self.metric.name if self.metric_id else self.local_name
+
+    @property
+    def measure(self) -> Measure | None:
+        """The unit its figures are worked out and shown in: the round metric's, or the local one's."""
+        return measure_for(self.metric if self.metric_id else None, self.local_unit)
+
+    @property
+    def baseline_shown(self) -> str:
+        measure = self.measure or UNITLESS
+        return measure.format(measure.figure(self.baseline_value, self.baseline_numerator, self.baseline_denominator))
 
 
 class PlannedValue(models.Model):

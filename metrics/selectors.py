@@ -9,15 +9,9 @@ from django.db.models import Prefetch
 
 from plans.models import Plan
 from rounds.models import Metric
+from rounds.units import UNITLESS, Measure, measure_for
 
 from .models import MetricAmbition, PlannedValue
-
-
-def rate_per_100k(numerator: Decimal | None, denominator: Decimal | None) -> Decimal | None:
-    """A rate per 100,000 population from a count and the population it is drawn from."""
-    if numerator is None or not denominator:
-        return None
-    return (Decimal(numerator) / Decimal(denominator) * 100000).quantize(Decimal("0.1"))
 
 
 def percent_change(baseline: Decimal | None, planned: Decimal | None) -> Decimal | None:
@@ -30,10 +24,10 @@ def percent_change(baseline: Decimal | None, planned: Decimal | None) -> Decimal
 @dataclass
 class PlannedRow:
     period: str
-    value: Decimal | None
+    value: Decimal | None  # as entered, or worked out from the numerator and denominator
     numerator: Decimal | None
     denominator: Decimal | None
-    rate: Decimal | None
+    shown: str  # the value in the metric's unit: "80.5%"
     change: Decimal | None
 
 
@@ -42,9 +36,14 @@ class AmbitionRow:
     metric: Metric | None
     ambition: MetricAmbition | None
     name: str
-    unit: str
-    baseline_rate: Decimal | None
+    measure: Measure
+    baseline_value: Decimal | None
+    baseline_shown: str
     planned: list[PlannedRow]
+
+    @property
+    def unit(self) -> str:
+        return self.measure.label
 
 
 def ambitions_for_plan(plan: Plan) -> list[AmbitionRow]:
@@ -59,32 +58,38 @@ def ambitions_for_plan(plan: Plan) -> list[AmbitionRow]:
     entries = [(m, by_metric.get(m.pk)) for m in metrics] + [(None, a) for a in ambitions if not a.metric_id]
     rows = []
     for metric, ambition in entries:
+        measure = measure_for(metric, ambition.local_unit if ambition else "") or UNITLESS
         planned = {p.period: p for p in ambition.planned_values.all()} if ambition else {}
         periods = list(metric.periods) if metric else []
         periods += [p for p in planned if p not in periods]
-        baseline = ambition.baseline_value if ambition else None
+        baseline = (
+            measure.figure(ambition.baseline_value, ambition.baseline_numerator, ambition.baseline_denominator)
+            if ambition
+            else None
+        )
+        planned_rows = []
+        for period in periods:
+            p = planned.get(period)
+            value = measure.figure(p.value, p.numerator, p.denominator) if p else None
+            planned_rows.append(
+                PlannedRow(
+                    period=period,
+                    value=value,
+                    numerator=p.numerator if p else None,
+                    denominator=p.denominator if p else None,
+                    shown=measure.format(value),
+                    change=percent_change(baseline, value),
+                )
+            )
         rows.append(
             AmbitionRow(
                 metric=metric,
                 ambition=ambition,
                 name=metric.name if metric else ambition.local_name,
-                unit=metric.get_unit_display() if metric else (ambition.get_local_unit_display() or ""),
-                baseline_rate=rate_per_100k(ambition.baseline_numerator, ambition.baseline_denominator)
-                if ambition
-                else None,
-                planned=[
-                    PlannedRow(
-                        period=period,
-                        value=planned[period].value if period in planned else None,
-                        numerator=planned[period].numerator if period in planned else None,
-                        denominator=planned[period].denominator if period in planned else None,
-                        rate=rate_per_100k(planned[period].numerator, planned[period].denominator)
-                        if period in planned
-                        else None,
-                        change=percent_change(baseline, planned[period].value) if period in planned else None,
-                    )
-                    for period in periods
-                ],
+                measure=measure,
+                baseline_value=baseline,
+                baseline_shown=measure.format(baseline),
+                planned=planned_rows,
             )
         )
     return rows

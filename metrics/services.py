@@ -114,7 +114,9 @@ def apply_imported_metrics(
             return ambition
         ambition = local.get(row.metric)
         if ambition is None and row.has_content:
-            ambition = MetricAmbition.objects.create(plan=plan, local_name=row.metric, order=100 + len(local))
+            ambition = MetricAmbition.objects.create(
+                plan=plan, local_name=row.metric, local_unit=row.unit, order=100 + len(local)
+            )
             local[row.metric] = ambition
         return ambition
 
@@ -124,6 +126,10 @@ def apply_imported_metrics(
             continue
         touched[ambition.pk] = ambition
         seen = planned_seen.setdefault(ambition.pk, set())
+        if row.unit and not ambition.metric_id and ambition.local_unit != row.unit:
+            ambition.local_unit = row.unit
+            ambition.version += 1
+            ambition.save()
         if row.is_baseline:
             new = (row.value, row.period, row.numerator, row.denominator, row.rationale)
             old = (

@@ -41,6 +41,8 @@ from .models import (
     Section,
     SignOffSlot,
 )
+from .units import POLARITY_CHOICES, UNIT_CHOICES, UNITS
+from .units import STORED_PLACES as MAX_METRIC_PLACES
 
 
 def fixtures_dir() -> Path:
@@ -699,16 +701,39 @@ class _RoundSpec:
         for i, item in enumerate(check.seq(self.data, "metrics", "(file)")):
             where = f"metrics[{i}]"
             check.mapping(
-                item, where, 0, required=["key", "name", "definition", "unit", "periods"], optional=["denominator"]
+                item,
+                where,
+                0,
+                required=["key", "name", "definition", "unit", "periods"],
+                optional=["numerator", "denominator", "decimal_places", "polarity"],
             )
             periods = [str(p) for p in check.seq(item, "periods", where, required=True)]
+            unit = check.choice(item, "unit", where, UNIT_CHOICES)
+            if not UNITS[unit].has_denominator and item.get("denominator"):
+                check.fail(
+                    f"{where}.denominator",
+                    check.line_of(item, "denominator"),
+                    f"a metric in the unit '{unit}' has no denominator: remove it",
+                )
+            places = None
+            if item.get("decimal_places") is not None:
+                places = check.integer(item, "decimal_places", where)
+                if places > MAX_METRIC_PLACES:
+                    check.fail(
+                        f"{where}.decimal_places",
+                        check.line_of(item, "decimal_places"),
+                        f"expected a whole number from 0 to {MAX_METRIC_PLACES}, got '{places}'",
+                    )
             self.metrics.append(
                 {
                     "key": check.slug(item, "key", where, max_length=40),
                     "name": check.text(item, "name", where, max_length=250),
                     "definition": check.text(item, "definition", where),
-                    "unit": check.choice(item, "unit", where, Metric.Unit.choices),
+                    "unit": unit,
+                    "numerator": check.text(item, "numerator", where, max_length=150),
                     "denominator": check.text(item, "denominator", where, max_length=150),
+                    "decimal_places": places,
+                    "polarity": check.choice(item, "polarity", where, [("", ""), *POLARITY_CHOICES]),
                     "periods": periods,
                     "order": i + 1,
                     "line": item.line,

@@ -15,6 +15,8 @@ from django.db import models
 from .columns import columns_of, default_document_columns, default_risk_columns
 from .money import MAX_AMOUNT
 from .money import MoneyField as MoneyFormField
+from .units import POLARITY_CHOICES, UNIT_CHOICES, Measure, measure_for
+from .units import STORED_PLACES as MAX_METRIC_PLACES
 
 # The allocation key of an area's minimum pooled budget; the others are funding stream and ring-fence keys.
 MINIMUM_POOL_KEY = "minimum_pool"
@@ -348,21 +350,27 @@ class RoundListEntry(models.Model):
 
 
 class Metric(RoundListEntry):
-    class Unit(models.TextChoices):
-        RATE_PER_100K = "rate_per_100k", "Rate per 100,000 population"
-        PERCENTAGE = "percentage", "Percentage"
-        COUNT = "count", "Count"
-        DAYS = "days", "Days"
-
     round = models.ForeignKey(PlanningRound, on_delete=models.CASCADE, related_name="metrics")
     name = models.CharField(max_length=250)
     definition = models.TextField()
-    unit = models.CharField(max_length=20, choices=Unit.choices)
+    unit = models.CharField(max_length=20, choices=UNIT_CHOICES, help_text="How the value is worked out and shown.")
+    numerator = models.CharField(max_length=150, blank=True, help_text="e.g. Emergency admissions, aged 65+")
     denominator = models.CharField(max_length=150, blank=True, help_text="e.g. Population aged 65+")
+    decimal_places = models.PositiveSmallIntegerField(
+        null=True,
+        blank=True,
+        validators=[MaxValueValidator(MAX_METRIC_PLACES)],
+        help_text="Decimal places shown; blank for the unit's own.",
+    )
+    polarity = models.CharField(max_length=10, choices=POLARITY_CHOICES, blank=True)
     periods = models.JSONField(default=list, help_text="Period labels for planned values, in order.")
 
     class Meta(RoundListEntry.Meta):
         constraints = [models.UniqueConstraint(fields=["round", "key"], name="unique_metric_key")]
+
+    @property
+    def measure(self) -> Measure:
+        return measure_for(self)
 
 
 class FundingStream(RoundListEntry):

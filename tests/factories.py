@@ -190,7 +190,7 @@ class MetricFactory(factory.django.DjangoModelFactory):
     key = factory.Sequence(lambda n: f"metric-{n}")
     name = factory.Sequence(lambda n: f"Metric {n}")
     definition = "Count per 100,000 population"
-    unit = rm.Metric.Unit.RATE_PER_100K
+    unit = "rate_per_100k"
     periods = factory.LazyFunction(lambda: ["2015/16 Q1", "2015/16 Q2"])
     order = factory.Sequence(int)
 

@@ -48,6 +48,10 @@ def fill_form(page: Page, form_selector: str = "main form[data-autosave-form]", 
             field.fill("https://www.england.nhs.uk/ourwork/part-rel/transformation-fund/")
         elif "percent" in (field.get_attribute("name") or ""):
             field.fill("50")  # jointly commissioned: 50% NHS and 50% local authority
+        elif re.search(r"_(numerator|denominator)$", field.get_attribute("name") or ""):
+            continue  # a metric's value is typed; a numerator and denominator would have to agree with it
+        elif re.fullmatch(r"(baseline|planned_\d+)_value", field.get_attribute("name") or ""):
+            field.fill("50")  # fits a metric in any unit: a rate, a percentage, a count or days
         elif field.get_attribute("inputmode") in ("decimal", "numeric") or field.get_attribute("type") == "number":
             field.fill("250000")
         elif re.search(r"value|numerator|denominator|amount", field.get_attribute("name") or ""):

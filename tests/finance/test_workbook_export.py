@@ -98,7 +98,7 @@ def test_workbook_structure_formats_validation_and_identity(bd_plan):
     assert [wb["Identification"][f"B{r}"].value for r in range(1, 5)] == [
         "E09000002",
         "2017-19",
-        "2",
+        workbook.WORKBOOK_FORMAT_VERSION,
         "2017/18|2018/19",
     ]
     for name in ("Income", "Expenditure", "Metrics", "National conditions", "Risks"):

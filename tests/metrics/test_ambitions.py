@@ -6,7 +6,8 @@ import pytest
 from django.urls import reverse
 
 from metrics.models import MetricAmbition
-from metrics.selectors import ambitions_for_plan, percent_change, rate_per_100k
+from metrics.selectors import ambitions_for_plan, percent_change
+from rounds.units import UNITS, Measure
 from tests.finance.demo_plans import build_barking_and_dagenham, build_plymouth
 
 pytestmark = pytest.mark.django_db
@@ -20,9 +21,11 @@ def bd(db):
 
 def test_rate_per_100k_from_numerator_and_population():
     # B&D residential admissions baseline: 130 admissions, 65+ population 19,337
-    assert rate_per_100k(Decimal(130), Decimal(19337)) == Decimal("672.3")
-    assert rate_per_100k(None, Decimal(19337)) is None
-    assert rate_per_100k(Decimal(130), Decimal(0)) is None
+    rate = Measure(UNITS["rate_per_100k"], 1)
+    assert rate.compute(Decimal(130), Decimal(19337)) == Decimal("672.2863")
+    assert rate.format(rate.compute(Decimal(130), Decimal(19337))) == "672.3 per 100,000"
+    assert rate.compute(None, Decimal(19337)) is None
+    assert rate.compute(Decimal(130), Decimal(0)) is None
 
 
 def test_percent_change_from_baseline():
@@ -38,7 +41,7 @@ def test_metrics_page_lists_every_round_metric_with_computed_rate(bd, client, dj
     html = response.content.decode()
     assert response.status_code == 200
     assert "Non-elective admissions" in html and "Permanent admissions of older people to residential care" in html
-    assert "672.3" in html
+    assert "672.3 per 100,000" in html
 
 
 def test_setting_an_ambition_computes_rate_and_change(bd, client):
@@ -63,7 +66,8 @@ def test_setting_an_ambition_computes_rate_and_change(bd, client):
     row = next(r for r in ambitions_for_plan(plan) if r.metric and r.metric.key == "residential")
     planned = row.planned[0]
     assert planned.period == "2017/18"
-    assert planned.rate == Decimal("650.5") and planned.change == Decimal("-3.2")
+    assert planned.value == Decimal("650.5") and planned.change == Decimal("-3.2")
+    assert planned.shown == "650.5 per 100,000"
     assert row.planned[1].value is None
 
 
