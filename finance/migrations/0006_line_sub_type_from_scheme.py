@@ -1,8 +1,11 @@
-"""Give each existing expenditure line its scheme's sub-type, where the scheme has one of the line's type.
+"""Give each existing expenditure line of a draft plan its scheme's sub-type, where the scheme has
+one of the line's type.
 
 Until now a sub-type was kept on the scheme only. Copying it (and nothing else) loses nothing: a
 line whose scheme has no sub-type, or a sub-type of another type, keeps none, and the finance pages
-ask for one the next time the line is changed. Reversing clears the lines' sub-types, which the
+ask for one the next time the line is changed. Plans past draft (in sign-off, submitted, assured)
+are left exactly as they are: a line's sub-type is part of the signed content, so adding one there
+would void signatures no one chose to void. Reversing clears the lines' sub-types, which the
 schemes still hold.
 """
 
@@ -14,6 +17,7 @@ def copy_scheme_sub_types(apps, schema_editor):
     ExpenditureLine = apps.get_model("finance", "ExpenditureLine")
     lines = ExpenditureLine.objects.filter(
         sub_type__isnull=True,
+        plan__status="draft",
         scheme__sub_type__isnull=False,
         scheme__sub_type__parent_id=F("scheme_type_id"),
     )
