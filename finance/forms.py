@@ -139,6 +139,13 @@ class ExpenditureLineForm(forms.Form):
             decimal_places=2,
             error_messages=percent_messages,
         )
+        joint = {code for rule in self.config.split_rules for code in rule.commissioners}
+        joint_labels = [e.label for e in self.config.codes.get(CodeListEntry.List.COMMISSIONER, []) if e.code in joint]
+        if joint_labels:  # the round's split rules say which lines need a split
+            hint = (
+                f"Only for a jointly commissioned line (commissioner: {' or '.join(joint_labels)}), adding up to 100."
+            )
+            self.fields["percent_nhs"].help_text = hint
         self.fields["provider"] = choice(codes.filter(list="provider"), "Provider", "a provider")
         self.fields["funding_stream"] = choice(
             FundingStream.objects.filter(round_id=plan.round_id).order_by("order"),

@@ -684,7 +684,8 @@ def expenditure_rows(part: PartTwo) -> list[dict]:
             {
                 "line": line,
                 "amounts": [amounts.get(y.label) for y in part.years],
-                "outputs": [outputs.get(y.label) for y in part.years] if line.output_unit else [],
+                # (year label, planned output or None) for a line whose scheme type has an output unit
+                "outputs": [(y.label, outputs.get(y.label)) for y in part.years] if line.output_unit else [],
             }
         )
     return rows
