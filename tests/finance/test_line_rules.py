@@ -334,3 +334,20 @@ def test_snapshot_and_pdf_carry_the_sub_type_and_planned_outputs_only_where_a_li
         "Packages",
         [320, Decimal("330.5")],
     )
+
+
+def test_the_national_dataset_lists_each_lines_sub_type_unit_and_planned_outputs(round_lines):
+    from governance.dataset import national_dataset
+    from plans.models import Plan
+
+    plan, user, codes, subs, _, years = round_lines
+    services.save_expenditure_line(user=user, plan=plan, **joint_line_values(codes, subs, years, plan))
+    Plan.objects.filter(pk=plan.pk).update(status=Plan.Status.SUBMITTED)
+    plan.round.refresh_from_db()
+
+    rows = list(openpyxl.load_workbook(io.BytesIO(national_dataset(plan.round)))["Expenditure"].values)
+    header, body = rows[0], rows[1:]
+    cells = dict(zip(header, next(r for r in body if r[header.index("Scheme reference")] == "BD20"), strict=True))
+    assert cells["Scheme sub-type"] == "Reablement at home" and cells["Output unit"] == "Packages"
+    assert (cells["Planned output 2017/18"], cells["Planned output 2018/19"]) == (320, 330.5)
+    assert (cells["% NHS"], cells["% LA"]) == (60, 40)
