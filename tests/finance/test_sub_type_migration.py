@@ -40,9 +40,7 @@ def test_lines_of_draft_plans_get_their_schemes_sub_type_and_signed_plans_keep_t
     care, other = code("scheme_type", "intermediate-care"), code("scheme_type", "other")
     at_home, foreign = code("scheme_subtype", "reablement-home", care), code("scheme_subtype", "mdt", other)
     area, commissioner, provider = code("area_of_spend", "social"), code("commissioner", "la"), code("provider", "la")
-    stream = model("rounds", "FundingStream").objects.create(
-        round=rnd, key="s", name="S", contributor="nhs", order=1
-    )
+    stream = model("rounds", "FundingStream").objects.create(round=rnd, key="s", name="S", contributor="nhs", order=1)
 
     def line(status, ons, scheme_type, sub_type):
         hwb = model("rounds", "HwbArea").objects.create(ons_code=ons, name=ons, region=region)
