@@ -20,10 +20,12 @@ from django.db import transaction
 
 from accounts.models import Membership, User
 from finance.models import ExpenditureAmount, ExpenditureLine, IncomeLine
+from finance.selectors import line_problems, split_rule_specs
 from governance.models import SignOff
 from metrics.models import MetricAmbition, PlannedValue
 from plans.models import Answer, ConditionResponse, Plan, PlanGroup, RelatedDocument, Risk, SectionProgress
 from rounds.columns import clean_values
+from rounds.config import round_config
 from rounds.loader import fixtures_dir, load_rounds, read_yaml, shipped_round_paths
 from rounds.models import (
     CodeListEntry,
@@ -381,10 +383,36 @@ class _DemoPlan:
                 provider=self.code("provider", item["provider"], where),
                 funding_stream=self._stream(item["stream"], where),
                 is_new=scheme.is_new,
+                # The line's own sub-type, else its scheme's (both must be of the line's scheme type).
+                sub_type=(
+                    self.code("scheme_subtype", item["sub_type"], where) if "sub_type" in item else scheme.sub_type
+                ),
                 order=i + 1,
             )
+            outputs = item.get("outputs") or {}
+            # Demo lines meet the round's per-line rules, as a line saved on the pages must.
+            config = round_config(self.rnd.pk)
+            for _field, message in line_problems(
+                codes=config.codes,
+                split_rules=split_rule_specs(config),
+                scheme_type=line.scheme_type,
+                sub_type=line.sub_type,
+                commissioner=line.commissioner,
+                funding_stream=line.funding_stream,
+                percent_nhs=line.percent_nhs,
+                percent_la=line.percent_la,
+                amounts={str(y): Decimal(str(a)) for y, a in item["amounts"].items()},
+                outputs={str(y): Decimal(str(o)) for y, o in outputs.items()},
+            ):
+                self.fail(where, message)
             for year, amount in item["amounts"].items():
-                ExpenditureAmount.objects.create(line=line, year=self.year(year, where), amount=Decimal(str(amount)))
+                output = outputs.get(year)
+                ExpenditureAmount.objects.create(
+                    line=line,
+                    year=self.year(year, where),
+                    amount=Decimal(str(amount)),
+                    planned_output=Decimal(str(output)) if output is not None else None,
+                )
 
     def _stream(self, key: str, where: str):
         if key not in self.streams:

@@ -41,6 +41,8 @@ class ExpenditureLine(models.Model):
     plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="expenditure_lines")
     scheme = models.ForeignKey(Scheme, on_delete=models.PROTECT, related_name="expenditure_lines")
     scheme_type = models.ForeignKey(CodeListEntry, on_delete=models.PROTECT, related_name="+")
+    # One of the scheme type's sub-types (required when the type has any: finance.rules.line_problems).
+    sub_type = models.ForeignKey(CodeListEntry, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     area_of_spend = models.ForeignKey(CodeListEntry, on_delete=models.PROTECT, related_name="+")
     commissioner = models.ForeignKey(CodeListEntry, on_delete=models.PROTECT, related_name="+")
     percent_nhs = models.DecimalField(max_digits=5, decimal_places=2, null=True, blank=True)
@@ -77,6 +79,10 @@ class ExpenditureAmount(models.Model):
     line = models.ForeignKey(ExpenditureLine, on_delete=models.CASCADE, related_name="amounts")
     year = models.ForeignKey(RoundYear, on_delete=models.PROTECT, related_name="+")
     amount = MoneyField(validators=AMOUNT_VALIDATORS)
+    # How much the year's spend buys, in the scheme type's output unit (packages, beds, …), if it has one.
+    planned_output = models.DecimalField(
+        max_digits=12, decimal_places=2, null=True, blank=True, validators=[MinValueValidator(0)]
+    )
     history = HistoricalRecords()
 
     class Meta:
@@ -89,5 +95,9 @@ class ExpenditureAmount(models.Model):
             models.UniqueConstraint(fields=["line", "year"], name="one_amount_per_line_year"),
             models.CheckConstraint(
                 name="expenditure_amount_in_range", condition=models.Q(amount__gte=0, amount__lte=MAX_AMOUNT)
+            ),
+            models.CheckConstraint(
+                name="planned_output_not_negative",
+                condition=models.Q(planned_output__isnull=True) | models.Q(planned_output__gte=0),
             ),
         ]

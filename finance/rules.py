@@ -30,6 +30,14 @@ class ExpenditureFigure:
     area_of_spend: str  # code
     commissioner: str  # code
     amounts: dict[str, Decimal]  # year label -> amount
+    percent_nhs: Decimal | None = None  # given (with percent_la) on a jointly commissioned line only
+    percent_la: Decimal | None = None
+    output_unit: str = ""  # the scheme type's output unit label; "" when it has none
+    outputs: dict[str, Decimal] = field(default_factory=dict)  # year label -> planned output
+
+    @property
+    def is_split(self) -> bool:
+        return self.percent_nhs is not None and self.percent_la is not None
 
 
 @dataclass(frozen=True)
@@ -39,6 +47,15 @@ class RingFenceSpec:
     stream_key: str | None
     area_of_spend: str | None
     commissioner: str | None
+    share: str = ""  # "nhs" or "la": a joint line counts by that share of it; "": matching lines count whole
+
+
+@dataclass(frozen=True)
+class SplitRuleSpec:
+    """Commissioner codes that make a line jointly commissioned, on these streams (empty: every stream)."""
+
+    commissioners: frozenset[str]
+    stream_keys: frozenset[str] = frozenset()
 
 
 @dataclass
@@ -217,16 +234,29 @@ def check_spend_within_income(figures: PartTwoFigures) -> list[RuleResult]:
     return results
 
 
-def _matches(line: ExpenditureFigure, fence: RingFenceSpec) -> bool:
+def _matches(line: ExpenditureFigure, fence: RingFenceSpec, *, commissioner: bool = True) -> bool:
     return (
         (fence.stream_key is None or line.stream_key == fence.stream_key)
         and (fence.area_of_spend is None or line.area_of_spend == fence.area_of_spend)
-        and (fence.commissioner is None or line.commissioner == fence.commissioner)
+        and (not commissioner or fence.commissioner is None or line.commissioner == fence.commissioner)
     )
 
 
+def ring_fence_share(line: ExpenditureFigure, fence: RingFenceSpec, year: str) -> Decimal:
+    """What one line adds to a ring-fence in a year. A fence with a share counts that share of a joint
+    line, whatever its commissioner: a joint line is commissioned by both, so the NHS-commissioned
+    spend includes the NHS % of it. Any other matching line counts whole."""
+    amount = line.amounts.get(year, ZERO)
+    if fence.share and line.is_split:
+        if not _matches(line, fence, commissioner=False):
+            return ZERO
+        percent = line.percent_nhs if fence.share == "nhs" else line.percent_la
+        return amount * percent / 100
+    return amount if _matches(line, fence) else ZERO
+
+
 def ring_fence_spend(figures: PartTwoFigures, fence: RingFenceSpec, year: str) -> Decimal:
-    return sum((line.amounts.get(year, ZERO) for line in figures.expenditure if _matches(line, fence)), ZERO)
+    return sum((ring_fence_share(line, fence, year) for line in figures.expenditure), ZERO)
 
 
 def check_ring_fences(figures: PartTwoFigures) -> list[RuleResult]:
@@ -306,12 +336,34 @@ def check_income(figures: PartTwoFigures) -> list[RuleResult]:
     return [*check_minimum_pool(figures), *check_pool_entered(figures), *check_stream_minimums(figures)]
 
 
+def check_planned_outputs(figures: PartTwoFigures) -> list[RuleResult]:
+    """A line whose scheme type has an output unit gives its planned output for each year it spends in.
+    Rounds whose scheme types have no units get no result at all."""
+    lines = [line for line in figures.expenditure if line.output_unit]
+    if not lines:
+        return []
+    missing = [
+        (line, year)
+        for line in lines
+        for year in figures.years
+        if line.amounts.get(year, ZERO) > 0 and line.outputs.get(year) is None
+    ]
+    name = "Planned outputs entered"
+    if not missing:
+        return [RuleResult("planned_outputs", name, True, "Every line with an output unit has its planned outputs")]
+    line, year = missing[0]
+    more = f" (and {len(missing) - 1} more)" if len(missing) > 1 else ""
+    message = f"{line.label} has no planned output for {year}{more}: enter the number of {line.output_unit.lower()}"
+    return [RuleResult("planned_outputs", name, False, message)]
+
+
 def check_expenditure(figures: PartTwoFigures) -> list[RuleResult]:
     """The rules the expenditure section must meet before it can be marked completed."""
     return [
         *check_spend_accounts_for_pool(figures),
         *check_spend_within_income(figures),
         *check_ring_fences(figures),
+        *check_planned_outputs(figures),
     ]
 
 
@@ -325,12 +377,65 @@ def check_all(figures: PartTwoFigures) -> list[RuleResult]:
     ]
 
 
-def joint_percentage_problem(percent_nhs: Decimal | None, percent_la: Decimal | None) -> tuple[str, str] | None:
-    """For a jointly commissioned line: (field, message) if % NHS and % LA are not both given and 100 in total."""
+def is_joint(split_rules: list[SplitRuleSpec], commissioner: str, stream_key: str) -> bool | None:
+    """Whether a line of this commissioner (code) and stream (key) is jointly commissioned under the
+    round's split rules; None when the round declares none (a split is then optional)."""
+    if not split_rules:
+        return None
+    return any(
+        commissioner in rule.commissioners and (not rule.stream_keys or stream_key in rule.stream_keys)
+        for rule in split_rules
+    )
+
+
+def joint_percentage_problem(
+    percent_nhs: Decimal | None, percent_la: Decimal | None, *, joint: bool | None = None, commissioner: str = ""
+) -> tuple[str, str] | None:
+    """(field, message) when a line's % NHS / % LA split breaks the round's split rules: required on a
+    joint line (`joint` True), refused on any other (False), optional when the round has no rules
+    (None); when given, both are given and they add up to 100. `commissioner` is the line's
+    commissioner as the user sees it, for the messages."""
+    given = percent_nhs is not None or percent_la is not None
+    if joint is False and given:
+        field_name = "percent_nhs" if percent_nhs is not None else "percent_la"
+        return (
+            field_name,
+            f"Leave % NHS and % LA blank: a line commissioned by {commissioner or 'this commissioner'} "
+            "from this source of funding is not jointly commissioned",
+        )
+    if joint and not given:
+        return ("percent_nhs", "Enter the % NHS and % LA of this jointly commissioned line, adding up to 100")
     if (percent_nhs is None) != (percent_la is None):
         return ("percent_nhs" if percent_nhs is None else "percent_la", "Enter both % NHS and % LA, or neither")
     if percent_nhs is not None and percent_la is not None and percent_nhs + percent_la != 100:
         return ("percent_la", "% NHS and % LA must add up to 100")
+    return None
+
+
+def sub_type_problem(scheme_type: str, sub_types: list[str], sub_type: str | None) -> str | None:
+    """A message when a line's sub-type does not fit its scheme type: `sub_types` are the labels of the
+    type's own sub-types (required when there are any), `sub_type` the chosen one's label."""
+    if sub_type is None:
+        return f"Choose the sub-type of {scheme_type}" if sub_types else None
+    if sub_type not in sub_types:
+        if not sub_types:
+            return f"Leave the sub-type blank: {scheme_type} has no sub-types"
+        return f"{sub_type} is not a sub-type of {scheme_type}. Choose one of: {', '.join(sub_types)}"
+    return None
+
+
+def planned_output_problem(
+    scheme_type: str, output_unit: str, outputs: dict[str, Decimal | None], amounts: dict[str, Decimal | None]
+) -> tuple[str, str] | None:
+    """(year, message) when a line's planned outputs do not fit: none for a scheme type with no output
+    unit, and none for a year the line spends nothing in (the output is what that year's spend buys)."""
+    for year, output in outputs.items():
+        if output is None:
+            continue
+        if not output_unit:
+            return (year, f"Leave the planned outputs blank: {scheme_type} has no output unit")
+        if amounts.get(year) is None:
+            return (year, f"Enter the amount for {year} as well as its planned output, or clear the output")
     return None
 
 

@@ -142,10 +142,17 @@ class ExpenditureLineRow(_Row):
     percent_nhs: Decimal | None
     percent_la: Decimal | None
     is_new: bool
+    sub_type: CodeListEntry | None
 
     @property
     def scheme_id(self) -> int:
         return self.scheme.id
+
+    @property
+    def output_unit(self) -> str:
+        """The scheme type's output unit label ("" when it has none): planned outputs are counted in it."""
+        unit = self.scheme_type.output_unit
+        return unit.label if unit is not None else ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -241,6 +248,8 @@ class PartTwo:
     income_lines: tuple[IncomeLineRow, ...]
     expenditure_lines: tuple[ExpenditureLineRow, ...]
     amounts: Mapping[int, dict[str, Decimal]]  # expenditure line id -> {year label: amount}, in year order
+    outputs: Mapping[int, dict[str, Decimal]]  # expenditure line id -> {year label: planned output}, in year order
+    split_rules: list[rules.SplitRuleSpec]
     metrics: list[Metric]
     ambitions: tuple[AmbitionRow, ...]
     planned: Mapping[int, tuple[PlannedValueRow, ...]]  # ambition id -> its planned values in order
@@ -301,6 +310,7 @@ LINE_FIELDS = (
     "percent_nhs",
     "percent_la",
     "is_new",
+    "sub_type_id",
 )
 AMBITION_FIELDS = (
     "id",
@@ -357,7 +367,9 @@ def part_two_for_plans(
         line_fields += ("scheme__reference", "scheme__name")
     lines = _plan_rows(ExpenditureLine, ids, *line_fields)
     line_ids = [row[0] for rows in lines.values() for row in rows]
-    amounts = _plan_rows(ExpenditureAmount, line_ids, "year_id", "amount", by="line_id") if line_ids else {}
+    amounts = (
+        _plan_rows(ExpenditureAmount, line_ids, "year_id", "amount", "planned_output", by="line_id") if line_ids else {}
+    )
     ambitions, planned, responses, risks = {}, {}, {}, {}
     if not finance_only:
         ambitions = _plan_rows(MetricAmbition, ids, *AMBITION_FIELDS)
@@ -386,7 +398,7 @@ class _Read:
 
     config: RoundConfig
     schemes: Mapping[int, SchemeName] | None
-    amounts: Mapping[int, list[tuple]]  # line id -> (year id, amount)
+    amounts: Mapping[int, list[tuple]]  # line id -> (year id, amount, planned output)
     planned: Mapping[int, list[tuple]]  # ambition id -> rows of PLANNED_FIELDS
 
     def part_two(self, plan: Plan, income, lines, ambitions, responses, risks) -> PartTwo:
@@ -404,16 +416,27 @@ class _Read:
         )
         schemes = self.schemes
         if schemes is None:  # each line came with its scheme's reference and name
-            schemes = {row[3]: SchemeName(row[3], row[12], row[13]) for row in lines}
-        codes = _known((i for row in lines for i in row[4:8]), config.code_by_id, CodeListEntry)
+            end = len(LINE_FIELDS)
+            schemes = {row[3]: SchemeName(row[3], row[end], row[end + 1]) for row in lines}
+        codes = _known((i for row in lines for i in (*row[4:8], row[12])), config.code_by_id, CodeListEntry)
         expenditure_lines = _in_order(
-            ExpenditureLineRow(*row[:3], schemes[row[3]], *(codes[i] for i in row[4:8]), streams[row[8]], *row[9:12])
+            ExpenditureLineRow(
+                *row[:3],
+                schemes[row[3]],
+                *(codes[i] for i in row[4:8]),
+                streams[row[8]],
+                *row[9:12],
+                codes.get(row[12]),
+            )
             for row in lines
         )
-        amounts = {}
+        amounts, outputs = {}, {}
         for line in expenditure_lines:
-            per_year = dict(self.amounts.get(line.id, ()))
-            amounts[line.id] = {y.label: per_year[y.pk] for y in config.years if y.pk in per_year}
+            per_year = {year_id: (amount, output) for year_id, amount, output in self.amounts.get(line.id, ())}
+            amounts[line.id] = {y.label: per_year[y.pk][0] for y in config.years if y.pk in per_year}
+            outputs[line.id] = {
+                y.label: per_year[y.pk][1] for y in config.years if y.pk in per_year and per_year[y.pk][1] is not None
+            }
 
         metrics = _known((r[3] for r in ambitions), config.metric_by_id, Metric)
         ambition_rows = _in_order(AmbitionRow(*r[:3], metrics.get(r[3]), *r[4:]) for r in ambitions)
@@ -431,6 +454,8 @@ class _Read:
             income_lines=tuple(income_lines),
             expenditure_lines=expenditure_lines,
             amounts=amounts,
+            outputs=outputs,
+            split_rules=split_rule_specs(config),
             metrics=config.metrics,
             ambitions=ambition_rows,
             planned=defaultdict(tuple, planned),
@@ -439,6 +464,52 @@ class _Read:
             risks=_in_order(RiskRow(*r[:4], ratings.get(r[4]), *r[5:]) for r in risks),
             risk_columns=config.risk_columns,
         )
+
+
+def split_rule_specs(config: RoundConfig) -> list[rules.SplitRuleSpec]:
+    return [
+        rules.SplitRuleSpec(frozenset(rule.commissioners), frozenset(rule.funding_streams))
+        for rule in config.split_rules
+    ]
+
+
+def sub_types_of(codes: Mapping[str, list[CodeListEntry]], scheme_type: CodeListEntry | None) -> list[CodeListEntry]:
+    """The scheme type's own sub-types, in order."""
+    if scheme_type is None:
+        return []
+    return [e for e in codes.get(CodeListEntry.List.SCHEME_SUBTYPE, []) if e.parent_id == scheme_type.pk]
+
+
+def line_problems(
+    *,
+    codes: Mapping[str, list[CodeListEntry]],
+    split_rules: list[rules.SplitRuleSpec],
+    scheme_type: CodeListEntry,
+    sub_type: CodeListEntry | None,
+    commissioner: CodeListEntry,
+    funding_stream: FundingStream,
+    percent_nhs: Decimal | None,
+    percent_la: Decimal | None,
+    amounts: Mapping[str, Decimal | None],
+    outputs: Mapping[str, Decimal | None],
+) -> list[tuple[str, str]]:
+    """(field, message) for each of finance.rules' per-line rules a line breaks: the split rules, the
+    sub-type and the planned outputs. Fields are "percent_nhs", "percent_la", "sub_type", or
+    "output:<year label>"; the form, the workbook import and the service each map them to their own."""
+    problems = []
+    joint = rules.is_joint(split_rules, commissioner.code, funding_stream.key)
+    if split := rules.joint_percentage_problem(percent_nhs, percent_la, joint=joint, commissioner=commissioner.label):
+        problems.append(split)
+    allowed = [e.label for e in sub_types_of(codes, scheme_type)]
+    chosen = None
+    if sub_type is not None:  # a sub-type of another type never passes, even one with the same label ("Other")
+        chosen = sub_type.label if sub_type.parent_id == scheme_type.pk else f"{sub_type.label} (of another type)"
+    if message := rules.sub_type_problem(scheme_type.label, allowed, chosen):
+        problems.append(("sub_type", message))
+    unit = scheme_type.output_unit.label if scheme_type.output_unit is not None else ""
+    if output := rules.planned_output_problem(scheme_type.label, unit, dict(outputs), dict(amounts)):
+        problems.append((f"output:{output[0]}", output[1]))
+    return problems
 
 
 def expenditure_label(line: ExpenditureLineRow) -> str:
@@ -461,6 +532,10 @@ def figures_from(part: PartTwo) -> rules.PartTwoFigures:
                 area_of_spend=line.area_of_spend.code,
                 commissioner=line.commissioner.code,
                 amounts=part.amounts[line.pk],
+                percent_nhs=line.percent_nhs,
+                percent_la=line.percent_la,
+                output_unit=line.output_unit,
+                outputs=part.outputs[line.pk],
             )
             for line in part.expenditure_lines
         ],
@@ -472,6 +547,7 @@ def figures_from(part: PartTwo) -> rules.PartTwoFigures:
                 stream_key=f.funding_stream.key if f.funding_stream_id else None,
                 area_of_spend=f.area_of_spend.code if f.area_of_spend_id else None,
                 commissioner=f.commissioner.code if f.commissioner_id else None,
+                share=f.share,
             )
             for f in part.ring_fences
         ],
@@ -544,7 +620,10 @@ def _workbook_content(part: PartTwo) -> dict:
         "status": plan.status,
         "years": part.year_labels,
         "streams": [[s.key, s.name] for s in part.streams],
-        "codes": {k: [[e.code, e.label] for e in v] for k, v in sorted(part.codes.items())},
+        "codes": {
+            k: [[e.code, e.label, e.output_unit.label if e.output_unit else ""] for e in v]
+            for k, v in sorted(part.codes.items())
+        },
         "organisations": [o.name for o in part.organisations],
         "allocations": sorted([a.key, a.year.label, str(a.amount)] for a in part.allocations),
         "ring_fences": [[f.key, f.name] for f in part.ring_fences],
@@ -557,6 +636,8 @@ def _workbook_content(part: PartTwo) -> dict:
                 e.scheme.reference,
                 e.scheme.name,
                 [[year, str(amount)] for year, amount in part.amounts[e.pk].items()],
+                e.sub_type.code if e.sub_type else "",
+                [[year, str(output)] for year, output in part.outputs[e.pk].items()],
             ]
             for e in part.expenditure_lines
         ],
@@ -626,7 +707,15 @@ def expenditure_rows(part: PartTwo) -> list[dict]:
     rows = []
     for line in part.expenditure_lines:
         amounts = part.amounts[line.pk]
-        rows.append({"line": line, "amounts": [amounts.get(y.label) for y in part.years]})
+        outputs = part.outputs[line.pk]
+        rows.append(
+            {
+                "line": line,
+                "amounts": [amounts.get(y.label) for y in part.years],
+                # (year label, planned output or None) for a line whose scheme type has an output unit
+                "outputs": [(y.label, outputs.get(y.label)) for y in part.years] if line.output_unit else [],
+            }
+        )
     return rows
 
 

@@ -11,17 +11,20 @@ from __future__ import annotations
 from collections import defaultdict
 from decimal import Decimal
 
+from django.core.exceptions import ValidationError
+
 from accounts.models import User
 from metrics import services as metric_services
 from plans import services as plan_services
 from plans.editing import plan_edit
 from plans.models import Plan
+from rounds.config import round_config
 from rounds.models import CodeListEntry, FundingStream, Organisation, RoundYear, Section
 from schemes import services as scheme_services
 from schemes.models import Scheme
 
 from .models import ExpenditureAmount, ExpenditureLine, IncomeLine
-from .selectors import SECTION_RULES, part_two_for_plan
+from .selectors import SECTION_RULES, line_problems, part_two_for_plan, split_rule_specs
 from .workbook_import import Change, ParsedWorkbook, diff_workbook, read_workbook
 
 
@@ -84,11 +87,35 @@ def save_expenditure_line(
     funding_stream: FundingStream,
     is_new: bool,
     amounts: dict[RoundYear, Decimal | None],
+    sub_type: CodeListEntry | None = None,
+    outputs: dict[RoundYear, Decimal | None] | None = None,
 ) -> ExpenditureLine:
     """Add or change a line. A reference no scheme of the plan has (ignoring case) adds that scheme,
-    through the schemes service and in this transaction: a line that fails leaves no scheme behind."""
+    through the schemes service and in this transaction: a line that fails leaves no scheme behind.
+
+    The round's per-line rules (split, sub-type, planned outputs: finance.rules) are checked here
+    whoever calls; a line that breaks one raises ValidationError naming the field."""
     with plan_edit(user=user, plan=plan) as edit:
         plan = edit.plan
+        outputs = outputs or {}
+        config = round_config(plan.round_id)
+        problems = line_problems(
+            codes=config.codes,
+            split_rules=split_rule_specs(config),
+            scheme_type=scheme_type,
+            sub_type=sub_type,
+            commissioner=commissioner,
+            funding_stream=funding_stream,
+            percent_nhs=percent_nhs,
+            percent_la=percent_la,
+            amounts={year.label: amount for year, amount in amounts.items()},
+            outputs={year.label: output for year, output in outputs.items()},
+        )
+        if problems:
+            # Field names as the model has them (a planned output is kept on its year's amount row).
+            raise ValidationError(
+                {"planned_output" if name.startswith("output:") else name: message for name, message in problems}
+            )
         scheme = scheme_services.scheme_with_reference(
             user=user,
             plan=plan,
@@ -99,11 +126,12 @@ def save_expenditure_line(
             line = ExpenditureLine(plan=plan, order=plan.expenditure_lines.count())
         else:
             line = edit.row(ExpenditureLine, line.pk, version=version)
-        line.scheme, line.scheme_type, line.area_of_spend = scheme, scheme_type, area_of_spend
+        line.scheme, line.scheme_type, line.sub_type = scheme, scheme_type, sub_type
+        line.area_of_spend = area_of_spend
         line.commissioner, line.percent_nhs, line.percent_la = commissioner, percent_nhs, percent_la
         line.provider, line.funding_stream, line.is_new = provider, funding_stream, is_new
         edit.save(line)
-        _set_amounts(line, amounts)
+        _set_amounts(line, amounts, outputs)
         refresh_progress(user=user, plan=plan, changed={Section.Table.EXPENDITURE})
     return line
 
@@ -122,20 +150,23 @@ def _new_scheme(name, scheme_type, commissioner, area_of_spend, is_new) -> dict:
 def _set_amounts(
     line: ExpenditureLine,
     amounts: dict[RoundYear, Decimal | None],
+    outputs: dict[RoundYear, Decimal | None],
     existing: dict[int, ExpenditureAmount] | None = None,
 ) -> None:
-    """Store the line's amount for each year; `existing` (year id -> amount row) saves a query per line."""
+    """Store the line's amount and planned output for each year (an output is kept with its year's
+    amount); `existing` (year id -> amount row) saves a query per line."""
     if existing is None:
         existing = {a.year_id: a for a in line.amounts.all()}
     for year, amount in amounts.items():
         current = existing.get(year.pk)
+        output = outputs.get(year)
         if amount is None:
             if current is not None:
                 current.delete()
         elif current is None:
-            ExpenditureAmount.objects.create(line=line, year=year, amount=amount)
-        elif current.amount != amount:
-            current.amount = amount
+            ExpenditureAmount.objects.create(line=line, year=year, amount=amount, planned_output=output)
+        elif current.amount != amount or current.planned_output != output:
+            current.amount, current.planned_output = amount, output
             current.save()
 
 
@@ -212,7 +243,7 @@ def _apply_income(plan, part, parsed: ParsedWorkbook):
 def _apply_expenditure(user: User, plan: Plan, part, parsed: ParsedWorkbook):
     years = {y.label: y for y in part.years}
     schemes = {s.reference.lower(): s for s in Scheme.objects.filter(plan=plan)}
-    related = ("scheme", "scheme_type", "area_of_spend", "commissioner", "provider", "funding_stream")
+    related = ("scheme", "scheme_type", "sub_type", "area_of_spend", "commissioner", "provider", "funding_stream")
     existing = {line.pk: line for line in ExpenditureLine.objects.filter(plan=plan).select_related(*related)}
     stored: dict[int, dict[int, ExpenditureAmount]] = defaultdict(dict)
     for amount in ExpenditureAmount.objects.filter(line__plan=plan):
@@ -233,6 +264,7 @@ def _apply_expenditure(user: User, plan: Plan, part, parsed: ParsedWorkbook):
         fields = {
             "scheme": scheme,
             "scheme_type": row.scheme_type,
+            "sub_type": row.sub_type,
             "area_of_spend": row.area_of_spend,
             "commissioner": row.commissioner,
             "percent_nhs": row.percent_nhs,
@@ -251,7 +283,12 @@ def _apply_expenditure(user: User, plan: Plan, part, parsed: ParsedWorkbook):
                     setattr(line, k, v)
                 line.version += 1
                 line.save()
-        _set_amounts(line, {years[label]: amount for label, amount in row.amounts.items()}, stored[line.pk])
+        _set_amounts(
+            line,
+            {years[label]: amount for label, amount in row.amounts.items()},
+            {years[label]: output for label, output in row.outputs.items()},
+            stored[line.pk],
+        )
     for pk, line in existing.items():
         if pk not in kept:
             line.delete()

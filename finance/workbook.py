@@ -44,13 +44,17 @@ EXPENDITURE_FIXED = [
     "Scheme reference",
     "Scheme name",
     "Scheme type",
+    "Scheme sub-type",
     "Area of spend",
     "Commissioner",
     "% NHS (if joint)",
     "% LA (if joint)",
     "Provider",
     "Source of funding",
-]  # then one column per year, then "New or existing"
+]  # then one column per year, "New or existing", the output unit and one planned-output column per year
+OUTPUT_UNIT = "Output unit"
+# Columns by heading, so the Summary's formulas and the drop-downs follow the layout.
+EXPENDITURE_COLUMN = {name: get_column_letter(i) for i, name in enumerate(EXPENDITURE_FIXED, start=1)}
 METRICS_HEADERS = [
     "Ambition ID",
     "Metric",
@@ -82,7 +86,13 @@ def income_headers(years: list[str]) -> list[str]:
 
 
 def expenditure_headers(years: list[str]) -> list[str]:
-    return [*EXPENDITURE_FIXED, *[f"{y} £" for y in years], "New or existing"]
+    return [
+        *EXPENDITURE_FIXED,
+        *[f"{y} £" for y in years],
+        "New or existing",
+        OUTPUT_UNIT,
+        *[f"Planned output {y}" for y in years],
+    ]
 
 
 def put(ws, row: int, column: int, value, number_format: str | None = None):
@@ -213,6 +223,7 @@ def _write_expenditure(ws, part: PartTwo, lists: Lists) -> tuple[int, int]:
             line.scheme.reference,
             line.scheme.name,
             line.scheme_type.label,
+            line.sub_type.label if line.sub_type else None,
             line.area_of_spend.label,
             line.commissioner.label,
             line.percent_nhs,
@@ -220,13 +231,24 @@ def _write_expenditure(ws, part: PartTwo, lists: Lists) -> tuple[int, int]:
             line.provider.label,
             line.funding_stream.name,
         ]
+        percent_columns = (
+            EXPENDITURE_FIXED.index("% NHS (if joint)") + 1,
+            EXPENDITURE_FIXED.index("% LA (if joint)") + 1,
+        )
         for c, value in enumerate(values, start=1):
-            if value is not None:  # the % NHS / % LA of a line that is not joint stay empty
-                put(ws, r, c, value, PERCENT if c in (7, 8) else None)
+            if value is not None:  # the % NHS / % LA of a line that is not joint stay empty, as does a sub-type
+                put(ws, r, c, value, PERCENT if c in percent_columns else None)
         amounts = part.amounts[line.pk]
         for c, year in enumerate(years, start=first_year_col):
             put(ws, r, c, amounts.get(year), MONEY).fill = INPUT_FILL
         put(ws, r, first_year_col + len(years), NEW_OR_EXISTING[0] if line.is_new else NEW_OR_EXISTING[1])
+        # The unit is fixed by the scheme type (shown, not read back); outputs are input where it has one.
+        unit_col = first_year_col + len(years) + 1
+        if line.output_unit:
+            put(ws, r, unit_col, line.output_unit)
+            outputs = part.outputs[line.pk]
+            for c, year in enumerate(years, start=unit_col + 1):
+                put(ws, r, c, outputs.get(year), NUMBER).fill = INPUT_FILL
     last = max(len(part.expenditure_lines), 1) + 1  # one blank row for a plan with no lines, as on Income
     total_row = last + 1
     put(ws, total_row, 2, TOTAL_LABEL).font = BOLD
@@ -234,15 +256,20 @@ def _write_expenditure(ws, part: PartTwo, lists: Lists) -> tuple[int, int]:
         letter = get_column_letter(c)
         formula(ws, total_row, c, f"=SUM({letter}2:{letter}{last})", MONEY)
     spare = last + 200
-    lists.validate(ws, "scheme_types", f"D2:D{spare}", "scheme type")
-    lists.validate(ws, "areas_of_spend", f"E2:E{spare}", "area of spend")
-    lists.validate(ws, "commissioners", f"F2:F{spare}", "commissioner")
-    lists.validate(ws, "providers", f"I2:I{spare}", "provider")
-    lists.validate(ws, "streams", f"J2:J{spare}", "source of funding")
+    for list_name, heading, what in (
+        ("scheme_types", "Scheme type", "scheme type"),
+        ("sub_types", "Scheme sub-type", "sub-type"),
+        ("areas_of_spend", "Area of spend", "area of spend"),
+        ("commissioners", "Commissioner", "commissioner"),
+        ("providers", "Provider", "provider"),
+        ("streams", "Source of funding", "source of funding"),
+    ):
+        column = EXPENDITURE_COLUMN[heading]
+        lists.validate(ws, list_name, f"{column}2:{column}{spare}", what)
     new_col = get_column_letter(first_year_col + len(years))
     lists.validate(ws, "new_or_existing", f"{new_col}2:{new_col}{spare}", "new or existing")
     ws.column_dimensions["A"].hidden = True  # the line's identity for import; not for editing
-    set_widths(ws, {2: 12, 3: 40, 4: 30, 5: 22, 6: 22, 9: 28, 10: 32})
+    set_widths(ws, {2: 12, 3: 40, 4: 30, 5: 30, 6: 22, 7: 22, 10: 28, 11: 32, first_year_col + len(years) + 1: 22})
     return last, total_row
 
 
@@ -408,7 +435,8 @@ def _write_summary(ws, part: PartTwo, income_last: int, expenditure_last: int):
     n = len(years)
     put(ws, 1, 1, f"Summary: {part.plan.area_name}").font = TITLE_FONT
     income_stream = f"Income!$A$2:$A${income_last}"
-    exp_stream = f"Expenditure!$J$2:$J${expenditure_last}"
+    stream_column = EXPENDITURE_COLUMN["Source of funding"]
+    exp_stream = f"Expenditure!${stream_column}$2:${stream_column}${expenditure_last}"
     first_exp = len(EXPENDITURE_FIXED) + 1
 
     def income_col(i):
@@ -441,7 +469,8 @@ def _write_summary(ws, part: PartTwo, income_last: int, expenditure_last: int):
     for i, y in enumerate(years):
         put(ws, r, 2 + i, minimums.get(y), MONEY)
 
-    for title, code_list, column in (("Scheme type", "scheme_type", "D"), ("Area of spend", "area_of_spend", "E")):
+    for title, code_list in (("Scheme type", "scheme_type"), ("Area of spend", "area_of_spend")):
+        column = EXPENDITURE_COLUMN[title]
         r += 2
         for c, text in enumerate([title, *[f"Spend {y} £" for y in years]], start=1):
             put(ws, r, c, text).font = BOLD
@@ -495,6 +524,8 @@ def build_workbook(part: PartTwo) -> Workbook:
     lists.add("streams", [s.name for s in part.streams])
     lists.add("organisations", [o.name for o in part.organisations])
     lists.add("scheme_types", [e.label for e in part.codes.get("scheme_type", [])])
+    # Sub-type labels repeat across types ("Other"): the list offers each once; import checks the type.
+    lists.add("sub_types", list(dict.fromkeys(e.label for e in part.codes.get("scheme_subtype", []))))
     lists.add("areas_of_spend", [e.label for e in part.codes.get("area_of_spend", [])])
     lists.add("commissioners", [e.label for e in part.codes.get("commissioner", [])])
     lists.add("providers", [e.label for e in part.codes.get("provider", [])])

@@ -58,7 +58,7 @@ from rounds.xlsx_bounds import (  # noqa: F401 - the limits and errors are part 
 from schemes.models import Scheme
 
 from . import rules
-from .selectors import WORKBOOK_FORMAT_VERSION, PartTwo, part_two_for_plan
+from .selectors import WORKBOOK_FORMAT_VERSION, PartTwo, line_problems, part_two_for_plan, sub_types_of
 from .workbook import (
     BASELINE,
     EXPENDITURE_FIXED,
@@ -147,7 +147,26 @@ def percent_field():
     )
 
 
+def output_field():
+    return forms.DecimalField(
+        required=False,
+        min_value=0,
+        max_value=Decimal("9999999999.99"),
+        decimal_places=2,
+        error_messages={
+            "min_value": "Enter a planned output of 0 or more",
+            "max_value": "Enter a planned output of less than 10,000,000,000",
+            "invalid": "Enter the planned output as a number",
+            "max_decimal_places": "Enter a planned output with no more than 2 decimal places",
+        },
+    )
+
+
 class ExpenditureRowForm(RowForm):
+    """One Expenditure row's cells. The round's per-line rules (split, sub-type, outputs) need the
+    row's choices resolved, so `_read_expenditure` checks them after the form, through
+    finance.selectors.line_problems, as the web form and the service do."""
+
     @staticmethod
     def fields_for(part: PartTwo) -> dict[str, forms.Field]:
         return {
@@ -169,6 +188,11 @@ class ExpenditureRowForm(RowForm):
             "scheme_type": choice_field(
                 [e.label for e in part.codes.get("scheme_type", [])], "scheme type of this round"
             ),
+            "sub_type": choice_field(
+                list(dict.fromkeys(e.label for e in part.codes.get("scheme_subtype", []))),
+                "sub-type of this round",
+                required=False,
+            ),
             "area_of_spend": choice_field([e.label for e in part.codes.get("area_of_spend", [])], "area of spend"),
             "commissioner": choice_field([e.label for e in part.codes.get("commissioner", [])], "commissioner"),
             "percent_nhs": percent_field(),
@@ -177,15 +201,8 @@ class ExpenditureRowForm(RowForm):
             "funding_stream": choice_field([s.name for s in part.streams], "source of funding of this round"),
             **{f"amount_{i}": amount_field() for i, _ in enumerate(part.years)},
             "new_or_existing": choice_field(NEW_OR_EXISTING, "option: New or Existing"),
+            **{f"output_{i}": output_field() for i, _ in enumerate(part.years)},
         }
-
-    def clean(self):
-        data = super().clean()
-        if "percent_nhs" in data and "percent_la" in data:
-            problem = rules.joint_percentage_problem(data["percent_nhs"], data["percent_la"])
-            if problem:
-                self.add_error(*problem)
-        return data
 
 
 def metric_number_field(decimal_places: int) -> forms.DecimalField:
@@ -263,6 +280,8 @@ class ExpenditureRow:
     stream: object
     amounts: dict[str, Decimal | None]
     is_new: bool
+    sub_type: object = None
+    outputs: dict[str, Decimal | None] = field(default_factory=dict)
 
 
 @dataclass
@@ -472,6 +491,7 @@ EXPENDITURE_FIELDS = [
     "scheme_reference",
     "scheme_name",
     "scheme_type",
+    "sub_type",
     "area_of_spend",
     "commissioner",
     "percent_nhs",
@@ -494,6 +514,7 @@ def _read_expenditure(ws, part: PartTwo, scheme_names: dict[str, str], errors: l
         for name in ("scheme_type", "area_of_spend", "commissioner", "provider")
     }
     streams = {s.name: s for s in part.streams}
+    sub_types_by_label = {e.label: e for e in part.codes.get("scheme_subtype", [])}
     line_ids = {line.pk for line in part.expenditure_lines}
     seen_ids: dict[int, int] = {}
     new_schemes: dict[str, tuple[int, str]] = {}  # reference -> (first row, name) of schemes not yet in the plan
@@ -511,18 +532,48 @@ def _read_expenditure(ws, part: PartTwo, scheme_names: dict[str, str], errors: l
                 data[name] = value or ""
             else:
                 data[name] = reader.text(cells[i])
+        first_output = len(EXPENDITURE_FIXED) + len(years) + 2  # after "New or existing" and the unit
         for i in range(len(years)):
-            cell = cells[len(EXPENDITURE_FIXED) + i]
-            value = reader.number(cell)
-            number_ok &= value is not None
-            data[f"amount_{i}"] = value or ""
-            columns[f"amount_{i}"] = cell.coordinate
-        data["new_or_existing"] = reader.text(cells[-1])
-        columns["new_or_existing"] = cells[-1].coordinate
+            for name, cell in (
+                (f"amount_{i}", cells[len(EXPENDITURE_FIXED) + i]),
+                (f"output_{i}", cells[first_output + i]),
+            ):
+                value = reader.number(cell)
+                number_ok &= value is not None
+                data[name] = value or ""
+                columns[name] = cell.coordinate
+        new_cell = cells[len(EXPENDITURE_FIXED) + len(years)]
+        data["new_or_existing"] = reader.text(new_cell)
+        columns["new_or_existing"] = new_cell.coordinate
         form = ExpenditureRowForm(data, fields=fields)
         if not reader.validate(form, columns) or not number_ok:
             continue
         cd = form.cleaned_data
+        scheme_type = by_label["scheme_type"][cd["scheme_type"]]
+        sub_type = None
+        if cd["sub_type"]:  # the type's own sub-type of that label, else any (which the rules refuse)
+            own = {e.label: e for e in sub_types_of(part.codes, scheme_type)}
+            sub_type = own.get(cd["sub_type"]) or sub_types_by_label[cd["sub_type"]]
+        row_fields = {
+            "commissioner": by_label["commissioner"][cd["commissioner"]],
+            "funding_stream": streams[cd["funding_stream"]],
+            "amounts": {y: cd[f"amount_{i}"] for i, y in enumerate(years)},
+            "outputs": {y: cd[f"output_{i}"] for i, y in enumerate(years)},
+        }
+        problems = line_problems(
+            codes=part.codes,
+            split_rules=part.split_rules,
+            scheme_type=scheme_type,
+            sub_type=sub_type,
+            percent_nhs=cd["percent_nhs"],
+            percent_la=cd["percent_la"],
+            **row_fields,
+        )
+        output_columns = {f"output:{y}": columns[f"output_{i}"] for i, y in enumerate(years)}
+        for name, message in problems:
+            reader.error(output_columns.get(name) or columns[name], message)
+        if problems:
+            continue
         # A scheme's name is kept on the Schemes page; import uses it to create a new scheme only.
         # A different name typed here would otherwise be dropped without a word.
         reference, name = cd["scheme_reference"], cd["scheme_name"]
@@ -562,14 +613,16 @@ def _read_expenditure(ws, part: PartTwo, scheme_names: dict[str, str], errors: l
                 line_id=line_id,
                 scheme_reference=cd["scheme_reference"],
                 scheme_name=cd["scheme_name"],
-                scheme_type=by_label["scheme_type"][cd["scheme_type"]],
+                scheme_type=scheme_type,
+                sub_type=sub_type,
                 area_of_spend=by_label["area_of_spend"][cd["area_of_spend"]],
-                commissioner=by_label["commissioner"][cd["commissioner"]],
+                commissioner=row_fields["commissioner"],
                 percent_nhs=cd["percent_nhs"],
                 percent_la=cd["percent_la"],
                 provider=by_label["provider"][cd["provider"]],
-                stream=streams[cd["funding_stream"]],
-                amounts={y: cd[f"amount_{i}"] for i, y in enumerate(years)},
+                stream=row_fields["funding_stream"],
+                amounts=row_fields["amounts"],
+                outputs=row_fields["outputs"],
                 is_new=cd["new_or_existing"] == NEW_OR_EXISTING[0],
             )
         )
@@ -876,9 +929,16 @@ def diff_workbook(part: PartTwo, parsed: ParsedWorkbook) -> list[Change]:
             for y in years
             if old_amounts.get(y) != row.amounts[y]
         ]
+        old_outputs = part.outputs[line.pk]
+        diffs += [
+            f"planned output {y} {_number(old_outputs.get(y))} to {_number(row.outputs.get(y))}"
+            for y in years
+            if old_outputs.get(y) != row.outputs.get(y)
+        ]
         for what, old, new in (
             ("scheme", line.scheme.reference, row.scheme_reference),
             ("scheme type", line.scheme_type.label, row.scheme_type.label),
+            ("sub-type", line.sub_type, row.sub_type),
             ("area of spend", line.area_of_spend.label, row.area_of_spend.label),
             ("commissioner", line.commissioner.label, row.commissioner.label),
             ("provider", line.provider.label, row.provider.label),
@@ -983,6 +1043,10 @@ def figures_of_import(part: PartTwo, parsed: ParsedWorkbook) -> rules.PartTwoFig
                 area_of_spend=row.area_of_spend.code,
                 commissioner=row.commissioner.code,
                 amounts={y: a for y, a in row.amounts.items() if a is not None},
+                percent_nhs=row.percent_nhs,
+                percent_la=row.percent_la,
+                output_unit=row.scheme_type.output_unit.label if row.scheme_type.output_unit else "",
+                outputs={y: o for y, o in row.outputs.items() if o is not None},
             )
         )
     return figures

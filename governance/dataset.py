@@ -111,7 +111,11 @@ def national_dataset(planning_round: PlanningRound) -> bytes:
     year_headers = [f"{y.label} (£)" for y in years]
     first_money = len(PLAN_HEADERS) + len(line_headers)
     money_columns = set(range(first_money, first_money + len(years) + 1))
-    expenditure = _Sheet(wb, "Expenditure", PLAN_HEADERS + line_headers + year_headers + ["Total (£)"], money_columns)
+    # The sub-type and planned outputs follow the money, so the columns before them keep their places.
+    output_headers = ["Scheme sub-type", "Output unit", *[f"Planned output {y.label}" for y in years]]
+    expenditure = _Sheet(
+        wb, "Expenditure", PLAN_HEADERS + line_headers + year_headers + ["Total (£)"] + output_headers, money_columns
+    )
     year_totals = [Decimal(0) for _ in years]
     for plan in plans:
         part = parts[plan.pk]
@@ -135,6 +139,8 @@ def national_dataset(planning_round: PlanningRound) -> bytes:
                 ]
                 + row_amounts
                 + [sum(row_amounts, Decimal(0))]
+                + [line.sub_type.label if line.sub_type else None, line.output_unit or None]
+                + [part.outputs[line.pk].get(y.label) for y in years]
             )
     expenditure.append(["Total"] + [None] * (first_money - 1) + year_totals + [sum(year_totals, Decimal(0))], bold=True)
 

@@ -95,7 +95,21 @@ def _finance_summary(snapshot: PlanSnapshot, years: list[str]) -> dict:
         {"label": scheme_type.label, **totals}
         for scheme_type, totals in sorted(by_type.items(), key=lambda item: (item[0].order, item[0].label))
     ]
+    # Lines whose scheme type has an output unit: what each year's spend is planned to buy.
+    output_rows = [
+        {
+            "label": f"{line.scheme.reference} {line.scheme.name}".strip(),
+            "scheme_type": line.scheme_type.label,
+            "sub_type": line.sub_type.label if line.sub_type else "",
+            "funding_stream": line.funding_stream.name,
+            "unit": line.output_unit,
+            "outputs": [part.outputs[line.pk].get(year) for year in years],
+        }
+        for line in part.expenditure_lines
+        if line.output_unit
+    ]
     return {
+        "planned_outputs": output_rows,
         "income": income_rows,
         "income_total": _column_totals(income_rows, years),
         "expenditure_by_scheme": scheme_rows,

@@ -323,21 +323,7 @@ def plan_content_of(snapshot: PlanSnapshot) -> dict:
             }
             for line in part.income_lines
         ],
-        "expenditure": [
-            {
-                "scheme": f"{line.scheme.reference} {line.scheme.name}",
-                "scheme_type": _label(line.scheme_type),
-                "area_of_spend": _label(line.area_of_spend),
-                "commissioner": _label(line.commissioner),
-                "percent_nhs": _plain(line.percent_nhs),
-                "percent_la": _plain(line.percent_la),
-                "provider": _label(line.provider),
-                "funding_stream": line.funding_stream.name,
-                "is_new": line.is_new,
-                "amounts": {year: _plain(amount) for year, amount in part.amounts[line.pk].items()},
-            }
-            for line in part.expenditure_lines
-        ],
+        "expenditure": [_expenditure_content(part, line) for line in part.expenditure_lines],
         "metrics": [
             {
                 "metric": a.name,
@@ -372,6 +358,28 @@ def plan_content_of(snapshot: PlanSnapshot) -> dict:
             for r in part.risks
         ],
     }
+
+
+def _expenditure_content(part: PartTwo, line) -> dict:
+    content = {
+        "scheme": f"{line.scheme.reference} {line.scheme.name}",
+        "scheme_type": _label(line.scheme_type),
+        "area_of_spend": _label(line.area_of_spend),
+        "commissioner": _label(line.commissioner),
+        "percent_nhs": _plain(line.percent_nhs),
+        "percent_la": _plain(line.percent_la),
+        "provider": _label(line.provider),
+        "funding_stream": line.funding_stream.name,
+        "is_new": line.is_new,
+        "amounts": {year: _plain(amount) for year, amount in part.amounts[line.pk].items()},
+    }
+    # Added only when present, so a plan signed before lines had them keeps its content hash.
+    if line.sub_type is not None:
+        content["sub_type"] = line.sub_type.label
+    if outputs := part.outputs[line.pk]:
+        content["output_unit"] = line.output_unit
+        content["planned_outputs"] = {year: _plain(output) for year, output in outputs.items()}
+    return content
 
 
 def canonical_json(data) -> bytes:

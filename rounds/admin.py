@@ -45,12 +45,22 @@ class OutcomeInline(admin.TabularInline):
     extra = 0
 
 
+class OutputUnitInline(admin.TabularInline):
+    model = models.OutputUnit
+    extra = 0
+
+
+class SplitRuleInline(admin.TabularInline):
+    model = models.SplitRule
+    extra = 0
+
+
 @admin.register(models.PlanningRound)
 class PlanningRoundAdmin(admin.ModelAdmin):
     list_display = ["name", "slug", "final_deadline", "is_open"]
     list_filter = ["is_open"]
     prepopulated_fields = {"slug": ["name"]}
-    inlines = [RoundYearInline, SignOffSlotInline, OutcomeInline]
+    inlines = [RoundYearInline, SignOffSlotInline, OutcomeInline, OutputUnitInline, SplitRuleInline]
 
 
 class QuestionInline(admin.StackedInline):
@@ -147,7 +157,7 @@ class RingFenceForm(SameRoundForm):
 
     class Meta:
         model = models.RingFence
-        fields = ["round", "key", "name", "description", "funding_stream", "area_of_spend", "commissioner"]
+        fields = ["round", "key", "name", "description", "funding_stream", "area_of_spend", "commissioner", "share"]
 
 
 @admin.register(models.RingFence)

@@ -30,9 +30,11 @@ from .models import (
     Metric,
     NationalCondition,
     Organisation,
+    OutputUnit,
     PlanningRound,
     RingFence,
     RoundYear,
+    SplitRule,
 )
 
 
@@ -44,6 +46,8 @@ class RoundConfig:
     metrics: list[Metric]
     conditions: list[NationalCondition]  # each with its questions prefetched
     ring_fences: list[RingFence]  # with stream, area of spend and commissioner attached
+    split_rules: list[SplitRule]  # which lines are jointly commissioned (finance.rules.is_joint)
+    output_units: list[OutputUnit]  # attached to the scheme types that name them
     allocations: dict[int, list[Allocation]]  # HWB area id -> the area's published allocations, year attached
     organisations: dict[int, list[Organisation]]  # HWB area id -> the area's organisations, by name
     year_by_id: dict[int, RoundYear]
@@ -64,8 +68,11 @@ def round_config(round_id: int, version: uuid.UUID | None = None) -> RoundConfig
 
 @lru_cache(maxsize=32)
 def _read(round_id: int, version: uuid.UUID | None) -> RoundConfig:
+    output_units = list(OutputUnit.objects.filter(round_id=round_id).order_by("order"))
+    unit_by_id = {unit.pk: unit for unit in output_units}
     codes: dict[str, list[CodeListEntry]] = defaultdict(list)
     for entry in CodeListEntry.objects.filter(round_id=round_id).order_by("list", "order", "label"):
+        CodeListEntry.output_unit.field.set_cached_value(entry, unit_by_id.get(entry.output_unit_id))
         codes[entry.list].append(entry)
     code_by_id = {entry.pk: entry for entries in codes.values() for entry in entries}
     years = list(RoundYear.objects.filter(round_id=round_id).order_by("order"))
@@ -112,6 +119,8 @@ def _read(round_id: int, version: uuid.UUID | None) -> RoundConfig:
         metrics=metrics,
         conditions=conditions,
         ring_fences=ring_fences,
+        split_rules=list(SplitRule.objects.filter(round_id=round_id).order_by("order")),
+        output_units=output_units,
         allocations=dict(allocations),
         organisations=dict(organisations),
         year_by_id=year_by_id,
@@ -131,7 +140,17 @@ def bump_all_config_versions() -> None:
     PlanningRound.objects.update(config_version=uuid.uuid4())
 
 
-CONFIG_MODELS = (RoundYear, FundingStream, CodeListEntry, Metric, NationalCondition, RingFence, Allocation)
+CONFIG_MODELS = (
+    RoundYear,
+    FundingStream,
+    CodeListEntry,
+    Metric,
+    NationalCondition,
+    RingFence,
+    Allocation,
+    SplitRule,
+    OutputUnit,
+)
 
 
 def _config_changed(sender, instance, **kwargs):

@@ -33,6 +33,7 @@ from .models import (
     NationalCondition,
     Organisation,
     OutcomeCategory,
+    OutputUnit,
     PlanningRound,
     Question,
     Region,
@@ -40,6 +41,7 @@ from .models import (
     RoundYear,
     Section,
     SignOffSlot,
+    SplitRule,
 )
 from .units import POLARITY_CHOICES, UNIT_CHOICES, UNITS
 from .units import STORED_PLACES as MAX_METRIC_PLACES
@@ -409,7 +411,9 @@ ROUND_KEYS = [
     "sections",
     "metrics",
     "funding_streams",
+    "output_units",
     "code_lists",
+    "split_rules",
     "ring_fences",
     "allocations",
     "signoff_slots",
@@ -516,8 +520,10 @@ class _RoundSpec:
         check.unique([_Str(y, years.line) for y in self.years], "years", str)
 
         self._conditions()
+        self._output_units()
         self._code_lists()
         self._funding_streams()
+        self._split_rules()
         self._sections()
         self._metrics()
         self._ring_fences()
@@ -558,6 +564,52 @@ class _RoundSpec:
         check.unique(self.conditions, "national_conditions", lambda c: c["number"])
         self.condition_numbers = {c["number"] for c in self.conditions}
 
+    def _output_units(self):
+        check = self.check
+        self.output_units = []
+        for i, item in enumerate(check.seq(self.data, "output_units", "(file)")):
+            where = f"output_units[{i}]"
+            check.mapping(item, where, 0, required=["key", "label"])
+            self.output_units.append(
+                {
+                    "key": check.slug(item, "key", where, max_length=40),
+                    "label": check.text(item, "label", where, max_length=100),
+                    "order": i + 1,
+                    "line": item.line,
+                }
+            )
+        check.unique(self.output_units, "output_units", lambda u: u["key"])
+        self.output_unit_keys = {u["key"] for u in self.output_units}
+
+    def _split_rules(self):
+        """split_rules: which commissioner codes make a line joint, on which streams (none listed: every stream)."""
+        check = self.check
+        self.split_rules = []
+        commissioners = {code for list_name, code in self.code_keys if list_name == CodeListEntry.List.COMMISSIONER}
+        for i, item in enumerate(check.seq(self.data, "split_rules", "(file)")):
+            where = f"split_rules[{i}]"
+            check.mapping(item, where, 0, required=["commissioners"], optional=["funding_streams"])
+            codes = [str(c) for c in check.seq(item, "commissioners", where, required=True)]
+            if not codes:
+                check.fail(f"{where}.commissioners", check.line_of(item, "commissioners"), "list at least one code")
+            for code in codes:
+                if code not in commissioners:
+                    check.fail(
+                        f"{where}.commissioners",
+                        check.line_of(item, "commissioners"),
+                        f"no commissioner code '{code}' in code_lists (expected one of: "
+                        f"{', '.join(sorted(commissioners)) or 'none defined'})",
+                    )
+            streams = [str(k) for k in check.seq(item, "funding_streams", where)]
+            for key in streams:
+                if key not in self.stream_keys:
+                    check.fail(
+                        f"{where}.funding_streams",
+                        check.line_of(item, "funding_streams"),
+                        f"no funding stream '{key}' (expected one of: {', '.join(sorted(self.stream_keys)) or 'none'})",
+                    )
+            self.split_rules.append({"order": i + 1, "commissioners": codes, "funding_streams": streams})
+
     def _code_lists(self):
         check = self.check
         lists = self.data.get("code_lists") or _Map()
@@ -573,14 +625,23 @@ class _RoundSpec:
                 check.fail(f"code_lists.{list_name}", lists.key_lines[list_name], "expected a list of entries")
             for i, item in enumerate(entries):
                 where = f"code_lists.{list_name}[{i}]"
-                optional = ["sub_types"] if list_name == CodeListEntry.List.SCHEME_TYPE else []
+                optional = ["sub_types", "output_unit"] if list_name == CodeListEntry.List.SCHEME_TYPE else []
                 check.mapping(item, where, entries.line, required=["code", "label"], optional=optional)
+                unit = item.get("output_unit")
+                if unit is not None and str(unit) not in self.output_unit_keys:
+                    check.fail(
+                        f"{where}.output_unit",
+                        check.line_of(item, "output_unit"),
+                        f"no output unit '{unit}' in output_units (expected one of: "
+                        f"{', '.join(sorted(self.output_unit_keys)) or 'none defined'})",
+                    )
                 entry = {
                     "list": list_name,
                     "code": check.slug(item, "code", where, max_length=60),
                     "label": check.text(item, "label", where, max_length=200),
                     "order": i + 1,
                     "parent": None,
+                    "output_unit": str(unit) if unit is not None else None,
                     "line": item.line,
                 }
                 self.codes.append(entry)
@@ -594,6 +655,7 @@ class _RoundSpec:
                             "label": check.text(sub, "label", swhere, max_length=200),
                             "order": j + 1,
                             "parent": entry["code"],
+                            "output_unit": None,
                             "line": sub.line,
                         }
                     )
@@ -761,7 +823,7 @@ class _RoundSpec:
                 where,
                 0,
                 required=["key", "name"],
-                optional=["description", "funding_stream", "area_of_spend", "commissioner"],
+                optional=["description", "funding_stream", "area_of_spend", "commissioner", "share"],
             )
             stream = item.get("funding_stream")
             if stream is not None and stream not in self.stream_keys:
@@ -776,6 +838,7 @@ class _RoundSpec:
                     "funding_stream": stream,
                     "area_of_spend": self._code_ref(item, "area_of_spend", where, CodeListEntry.List.AREA_OF_SPEND),
                     "commissioner": self._code_ref(item, "commissioner", where, CodeListEntry.List.COMMISSIONER),
+                    "share": check.choice(item, "share", where, RingFence.Share.choices),
                     "line": item.line,
                 }
             )
@@ -927,6 +990,12 @@ class _RoundSpec:
             for order, q in enumerate(c["questions"], start=1):
                 _upsert(report, ConditionQuestion, {"condition": cond, "order": order}, q)
 
+        units = {
+            u["key"]: _upsert(
+                report, OutputUnit, {"round": rnd, "key": u["key"]}, {"label": u["label"], "order": u["order"]}
+            )
+            for u in self.output_units
+        }
         codes = {}
         for c in self.codes:  # parents come before their sub-types in self.codes
             parent = codes[(CodeListEntry.List.SCHEME_TYPE, c["parent"])] if c["parent"] else None
@@ -934,7 +1003,12 @@ class _RoundSpec:
                 report,
                 CodeListEntry,
                 {"round": rnd, "list": c["list"], "code": c["code"]},
-                {"label": c["label"], "order": c["order"], "parent": parent},
+                {
+                    "label": c["label"],
+                    "order": c["order"],
+                    "parent": parent,
+                    "output_unit": units.get(c["output_unit"]),
+                },
             )
 
         streams = {}
@@ -944,6 +1018,14 @@ class _RoundSpec:
             )
 
         self._write_sections(report, rnd, conditions)
+
+        for rule in self.split_rules:
+            _upsert(report, SplitRule, {"round": rnd, "order": rule["order"]}, _without(rule, "order"))
+        # Split rules are not rows plans point at, and a rule the file dropped must stop applying.
+        for extra in SplitRule.objects.filter(round=rnd, order__gt=len(self.split_rules)):
+            extra.delete()
+            report.updated += 1
+            report.changed_rows.append(f"SplitRule {extra.order}: removed")
 
         for m in self.metrics:
             _upsert(report, Metric, {"round": rnd, "key": m["key"]}, _without(m, "key", "line"))
@@ -959,6 +1041,7 @@ class _RoundSpec:
                     "funding_stream": streams.get(f["funding_stream"]),
                     "area_of_spend": codes.get((CodeListEntry.List.AREA_OF_SPEND, f["area_of_spend"])),
                     "commissioner": codes.get((CodeListEntry.List.COMMISSIONER, f["commissioner"])),
+                    "share": f["share"],
                 },
             )
 
@@ -997,6 +1080,7 @@ class _RoundSpec:
             "section": (Section.objects.filter(round=rnd), "key", {s["key"] for s in self.sections}),
             "metric": (rnd.metrics.all(), "key", {m["key"] for m in self.metrics}),
             "funding stream": (rnd.funding_streams.all(), "key", self.stream_keys),
+            "output unit": (rnd.output_units.all(), "key", self.output_unit_keys),
             "ring-fence": (rnd.ring_fences.all(), "key", {f["key"] for f in self.ring_fences}),
             "sign-off slot": (rnd.signoff_slots.all(), "code", {s["code"] for s in self.slots}),
             "KLOE": (rnd.kloes.all(), "code", {k["code"] for k in self.kloes}),

@@ -392,6 +392,40 @@ class FundingStream(RoundListEntry):
         return round_label(labels, f"contributor_{self.contributor}")
 
 
+class OutputUnit(RoundListEntry):
+    """A unit a scheme type's planned outputs are counted in, e.g. packages, beds, hours of care."""
+
+    round = models.ForeignKey(PlanningRound, on_delete=models.CASCADE, related_name="output_units")
+    label = models.CharField(max_length=100)
+
+    class Meta(RoundListEntry.Meta):
+        constraints = [models.UniqueConstraint(fields=["round", "key"], name="unique_output_unit_key")]
+
+    def __str__(self):
+        return self.label
+
+
+class SplitRule(models.Model):
+    """Which expenditure lines are jointly commissioned: a line whose commissioner is one of
+    `commissioners` (codes), on one of `funding_streams` (keys; empty means every stream), must give
+    its % NHS / % LA split, and every other line must leave it blank. A round with no rules keeps the
+    split optional (both or neither, adding up to 100)."""
+
+    round = models.ForeignKey(PlanningRound, on_delete=models.CASCADE, related_name="split_rules")
+    order = models.PositiveSmallIntegerField()
+    commissioners = models.JSONField(default=list, help_text="Commissioner codes that mean a joint line.")
+    funding_streams = models.JSONField(
+        default=list, blank=True, help_text="Funding stream keys the rule applies to; empty for every stream."
+    )
+
+    class Meta:
+        ordering = ["round", "order"]
+        constraints = [models.UniqueConstraint(fields=["round", "order"], name="unique_split_rule_order")]
+
+    def __str__(self):
+        return f"Joint: {', '.join(self.commissioners)}"
+
+
 class CodeListEntry(models.Model):
     """One value of one of the round's code lists (scheme types, areas of spend, …)."""
 
@@ -410,6 +444,8 @@ class CodeListEntry(models.Model):
     parent = models.ForeignKey(
         "self", on_delete=models.CASCADE, null=True, blank=True, related_name="children", help_text="For sub-types."
     )
+    # A scheme type's planned-output unit: lines of that type record a planned output per year in it.
+    output_unit = models.ForeignKey(OutputUnit, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     order = models.PositiveSmallIntegerField(default=0)
 
     class Meta:
@@ -425,8 +461,15 @@ class RingFence(models.Model):
     """A minimum spend the round requires, e.g. NHS contribution to adult social care.
 
     Spend on expenditure lines matching the filters (funding stream, area of spend,
-    commissioner) must be at least the area's allocation with the same key.
+    commissioner) must be at least the area's allocation with the same key. With a `share`, a
+    jointly commissioned line (one with a % NHS / % LA split) counts by that share of it, whatever
+    its commissioner; without one, matching lines count whole.
     """
+
+    class Share(models.TextChoices):
+        WHOLE = "", "The whole line"
+        NHS = "nhs", "The % NHS of a joint line"
+        LOCAL_AUTHORITY = "la", "The % LA of a joint line"
 
     round = models.ForeignKey(PlanningRound, on_delete=models.CASCADE, related_name="ring_fences")
     key = models.SlugField(max_length=40)
@@ -435,6 +478,7 @@ class RingFence(models.Model):
     funding_stream = models.ForeignKey(FundingStream, on_delete=models.CASCADE, null=True, blank=True)
     area_of_spend = models.ForeignKey(CodeListEntry, on_delete=models.CASCADE, null=True, blank=True, related_name="+")
     commissioner = models.ForeignKey(CodeListEntry, on_delete=models.CASCADE, null=True, blank=True, related_name="+")
+    share = models.CharField(max_length=3, choices=Share.choices, blank=True, default="")
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["round", "key"], name="unique_ring_fence_key")]

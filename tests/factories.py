@@ -181,6 +181,28 @@ class RingFenceFactory(factory.django.DjangoModelFactory):
     name = factory.Sequence(lambda n: f"Ring-fence {n}")
 
 
+class OutputUnitFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = rm.OutputUnit
+
+    round = factory.SubFactory(PlanningRoundFactory)
+    key = factory.Sequence(lambda n: f"unit-{n}")
+    label = "Packages"
+    order = factory.Sequence(int)
+
+
+class SplitRuleFactory(factory.django.DjangoModelFactory):
+    """Lines commissioned by `joint` (on any stream) are jointly commissioned."""
+
+    class Meta:
+        model = rm.SplitRule
+
+    round = factory.SubFactory(PlanningRoundFactory)
+    order = factory.Sequence(int)
+    commissioners = factory.LazyFunction(lambda: ["joint"])
+    funding_streams = factory.LazyFunction(list)
+
+
 class MetricFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = rm.Metric

@@ -111,6 +111,8 @@ def test_bare_openpyxl_replay_writes_the_same_cells_styles_and_validations(bench
     assert _comparable(replayed) == _comparable(spec)
     expenditure = next(s for s in spec["sheets"] if s["title"] == "Expenditure")
     assert expenditure["freeze"] == "A2"
-    assert len(expenditure["validations"]) == 6
+    assert (
+        len(expenditure["validations"]) == 7
+    )  # scheme type, sub-type, area, commissioner, provider, source, new or existing
     assert expenditure["dimensions"]["A"][1] is True  # the hidden line-ID column
     assert any(style and style[1] is not None for *_, style in expenditure["cells"])  # input fills

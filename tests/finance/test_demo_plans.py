@@ -54,18 +54,20 @@ def test_barking_and_dagenham_demo_spend_within_income_and_ring_fences(demo_data
     )
     ooh = results[("ring_fence:nhs-ooh", "2018/19")]
     assert ooh.passed
+    # CCG-commissioned lines (£4,739,000) plus the NHS share of the joint lines: 50% of P2's £922,000,
+    # 50% of S3's £530,000 and 60% of S4's £1,966,000 (the fence counts `share: nhs`).
     assert ooh.message == (
-        "Spend on NHS-commissioned out-of-hospital services in 2018/19 is £4,739,000, "
+        "Spend on NHS-commissioned out-of-hospital services in 2018/19 is £6,644,600, "
         "which meets the required £3,884,000"
     )
 
 
 def test_barking_and_dagenham_demo_ring_fence_and_overspend_fail(demo_data):
     figures = part_two_for_plan(demo_plan("E09000002")).figures
-    figures.allocations[("nhs-ooh", "2018/19")] = Decimal(5_000_000)
+    figures.allocations[("nhs-ooh", "2018/19")] = Decimal(7_000_000)
     ooh = next(r for r in rules.check_ring_fences(figures) if r.key == "ring_fence:nhs-ooh" and r.year == "2018/19")
     assert not ooh.passed
-    assert ooh.message.endswith("is £4,739,000, which is below the required £5,000,000")
+    assert ooh.message.endswith("is £6,644,600, which is below the required £7,000,000")
     dfg_income = next(line for line in figures.income if line.stream_key == "dfg" and line.year == "2017/18")
     figures.income[figures.income.index(dfg_income)] = rules.IncomeFigure(
         "dfg", dfg_income.organisation, "2017/18", Decimal(1_300_000)

@@ -109,11 +109,11 @@ def text_in_number_cell(plan, other):
 
 
 def formula_in_number_cell(plan, other):
-    return edited(plan, set_cell("Expenditure", "K3", "=1800000*2"))
+    return edited(plan, set_cell("Expenditure", "L3", "=1800000*2"))
 
 
 def negative_amount(plan, other):
-    return edited(plan, set_cell("Expenditure", "L4", -2650000))
+    return edited(plan, set_cell("Expenditure", "M4", -2650000))
 
 
 def out_of_range_amount(plan, other):
@@ -137,13 +137,13 @@ def unknown_organisation(plan, other):
 
 
 def unknown_provider(plan, other):
-    return edited(plan, set_cell("Expenditure", "I3", "Someone"))
+    return edited(plan, set_cell("Expenditure", "J3", "Someone"))
 
 
 def joint_percentages_not_100(plan, other):
     def change(wb):
         row = next(r for r in range(2, 30) if wb["Expenditure"][f"B{r}"].value == "BD14")
-        wb["Expenditure"][f"H{row}"] = 60
+        wb["Expenditure"][f"I{row}"] = 60
 
     return edited(plan, change)
 
@@ -158,7 +158,7 @@ def new_scheme_with_two_names(plan, other):
         total = next(r for r in range(2, 40) if ws[f"B{r}"].value == "Total")
         for offset, name in enumerate(["Falls prevention", "Falls prevention service"]):
             ws.insert_rows(total + offset)
-            row = [None, "BD99", name, "Prevention / Early Intervention", "Community Health", "CCG", None, None]
+            row = [None, "BD99", name, "Prevention / Early Intervention", None, "Community Health", "CCG", None, None]
             row += ["NHS Community Provider", "CCG minimum contribution", 1000, 1000, "New"]
             for c, value in enumerate(row, start=1):
                 ws.cell(row=total + offset, column=c, value=value)
@@ -193,15 +193,15 @@ CASES = [
     (renamed_sheet, "Expenditure", "", "missing or was renamed"),
     (renamed_column, "Income", "C1", "should be '2017/18 £' but is 'Year 1'"),
     (text_in_number_cell, "Income", "C2", "Enter a number, not text"),
-    (formula_in_number_cell, "Expenditure", "K3", "not a formula"),
-    (negative_amount, "Expenditure", "L4", "Enter an amount of £0 or more"),
+    (formula_in_number_cell, "Expenditure", "L3", "not a formula"),
+    (negative_amount, "Expenditure", "M4", "Enter an amount of £0 or more"),
     (out_of_range_amount, "Income", "D6", "Enter an amount of £100,000,000 or less"),
     (too_many_decimal_places, "Income", "C3", "no more than 2 decimal places"),
     (unknown_scheme_type, "Expenditure", "D2", "'Magic beans' is not a scheme type of this round"),
     (unknown_funding_stream, "Income", "A2", "'Lottery' is not a funding stream of this round"),
     (unknown_organisation, "Income", "B2", "is not an organisation of this area"),
-    (unknown_provider, "Expenditure", "I3", "'Someone' is not a provider"),
-    (joint_percentages_not_100, "Expenditure", "H15", "must add up to 100"),
+    (unknown_provider, "Expenditure", "J3", "'Someone' is not a provider"),
+    (joint_percentages_not_100, "Expenditure", "I15", "must add up to 100"),
     (unknown_line_id, "Expenditure", "A2", "Line ID 999999 is not a line of this plan"),
     (renamed_scheme, "Expenditure", "C2", "rename a scheme on the Schemes page"),
     (new_scheme_with_two_names, "Expenditure", None, "Give each scheme one name"),
@@ -261,7 +261,7 @@ def test_every_error_in_a_workbook_is_listed_not_just_the_first(bd_plan):
     def change(wb):
         wb["Income"]["C2"] = -1
         wb["Income"]["D3"] = "n/a"
-        wb["Expenditure"]["J2"] = "Lottery"
+        wb["Expenditure"]["K2"] = "Lottery"
 
     data = edited(plan, change)
     with pytest.raises(WorkbookRejected) as rejected:
@@ -269,7 +269,7 @@ def test_every_error_in_a_workbook_is_listed_not_just_the_first(bd_plan):
     assert {(e.sheet, e.cell) for e in rejected.value.errors} == {
         ("Income", "C2"),
         ("Income", "D3"),
-        ("Expenditure", "J2"),
+        ("Expenditure", "K2"),
     }
 
 
@@ -287,8 +287,8 @@ def joint_line(wb, column: str) -> str:
     ("sheet", "where", "value", "words"),
     [
         ("Income", lambda wb: "C3", 1_000_000 / 3, "no more than 2 decimal places"),  # 333333.3333333333
-        ("Expenditure", lambda wb: "K2", 1_935_000 / 7, "no more than 2 decimal places"),  # 276428.5714285714
-        ("Expenditure", lambda wb: joint_line(wb, "G"), 100 / 3, "no more than 2 decimal places"),
+        ("Expenditure", lambda wb: "L2", 1_935_000 / 7, "no more than 2 decimal places"),  # 276428.5714285714
+        ("Expenditure", lambda wb: joint_line(wb, "H"), 100 / 3, "no more than 2 decimal places"),
         ("Metrics", lambda wb: metric_baseline(wb, "F"), 2 / 3, "no more than 4 decimal places"),
         ("Metrics", lambda wb: metric_baseline(wb, "G"), 130.333333333333, "no more than 2 decimal places"),
     ],

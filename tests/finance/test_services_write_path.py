@@ -105,7 +105,7 @@ def test_workbook_import_matches_scheme_references_ignoring_case(bd_plan):
     row = next(r for r in range(1, expenditure.max_row + 1) if expenditure.cell(row=r, column=2).value == "BD02")
     line_id = expenditure.cell(row=row, column=1).value
     expenditure.cell(row=row, column=2).value = "bd02"
-    expenditure.cell(row=row, column=12).value = 1_935_000  # and a figure changed, so the line is written
+    expenditure.cell(row=row, column=13).value = 1_935_000  # and a figure changed, so the line is written
     buffer = io.BytesIO()
     wb.save(buffer)
     schemes_before = list(Scheme.objects.filter(plan=plan).order_by("pk").values_list("pk", "reference"))

@@ -64,7 +64,8 @@ def assert_recalculated_workbook_matches_portal(plan, tmp_path):
     assert set(expenditure) == {line.pk for line in part.expenditure_lines}
     for line in part.expenditure_lines:
         row = expenditure[line.pk]
-        assert row[1] == line.scheme.reference and row[9] == line.funding_stream.name
+        source = workbook.EXPENDITURE_FIXED.index("Source of funding")
+        assert row[1] == line.scheme.reference and row[source] == line.funding_stream.name
         for year, amount in part.amounts[line.pk].items():
             assert money(row[first + years.index(year)]) == amount
 
@@ -109,7 +110,8 @@ def test_workbook_structure_formats_validation_and_identity(bd_plan):
     assert income.cell(row=total_row, column=3).value == f"=SUM(C2:C{total_row - 1})"
     validations = {str(dv.sqref).split(":")[0]: dv.formula1 for dv in wb["Expenditure"].data_validations.dataValidation}
     assert validations["D2"].replace("'", "") == "Lists!$C$2:$C$8"  # scheme types
-    assert validations["J2"].replace("'", "").startswith("Lists!$A$2")  # sources of funding
+    assert validations["K2"].replace("'", "").startswith("Lists!$A$2")  # sources of funding
+    assert validations["E2"].replace("'", "").startswith("Lists!$D$2")  # sub-types
     summary = wb["Summary"]
     formulas = [
         c.value for row in summary.iter_rows() for c in row if isinstance(c.value, str) and c.value.startswith("=")

@@ -62,11 +62,11 @@ def test_round_trip_applies_figures_changed_offline(bd_plan):
     income.cell(row=dfg_row + 1, column=3).value = 250_000
     expenditure = wb["Expenditure"]
     crisis = find_row(expenditure, 2, "BD02")
-    expenditure.cell(row=crisis, column=12).value = 1_935_000
+    expenditure.cell(row=crisis, column=13).value = 1_935_000
     # Remove End of Life Care and add a new scheme line.
     eol = find_row(expenditure, 2, "BD05")
     eol_id = expenditure.cell(row=eol, column=1).value
-    for c in range(1, 14):
+    for c in range(1, expenditure.max_column + 1):
         expenditure.cell(row=eol, column=c).value = None
     new = expenditure.max_row + 1
     for c, value in enumerate(
@@ -75,6 +75,7 @@ def test_round_trip_applies_figures_changed_offline(bd_plan):
             "BD15",
             "Falls prevention",
             "Prevention / Early Intervention",
+            None,
             "Community Health",
             "CCG",
             None,
