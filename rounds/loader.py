@@ -27,6 +27,7 @@ from .models import (
     ConditionQuestion,
     FundingStream,
     HwbArea,
+    IcbAllocation,
     KeyLineOfEnquiry,
     Metric,
     NationalCondition,
@@ -409,6 +410,7 @@ ROUND_KEYS = [
     "code_lists",
     "ring_fences",
     "allocations",
+    "icb_allocations",
     "signoff_slots",
     "kloes",
     "outcomes",
@@ -517,6 +519,7 @@ class _RoundSpec:
         self._metrics()
         self._ring_fences()
         self._allocations()
+        self._icb_allocations()
         self._signoff_slots()
         self._kloes()
         self._outcomes()
@@ -777,6 +780,57 @@ class _RoundSpec:
                         }
                     )
 
+    def _icb_allocations(self):
+        """icb_allocations: {ICB code: {year: {funding stream key: amount}}}, shared by the areas the ICB serves."""
+        check = self.check
+        allocations = self.data.get("icb_allocations") or _Map()
+        line = check.line_of(self.data, "icb_allocations")
+        check.mapping(allocations, "icb_allocations", line, optional=list(allocations))
+        self.icb_allocations = []
+        for code, by_year in allocations.items():
+            where = f"icb_allocations.{code}"
+            code_line = allocations.key_lines[code]
+            check.mapping(by_year, where, code_line, optional=self.years)
+            for year, amounts in by_year.items():
+                ywhere = f"{where}.{year}"
+                check.mapping(amounts, ywhere, by_year.key_lines[year], optional=sorted(self.stream_keys))
+                for key, amount in amounts.items():
+                    self.icb_allocations.append(
+                        {
+                            "code": str(code),
+                            "year": str(year),
+                            "stream": key,
+                            "amount": check.money(amount, f"{ywhere}.{key}", amounts.key_lines[key]),
+                            # The organisation is checked against the reference data when writing.
+                            "code_line": code_line,
+                        }
+                    )
+
+    def _icb_organisations(self) -> dict[str, Organisation]:
+        """The ICB each icb_allocations code names; an unknown code or another kind of body is refused."""
+        codes = {a["code"]: a["code_line"] for a in self.icb_allocations}
+        found: dict[str, list[Organisation]] = {}
+        for org in Organisation.objects.filter(code__in=codes):
+            found.setdefault(org.code, []).append(org)
+        icbs = {}
+        for code, line in codes.items():
+            where = f"icb_allocations.{code}"
+            orgs = found.get(code, [])
+            if not orgs:
+                self.check.fail(
+                    where, line, f"no organisation with code '{code}' (add the ICB to fixtures/reference.yaml)"
+                )
+            icb = [o for o in orgs if o.kind == Organisation.Kind.ICB]
+            if not icb:
+                self.check.fail(
+                    where,
+                    line,
+                    f"{orgs[0].name} ({code}) is of kind '{orgs[0].kind}', not an integrated care board "
+                    f"(kind icb): only an ICB's allocation is shared between the areas it serves",
+                )
+            icbs[code] = icb[0]
+        return icbs
+
     def _signoff_slots(self):
         check = self.check
         self.slots = []
@@ -905,6 +959,20 @@ class _RoundSpec:
                 report,
                 Allocation,
                 {"round": rnd, "hwb_area": areas[a["ons_code"]], "year": years[a["year"]], "key": a["key"]},
+                {"amount": a["amount"]},
+            )
+
+        icbs = self._icb_organisations()
+        for a in self.icb_allocations:
+            _upsert(
+                report,
+                IcbAllocation,
+                {
+                    "round": rnd,
+                    "organisation": icbs[a["code"]],
+                    "year": years[a["year"]],
+                    "funding_stream": streams[a["stream"]],
+                },
                 {"amount": a["amount"]},
             )
 
