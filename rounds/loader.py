@@ -368,14 +368,28 @@ def load_reference(path: Path | None = None, *, report: LoadReport | None = None
     organisations = []
     for i, item in enumerate(check.seq(data, "organisations", "reference")):
         where = f"organisations[{i}]"
-        check.mapping(item, where, data.line, required=["name", "kind"], optional=["code", "hwb_areas"])
+        check.mapping(
+            item,
+            where,
+            data.line,
+            required=["name", "kind"],
+            optional=["code", "hwb_areas", "first_round", "last_round"],
+        )
         kind = check.choice(item, "kind", where, Organisation.Kind.choices)
         org_areas = [str(a) for a in check.seq(item, "hwb_areas", where)]
         for ons in org_areas:
             if ons not in known_areas:
                 check.fail(f"{where}.hwb_areas", check.line_of(item, "hwb_areas"), f"unknown HWB area '{ons}'")
+        # Round slugs; only those given are written, so a validity set in the admin is otherwise kept.
+        validity = {key: check.slug(item, key, where) for key in ("first_round", "last_round") if key in item}
         organisations.append(
-            (check.text(item, "name", where, max_length=200), kind, check.text(item, "code", where), org_areas)
+            (
+                check.text(item, "name", where, max_length=200),
+                kind,
+                check.text(item, "code", where),
+                org_areas,
+                validity,
+            )
         )
 
     with transaction.atomic():
@@ -384,9 +398,15 @@ def load_reference(path: Path | None = None, *, report: LoadReport | None = None
             ons: _upsert(report, HwbArea, {"ons_code": ons}, {"name": name, "region": region_rows[region]})
             for ons, name, region in areas
         }
-        for name, kind, code, org_areas in organisations:
+        rounds = {r.slug: r for r in PlanningRound.objects.all()}
+        for name, kind, code, org_areas, validity in organisations:
             created_before = report.created
-            org = _upsert(report, Organisation, {"name": name}, {"kind": kind, "code": code})
+            values = {"kind": kind, "code": code, **{key: rounds.get(slug) for key, slug in validity.items()}}
+            org = _upsert(report, Organisation, {"name": name}, values)
+            if validity.get("first_round") and validity["first_round"] not in rounds:
+                # Its first round is not loaded yet: linked to no area, it is offered in no earlier round.
+                # Loading that round loads this file again (load_round), which then links it.
+                continue
             wanted = {area_rows[ons].pk for ons in org_areas}
             have = set(org.hwb_areas.values_list("pk", flat=True))
             if wanted - have:
@@ -430,7 +450,10 @@ def load_round(path: Path | str, *, report: LoadReport | None = None, with_refer
     with transaction.atomic():
         if with_reference:
             load_reference(report=report)
-        return spec.write(report)
+        rnd = spec.write(report)
+        if with_reference:
+            load_reference()  # organisations whose first round this is are linked to their areas now
+        return rnd
 
 
 @dataclass
@@ -452,6 +475,7 @@ def load_rounds(paths: list[Path], *, reference_report: LoadReport | None = None
         for path, spec in specs:
             report = LoadReport()
             loaded.append(LoadedRound(path, spec.write(report), report))
+        load_reference()  # organisations whose first round was just loaded are linked to their areas now
     return loaded
 
 
