@@ -18,7 +18,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from functools import cached_property
 
-from django.db.models import Sum
+from django.db.models import FilteredRelation, Q, Sum
 
 from metrics.models import MetricAmbition, PlannedValue
 from plans.models import ConditionResponse, Plan, Risk
@@ -479,7 +479,7 @@ SHARES_COUNT_FROM = ASSURER_VISIBLE_STATUSES
 
 
 def icb_shares_recorded(part: PartTwo) -> IcbSharesRecorded | None:
-    """The other sharing areas' submitted shares of the plan's ICB allocations (2 queries; none without any)."""
+    """The other sharing areas' submitted shares of the plan's ICB allocations (1 query; none without any)."""
     if not part.icb_allocations:
         return None
     own = part.plan.hwb_area_id
@@ -489,23 +489,26 @@ def icb_shares_recorded(part: PartTwo) -> IcbSharesRecorded | None:
         for area in part.icb_areas.get(a.organisation_id, [])
         if area.pk != own
     }
-    area_ids = {area for _, area in areas}
-    submitted = Plan.objects.filter(
-        round_id=part.plan.round_id, hwb_area_id__in=area_ids, status__in=SHARES_COUNT_FROM
-    ).values_list("hwb_area_id", flat=True)
+    icbs = {a.organisation_id for a in part.icb_allocations}
+    # One row per submitted plan of a sharing area and (ICB, stream, year) it has income for; a plan
+    # with no income from the ICBs still gives a row, so it counts as submitted.
     rows = (
-        IncomeLine.objects.filter(
-            plan__round_id=part.plan.round_id,
-            plan__status__in=SHARES_COUNT_FROM,
-            plan__hwb_area_id__in=area_ids,
-            organisation_id__in={a.organisation_id for a in part.icb_allocations},
+        Plan.objects.filter(
+            round_id=part.plan.round_id,
+            hwb_area_id__in={area for _, area in areas},
+            status__in=SHARES_COUNT_FROM,
         )
+        .annotate(icb_income=FilteredRelation("income_lines", condition=Q(income_lines__organisation_id__in=icbs)))
         .order_by()
-        .values_list("organisation_id", "plan__hwb_area_id", "funding_stream_id", "year_id")
-        .annotate(total=Sum("amount"))
+        .values_list(
+            "hwb_area_id", "icb_income__organisation_id", "icb_income__funding_stream_id", "icb_income__year_id"
+        )
+        .annotate(total=Sum("icb_income__amount"))
     )
     totals: dict[tuple[int, int, int], Decimal] = defaultdict(lambda: ZERO)
-    for organisation, area, stream, year, total in rows:
+    submitted = set()
+    for area, organisation, stream, year, total in rows:
+        submitted.add(area)
         if (organisation, area) in areas:  # only areas the ICB serves share its allocation
             totals[(organisation, stream, year)] += total
     return IcbSharesRecorded(totals=dict(totals), submitted_areas=frozenset(submitted))

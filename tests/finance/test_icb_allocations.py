@@ -245,3 +245,30 @@ def test_summary_lists_icb_rows_beside_the_round_rules(shared):
     summary = finance_summary(part_two_for_plan(plan), live=True)
     assert [r["share"] for r in summary.icb_shares] == [600 * K]
     assert any(r.key.startswith("icb_share:") for r in summary.results)
+
+
+def test_the_2023_25_round_shares_the_north_east_london_icb_discharge_fund(
+    shipped_rounds, client, django_assert_max_num_queries
+):
+    from finance.models import IncomeLine
+    from rounds.models import HwbArea, PlanningRound
+
+    rnd = PlanningRound.objects.get(slug="2023-25")
+    bd = Plan.objects.create(round=rnd, hwb_area=HwbArea.objects.get(ons_code="E09000002"))
+    havering = Plan.objects.create(
+        round=rnd, hwb_area=HwbArea.objects.get(ons_code="E09000016"), status=Plan.Status.SUBMITTED
+    )
+    icb = Organisation.objects.get(code="QMF", kind=Organisation.Kind.ICB)
+    stream, year = rnd.funding_streams.get(key="adf-icb"), rnd.years.get(label="2023/24")
+    IncomeLine.objects.create(plan=havering, funding_stream=stream, organisation=icb, year=year, amount=4_000_000)
+    IncomeLine.objects.create(plan=bd, funding_stream=stream, organisation=icb, year=year, amount=3_000_000)
+
+    problems = section_problems(bd, Section.Table.INCOME)
+    assert any("£616,000 more than the ICB's allocation of £6,384,000" in p for p in problems)
+
+    user = _add_commissioner(bd.hwb_area)
+    client.force_login(user)
+    client.get(summary_url(bd))  # warm the round's cached configuration
+    with django_assert_max_num_queries(11):  # the summary's 10, plus the other areas' submitted total
+        page = client.get(summary_url(bd)).content.decode()
+    assert "£6,384,000.00" in page and "£3,000,000.00" in page and "£4,000,000.00" in page
