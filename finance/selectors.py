@@ -596,7 +596,7 @@ def icb_share_rows(part: PartTwo, figures: rules.PartTwoFigures) -> list[dict]:
 
 def finance_summary(part: PartTwo, *, live: bool = False) -> FinanceSummary:
     """Totals by source, scheme type and area of spend, and every rule's result (no queries; `live` adds
-    the other areas' submitted shares of the ICB allocations the area shares: 2 queries, if it shares any)."""
+    the other areas' submitted shares of the ICB allocations the area shares: 1 query, if it shares any)."""
     figures = live_figures(part) if live else part.figures
     years = figures.years
     by_source = []
