@@ -58,6 +58,24 @@ class SplitRuleSpec:
     stream_keys: frozenset[str] = frozenset()
 
 
+@dataclass(frozen=True)
+class IcbShareSpec:
+    """An ICB's allocation for one stream and year, shared by the HWB areas the ICB serves.
+
+    The plan's own share is its income from the ICB for the stream (`icb` is the organisation's
+    name, as income figures name it). `others` is what the other sharing areas' submitted plans
+    record, as one total; None where it was not read (the exports show the plan alone).
+    """
+
+    icb: str
+    stream_key: str
+    year: str
+    amount: Decimal
+    areas: int  # how many HWB areas share it
+    others: Decimal | None = None
+    others_outstanding: int | None = None  # other sharing areas without a submitted plan
+
+
 @dataclass
 class PartTwoFigures:
     years: list[str]
@@ -66,6 +84,7 @@ class PartTwoFigures:
     expenditure: list[ExpenditureFigure] = field(default_factory=list)
     allocations: dict[tuple[str, str], Decimal] = field(default_factory=dict)  # (key, year) -> amount
     ring_fences: list[RingFenceSpec] = field(default_factory=list)
+    icb_shares: list[IcbShareSpec] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -166,6 +185,59 @@ def check_stream_minimums(figures: PartTwoFigures) -> list[RuleResult]:
                     minimum,
                 )
             )
+    return results
+
+
+def icb_share(figures: PartTwoFigures, spec: IcbShareSpec) -> Decimal:
+    """The plan's share of an ICB allocation: its income from that ICB for the stream in the year."""
+    return sum(
+        (
+            line.amount
+            for line in figures.income
+            if line.organisation == spec.icb and line.stream_key == spec.stream_key and line.year == spec.year
+        ),
+        ZERO,
+    )
+
+
+def check_icb_shares(figures: PartTwoFigures) -> list[RuleResult]:
+    """The shares of an ICB allocation that the sharing areas record must not exceed it, and once every
+    other sharing area has submitted, this plan's share must make them add up to it."""
+    results = []
+    for spec in figures.icb_shares:
+        stream = figures.stream_names.get(spec.stream_key, spec.stream_key)
+        own = icb_share(figures, spec)
+        others = spec.others or ZERO
+        total = own + others
+        subject = f"This area's share of {spec.icb}'s {stream} allocation for {spec.year} is {format_pounds(own)}"
+        if spec.others is None:
+            recorded = ""
+        else:
+            recorded = f"; other areas' submitted plans record {format_pounds(others)}, so the shares come to {format_pounds(total)}"
+        if total > spec.amount:
+            passed = False
+            message = (
+                f"{subject}{recorded}, which is {format_pounds(total - spec.amount)} more than "
+                f"the ICB's allocation of {format_pounds(spec.amount)}"
+            )
+        elif spec.others_outstanding == 0 and spec.areas > 1 and total < spec.amount:
+            passed = False
+            message = (
+                f"{subject}{recorded}. Every other area sharing it has submitted, so the shares should add up to "
+                f"the ICB's allocation of {format_pounds(spec.amount)} ({format_pounds(spec.amount - total)} is not shared out)"
+            )
+        else:
+            passed = True
+            message = f"{subject}{recorded}, within the ICB's allocation of {format_pounds(spec.amount)}"
+        results.append(
+            RuleResult(
+                key=f"icb_share:{spec.icb}:{spec.stream_key}",
+                name=f"Share of ICB allocation: {stream} from {spec.icb} {spec.year}",
+                passed=passed,
+                year=spec.year,
+                message=message,
+            )
+        )
     return results
 
 
@@ -333,7 +405,12 @@ def check_amounts_in_range(figures: PartTwoFigures) -> list[RuleResult]:
 
 def check_income(figures: PartTwoFigures) -> list[RuleResult]:
     """The rules the income (funding sources) section must meet before it can be marked completed."""
-    return [*check_minimum_pool(figures), *check_pool_entered(figures), *check_stream_minimums(figures)]
+    return [
+        *check_minimum_pool(figures),
+        *check_pool_entered(figures),
+        *check_stream_minimums(figures),
+        *check_icb_shares(figures),
+    ]
 
 
 def check_planned_outputs(figures: PartTwoFigures) -> list[RuleResult]:

@@ -18,15 +18,20 @@ from datetime import date, datetime
 from decimal import Decimal
 from functools import cached_property
 
+from django.db.models import FilteredRelation, Q, Sum
+
 from metrics.models import MetricAmbition, PlannedValue
 from plans.models import ConditionResponse, Plan, Risk
 from rounds.columns import TableColumn
+from plans.permissions import ASSURER_VISIBLE_STATUSES
 from rounds.config import RoundConfig, round_config
 from rounds.models import (
     Allocation,
     CodeListEntry,
     ConditionQuestion,
     FundingStream,
+    HwbArea,
+    IcbAllocation,
     Metric,
     NationalCondition,
     Organisation,
@@ -245,6 +250,8 @@ class PartTwo:
     organisations: list[Organisation]
     allocations: list[Allocation]
     ring_fences: list[RingFence]
+    icb_allocations: list[IcbAllocation]  # of the ICBs that serve the area, shared with their other areas
+    icb_areas: Mapping[int, list[HwbArea]]  # ICB organisation id -> the areas that share its allocations
     income_lines: tuple[IncomeLineRow, ...]
     expenditure_lines: tuple[ExpenditureLineRow, ...]
     amounts: Mapping[int, dict[str, Decimal]]  # expenditure line id -> {year label: amount}, in year order
@@ -451,6 +458,8 @@ class _Read:
             organisations=organisations,
             allocations=config.allocations.get(plan.hwb_area_id, []),
             ring_fences=config.ring_fences,
+            icb_allocations=config.icb_allocations.get(plan.hwb_area_id, []),
+            icb_areas=config.icb_areas,
             income_lines=tuple(income_lines),
             expenditure_lines=expenditure_lines,
             amounts=amounts,
@@ -516,7 +525,92 @@ def expenditure_label(line: ExpenditureLineRow) -> str:
     return f"Scheme {line.scheme.reference} {line.scheme.name}"
 
 
-def figures_from(part: PartTwo) -> rules.PartTwoFigures:
+def icb_share_specs(part: PartTwo, recorded: IcbSharesRecorded | None = None) -> list[rules.IcbShareSpec]:
+    """The ICB allocations the area shares, with what other areas recorded when `recorded` was read."""
+    specs = []
+    for a in part.icb_allocations:
+        areas = part.icb_areas.get(a.organisation_id, [])
+        others = outstanding = None
+        if recorded is not None:
+            others = recorded.totals.get((a.organisation_id, a.funding_stream_id, a.year_id), ZERO)
+            submitted = recorded.submitted_areas
+            outstanding = sum(1 for area in areas if area.pk != part.plan.hwb_area_id and area.pk not in submitted)
+        specs.append(
+            rules.IcbShareSpec(
+                icb=a.organisation.name,
+                stream_key=a.funding_stream.key,
+                year=a.year.label,
+                amount=a.amount,
+                areas=len(areas),
+                others=others,
+                others_outstanding=outstanding,
+            )
+        )
+    return specs
+
+
+@dataclass(frozen=True)
+class IcbSharesRecorded:
+    """What the other areas sharing the plan's ICB allocations have recorded, as totals only."""
+
+    totals: Mapping[tuple[int, int, int], Decimal]  # (ICB id, stream id, year id) -> sum of their shares
+    submitted_areas: frozenset[int]  # the other sharing areas whose plan has been submitted
+
+
+# Shares count once a plan is submitted. A draft is another area's unfinished work, which its own
+# commissioners may not yet have agreed and which this area may not see; a submitted plan's share
+# is what the area has put its name to and NHS England will publish. Even so only the total is
+# shown, never which area entered what.
+SHARES_COUNT_FROM = ASSURER_VISIBLE_STATUSES
+
+
+def icb_shares_recorded(part: PartTwo) -> IcbSharesRecorded | None:
+    """The other sharing areas' submitted shares of the plan's ICB allocations (1 query; none without any)."""
+    if not part.icb_allocations:
+        return None
+    own = part.plan.hwb_area_id
+    areas = {
+        (a.organisation_id, area.pk)
+        for a in part.icb_allocations
+        for area in part.icb_areas.get(a.organisation_id, [])
+        if area.pk != own
+    }
+    icbs = {a.organisation_id for a in part.icb_allocations}
+    # One row per submitted plan of a sharing area and (ICB, stream, year) it has income for; a plan
+    # with no income from the ICBs still gives a row, so it counts as submitted.
+    rows = (
+        Plan.objects.filter(
+            round_id=part.plan.round_id,
+            hwb_area_id__in={area for _, area in areas},
+            status__in=SHARES_COUNT_FROM,
+        )
+        .annotate(icb_income=FilteredRelation("income_lines", condition=Q(income_lines__organisation_id__in=icbs)))
+        .order_by()
+        .values_list(
+            "hwb_area_id", "icb_income__organisation_id", "icb_income__funding_stream_id", "icb_income__year_id"
+        )
+        .annotate(total=Sum("icb_income__amount"))
+    )
+    totals: dict[tuple[int, int, int], Decimal] = defaultdict(lambda: ZERO)
+    submitted = set()
+    for area, organisation, stream, year, total in rows:
+        submitted.add(area)
+        if (organisation, area) in areas:  # only areas the ICB serves share its allocation
+            totals[(organisation, stream, year)] += total
+    return IcbSharesRecorded(totals=dict(totals), submitted_areas=frozenset(submitted))
+
+
+def live_figures(part: PartTwo) -> rules.PartTwoFigures:
+    """The figures with the other areas' submitted shares of the ICB allocations, for checks made now
+    (pages, completing a section, submission). Exports and the content hash use `part.figures`,
+    which leaves them out, so another area submitting never changes this plan's files or voids its signatures."""
+    recorded = icb_shares_recorded(part)
+    if recorded is None:
+        return part.figures
+    return figures_from(part, recorded)
+
+
+def figures_from(part: PartTwo, recorded: IcbSharesRecorded | None = None) -> rules.PartTwoFigures:
     """The plain figures the rules check, built from already-fetched rows (no queries)."""
     return rules.PartTwoFigures(
         years=[y.label for y in part.years],
@@ -551,6 +645,7 @@ def figures_from(part: PartTwo) -> rules.PartTwoFigures:
             )
             for f in part.ring_fences
         ],
+        icb_shares=icb_share_specs(part, recorded),
     )
 
 
@@ -565,11 +660,35 @@ class FinanceSummary:
     minimums: list[Decimal | None]
     results: list[rules.RuleResult]
     chart_max: Decimal
+    icb_shares: list[dict]  # icb_share_rows
 
 
-def finance_summary(part: PartTwo) -> FinanceSummary:
-    """Totals by source, scheme type and area of spend, and every rule's result (no queries)."""
-    figures = part.figures
+def icb_share_rows(part: PartTwo, figures: rules.PartTwoFigures) -> list[dict]:
+    """Each ICB allocation the area shares: the ICB's amount, the areas sharing it and this area's share,
+    with the other areas' submitted shares as one total when `figures` were read live (no queries)."""
+    rows = []
+    for allocation, spec in zip(part.icb_allocations, figures.icb_shares, strict=True):
+        own = rules.icb_share(figures, spec)
+        recorded = own + (spec.others or ZERO)
+        rows.append(
+            {
+                "icb": spec.icb,
+                "stream": allocation.funding_stream.name,
+                "year": spec.year,
+                "areas": [area.name for area in part.icb_areas.get(allocation.organisation_id, [])],
+                "amount": spec.amount,
+                "share": own,
+                "others": spec.others,
+                "unshared": spec.amount - recorded if spec.others is not None else None,
+            }
+        )
+    return rows
+
+
+def finance_summary(part: PartTwo, *, live: bool = False) -> FinanceSummary:
+    """Totals by source, scheme type and area of spend, and every rule's result (no queries; `live` adds
+    the other areas' submitted shares of the ICB allocations the area shares: 1 query, if it shares any)."""
+    figures = live_figures(part) if live else part.figures
     years = figures.years
     by_source = []
     for stream in part.streams:
@@ -598,6 +717,7 @@ def finance_summary(part: PartTwo) -> FinanceSummary:
         minimums=[figures.allocations.get(("minimum_pool", y)) for y in years],
         results=rules.check_all(figures),
         chart_max=max((r["total"] for r in by_type), default=ZERO),
+        icb_shares=icb_share_rows(part, figures),
     )
 
 
@@ -607,7 +727,7 @@ SECTION_RULES = {Section.Table.INCOME: rules.check_income, Section.Table.EXPENDI
 
 def section_problems(plan: Plan, table: str) -> list[str]:
     """What stops the income or expenditure section being completed, in the rules' own words (3 queries)."""
-    figures = part_two_for_plan(plan, finance_only=True).figures
+    figures = live_figures(part_two_for_plan(plan, finance_only=True))
     return [result.message for result in SECTION_RULES[table](figures) if not result.passed]
 
 
@@ -628,6 +748,9 @@ def _workbook_content(part: PartTwo) -> dict:
         "allocations": sorted([a.key, a.year.label, str(a.amount)] for a in part.allocations),
         "ring_fences": [[f.key, f.name] for f in part.ring_fences],
         "metrics": [[m.key, m.name, m.unit, m.decimal_places, list(m.periods)] for m in part.metrics],
+        "icb_allocations": [
+            [a.organisation.name, a.funding_stream.key, a.year.label, str(a.amount)] for a in part.icb_allocations
+        ],
         "income": [[i.pk, i.version, str(i.amount), i.note] for i in part.income_lines],
         "expenditure": [
             [

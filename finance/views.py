@@ -255,7 +255,7 @@ def expenditure_remove(request, round_slug: str, ons_code: str, pk: int):
 @require_http_methods(["GET"])
 def summary(request, round_slug: str, ons_code: str):
     plan = _plan(request, round_slug, ons_code)
-    summary = selectors.finance_summary(selectors.part_two_for_plan(plan, finance_only=True))
+    summary = selectors.finance_summary(selectors.part_two_for_plan(plan, finance_only=True), live=True)
     return render(
         request,
         "finance/summary.html",

@@ -468,6 +468,8 @@ def _write_summary(ws, part: PartTwo, income_last: int, expenditure_last: int):
     minimums = {a.year.label: a.amount for a in part.allocations if a.key == "minimum_pool"}
     for i, y in enumerate(years):
         put(ws, r, 2 + i, minimums.get(y), MONEY)
+    if part.icb_allocations:
+        r = _write_icb_shares(ws, part, r + 2, income_col, income_stream, income_last)
 
     for title, code_list in (("Scheme type", "scheme_type"), ("Area of spend", "area_of_spend")):
         column = EXPENDITURE_COLUMN[title]
@@ -498,6 +500,26 @@ def _write_summary(ws, part: PartTwo, income_last: int, expenditure_last: int):
         put(ws, r, 2, "Passed" if result.passed else "Failed")
         put(ws, r, 3, result.message)
     set_widths(ws, {1: 45, **dict.fromkeys(range(2, 2 + 2 * n), 18)})
+
+
+def _write_icb_shares(ws, part: PartTwo, r: int, income_col, income_stream: str, income_last: int) -> int:
+    """The ICB allocations the area shares with other areas, beside its share: its income from the ICB
+    for the stream, summed live from the Income sheet. Returns the last row written."""
+    put(ws, r, 1, "ICB allocations shared with other areas").font = BOLD
+    r += 1
+    for c, text in enumerate(["Funding stream", "ICB", "Year", "ICB allocation £", "This area's share £"], start=1):
+        put(ws, r, c, text).font = BOLD
+    years = part.year_labels
+    organisation = f"Income!$B$2:$B${income_last}"
+    for allocation in part.icb_allocations:
+        r += 1
+        put(ws, r, 1, allocation.funding_stream.name)
+        put(ws, r, 2, allocation.organisation.name)
+        put(ws, r, 3, allocation.year.label)
+        put(ws, r, 4, allocation.amount, MONEY)
+        column = income_col(years.index(allocation.year.label))
+        formula(ws, r, 5, f"=SUMIFS({column},{income_stream},$A{r},{organisation},$B{r})", MONEY, PLAIN)
+    return r
 
 
 def _write_identification(ws, part: PartTwo):

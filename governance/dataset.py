@@ -67,6 +67,30 @@ class _Sheet:
         )
 
 
+def _icb_allocations_sheet(wb: Workbook, config, plans: list[Plan], parts: dict) -> None:
+    """The round's ICB-level allocations beside the shares the sharing areas' submitted plans record
+    (each plan's share is on the Income sheet as income from the ICB); none for a round without them."""
+    allocations = {a.pk: a for per_area in config.icb_allocations.values() for a in per_area}
+    if not allocations:
+        return
+    shares: dict[tuple, Decimal] = {}
+    for plan in plans:
+        for line in parts[plan.pk].income_lines:
+            key = (line.organisation.pk, line.funding_stream.pk, line.year.pk)
+            if plan.hwb_area_id in {area.pk for area in config.icb_areas.get(line.organisation.pk, [])}:
+                shares[key] = shares.get(key, Decimal(0)) + line.amount
+    headers = ["ICB", "ODS code", "Funding stream", "Year", "ICB allocation (£)", "HWB areas sharing it"]
+    headers += ["Shares in submitted plans (£)", "Not shared out (£)"]
+    sheet = _Sheet(wb, "ICB allocations", headers, {4, 6, 7})
+    for a in sorted(allocations.values(), key=lambda a: (a.organisation.name, a.funding_stream.order, a.year.order)):
+        recorded = shares.get((a.organisation_id, a.funding_stream_id, a.year_id), Decimal(0))
+        areas = ", ".join(area.name for area in config.icb_areas.get(a.organisation_id, []))
+        sheet.append(
+            [a.organisation.name, a.organisation.code, a.funding_stream.name, a.year.label, a.amount, areas]
+            + [recorded, a.amount - recorded]
+        )
+
+
 def national_dataset(planning_round: PlanningRound) -> bytes:
     plans = list(
         Plan.objects.filter(round=planning_round, status__in=ASSURER_VISIBLE_STATUSES)
@@ -74,7 +98,8 @@ def national_dataset(planning_round: PlanningRound) -> bytes:
         .order_by("hwb_area__region__name", "hwb_area__name")
     )
     parts = part_two_for_plans(plans)
-    years = round_config(planning_round.pk, planning_round.config_version).years
+    config = round_config(planning_round.pk, planning_round.config_version)
+    years = config.years
     wb = Workbook(write_only=True)
 
     income_headers = PLAN_HEADERS + ["Funding stream", "Contributor", "Organisation", "Year", "Amount (£)", "Note"]
@@ -95,6 +120,7 @@ def national_dataset(planning_round: PlanningRound) -> bytes:
                 ]
             )
     income.append(["Total"] + [None] * (len(income_headers) - 3) + [income_total, None], bold=True)
+    _icb_allocations_sheet(wb, config, plans, parts)
 
     line_headers = [
         "Scheme reference",

@@ -8,6 +8,7 @@ the content the PDF's hash is taken over. It makes no queries of its own.
 from collections import defaultdict
 from decimal import Decimal
 
+from finance.selectors import icb_share_rows
 from plans.markdown import is_web_link
 from plans.models import Plan
 from plans.selectors import slot_rows
@@ -116,6 +117,8 @@ def _finance_summary(snapshot: PlanSnapshot, years: list[str]) -> dict:
         "expenditure_by_type": type_rows,
         "expenditure_total": _column_totals(scheme_rows, years),
         "has_figures": bool(income_rows or scheme_rows),
+        # The plan's own share beside the ICB's amount; the other areas' shares are not the plan's content.
+        "icb_shares": icb_share_rows(part, part.figures),
     }
 
 

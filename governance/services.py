@@ -21,7 +21,7 @@ from django.utils.text import Truncator
 from accounts import security
 from accounts.models import Membership, User
 from finance import rules
-from finance.selectors import part_two_for_plan
+from finance.selectors import live_figures, part_two_for_plan
 from plans import permissions
 from plans.models import Plan, SectionProgress
 from rounds.models import KeyLineOfEnquiry, Organisation, OutcomeCategory, Section, SignOffSlot
@@ -134,7 +134,8 @@ def incomplete_sections(plan: Plan) -> list[Section]:
 
 
 def failed_rules(plan: Plan) -> list[rules.RuleResult]:
-    return [r for r in rules.check_all(part_two_for_plan(plan).figures) if not r.passed]
+    # Live: another area's submitted share of an ICB allocation counts against this plan's.
+    return [r for r in rules.check_all(live_figures(part_two_for_plan(plan))) if not r.passed]
 
 
 def valid_signoffs(plan: Plan, content_hash: str | None = None) -> dict[int, SignOff]:

@@ -200,6 +200,24 @@ class AllocationAdmin(admin.ModelAdmin):
     search_fields = ["hwb_area__name"]
 
 
+class IcbAllocationForm(SameRoundForm):
+    """Year and stream come from the round's own lists; IcbAllocation.clean refuses an organisation that is not an ICB."""
+
+    round_fields = ("year", "funding_stream")
+
+    class Meta:
+        model = models.IcbAllocation
+        fields = ["round", "organisation", "year", "funding_stream", "amount"]
+
+
+@admin.register(models.IcbAllocation)
+class IcbAllocationAdmin(admin.ModelAdmin):
+    form = IcbAllocationForm
+    list_display = ["organisation", "round", "year", "funding_stream", "amount"]
+    list_filter = ["round"]
+    search_fields = ["organisation__name"]
+
+
 @admin.register(models.KeyLineOfEnquiry)
 class KeyLineOfEnquiryAdmin(admin.ModelAdmin):
     list_display = ["code", "title", "round"]

@@ -27,6 +27,8 @@ from .models import (
     CodeListEntry,
     ConditionQuestion,
     FundingStream,
+    HwbArea,
+    IcbAllocation,
     Metric,
     NationalCondition,
     Organisation,
@@ -50,6 +52,9 @@ class RoundConfig:
     output_units: list[OutputUnit]  # attached to the scheme types that name them
     allocations: dict[int, list[Allocation]]  # HWB area id -> the area's published allocations, year attached
     organisations: dict[int, list[Organisation]]  # HWB area id -> the area's organisations, by name
+    # HWB area id -> the allocations of the ICBs that serve the area (organisation, year, stream attached)
+    icb_allocations: dict[int, list[IcbAllocation]]
+    icb_areas: dict[int, list[HwbArea]]  # ICB organisation id -> the HWB areas that share its allocations, by name
     year_by_id: dict[int, RoundYear]
     stream_by_id: dict[int, FundingStream]
     code_by_id: dict[int, CodeListEntry]
@@ -104,12 +109,23 @@ def _read(round_id: int, version: uuid.UUID | None) -> RoundConfig:
     # Only the organisations that exist in this round (Organisation.first_round, last_round).
     deadline = Subquery(PlanningRound.objects.filter(pk=round_id).values("final_deadline"))
     valid = Organisation.objects.valid_at(deadline).values("pk")
-    for link in Organisation.hwb_areas.through.objects.filter(organisation__in=valid).select_related("organisation"):
+    served: dict[int, list[HwbArea]] = defaultdict(list)
+    links = Organisation.hwb_areas.through.objects.filter(organisation__in=valid)
+    for link in links.select_related("organisation", "hwbarea"):
         organisations[link.hwbarea_id].append(link.organisation)
+        served[link.organisation_id].append(link.hwbarea)
     for area_organisations in organisations.values():
         area_organisations.sort(key=lambda o: o.name)
     table_columns = PlanningRound.objects.filter(pk=round_id).values_list("risk_columns", "document_columns").first()
     risk_columns, document_columns = table_columns or ([], [])
+    icb_allocations: dict[int, list[IcbAllocation]] = defaultdict(list)
+    icb_areas: dict[int, list[HwbArea]] = {}
+    for allocation in IcbAllocation.objects.filter(round_id=round_id).select_related("organisation").order_by("pk"):
+        IcbAllocation.year.field.set_cached_value(allocation, year_by_id[allocation.year_id])
+        IcbAllocation.funding_stream.field.set_cached_value(allocation, stream_by_id[allocation.funding_stream_id])
+        areas = icb_areas.setdefault(allocation.organisation_id, sorted(served[allocation.organisation_id], key=str))
+        for area in areas:
+            icb_allocations[area.pk].append(allocation)
     return RoundConfig(
         risk_columns=columns_of(risk_columns),
         document_columns=columns_of(document_columns),
@@ -123,6 +139,8 @@ def _read(round_id: int, version: uuid.UUID | None) -> RoundConfig:
         output_units=output_units,
         allocations=dict(allocations),
         organisations=dict(organisations),
+        icb_allocations=dict(icb_allocations),
+        icb_areas=icb_areas,
         year_by_id=year_by_id,
         stream_by_id=stream_by_id,
         code_by_id=code_by_id,
@@ -150,6 +168,7 @@ CONFIG_MODELS = (
     Allocation,
     SplitRule,
     OutputUnit,
+    IcbAllocation,
 )
 
 

@@ -28,6 +28,7 @@ from .models import (
     ConditionQuestion,
     FundingStream,
     HwbArea,
+    IcbAllocation,
     KeyLineOfEnquiry,
     Metric,
     NationalCondition,
@@ -372,14 +373,28 @@ def load_reference(path: Path | None = None, *, report: LoadReport | None = None
     organisations = []
     for i, item in enumerate(check.seq(data, "organisations", "reference")):
         where = f"organisations[{i}]"
-        check.mapping(item, where, data.line, required=["name", "kind"], optional=["code", "hwb_areas"])
+        check.mapping(
+            item,
+            where,
+            data.line,
+            required=["name", "kind"],
+            optional=["code", "hwb_areas", "first_round", "last_round"],
+        )
         kind = check.choice(item, "kind", where, Organisation.Kind.choices)
         org_areas = [str(a) for a in check.seq(item, "hwb_areas", where)]
         for ons in org_areas:
             if ons not in known_areas:
                 check.fail(f"{where}.hwb_areas", check.line_of(item, "hwb_areas"), f"unknown HWB area '{ons}'")
+        # Round slugs; only those given are written, so a validity set in the admin is otherwise kept.
+        validity = {key: check.slug(item, key, where) for key in ("first_round", "last_round") if key in item}
         organisations.append(
-            (check.text(item, "name", where, max_length=200), kind, check.text(item, "code", where), org_areas)
+            (
+                check.text(item, "name", where, max_length=200),
+                kind,
+                check.text(item, "code", where),
+                org_areas,
+                validity,
+            )
         )
 
     with transaction.atomic():
@@ -388,9 +403,15 @@ def load_reference(path: Path | None = None, *, report: LoadReport | None = None
             ons: _upsert(report, HwbArea, {"ons_code": ons}, {"name": name, "region": region_rows[region]})
             for ons, name, region in areas
         }
-        for name, kind, code, org_areas in organisations:
+        rounds = {r.slug: r for r in PlanningRound.objects.all()}
+        for name, kind, code, org_areas, validity in organisations:
             created_before = report.created
-            org = _upsert(report, Organisation, {"name": name}, {"kind": kind, "code": code})
+            values = {"kind": kind, "code": code, **{key: rounds.get(slug) for key, slug in validity.items()}}
+            org = _upsert(report, Organisation, {"name": name}, values)
+            if validity.get("first_round") and validity["first_round"] not in rounds:
+                # Its first round is not loaded yet: linked to no area, it is offered in no earlier round.
+                # Loading that round loads this file again (load_round), which then links it.
+                continue
             wanted = {area_rows[ons].pk for ons in org_areas}
             have = set(org.hwb_areas.values_list("pk", flat=True))
             if wanted - have:
@@ -416,6 +437,7 @@ ROUND_KEYS = [
     "split_rules",
     "ring_fences",
     "allocations",
+    "icb_allocations",
     "signoff_slots",
     "kloes",
     "outcomes",
@@ -437,7 +459,10 @@ def load_round(path: Path | str, *, report: LoadReport | None = None, with_refer
     with transaction.atomic():
         if with_reference:
             load_reference(report=report)
-        return spec.write(report)
+        rnd = spec.write(report)
+        if with_reference:
+            load_reference()  # organisations whose first round this is are linked to their areas now
+        return rnd
 
 
 @dataclass
@@ -459,6 +484,7 @@ def load_rounds(paths: list[Path], *, reference_report: LoadReport | None = None
         for path, spec in specs:
             report = LoadReport()
             loaded.append(LoadedRound(path, spec.write(report), report))
+        load_reference()  # organisations whose first round was just loaded are linked to their areas now
     return loaded
 
 
@@ -528,6 +554,7 @@ class _RoundSpec:
         self._metrics()
         self._ring_fences()
         self._allocations()
+        self._icb_allocations()
         self._signoff_slots()
         self._kloes()
         self._outcomes()
@@ -870,6 +897,57 @@ class _RoundSpec:
                         }
                     )
 
+    def _icb_allocations(self):
+        """icb_allocations: {ICB code: {year: {funding stream key: amount}}}, shared by the areas the ICB serves."""
+        check = self.check
+        allocations = self.data.get("icb_allocations") or _Map()
+        line = check.line_of(self.data, "icb_allocations")
+        check.mapping(allocations, "icb_allocations", line, optional=list(allocations))
+        self.icb_allocations = []
+        for code, by_year in allocations.items():
+            where = f"icb_allocations.{code}"
+            code_line = allocations.key_lines[code]
+            check.mapping(by_year, where, code_line, optional=self.years)
+            for year, amounts in by_year.items():
+                ywhere = f"{where}.{year}"
+                check.mapping(amounts, ywhere, by_year.key_lines[year], optional=sorted(self.stream_keys))
+                for key, amount in amounts.items():
+                    self.icb_allocations.append(
+                        {
+                            "code": str(code),
+                            "year": str(year),
+                            "stream": key,
+                            "amount": check.money(amount, f"{ywhere}.{key}", amounts.key_lines[key]),
+                            # The organisation is checked against the reference data when writing.
+                            "code_line": code_line,
+                        }
+                    )
+
+    def _icb_organisations(self) -> dict[str, Organisation]:
+        """The ICB each icb_allocations code names; an unknown code or another kind of body is refused."""
+        codes = {a["code"]: a["code_line"] for a in self.icb_allocations}
+        found: dict[str, list[Organisation]] = {}
+        for org in Organisation.objects.filter(code__in=codes):
+            found.setdefault(org.code, []).append(org)
+        icbs = {}
+        for code, line in codes.items():
+            where = f"icb_allocations.{code}"
+            orgs = found.get(code, [])
+            if not orgs:
+                self.check.fail(
+                    where, line, f"no organisation with code '{code}' (add the ICB to fixtures/reference.yaml)"
+                )
+            icb = [o for o in orgs if o.kind == Organisation.Kind.ICB]
+            if not icb:
+                self.check.fail(
+                    where,
+                    line,
+                    f"{orgs[0].name} ({code}) is of kind '{orgs[0].kind}', not an integrated care board "
+                    f"(kind icb): only an ICB's allocation is shared between the areas it serves",
+                )
+            icbs[code] = icb[0]
+        return icbs
+
     def _signoff_slots(self):
         check = self.check
         self.slots = []
@@ -1057,6 +1135,20 @@ class _RoundSpec:
                 report,
                 Allocation,
                 {"round": rnd, "hwb_area": areas[a["ons_code"]], "year": years[a["year"]], "key": a["key"]},
+                {"amount": a["amount"]},
+            )
+
+        icbs = self._icb_organisations()
+        for a in self.icb_allocations:
+            _upsert(
+                report,
+                IcbAllocation,
+                {
+                    "round": rnd,
+                    "organisation": icbs[a["code"]],
+                    "year": years[a["year"]],
+                    "funding_stream": streams[a["stream"]],
+                },
                 {"amount": a["amount"]},
             )
 

@@ -523,6 +523,52 @@ class Allocation(models.Model):
             raise ValidationError(errors)
 
 
+class IcbAllocation(models.Model):
+    """Money a round allocates to an integrated care board rather than to one HWB area.
+
+    The ICB agrees with the HWB areas it serves (its `hwb_areas`, from the reference data) how to
+    share the amount; each area's plan records its share as income from the ICB for the stream,
+    and finance.rules checks that the shares do not exceed the ICB's amount.
+    """
+
+    round = models.ForeignKey(PlanningRound, on_delete=models.CASCADE, related_name="icb_allocations")
+    organisation = models.ForeignKey(
+        Organisation,
+        on_delete=models.CASCADE,
+        related_name="icb_allocations",
+        limit_choices_to={"kind": Organisation.Kind.ICB},
+        verbose_name="ICB",
+    )
+    year = models.ForeignKey(RoundYear, on_delete=models.CASCADE, related_name="icb_allocations")
+    funding_stream = models.ForeignKey(FundingStream, on_delete=models.CASCADE, related_name="icb_allocations")
+    amount = MoneyField(validators=[MinValueValidator(0), MaxValueValidator(MAX_AMOUNT)])
+
+    class Meta:
+        verbose_name = "ICB allocation"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["round", "organisation", "year", "funding_stream"], name="unique_icb_allocation"
+            ),
+            models.CheckConstraint(name="icb_allocation_not_negative", condition=models.Q(amount__gte=0)),
+        ]
+
+    def __str__(self):
+        return f"{self.organisation} {self.year} {self.funding_stream}: £{self.amount:,}"
+
+    def clean(self):
+        """Only an ICB, and only the round's own years and streams: anything else no plan could match."""
+        errors = {}
+        if self.organisation_id is not None and self.organisation.kind != Organisation.Kind.ICB:
+            errors["organisation"] = f"{self.organisation} is not an integrated care board. Choose an ICB"
+        if self.round_id is not None:
+            if self.year_id is not None and self.year.round_id != self.round_id:
+                errors["year"] = f"{self.year} is a year of {self.year.round}, not of {self.round}"
+            if self.funding_stream_id is not None and self.funding_stream.round_id != self.round_id:
+                errors["funding_stream"] = f"{self.funding_stream} is a funding stream of another round"
+        if errors:
+            raise ValidationError(errors)
+
+
 class SignOffSlot(models.Model):
     round = models.ForeignKey(PlanningRound, on_delete=models.CASCADE, related_name="signoff_slots")
     code = models.SlugField(max_length=40, help_text="Matches Membership.signoff_slot_code, e.g. ccg, council.")

@@ -169,6 +169,21 @@ class AllocationFactory(factory.django.DjangoModelFactory):
     amount = Decimal("5700000.00")
 
 
+class IcbAllocationFactory(factory.django.DjangoModelFactory):
+    """An ICB's allocation for one stream and year; the areas linked to the ICB share it."""
+
+    class Meta:
+        model = rm.IcbAllocation
+
+    round = factory.SubFactory(PlanningRoundFactory)
+    organisation = factory.SubFactory(
+        OrganisationFactory, kind=rm.Organisation.Kind.ICB, name=factory.Sequence(lambda n: f"NHS Testshire ICB {n}")
+    )
+    year = factory.SubFactory(RoundYearFactory, round=factory.SelfAttribute("..round"))
+    funding_stream = factory.SubFactory(FundingStreamFactory, round=factory.SelfAttribute("..round"))
+    amount = Decimal("3000000.00")
+
+
 # --- Part 2: schemes, finance and metrics ----------------------------------------------
 
 
