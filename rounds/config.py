@@ -1,7 +1,7 @@
 """A planning round's configuration, read once per process and reused while it is unchanged.
 
 Every Part 2 read needs the round's years, funding streams, code lists, metrics, national
-conditions, ring-fences and published allocations, and the area's organisations: the same rows
+conditions, ring-fences, capacity and demand table and published allocations, and the area's organisations: the same rows
 for every plan in the round, read on every page and export. They change only when a round is
 loaded again or edited in the admin, and every such change gives the round a new
 `config_version` (the receivers below; an organisation changed or linked to another area
@@ -23,6 +23,8 @@ from django.db.models.signals import m2m_changed, post_delete, post_save
 
 from .models import (
     Allocation,
+    CapacityDemand,
+    CapacityDemandTable,
     CodeListEntry,
     ConditionQuestion,
     FundingStream,
@@ -50,6 +52,7 @@ class RoundConfig:
     code_by_id: dict[int, CodeListEntry]
     metric_by_id: dict[int, Metric]
     question_by_id: dict[int, ConditionQuestion]
+    capacity_demand: CapacityDemand | None = None  # the round's capacity and demand table, if it has one
 
 
 def round_config(round_id: int, version: uuid.UUID | None = None) -> RoundConfig:
@@ -98,7 +101,9 @@ def _read(round_id: int, version: uuid.UUID | None) -> RoundConfig:
         organisations[link.hwbarea_id].append(link.organisation)
     for area_organisations in organisations.values():
         area_organisations.sort(key=lambda o: o.name)
+    table = CapacityDemandTable.objects.filter(round_id=round_id).first()
     return RoundConfig(
+        capacity_demand=table.definition if table is not None else None,
         years=years,
         streams=streams,
         codes=dict(codes),
@@ -124,7 +129,16 @@ def bump_all_config_versions() -> None:
     PlanningRound.objects.update(config_version=uuid.uuid4())
 
 
-CONFIG_MODELS = (RoundYear, FundingStream, CodeListEntry, Metric, NationalCondition, RingFence, Allocation)
+CONFIG_MODELS = (
+    RoundYear,
+    FundingStream,
+    CodeListEntry,
+    Metric,
+    NationalCondition,
+    RingFence,
+    Allocation,
+    CapacityDemandTable,
+)
 
 
 def _config_changed(sender, instance, **kwargs):
