@@ -7,13 +7,10 @@ class CapacityConfig(AppConfig):
 
     def ready(self):
         # The capacity and demand section is completed only once every service type has its figures
-        # for every period; its figures' history shows on the section's history page.
-        from plans.selectors import register_table_history
+        # for every period.
         from plans.services import register_section_rules
         from rounds.models import Section
 
-        from .models import CapacityDemandFigure
         from .selectors import capacity_problems
 
         register_section_rules(Section.Table.CAPACITY_DEMAND, capacity_problems)
-        register_table_history(Section.Table.CAPACITY_DEMAND, "capacity and demand figure", CapacityDemandFigure)

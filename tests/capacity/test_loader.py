@@ -143,8 +143,9 @@ def test_a_section_showing_the_table_needs_the_table(tmp_path):
     broken = BASE[:start] + BASE[end:]
     with pytest.raises(RoundFixtureError) as error:
         load_text(tmp_path, broken)
-    assert "sections (care-flow).table: shows the capacity and demand table, but the file has no capacity_demand" in str(
-        error.value
+    assert (
+        "sections (care-flow).table: shows the capacity and demand table, but the file has no capacity_demand"
+        in str(error.value)
     )
     assert f"line {line_of(broken, '- key: care-flow')}" in str(error.value)
 
