@@ -65,6 +65,11 @@ def _apply(plan: Plan, stored: dict, figures: Entered) -> bool:
     return changed
 
 
+def refresh_capacity_progress(*, user: User, plan: Plan, start: bool = True) -> None:
+    """After an import: the section starts, or leaves Completed if its rule no longer holds."""
+    plan_services.touch_table_section(user=user, plan=plan, table=Section.Table.CAPACITY_DEMAND, start=start)
+
+
 def apply_imported_capacity(*, plan: Plan, figures: Entered) -> bool:
     """Apply the capacity and demand sheet of an imported Part 2 workbook: the whole table's figures.
 
