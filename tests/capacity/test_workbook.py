@@ -173,5 +173,5 @@ def test_a_workbook_without_the_sheet_is_refused(filled):
     with pytest.raises(WorkbookRejected) as rejected:
         apply_workbook_import(user=user, plan=plan, data=to_bytes(wb))
     assert [str(e) for e in rejected.value.errors] == [
-        f"{SHEET}: The sheet is missing or was renamed. Do not rename or remove sheets"
+        f"Sheet '{SHEET}': The sheet is missing or was renamed. Do not rename or remove sheets"
     ]
