@@ -153,3 +153,19 @@ def test_a_section_showing_the_table_needs_the_table(tmp_path):
 def test_a_round_without_the_table_has_none():
     rnd = load_round(Path(__file__).resolve().parents[2] / "fixtures" / "rounds" / "2014-15.yaml")
     assert round_config(rnd.pk).capacity_demand is None
+
+
+@pytest.mark.parametrize(
+    ("slug", "months", "section_key"), [("2023-25", 24, "capacity-demand"), ("2025-26", 12, "p2-capacity-demand")]
+)
+def test_the_shipped_2023_25_and_2025_26_rounds_have_the_table(slug, months, section_key):
+    from rounds.loader import rounds_dir
+
+    rnd = load_round(rounds_dir() / f"{slug}.yaml")
+    table = round_config(rnd.pk).capacity_demand
+    assert len(table.periods) == months and table.periods[0].startswith("Apr 20")
+    assert [len(b.rows) for b in table.blocks] == [7, 7]
+    assert [r.pathway for r in table.block("discharge").rows] == ["0", "1", "1", "1", "2", "2", "3"]
+    section = rnd.sections.get(key=section_key)
+    assert section.table == rm.Section.Table.CAPACITY_DEMAND
+    assert section.questions.filter(key="cd-approach").exists()
