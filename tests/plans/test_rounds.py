@@ -11,6 +11,8 @@ from pathlib import Path
 import pytest
 from django.core.management import CommandError, call_command
 
+from capacity.models import CapacityDemandFigure
+from capacity.selectors import capacity_for_plan
 from finance.models import ExpenditureAmount, ExpenditureLine, IncomeLine
 from metrics.models import MetricAmbition, PlannedValue
 from plans import models as pm
@@ -456,7 +458,12 @@ def test_a_new_round_from_a_fixture_alone_can_be_planned_in_end_to_end():
     for order, period in enumerate(ambition.metric.periods):
         PlannedValue.objects.create(ambition=ambition, period=period, value=Decimal("80") + order, order=order)
 
-    assert plan.answers.count() == questions.count() == 6
+    figure = CapacityDemandFigure.objects.create(
+        plan=plan, row_key="home-reablement", period="Apr 2030", demand=40, capacity=38
+    )
+
+    assert plan.answers.count() == questions.count() == 7
+    assert capacity_for_plan(plan).blocks[0].rows[0].cells[0].gap == figure.capacity - figure.demand == -2
     assert plan.condition_responses.count() == 3
     assert plan.income_lines.get().amount == plan.expenditure_lines.get().amounts.get().amount
     assert [p.period for p in ambition.planned_values.all()] == ["H1 2030/31", "H2 2030/31"]
