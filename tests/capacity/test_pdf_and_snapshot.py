@@ -86,3 +86,22 @@ def test_the_pdf_prints_each_block_with_totals_gaps_and_the_assumptions(cd_plan)
             "Referrals grew by a tenth a year since 2027.",
         ],
     )
+
+
+def test_what_changed_since_a_signatory_saw_the_plan_names_the_service_type(cd_plan):
+    from governance.compare import compare_snapshots
+
+    plan, _ = cd_plan
+    fill(plan)
+    before = read_plan_snapshot(plan).submission_json()
+    CapacityDemandFigure.objects.filter(plan=plan, row_key="bed-rehab").update(capacity=11)
+
+    diffs = [d for d in compare_snapshots(before, read_plan_snapshot(plan).submission_json()) if d.changed]
+
+    assert [d.key for d in diffs] == ["care-flow"]
+    assert ("-", "Leaving hospital, Rehabilitation in a bed: Apr 2030 7/10; May 2030 -/-; Jun 2030 -/-") in diffs[
+        0
+    ].lines
+    assert ("+", "Leaving hospital, Rehabilitation in a bed: Apr 2030 7/11; May 2030 -/-; Jun 2030 -/-") in diffs[
+        0
+    ].lines
