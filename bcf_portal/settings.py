@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "plans",
     "schemes",
     "metrics",
+    "capacity",
     "finance",
     "governance",
     "demo",

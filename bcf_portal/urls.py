@@ -19,6 +19,7 @@ urlpatterns = [
     path("plans/<slug:round_slug>/<str:ons_code>/schemes/", include("schemes.urls")),
     path("plans/<slug:round_slug>/<str:ons_code>/finance/", include("finance.urls")),
     path("plans/<slug:round_slug>/<str:ons_code>/metrics/", include("metrics.urls")),
+    path("plans/<slug:round_slug>/<str:ons_code>/capacity-demand/", include("capacity.urls")),
     # Sign-off, submission and assurance (plans/<round>/<area>/governance/), assurance/ and national/.
     path("", include("governance.urls")),
     path("admin/", admin.site.urls),

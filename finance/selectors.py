@@ -20,10 +20,11 @@ from functools import cached_property
 
 from django.db.models import FilteredRelation, Q, Sum
 
+from capacity.selectors import CapacityTables, capacity_tables, figures_for_plans
 from metrics.models import MetricAmbition, PlannedValue
 from plans.models import ConditionResponse, Plan, Risk
-from rounds.columns import TableColumn
 from plans.permissions import ASSURER_VISIBLE_STATUSES
+from rounds.columns import TableColumn
 from rounds.config import RoundConfig, round_config
 from rounds.models import (
     Allocation,
@@ -270,6 +271,9 @@ class PartTwo:
         """Each code's label by (code list, code), for the round-defined choice columns (rounds.columns)."""
         return {(name, e.code): e.label for name, entries in self.codes.items() for e in entries}
 
+    # The round's capacity and demand table with the plan's figures; None when the round has no table.
+    capacity_demand: CapacityTables | None = None
+
     @cached_property
     def figures(self) -> rules.PartTwoFigures:
         return figures_from(self)
@@ -341,7 +345,8 @@ RISK_FIELDS = ("id", "version", "order", "description", "rating_id", "mitigating
 def part_two_for_plan(
     plan: Plan, *, finance_only: bool = False, schemes: Mapping[int, SchemeName] | None = None
 ) -> PartTwo:
-    """Everything Part 2 shows or exports for one plan, in 7 queries however many lines it has.
+    """Everything Part 2 shows or exports for one plan, in 7 queries however many lines it has
+    (8 in a round with a capacity and demand table).
 
     The round's configuration (years, streams, code lists, metrics, conditions, ring-fences,
     allocations, the area's organisations) comes from rounds.config, read once per process
@@ -384,7 +389,9 @@ def part_two_for_plans(
         planned = _plan_rows(PlannedValue, ambition_ids, *PLANNED_FIELDS, by="ambition_id") if ambition_ids else {}
         responses = _plan_rows(ConditionResponse, ids, *RESPONSE_FIELDS)
         risks = _plan_rows(Risk, ids, *RISK_FIELDS)
-    read = _Read(config, schemes, amounts, planned)
+    # Only a round with a capacity and demand table costs the query for its figures.
+    capacity = figures_for_plans(ids) if config.capacity_demand is not None and not finance_only else {}
+    read = _Read(config, schemes, amounts, planned, capacity)
     return {
         plan.pk: read.part_two(
             plan,
@@ -407,6 +414,7 @@ class _Read:
     schemes: Mapping[int, SchemeName] | None
     amounts: Mapping[int, list[tuple]]  # line id -> (year id, amount, planned output)
     planned: Mapping[int, list[tuple]]  # ambition id -> rows of PLANNED_FIELDS
+    capacity: Mapping[int, dict]  # plan id -> its capacity and demand figures by (row key, period)
 
     def part_two(self, plan: Plan, income, lines, ambitions, responses, risks) -> PartTwo:
         config = self.config
@@ -472,6 +480,9 @@ class _Read:
             condition_responses={r[2]: ConditionResponseRow(r[0], r[1], questions[r[2]], *r[3:]) for r in responses},
             risks=_in_order(RiskRow(*r[:4], ratings.get(r[4]), *r[5:]) for r in risks),
             risk_columns=config.risk_columns,
+            capacity_demand=capacity_tables(config.capacity_demand, self.capacity.get(plan.pk, {}))
+            if config.capacity_demand is not None and plan.pk in self.capacity
+            else None,
         )
 
 

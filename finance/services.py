@@ -14,6 +14,7 @@ from decimal import Decimal
 from django.core.exceptions import ValidationError
 
 from accounts.models import User
+from capacity import services as capacity_services
 from metrics import services as metric_services
 from plans import services as plan_services
 from plans.editing import plan_edit
@@ -25,6 +26,7 @@ from schemes.models import Scheme
 
 from .models import ExpenditureAmount, ExpenditureLine, IncomeLine
 from .selectors import SECTION_RULES, line_problems, part_two_for_plan, split_rule_specs
+from .workbook import CAPACITY_SHEET
 from .workbook_import import Change, ParsedWorkbook, diff_workbook, read_workbook
 
 
@@ -200,6 +202,8 @@ def apply_workbook_import(*, user: User, plan: Plan, data: bytes) -> list[Change
             )
             if parsed.risks is not None and any(change.sheet == "Risks" for change in changes):
                 plan_services.apply_imported_risks(user=user, plan=plan, rows=parsed.risks)
+            if parsed.capacity is not None:
+                capacity_services.apply_imported_capacity(plan=plan, figures=parsed.capacity)
             edit.changed("Part 2 workbook imported")
             # The import marks nothing completed; it starts the sections it changed and takes back
             # "Completed" from any whose rules the new figures break.
@@ -207,6 +211,8 @@ def apply_workbook_import(*, user: User, plan: Plan, data: bytes) -> list[Change
             tables = {"Income": Section.Table.INCOME, "Expenditure": Section.Table.EXPENDITURE}
             refresh_progress(user=user, plan=plan, changed={tables[s] for s in sheets if s in tables})
             metric_services.refresh_metrics_progress(user=user, plan=plan, start="Metrics" in sheets)
+            if parsed.capacity is not None:
+                capacity_services.refresh_capacity_progress(user=user, plan=plan, start=CAPACITY_SHEET in sheets)
     return changes
 
 

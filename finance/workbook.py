@@ -27,6 +27,8 @@ from . import rules
 from .selectors import WORKBOOK_FORMAT_VERSION, PartTwo, part_two_for_plan
 
 SHEETS = ["Cover", "Summary", "Income", "Expenditure", "Metrics", "National conditions", "Risks"]
+# Written after Metrics only for a round with a capacity and demand table.
+CAPACITY_SHEET = "Capacity and demand"
 LISTS_SHEET = "Lists"
 ID_SHEET = "Identification"
 MONEY = '"£"#,##0.00'
@@ -364,6 +366,73 @@ def _write_metrics(ws, part: PartTwo, lists: Lists):
     set_widths(ws, {2: 45, 3: 22, 5: 18, 11: 60})
 
 
+def capacity_headers(definition) -> list[str]:
+    """The capacity sheet's columns: one row per service type and period; the measures in the round's words."""
+    return [
+        "Row key",
+        "Block",
+        "Service type",
+        definition.pathway_label,
+        "Period",
+        definition.demand_label,
+        definition.capacity_label,
+        definition.gap_label,
+    ]
+
+
+def capacity_rows(part: PartTwo) -> list[dict]:
+    """Every service type and period of the round's table, with the plan's figures (blank where none)."""
+    return [
+        {
+            "key": r.row.key,
+            "block": b.block.label,
+            "service_type": r.row.label,
+            "pathway": r.row.pathway,
+            "period": cell.label,
+            "demand": cell.demand,
+            "capacity": cell.capacity,
+        }
+        for b in part.capacity_demand.blocks
+        for r in b.rows
+        for cell in r.cells
+    ]
+
+
+def _write_capacity(ws, part: PartTwo):
+    definition = part.capacity_demand.definition
+    headers = capacity_headers(definition)
+    write_header(ws, headers)
+    rows = capacity_rows(part)
+    for r, row in enumerate(rows, start=2):
+        put(ws, r, 1, row["key"])
+        put(ws, r, 2, row["block"])
+        put(ws, r, 3, row["service_type"])
+        put(ws, r, 4, row["pathway"])
+        put(ws, r, 5, row["period"])
+        put(ws, r, 6, row["demand"], "#,##0").fill = INPUT_FILL
+        put(ws, r, 7, row["capacity"], "#,##0").fill = INPUT_FILL
+        # The gap is computed, live, so an offline edit shows its effect at once.
+        formula(ws, r, 8, f'=IF(AND(ISNUMBER(F{r}),ISNUMBER(G{r})),G{r}-F{r},"")', "#,##0;[Red]-#,##0", font=PLAIN)
+    # Totals per block and period, beside the rows (the import reads only columns A to H).
+    last = len(rows) + 1
+    totals = ["Block", "Period", f"Total: {definition.demand_label}", f"Total: {definition.capacity_label}"]
+    for c, text in enumerate([*totals, definition.gap_label], start=10):
+        cell = put(ws, 1, c, text)
+        cell.font, cell.fill, cell.alignment = HEADER_FONT, HEADER_FILL, HEADER_ALIGNMENT
+    r = 2
+    for block in definition.blocks:
+        for period in [*definition.periods, TOTAL_LABEL]:
+            put(ws, r, 10, block.label)
+            put(ws, r, 11, period)
+            match_period = "" if period == TOTAL_LABEL else f",$E$2:$E${last},K{r}"
+            for c, column in ((12, "F"), (13, "G")):
+                formula(ws, r, c, f"=SUMIFS(${column}$2:${column}${last},$B$2:$B${last},J{r}{match_period})", "#,##0")
+            formula(ws, r, 14, f"=M{r}-L{r}", "#,##0;[Red]-#,##0")
+            r += 1
+    ws.column_dimensions["A"].hidden = True
+    set_widths(ws, {2: 24, 3: 40, 4: 12, 5: 14, 6: 16, 7: 16, 8: 16, 10: 24, 11: 14, 12: 16, 13: 16, 14: 16})
+
+
 def _write_conditions(ws, part: PartTwo):
     write_header(ws, ["Condition", "Question", "Status", "Target date", "Narrative"])
     r = 2
@@ -561,6 +630,8 @@ def build_workbook(part: PartTwo) -> Workbook:
     expenditure_last, _ = _write_expenditure(sheets["Expenditure"], part, lists)
     _write_summary(sheets["Summary"], part, income_last, expenditure_last)
     _write_metrics(sheets["Metrics"], part, lists)
+    if part.capacity_demand is not None:
+        _write_capacity(wb.create_sheet(CAPACITY_SHEET, index=SHEETS.index("Metrics") + 1), part)
     _write_conditions(sheets["National conditions"], part)
     _write_risks(sheets["Risks"], part, lists)
     wb.active = 0

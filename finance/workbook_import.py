@@ -31,6 +31,7 @@ import openpyxl
 from django import forms
 from openpyxl.utils import get_column_letter
 
+from capacity.models import MAX_FIGURE
 from plans.markdown import check_markdown
 from plans.models import Plan
 from rounds import columns
@@ -61,6 +62,7 @@ from . import rules
 from .selectors import WORKBOOK_FORMAT_VERSION, PartTwo, line_problems, part_two_for_plan, sub_types_of
 from .workbook import (
     BASELINE,
+    CAPACITY_SHEET,
     EXPENDITURE_FIXED,
     ID_SHEET,
     METRICS_HEADERS,
@@ -68,6 +70,8 @@ from .workbook import (
     PLANNED,
     TOTAL_LABEL,
     YES_NO,
+    capacity_headers,
+    capacity_rows,
     expenditure_headers,
     income_headers,
     income_rows,
@@ -253,6 +257,43 @@ class MetricRowForm(RowForm):
         return data
 
 
+def capacity_figure_field(what: str) -> forms.IntegerField:
+    message = f"Enter {what} as a whole number from 0 to {MAX_FIGURE:,}"
+    return forms.IntegerField(
+        required=False,
+        min_value=0,
+        max_value=MAX_FIGURE,
+        error_messages={"invalid": message, "min_value": message, "max_value": message},
+    )
+
+
+class CapacityRowForm(RowForm):
+    @staticmethod
+    def fields_for(part: PartTwo) -> dict[str, forms.Field]:
+        definition = part.capacity_demand.definition
+        keys = [row.key for row in definition.rows]
+        periods = list(definition.periods)
+        return {
+            "key": forms.ChoiceField(
+                choices=[(k, k) for k in keys],
+                error_messages={
+                    "required": "Leave the row key as exported (a row must name its service type)",
+                    "invalid_choice": "'%(value)s' is not a service type of this round's table. "
+                    "Leave the row key as exported",
+                },
+            ),
+            "period": forms.ChoiceField(
+                choices=[(p, p) for p in periods],
+                error_messages={
+                    "required": "Enter the period, as exported",
+                    "invalid_choice": f"'%(value)s' is not a period of this round's table. Enter one of: {', '.join(periods)}",
+                },
+            ),
+            "demand": capacity_figure_field(definition.demand_label.lower()),
+            "capacity": capacity_figure_field(definition.capacity_label.lower()),
+        }
+
+
 # --- Parsed rows ------------------------------------------------------------------------
 
 
@@ -337,6 +378,9 @@ class ParsedWorkbook:
     expenditure: list[ExpenditureRow] = field(default_factory=list)
     metrics: list[MetricRow] = field(default_factory=list)
     risks: list[RiskRow] | None = None  # None when the workbook has no Risks sheet: the risks are left alone
+    # Every (row key, period) of the round's capacity and demand table -> (demand, capacity), a cell
+    # left off the sheet as blank; None when the round has no table.
+    capacity: dict[tuple[str, str], tuple[int | None, int | None]] | None = None
 
 
 # --- Reading the sheets -----------------------------------------------------------------
@@ -797,6 +841,43 @@ def _read_risks(ws, part: PartTwo, errors: list[CellError]) -> list[RiskRow]:
     return parsed
 
 
+CAPACITY_COLUMNS = {"key": 0, "period": 4, "demand": 5, "capacity": 6}  # form field -> column index (0-based)
+
+
+def _read_capacity(ws, part: PartTwo, errors: list[CellError]) -> dict:
+    definition = part.capacity_demand.definition
+    headers = capacity_headers(definition)
+    reader = SheetReader(ws, len(headers), errors)
+    figures = {(row.key, period): (None, None) for row in definition.rows for period in definition.periods}
+    if not reader.check_headers(headers):
+        return figures
+    fields = CapacityRowForm.fields_for(part)
+    seen: dict[tuple[str, str], int] = {}
+    for r, cells in reader.rows():
+        if _blank(cells[:7]):
+            continue
+        data, columns, number_ok = {}, {}, True
+        for name, i in CAPACITY_COLUMNS.items():
+            columns[name] = cells[i].coordinate
+            if name in ("demand", "capacity"):
+                value = reader.number(cells[i])
+                number_ok &= value is not None
+                data[name] = value or ""
+            else:
+                data[name] = reader.text(cells[i])
+        form = CapacityRowForm(data, fields=fields)
+        if not reader.validate(form, columns) or not number_ok:
+            continue
+        cd = form.cleaned_data
+        key = (cd["key"], cd["period"])
+        if key in seen:
+            reader.error(cells[4].coordinate, f"This service type and period is also on row {seen[key]}")
+            continue
+        seen[key] = r
+        figures[key] = (cd["demand"], cd["capacity"])
+    return figures
+
+
 def _check_identity(wb, plan: Plan, part: PartTwo) -> list[CellError]:
     if ID_SHEET not in wb.sheetnames:
         return [
@@ -852,7 +933,8 @@ def _read_sheets(wb, plan: Plan, part: PartTwo) -> ParsedWorkbook:
     errors = _check_identity(wb, plan, part)
     if errors:
         raise WorkbookRejected(errors)
-    for name in REQUIRED_SHEETS:
+    required = REQUIRED_SHEETS + ([CAPACITY_SHEET] if part.capacity_demand is not None else [])
+    for name in required:
         if name not in wb.sheetnames:
             errors.append(CellError(name, "", "The sheet is missing or was renamed. Do not rename or remove sheets"))
     if errors:
@@ -864,6 +946,7 @@ def _read_sheets(wb, plan: Plan, part: PartTwo) -> ParsedWorkbook:
         ),
         metrics=_read_metrics(wb["Metrics"], part, errors),
         risks=_read_risks(wb["Risks"], part, errors) if "Risks" in wb.sheetnames else None,
+        capacity=_read_capacity(wb[CAPACITY_SHEET], part, errors) if part.capacity_demand is not None else None,
     )
     if errors:
         raise WorkbookRejected(errors)
@@ -995,6 +1078,8 @@ def diff_workbook(part: PartTwo, parsed: ParsedWorkbook) -> list[Change]:
             changes.append(Change("removed", "Metrics", f"{key[0]}, {key[1].lower()} {key[2]}".strip()))
     if parsed.risks is not None:
         changes += _risk_changes(part, parsed.risks)
+    if parsed.capacity is not None and part.capacity_demand is not None:
+        changes += _capacity_changes(part, parsed.capacity)
     return changes
 
 
@@ -1020,6 +1105,24 @@ def _risk_changes(part: PartTwo, rows: list[RiskRow]) -> list[Change]:
     for pk, risk in current.items():
         if pk not in kept:
             changes.append(Change("removed", "Risks", risk.description[:60]))
+
+
+def _capacity_changes(part: PartTwo, figures: dict) -> list[Change]:
+    definition = part.capacity_demand.definition
+    changes = []
+    for old in capacity_rows(part):
+        new = figures[(old["key"], old["period"])]
+        before = (old["demand"], old["capacity"])
+        if new == before:
+            continue
+        where = f"{old['service_type']} ({old['block']}), {old['period']}"
+        kind = "added" if before == (None, None) else "removed" if new == (None, None) else "changed"
+        diffs = [
+            f"{label.lower()} {_number(a)} to {_number(b)}"
+            for label, a, b in zip((definition.demand_label, definition.capacity_label), before, new, strict=True)
+            if a != b
+        ]
+        changes.append(Change(kind, CAPACITY_SHEET, f"{where}: {', '.join(diffs)}"))
     return changes
 
 

@@ -13,6 +13,7 @@ TABLE_KEYS = {
     "income": "income",
     "expenditure": "expenditure",
     "metrics": "metrics",
+    "capacity_demand": "capacity_demand",
 }
 
 
@@ -28,6 +29,21 @@ def _row_line(row: dict) -> str:
         if value not in (None, "", False):
             parts.append(f"{key.replace('_', ' ')}: {value}")
     return " | ".join(parts)
+
+
+def _table_lines(table: str, rows: list) -> list[str]:
+    if table == "capacity_demand":
+        # One line per service type, so a changed figure shows against its service type.
+        def figure(value) -> str:
+            return "-" if value is None else str(value)
+
+        return [
+            f"{block['label']}, {row['service_type']}: "
+            + "; ".join(f"{f['period']} {figure(f['demand'])}/{figure(f['capacity'])}" for f in row["figures"])
+            for block in rows
+            for row in block["rows"]
+        ]
+    return [_row_line(row) for row in rows]
 
 
 def _value_lines(label: str, value) -> list[str]:
@@ -59,11 +75,12 @@ def snapshot_blocks(snapshot: dict) -> list[tuple[str, str, list[str]]]:
         table = TABLE_KEYS.get(section.get("table", ""))
         if table:
             used_tables.add(table)
-            lines += [_row_line(row) for row in content.get(table, [])]
+            lines += _table_lines(table, content.get(table, []))
         blocks.append((section["key"], section["title"], lines))
     for table in TABLE_KEYS.values():
         if table not in used_tables and content.get(table):
-            blocks.append((table, table.capitalize(), [_row_line(row) for row in content[table]]))
+            heading = table.replace("_", " and ").capitalize()
+            blocks.append((table, heading, _table_lines(table, content[table])))
     signoffs = [_row_line(s) for s in snapshot.get("signoffs", [])]
     blocks.append(("signatures", "Signatures", signoffs))
     return blocks

@@ -228,6 +228,12 @@ def part1_document(snapshot: PlanSnapshot) -> dict:
                         "anchor": f"section-{section.key}",
                         "title": section.heading,
                         "table": section.table,
+                        # A Part 2 table's own questions (capacity and demand's assumptions) follow it.
+                        "answers": [
+                            {"label": a.question.label, "kind": a.question.kind, "value": a.value}
+                            for a in row.answers
+                            if a.answered
+                        ],
                     }
                 )
             continue
@@ -315,9 +321,39 @@ def part1_document(snapshot: PlanSnapshot) -> dict:
         "risks": risks,
         "signoffs": signoff_rows,
         "metrics": metrics,
+        "capacity_demand": _capacity_pages(part.capacity_demand),
         "finance": _finance_summary(snapshot, years),
         "part2_summary": part2_summary,
     }
+
+
+# A4 portrait fits this many months beside the service types; a longer table is printed in parts.
+CAPACITY_PERIODS_PER_TABLE = 6
+
+
+def _capacity_pages(tables) -> dict | None:
+    """The capacity and demand table for the PDF: each block in parts of a few periods, the last part
+    with the totals per service type."""
+    if tables is None:
+        return None
+    step = CAPACITY_PERIODS_PER_TABLE
+    count = len(tables.periods)
+    blocks = []
+    for b in tables.blocks:
+        parts = []
+        for start in range(0, count, step):
+            end = min(start + step, count)
+            parts.append(
+                {
+                    "periods": tables.periods[start:end],
+                    "last": end == count,
+                    "rows": [{"row": r.row, "cells": r.cells[start:end], "total": r.total} for r in b.rows],
+                    "period_totals": b.period_totals[start:end],
+                    "total": b.total,
+                }
+            )
+        blocks.append({"block": b.block, "parts": parts})
+    return {"definition": tables.definition, "blocks": blocks}
 
 
 def changes_since_seen(plan: Plan, seen_content_hash: str) -> list[SectionDiff] | None:

@@ -357,6 +357,9 @@ def plan_content_of(snapshot: PlanSnapshot) -> dict:
             }
             for r in part.risks
         ],
+        # Only a round with a capacity and demand table has the key, so every other plan's content,
+        # and the hash its signatures and submissions hold, is what it always was.
+        **({"capacity_demand": capacity_content(part.capacity_demand)} if part.capacity_demand is not None else {}),
     }
 
 
@@ -380,6 +383,26 @@ def _expenditure_content(part: PartTwo, line) -> dict:
         content["output_unit"] = line.output_unit
         content["planned_outputs"] = {year: _plain(output) for year, output in outputs.items()}
     return content
+
+
+def capacity_content(tables) -> list[dict]:
+    """The capacity and demand figures as entered, block by block (totals and gaps are worked out from them)."""
+    return [
+        {
+            "block": b.block.key,
+            "label": b.block.label,
+            "rows": [
+                {
+                    "key": r.row.key,
+                    "service_type": r.row.label,
+                    "pathway": r.row.pathway,
+                    "figures": [{"period": c.label, "demand": c.demand, "capacity": c.capacity} for c in r.cells],
+                }
+                for r in b.rows
+            ],
+        }
+        for b in tables.blocks
+    ]
 
 
 def canonical_json(data) -> bytes:

@@ -18,8 +18,9 @@ from .models import Plan, UnsavedDraft
 
 # A form key names one form of one plan: "section:1c", "risk:new", "scheme:42".
 FORM_KEY_MAX_LENGTH = UnsavedDraft._meta.get_field("form_key").max_length
-# Drafts are typing, not uploads: cap them so the endpoint cannot be used as storage.
-MAX_DRAFT_FIELDS = 200
+# Drafts are typing, not uploads: cap them so the endpoint cannot be used as storage. The widest
+# form is a capacity and demand block: 7 service types over 24 months is 336 figures.
+MAX_DRAFT_FIELDS = 400
 MAX_DRAFT_CHARS = 200_000
 
 

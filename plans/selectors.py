@@ -112,6 +112,7 @@ TABLE_URL_NAMES = {
     Section.Table.INCOME: "finance:income",
     Section.Table.EXPENDITURE: "finance:expenditure",
     Section.Table.METRICS: "metrics:ambitions",
+    Section.Table.CAPACITY_DEMAND: "capacity:tables",
 }
 
 

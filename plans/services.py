@@ -207,7 +207,12 @@ def save_section(
         missing = section_missing_answers(section=section, answers=final_answers, responses=final_responses)
         if complete and missing:
             raise ValidationError("Answer every required question before marking this section as completed.")
-        _update_progress(user=user, plan=plan, section=section, complete=complete, still_missing=bool(missing))
+        # A section may hold a ruled table (capacity and demand) as well as its questions.
+        table_problems = _table_problems(plan, section)
+        if complete and table_problems:
+            raise ValidationError(table_problems)
+        still_missing = bool(missing or table_problems)
+        _update_progress(user=user, plan=plan, section=section, complete=complete, still_missing=still_missing)
         _discard_draft(user=user, plan=plan, form_key=f"section:{section.key}")
     return len(writes)
 
@@ -243,7 +248,9 @@ def _discard_draft(*, user: User, plan: Plan, form_key: str) -> None:
 # rows of higher apps (finance's income and expenditure, metrics' ambitions), so the app that owns
 # each table registers its check here in its AppConfig.ready; without one, plans refuses to complete
 # such a section rather than complete it unchecked.
-RULED_TABLES = frozenset({Section.Table.INCOME, Section.Table.EXPENDITURE, Section.Table.METRICS})
+RULED_TABLES = frozenset(
+    {Section.Table.INCOME, Section.Table.EXPENDITURE, Section.Table.METRICS, Section.Table.CAPACITY_DEMAND}
+)
 
 # What a section's rules say is missing, given the plan (locked): empty when it may be completed.
 SectionProblems = Callable[[Plan], list[str]]
@@ -262,7 +269,7 @@ def complete_section(*, user: User, plan: Plan, section: Section) -> SectionProg
     """
     with plan_edit(user=user, plan=plan) as edit:
         if section.questions.exists() or section.national_condition_id:
-            missing = _missing_answers(edit.plan, section)
+            missing = _missing_answers(edit.plan, section) + _table_problems(edit.plan, section)
         elif section.table in RULED_TABLES and section.table not in _SECTION_RULES:
             raise ValidationError(f"Mark ‘{section.title}’ as completed on its own page, where its rules are checked.")
         else:
@@ -272,6 +279,12 @@ def complete_section(*, user: User, plan: Plan, section: Section) -> SectionProg
             raise ValidationError(missing)
         _update_progress(user=user, plan=edit.plan, section=section, complete=True)
     return SectionProgress.objects.get(plan=plan, section=section)
+
+
+def _table_problems(plan: Plan, section: Section) -> list[str]:
+    """What the rules of the table a section holds say is missing (none for a section without one)."""
+    problems = _SECTION_RULES.get(section.table) if section.table else None
+    return problems(plan) if problems is not None else []
 
 
 def _missing_answers(plan: Plan, section: Section) -> list[str]:

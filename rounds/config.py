@@ -1,7 +1,7 @@
 """A planning round's configuration, read once per process and reused while it is unchanged.
 
 Every Part 2 read needs the round's years, funding streams, code lists, metrics, national
-conditions, ring-fences and published allocations, and the area's organisations: the same rows
+conditions, ring-fences, capacity and demand table and published allocations, and the area's organisations: the same rows
 for every plan in the round, read on every page and export. They change only when a round is
 loaded again or edited in the admin, and every such change gives the round a new
 `config_version` (the receivers below; an organisation changed or linked to another area
@@ -24,6 +24,8 @@ from django.db.models.signals import m2m_changed, post_delete, post_save
 from .columns import TableColumn, columns_of
 from .models import (
     Allocation,
+    CapacityDemand,
+    CapacityDemandTable,
     CodeListEntry,
     ConditionQuestion,
     FundingStream,
@@ -62,6 +64,7 @@ class RoundConfig:
     question_by_id: dict[int, ConditionQuestion]
     risk_columns: tuple[TableColumn, ...] = ()  # the round's risk register columns (rounds.columns)
     document_columns: tuple[TableColumn, ...] = ()
+    capacity_demand: CapacityDemand | None = None  # the round's capacity and demand table, if it has one
 
 
 def round_config(round_id: int, version: uuid.UUID | None = None) -> RoundConfig:
@@ -126,9 +129,11 @@ def _read(round_id: int, version: uuid.UUID | None) -> RoundConfig:
         areas = icb_areas.setdefault(allocation.organisation_id, sorted(served[allocation.organisation_id], key=str))
         for area in areas:
             icb_allocations[area.pk].append(allocation)
+    table = CapacityDemandTable.objects.filter(round_id=round_id).first()
     return RoundConfig(
         risk_columns=columns_of(risk_columns),
         document_columns=columns_of(document_columns),
+        capacity_demand=table.definition if table is not None else None,
         years=years,
         streams=streams,
         codes=dict(codes),
@@ -169,6 +174,7 @@ CONFIG_MODELS = (
     SplitRule,
     OutputUnit,
     IcbAllocation,
+    CapacityDemandTable,
 )
 
 

@@ -24,6 +24,7 @@ from .columns import DOCUMENTS, RISKS, TableColumn, check_columns, default_docum
 from .models import (
     MINIMUM_POOL_KEY,
     Allocation,
+    CapacityDemandTable,
     CodeListEntry,
     ConditionQuestion,
     FundingStream,
@@ -431,6 +432,7 @@ ROUND_KEYS = [
     "national_conditions",
     "sections",
     "metrics",
+    "capacity_demand",
     "funding_streams",
     "output_units",
     "code_lists",
@@ -552,6 +554,7 @@ class _RoundSpec:
         self._split_rules()
         self._sections()
         self._metrics()
+        self._capacity_demand()
         self._ring_fences()
         self._allocations()
         self._icb_allocations()
@@ -830,6 +833,104 @@ class _RoundSpec:
             )
         check.unique(self.metrics, "metrics", lambda m: m["key"])
 
+    def _capacity_demand(self):
+        """capacity_demand: {periods, blocks: [{key, label, rows: [{key, label, pathway}]}], measures}.
+
+        Shown by the one section with `table: capacity_demand`; each needs the other. A figure is
+        stored by its row key and period, so row keys are unique across the whole table.
+        """
+        check = self.check
+        shown_in = [s for s in self.sections if s["table"] == Section.Table.CAPACITY_DEMAND]
+        if len(shown_in) > 1:
+            check.fail(
+                f"sections ({shown_in[1]['key']}).table",
+                shown_in[1]["line"],
+                f"only one section may show the capacity and demand table (section '{shown_in[0]['key']}' already does)",
+            )
+        item = self.data.get("capacity_demand")
+        if item is None:
+            self.capacity_demand = None
+            if shown_in:
+                check.fail(
+                    f"sections ({shown_in[0]['key']}).table",
+                    shown_in[0]["line"],
+                    "shows the capacity and demand table, but the file has no capacity_demand "
+                    "(add one with its periods and blocks)",
+                )
+            return
+        where = "capacity_demand"
+        check.mapping(
+            item,
+            where,
+            check.line_of(self.data, "capacity_demand"),
+            required=["periods", "blocks"],
+            optional=["measures", "pathway_label"],
+        )
+        periods = check.seq(item, "periods", where, required=True)
+        if not periods:
+            check.fail(f"{where}.periods", check.line_of(item, "periods"), "list at least one period, e.g. Apr 2025")
+        for period in periods:
+            if isinstance(period, (dict, list)) or period in (None, ""):
+                check.fail(f"{where}.periods", periods.line, f"expected a period label, got {_kind(period)}")
+            if len(str(period)) > 60:
+                check.fail(f"{where}.periods", periods.line, f"'{period}' is longer than 60 characters")
+        check.unique([_Str(str(p), periods.line) for p in periods], f"{where}.periods", str)
+        measures = item.get("measures") or _Map()
+        mwhere = f"{where}.measures"
+        check.mapping(measures, mwhere, check.line_of(item, "measures"), optional=["demand", "capacity", "gap"])
+        blocks = []
+        row_lines: dict[str, int] = {}
+        for i, block in enumerate(check.seq(item, "blocks", where, required=True)):
+            bwhere = f"{where}.blocks[{i}]"
+            check.mapping(block, bwhere, item.line, required=["key", "label", "rows"])
+            rows = []
+            for j, row in enumerate(check.seq(block, "rows", bwhere, required=True)):
+                rwhere = f"{bwhere}.rows[{j}]"
+                check.mapping(row, rwhere, block.line, required=["key", "label"], optional=["pathway"])
+                key = check.slug(row, "key", rwhere, max_length=40)
+                if key in row_lines:
+                    check.fail(
+                        f"{rwhere}.key",
+                        check.line_of(row, "key"),
+                        f"row key '{key}' is used more than once (first on line {row_lines[key]}); "
+                        "row keys must be unique across all blocks",
+                    )
+                row_lines[key] = check.line_of(row, "key")
+                rows.append(
+                    {
+                        "key": key,
+                        "label": check.text(row, "label", rwhere, max_length=250),
+                        "pathway": check.text(row, "pathway", rwhere, max_length=40),
+                    }
+                )
+            if not rows:
+                check.fail(f"{bwhere}.rows", check.line_of(block, "rows"), "list at least one row (a service type)")
+            blocks.append(
+                {
+                    "key": check.slug(block, "key", bwhere, max_length=40),
+                    "label": check.text(block, "label", bwhere, max_length=150),
+                    "rows": rows,
+                    "line": block.line,
+                }
+            )
+        if not blocks:
+            check.fail(f"{where}.blocks", check.line_of(item, "blocks"), "list at least one block of rows")
+        check.unique(blocks, f"{where}.blocks", lambda b: b["key"])
+        if not shown_in:
+            check.fail(
+                where,
+                check.line_of(self.data, "capacity_demand"),
+                "no section shows this table (give one section `table: capacity_demand`)",
+            )
+        self.capacity_demand = {
+            "periods": [str(p) for p in periods],
+            "blocks": [_without(b, "line") for b in blocks],
+            "demand_label": check.text(measures, "demand", mwhere, default="Demand", max_length=100),
+            "capacity_label": check.text(measures, "capacity", mwhere, default="Capacity", max_length=100),
+            "gap_label": check.text(measures, "gap", mwhere, default="Gap (capacity minus demand)", max_length=100),
+            "pathway_label": check.text(item, "pathway_label", where, default="Pathway", max_length=100),
+        }
+
     def _code_ref(self, item, key, where, list_name) -> str | None:
         code = item.get(key)
         if code in (None, ""):
@@ -1107,6 +1208,8 @@ class _RoundSpec:
 
         for m in self.metrics:
             _upsert(report, Metric, {"round": rnd, "key": m["key"]}, _without(m, "key", "line"))
+        if self.capacity_demand is not None:
+            _upsert(report, CapacityDemandTable, {"round": rnd}, self.capacity_demand)
 
         for f in self.ring_fences:
             _upsert(
@@ -1179,6 +1282,8 @@ class _RoundSpec:
             "outcome": (rnd.outcomes.all(), "code", {o["code"] for o in self.outcomes}),
         }
         stale = []
+        if self.capacity_demand is None and CapacityDemandTable.objects.filter(round=rnd).exists():
+            stale.append("capacity and demand table")
         for kind, (queryset, field_name, keys) in listed.items():
             for value in queryset.exclude(**{f"{field_name}__in": keys}).values_list(field_name, flat=True):
                 stale.append(f"{kind} {value}")

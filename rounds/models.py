@@ -7,6 +7,7 @@ fixture by rounds.loader, so adding a round needs no code. The lowest layer: it 
 """
 
 import uuid
+from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -268,7 +269,7 @@ class Section(models.Model):
     """A section of the round's template, in template order; one item of the plan's task list.
 
     Most sections hold questions. Some hold a table (sign-off, documents, schemes, risks,
-    income, expenditure, metrics) or the sub-questions of a national condition.
+    income, expenditure, metrics, capacity and demand) or the sub-questions of a national condition.
     """
 
     class Table(models.TextChoices):
@@ -280,6 +281,7 @@ class Section(models.Model):
         INCOME = "income", "Income"
         EXPENDITURE = "expenditure", "Expenditure"
         METRICS = "metrics", "Metrics"
+        CAPACITY_DEMAND = "capacity_demand", "Capacity and demand"
 
     round = models.ForeignKey(PlanningRound, on_delete=models.CASCADE, related_name="sections")
     key = models.SlugField(max_length=20, help_text="Stable identifier within the round, e.g. 1a, vision-c.")
@@ -626,3 +628,79 @@ class OutcomeCategory(models.Model):
 
     def __str__(self):
         return self.label
+
+
+class CapacityDemandTable(models.Model):
+    """The round's capacity and demand table: service types (rows) in blocks, by period (columns).
+
+    Plans enter demand and capacity per service type and period (capacity.CapacityDemandFigure);
+    the gap (capacity − demand) is computed, never stored. Blocks and rows are kept as the round
+    file gives them (validated by the loader); `definition` reads them as frozen values.
+    """
+
+    round = models.OneToOneField(PlanningRound, on_delete=models.CASCADE, related_name="capacity_demand")
+    periods = models.JSONField(default=list, help_text="Period labels (columns), in order, e.g. Apr 2025.")
+    blocks = models.JSONField(
+        default=list, help_text="[{key, label, rows: [{key, label, pathway}]}], in order; row keys unique."
+    )
+    demand_label = models.CharField(max_length=100, default="Demand")
+    capacity_label = models.CharField(max_length=100, default="Capacity")
+    gap_label = models.CharField(max_length=100, default="Gap (capacity minus demand)")
+    pathway_label = models.CharField(max_length=100, default="Pathway")
+
+    class Meta:
+        verbose_name = "capacity and demand table"
+
+    def __str__(self):
+        return f"Capacity and demand, {self.round}"
+
+    @property
+    def definition(self) -> "CapacityDemand":
+        return CapacityDemand(
+            periods=tuple(str(p) for p in self.periods),
+            blocks=tuple(
+                CapacityBlock(
+                    key=b["key"],
+                    label=b["label"],
+                    rows=tuple(CapacityRow(r["key"], r["label"], r.get("pathway", "")) for r in b["rows"]),
+                )
+                for b in self.blocks
+            ),
+            demand_label=self.demand_label,
+            capacity_label=self.capacity_label,
+            gap_label=self.gap_label,
+            pathway_label=self.pathway_label,
+        )
+
+
+@dataclass(frozen=True)
+class CapacityRow:
+    key: str
+    label: str  # the service type
+    pathway: str  # e.g. a discharge pathway "1"; blank when the round gives none
+
+
+@dataclass(frozen=True)
+class CapacityBlock:
+    key: str
+    label: str
+    rows: tuple[CapacityRow, ...]
+
+
+@dataclass(frozen=True)
+class CapacityDemand:
+    """A round's capacity and demand table as plain values (shared by cached round configs: read only)."""
+
+    periods: tuple[str, ...]
+    blocks: tuple[CapacityBlock, ...]
+    demand_label: str
+    capacity_label: str
+    gap_label: str
+    pathway_label: str
+
+    @property
+    def rows(self) -> tuple[CapacityRow, ...]:
+        return tuple(row for block in self.blocks for row in block.rows)
+
+    def block(self, key: str) -> CapacityBlock | None:
+        return next((b for b in self.blocks if b.key == key), None)

@@ -310,6 +310,44 @@ class PlannedValueFactory(factory.django.DjangoModelFactory):
     order = factory.Sequence(int)
 
 
+class CapacityDemandTableFactory(factory.django.DjangoModelFactory):
+    """A small capacity and demand table: two months, a discharge block and a community block."""
+
+    class Meta:
+        model = rm.CapacityDemandTable
+
+    round = factory.SubFactory(PlanningRoundFactory)
+    periods = factory.LazyFunction(lambda: ["Apr 2025", "May 2025"])
+    blocks = factory.LazyFunction(
+        lambda: [
+            {
+                "key": "discharge",
+                "label": "Hospital discharge",
+                "rows": [
+                    {"key": "d-reablement", "label": "Reablement at home", "pathway": "1"},
+                    {"key": "d-bed-rehab", "label": "Rehabilitation in a bedded setting", "pathway": "2"},
+                ],
+            },
+            {
+                "key": "community",
+                "label": "Community",
+                "rows": [{"key": "c-urgent", "label": "Urgent community response", "pathway": ""}],
+            },
+        ]
+    )
+
+
+class CapacityDemandFigureFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "capacity.CapacityDemandFigure"
+
+    plan = factory.SubFactory(PlanFactory)
+    row_key = "d-reablement"
+    period = factory.Sequence(lambda n: f"Month {n}")
+    demand = 120
+    capacity = 110
+
+
 # --- The rest of the round's configuration -----------------------------------------------
 
 

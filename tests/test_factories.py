@@ -8,7 +8,7 @@ from django.apps import apps
 
 from tests import factories as f
 
-PROJECT_APPS = ("rounds", "accounts", "plans", "schemes", "metrics", "finance", "governance")
+PROJECT_APPS = ("rounds", "accounts", "plans", "schemes", "metrics", "capacity", "finance", "governance")
 
 
 def concrete_models():

@@ -11,6 +11,8 @@ from pathlib import Path
 import pytest
 from django.core.management import CommandError, call_command
 
+from capacity.models import CapacityDemandFigure
+from capacity.selectors import capacity_for_plan
 from finance.models import ExpenditureAmount, ExpenditureLine, IncomeLine
 from metrics.models import MetricAmbition, PlannedValue
 from plans import models as pm
@@ -37,6 +39,7 @@ ROUND_MODELS = [
     rm.SignOffSlot,
     rm.KeyLineOfEnquiry,
     rm.OutcomeCategory,
+    rm.CapacityDemandTable,
     rm.Region,
     rm.HwbArea,
     rm.Organisation,
@@ -315,7 +318,18 @@ def test_a_section_dropped_from_the_file_is_kept_reported_and_the_rest_reordered
     assert "no longer in the file" in out.getvalue()
     assert "section story" in out.getvalue() and "condition 2 question 2" in out.getvalue()
     order = list(rnd.sections.order_by("order").values_list("key", flat=True))
-    assert order == ["about", "cond-b", "cond-a", "risk-log", "teams", "money-in", "money-out", "measures", "story"]
+    assert order == [
+        "about",
+        "cond-b",
+        "cond-a",
+        "risk-log",
+        "teams",
+        "money-in",
+        "money-out",
+        "measures",
+        "care-flow",
+        "story",
+    ]
     assert plan.answers.get().text == "Written before the section was dropped."
 
 
@@ -394,7 +408,7 @@ def test_command_reports_a_broken_fixture_as_a_command_error(tmp_path):
 def test_a_new_round_from_a_fixture_alone_can_be_planned_in_end_to_end():
     rnd = load_round(TEST_ROUNDS / "2030-31.yaml")
     assert rnd.name == "Better Care and Neighbourhood Health Fund 2030/31"
-    assert rnd.sections.count() == 9
+    assert rnd.sections.count() == 10
     assert rnd.sections.get(key="about").questions.get(key="pool").label == "Value of the BCNHF pool"
 
     area = rm.HwbArea.objects.get(ons_code="E06000026")
@@ -444,7 +458,12 @@ def test_a_new_round_from_a_fixture_alone_can_be_planned_in_end_to_end():
     for order, period in enumerate(ambition.metric.periods):
         PlannedValue.objects.create(ambition=ambition, period=period, value=Decimal("80") + order, order=order)
 
-    assert plan.answers.count() == questions.count() == 6
+    figure = CapacityDemandFigure.objects.create(
+        plan=plan, row_key="home-reablement", period="Apr 2030", demand=40, capacity=38
+    )
+
+    assert plan.answers.count() == questions.count() == 7
+    assert capacity_for_plan(plan).blocks[0].rows[0].cells[0].gap == figure.capacity - figure.demand == -2
     assert plan.condition_responses.count() == 3
     assert plan.income_lines.get().amount == plan.expenditure_lines.get().amounts.get().amount
     assert [p.period for p in ambition.planned_values.all()] == ["H1 2030/31", "H2 2030/31"]

@@ -21,7 +21,16 @@ from django.utils import timezone
 from accounts.models import Membership
 from governance.models import ExportJob
 from plans.models import Answer, ConditionResponse, Plan, RelatedDocument, Risk, SectionProgress, UnsavedDraft
-from rounds.models import CodeListEntry, ConditionQuestion, Metric, Organisation, PlanningRound, Question, Section
+from rounds.models import (
+    CapacityDemandTable,
+    CodeListEntry,
+    ConditionQuestion,
+    Metric,
+    Organisation,
+    PlanningRound,
+    Question,
+    Section,
+)
 from tests.factories import HwbAreaFactory, MembershipFactory, PlanFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -44,6 +53,7 @@ def _code(rnd, list_name, code, label, **extra):
 
 def build_victim_plan(rnd: PlanningRound) -> tuple[Plan, dict[str, list]]:
     """A draft plan with content of every kind, each text carrying SECRET; returns ids by kind."""
+    from capacity.models import CapacityDemandFigure
     from finance.models import ExpenditureAmount, ExpenditureLine, IncomeLine
     from governance.models import Review, SectionComment, Submission
     from metrics.models import MetricAmbition, PlannedValue
@@ -153,6 +163,23 @@ def build_victim_plan(rnd: PlanningRound) -> tuple[Plan, dict[str, list]]:
     add("ambition", local.pk)
     add("slot", *rnd.signoff_slots.values_list("code", flat=True))
 
+    # Capacity and demand: a round without a table gets a small one, and a section that shows it.
+    table = CapacityDemandTable.objects.filter(round=rnd).first() or CapacityDemandTable.objects.create(
+        round=rnd,
+        periods=["Apr 2025"],
+        blocks=[{"key": "discharge", "label": "Hospital discharge", "rows": [{"key": "d-home", "label": "Home"}]}],
+    )
+    if not Section.objects.filter(round=rnd, table=Section.Table.CAPACITY_DEMAND).exists():
+        last = max(s.order for s in sections) + 1
+        cd = Section.objects.create(
+            round=rnd, key="zq-cd", heading="Capacity", order=last, part=2, table="capacity_demand"
+        )
+        SectionProgress.objects.create(plan=plan, section=cd, status="in_progress", updated_by=owner)
+        add("section", cd.key, cd.pk)
+    first_row = table.blocks[0]["rows"][0]["key"]
+    CapacityDemandFigure.objects.create(plan=plan, row_key=first_row, period=table.periods[0], demand=91, capacity=90)
+    add("block", *(b["key"] for b in table.blocks))
+
     # Exports and an immutable submission with a decision, for the download pages.
     job = ExportJob(plan=plan, kind="pdf", content_hash="0" * 64, status="done", requested_by=owner)
     job.file.save("zqx-export.pdf", ContentFile(f"%PDF-1.4 {SECRET}".encode()), save=False)
@@ -247,6 +274,7 @@ def filled_urls(route, ids, plan):
 
 def plan_fingerprint(plan):
     """Everything an outsider's POST might change."""
+    from capacity.models import CapacityDemandFigure
     from finance.models import ExpenditureLine, IncomeLine
     from metrics.models import MetricAmbition
     from schemes.models import Scheme
@@ -263,6 +291,9 @@ def plan_fingerprint(plan):
         "ambitions": sorted(MetricAmbition.objects.filter(plan=plan).values_list("pk", "rationale", "version")),
         "progress": sorted(SectionProgress.objects.filter(plan=plan).values_list("section_id", "status")),
         "drafts": sorted(UnsavedDraft.objects.filter(plan=plan).values_list("pk", "data")),
+        "capacity": sorted(
+            CapacityDemandFigure.objects.filter(plan=plan).values_list("row_key", "period", "demand", "capacity")
+        ),
     }
 
 

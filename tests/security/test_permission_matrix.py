@@ -202,6 +202,8 @@ RULES: dict[str, Rule] = {
     "metrics:ambition": EDIT,
     "metrics:local_add": EDIT,
     "metrics:local_change": EDIT,
+    "capacity:tables": READ,
+    "capacity:block": EDIT,
     # Workflow
     "governance:plan_status": READ,
     "governance:transition": EDIT,
