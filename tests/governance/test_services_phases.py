@@ -166,3 +166,28 @@ def test_approved_plans_move_by_themselves_when_the_update_opens(approved):
     assert (cast.plan.status, cast.plan.phase) == (S.DRAFT, update)
     assert PlanEvent.objects.get(plan=cast.plan, action="start_next_phase").actor is None
     assert services.open_due_phases(now=timezone.now() + datetime.timedelta(days=2)) == []
+
+
+def test_the_portal_opens_due_phases_daily(approved):
+    import importlib
+
+    from django.apps import apps
+    from django_celery_beat.models import PeriodicTask
+
+    from governance import tasks
+
+    migration = importlib.import_module("governance.migrations.0012_open_phases_schedule")
+    migration.create(apps, None)
+    migration.create(apps, None)
+    task = PeriodicTask.objects.get(name="Open planning updates")
+    assert (task.task, task.crontab.hour, str(task.crontab.timezone)) == (
+        "governance.tasks.open_due_phases",
+        "6",
+        "Europe/London",
+    )
+    cast, update, _ = approved
+    update.opens_at = timezone.now() - datetime.timedelta(hours=1)
+    update.save()
+    assert tasks.open_due_phases() == 1
+    cast.plan.refresh_from_db()
+    assert cast.plan.phase == update
