@@ -16,7 +16,7 @@ def demo_password():
 
 @pytest.fixture
 def shipped_rounds(db):
-    """Both shipped planning rounds, loaded from their fixtures."""
+    """Every shipped planning round, loaded from their fixtures."""
     call_command("load_round", "--all", verbosity=0)
 
 
