@@ -18,7 +18,13 @@ from plans.models import Plan, SectionProgress
 from plans.selectors import plan_sections
 from rounds.models import Section
 from tests.governance.conftest import sign_all, submit, submit_signed
-from tests.governance.phased_plans import add_update_phase, approve, approve_with_update_phase, fill_update
+from tests.governance.phased_plans import (
+    add_update_phase,
+    approve,
+    approve_with_update_phase,
+    approved_2023_25_plan,
+    fill_update,
+)
 
 S = Plan.Status
 
@@ -191,3 +197,23 @@ def test_the_portal_opens_due_phases_daily(approved):
     assert tasks.open_due_phases() == 1
     cast.plan.refresh_from_db()
     assert cast.plan.phase == update
+
+
+def test_a_2023_25_plan_moves_to_its_2024_25_planning_update(db):
+    cast, update = approved_2023_25_plan()
+    assert update.name == "2024/25 planning update"
+
+    services.start_next_phase(user=cast.national_admin, plan=cast.plan)
+
+    plan = Plan.objects.get(pk=cast.plan.pk)
+    assert (plan.status, plan.version, plan.phase) == (S.DRAFT, 2, update)
+    assert [s.key for s in plan_sections(plan).order_by("order")] == [
+        "update-changes",
+        "update-cd",
+        "p2-income",
+        "p2-expenditure",
+        "p2-metrics",
+    ]
+    changes = plan.answers.get(question__section__key="update-changes", question__key="summary")
+    assert changes.text == "Home first: people stay well and independent at home."
+    assert services.phase_deadline(plan) == update.deadline
