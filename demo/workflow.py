@@ -16,6 +16,7 @@ from governance.models import Submission
 from governance.snapshots import plan_content_hash
 from governance.tasks import render_submission_files
 from plans.models import Plan, SectionProgress
+from plans.selectors import plan_sections
 from rounds.loader import read_yaml
 from rounds.models import KeyLineOfEnquiry, OutcomeCategory, Section, SignOffSlot
 
@@ -50,7 +51,7 @@ def run(path, created: list[Plan]) -> list[str]:
 
 def _move(plan: Plan, item: dict) -> str:
     commissioner = _member(plan, Membership.Role.COMMISSIONER)
-    for section in Section.objects.filter(round_id=plan.round_id).exclude(table=Section.Table.SIGNOFF):
+    for section in plan_sections(plan).exclude(table=Section.Table.SIGNOFF):
         SectionProgress.objects.update_or_create(
             plan=plan,
             section=section,

@@ -14,8 +14,8 @@ from accounts.models import Membership, User
 from finance.models import ExpenditureAmount, IncomeLine
 from plans.models import Plan
 from plans.permissions import AREA_READER_ROLES
-from plans.selectors import ASSURER_VISIBLE_STATUSES, plans_for_user
-from rounds.models import PlanningRound, Region, Section, SignOffSlot
+from plans.selectors import ASSURER_VISIBLE_STATUSES, plan_sections, plans_for_user
+from rounds.models import PlanningRound, Region, RoundPhase, Section, SignOffSlot
 
 from . import submission_files, workflow
 from .models import KloeRating, PlanEvent, Review, ReviewCondition, SectionComment, SignOff, Submission
@@ -54,6 +54,16 @@ def plan_status_page(user: User, plan: Plan) -> dict:
         for r in Review.objects.filter(submission__plan=plan, decided_at__isnull=False).select_related("outcome")
     }
     review = decided_review(latest)
+    # Phases (the plan, then its planning update) when the round has them: what each submission was.
+    phases = {
+        p.pk: p for p in RoundPhase.objects.filter(round_id=plan.round_id).select_related("round").order_by("order")
+    }
+    first = next(iter(phases.values()), None)
+    current = phases.get(plan.phase_id, first)
+    following = next((p for p in phases.values() if current and p.order > current.order), None)
+    transitions = {t.name for t in workflow.available(user, plan)}
+    if following is None:
+        transitions.discard("start_next_phase")
     slot_rows = [
         {
             "slot": slot,
@@ -67,13 +77,20 @@ def plan_status_page(user: User, plan: Plan) -> dict:
     return {
         "slots_to_sign": [row for row in slot_rows if row["can_sign"]],
         "slots": slot_rows,
-        "transitions": {t.name for t in workflow.available(user, plan)},
+        "transitions": transitions,
+        "phase": current,
+        "next_phase": following,
+        "deadline": current.effective_deadline if current else plan.round.final_deadline,
         "roles": workflow.roles_for(user, plan),
         "submissions": [
             {
                 "submission": s,
                 "review": decisions.get(s.pk),
-                "days_late": days_late(s.submitted_at, plan.round.final_deadline),
+                "phase": phases.get(s.phase_id, first),
+                "days_late": days_late(
+                    s.submitted_at,
+                    phases.get(s.phase_id, first).effective_deadline if first else plan.round.final_deadline,
+                ),
                 "files": submission_files.progress(s),
             }
             for s in submissions
@@ -136,7 +153,7 @@ def review_page(plan: Plan) -> dict:
         "review": review,
         "kloes": [{"kloe": k, "rating": ratings.get(k.pk)} for k in kloes],
         "outcomes": list(plan.round.outcomes.order_by("order")),
-        "sections": list(Section.objects.filter(round_id=plan.round_id).order_by("order")),
+        "sections": list(plan_sections(plan).order_by("order")),
         "comments": section_comments(plan),
         "days_late": days_late(submission.submitted_at, plan.round.final_deadline) if submission else 0,
         "files": submission_files.progress(submission) if submission else None,

@@ -7,7 +7,7 @@ from django.db import models
 
 from accounts.models import User
 from plans.models import Plan
-from rounds.models import KeyLineOfEnquiry, Organisation, OutcomeCategory, Section, SignOffSlot
+from rounds.models import KeyLineOfEnquiry, Organisation, OutcomeCategory, RoundPhase, Section, SignOffSlot
 
 
 class SignOff(models.Model):
@@ -115,6 +115,8 @@ class Submission(models.Model):
 
     plan = models.ForeignKey(Plan, on_delete=models.PROTECT, related_name="submissions")
     version = models.PositiveIntegerField()
+    # The phase submitted (the plan, or its planning update); blank for the round's first.
+    phase = models.ForeignKey(RoundPhase, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     snapshot = models.JSONField()
     snapshot_sha256 = models.CharField(max_length=64)
     pdf = models.FileField(upload_to=submission_file_name, blank=True)

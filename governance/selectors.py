@@ -312,6 +312,8 @@ def part1_document(snapshot: PlanSnapshot) -> dict:
             "name": plan.round_name,
             "years": years,
             "labels": snapshot.round_labels,
+            # The phase's name (Plan, 2024/25 planning update) when the round has phases.
+            "phase": snapshot.phase.name if snapshot.phase else "",
         },
         "groups": groups,
         "documents": documents,

@@ -23,8 +23,10 @@ from accounts.models import Membership, User
 from finance import rules
 from finance.selectors import live_figures, part_two_for_plan
 from plans import permissions
+from plans import services as plan_services
 from plans.models import Plan, SectionProgress
-from rounds.models import KeyLineOfEnquiry, Organisation, OutcomeCategory, Section, SignOffSlot
+from plans.selectors import plan_phase, plan_sections
+from rounds.models import KeyLineOfEnquiry, Organisation, OutcomeCategory, RoundPhase, Section, SignOffSlot
 
 from . import notifications, submission_files, workflow
 from .models import KloeRating, PlanEvent, Review, ReviewCondition, SectionComment, SignOff, SignoffContent, Submission
@@ -125,12 +127,7 @@ def _void_all(plan: Plan) -> list[SignOff]:
 def incomplete_sections(plan: Plan) -> list[Section]:
     """Sections not yet marked completed (the sign-off section is judged by its signatures instead)."""
     done = SectionProgress.objects.filter(plan=plan, section=OuterRef("pk"), status=SectionProgress.Status.COMPLETED)
-    return list(
-        Section.objects.filter(round_id=plan.round_id)
-        .exclude(table=Section.Table.SIGNOFF)
-        .filter(~Exists(done))
-        .order_by("order")
-    )
+    return list(plan_sections(plan).exclude(table=Section.Table.SIGNOFF).filter(~Exists(done)).order_by("order"))
 
 
 def failed_rules(plan: Plan) -> list[rules.RuleResult]:
@@ -362,7 +359,7 @@ def submit_plan(*, user: User, plan: Plan, comment: str = "") -> Submission:
         if problems:
             raise ValidationError(problems)
         now = timezone.now()
-        is_late = now > locked.round.final_deadline
+        is_late = now > phase_deadline(locked)
         _move(locked, transition, actor=user, comment=comment, detail={"is_late": is_late})
         snapshot = plan_snapshot(locked)
         submission = Submission.objects.create(
@@ -373,6 +370,7 @@ def submit_plan(*, user: User, plan: Plan, comment: str = "") -> Submission:
             submitted_by=user,
             submitted_at=now,
             is_late=is_late,
+            phase=locked.phase,
             files_status=Submission.FilesStatus.RENDERING,
             files_updated_at=now,
         )
@@ -566,6 +564,56 @@ def return_for_changes(*, user: User, plan: Plan, comment: str) -> Plan:
         return locked
 
     return _guarded("return_for_changes", user=user, plan=plan, work=work)
+
+
+def start_next_phase(*, user: User | None, plan: Plan, comment: str = "") -> Plan:
+    """Move an approved plan into its round's next phase (the planning update against it).
+
+    The plan becomes a new version, in draft, asked for the phase's sections; the approved
+    submission stays exactly as it was (submissions never change). The plan's content carries over,
+    so the phase's sections start pre-filled from the approved plan (plans.services.start_phase_sections).
+    A national administrator does this, or the portal (user None) when the phase opens.
+    """
+
+    def work(locked: Plan, transition):
+        phase = RoundPhase.objects.following(locked.round_id, locked.phase_id)
+        if phase is None:
+            raise ValidationError("This round has no later phase to move the plan to.")
+        voided = _void_all(locked)
+        locked.phase = phase
+        locked.save(update_fields=["phase"])
+        _move(
+            locked,
+            transition,
+            actor=user,
+            comment=comment or f"{phase.name} started",
+            detail={"phase": phase.key, "voided": [s.pk for s in voided]},
+        )
+        plan_services.start_phase_sections(plan=locked, actor=user)
+        return locked
+
+    return _guarded("start_next_phase", user=user, plan=plan, work=work)
+
+
+def open_due_phases(*, now: datetime.datetime | None = None) -> list[Plan]:
+    """Move every approved plan whose round's next phase has opened into it (the portal's own step)."""
+    now = now or timezone.now()
+    moved = []
+    for phase in RoundPhase.objects.filter(opens_at__lte=now, order__gt=1).order_by("round_id", "order"):
+        earlier = RoundPhase.objects.filter(round_id=phase.round_id, order__lt=phase.order).order_by("-order").first()
+        # The plan is in the phase just before: its own phase, or (blank) the first.
+        in_earlier = Q(phase=earlier) | Q(phase__isnull=True) if earlier.order == 1 else Q(phase=earlier)
+        for plan in Plan.objects.filter(
+            in_earlier, round_id=phase.round_id, status__in=[S.APPROVED, S.APPROVED_WITH_CONDITIONS]
+        ):
+            moved.append(start_next_phase(user=None, plan=plan))
+    return moved
+
+
+def phase_deadline(plan: Plan) -> datetime.datetime:
+    """The deadline of the phase the plan is in: the round's final deadline unless the phase has its own."""
+    phase = plan_phase(plan)
+    return phase.effective_deadline if phase is not None else plan.round.final_deadline
 
 
 def reopen_for_resubmission(*, user: User, plan: Plan, comment: str = "") -> Plan:

@@ -23,9 +23,10 @@ from functools import cached_property
 
 from finance.selectors import PartTwo, PlanHeader, SchemeName, part_two_for_plan
 from plans.models import Answer, Plan, RelatedDocument
+from plans.selectors import plan_phase, plan_sections
 from rounds.columns import TableColumn
 from rounds.config import round_config
-from rounds.models import CodeListEntry, Organisation, Question, Section, SignOffSlot
+from rounds.models import CodeListEntry, Organisation, Question, RoundPhase, Section, SignOffSlot
 from schemes.models import Scheme
 
 from .models import SignOff
@@ -139,6 +140,7 @@ class PlanSnapshot:
     signatures: tuple[SignatureRow, ...]  # in slot order
     organisations: tuple[Organisation, ...]  # the area's, by name
     document_columns: tuple[TableColumn, ...] = ()  # the round's (rounds.columns)
+    phase: RoundPhase | None = None  # the plan's phase; None for a round without phases
 
     def content(self) -> dict:
         """Everything the plan says: answers, condition responses, documents, schemes, finance, metrics, risks."""
@@ -160,6 +162,8 @@ class PlanSnapshot:
                 "ons_code": plan.ons_code,
                 "hwb_area": plan.area_name,
                 "version": plan.version,
+                # Only a round with phases says which: the JSON of every other plan is as it always was.
+                **({"phase": self.phase.key, "phase_name": self.phase.name} if self.phase else {}),
             },
             "content_hash": self.content_hash,
             "content": self.content(),
@@ -191,7 +195,7 @@ def read_plan_snapshot(plan: Plan) -> PlanSnapshot:
     """
     plan = Plan.objects.select_related("round", "hwb_area__region").get(pk=plan.pk)
     config = round_config(plan.round_id, plan.round.config_version)
-    sections = list(Section.objects.filter(round_id=plan.round_id).prefetch_related("questions").order_by("order"))
+    sections = list(plan_sections(plan).prefetch_related("questions").order_by("order"))
     answers = {
         row[0]: row[1:]
         for row in Answer.objects.filter(plan_id=plan.pk)
@@ -250,6 +254,7 @@ def read_plan_snapshot(plan: Plan) -> PlanSnapshot:
         slots=slots,
         signatures=tuple(SignatureRow(slot, *signed[slot.pk]) for slot in slots if slot.pk in signed),
         organisations=tuple(part_two.organisations),
+        phase=plan_phase(plan),
     )
 
 

@@ -4,7 +4,7 @@ import logging
 
 from celery import shared_task
 
-from . import exports, reminders, submission_files
+from . import exports, reminders, services, submission_files
 
 logger = logging.getLogger(__name__)
 
@@ -72,3 +72,9 @@ def send_deadline_reminders() -> int:
 def send_signature_reminders() -> int:
     """Daily (django-celery-beat): remind signatories a plan has waited M days for."""
     return reminders.send_signature_reminders()
+
+
+@shared_task
+def open_due_phases() -> int:
+    """Daily (django-celery-beat): move approved plans into their round's next phase once it opens."""
+    return len(services.open_due_phases())

@@ -15,9 +15,9 @@ from django.views.decorators.http import require_GET, require_POST
 
 from accounts import security
 from plans import permissions
-from plans.selectors import get_plan_for_user, is_national_admin
+from plans.selectors import get_plan_for_user, is_national_admin, plan_sections
 from rounds.examples import hint_examples
-from rounds.models import PlanningRound, Section, SignOffSlot
+from rounds.models import PlanningRound, SignOffSlot
 
 from . import compare, dashboards, dataset, forms, letters, selectors, services, submission_files, workflow
 from .models import Submission
@@ -57,6 +57,10 @@ SIMPLE_TRANSITIONS = {
     ),
     "withdraw_from_signoff": (services.withdraw_from_signoff, "The plan is back in draft."),
     "reopen_for_resubmission": (services.reopen_for_resubmission, "A new version of the plan has been started."),
+    "start_next_phase": (
+        services.start_next_phase,
+        "The plan has moved to its next phase. Its commissioners can now fill it in.",
+    ),
 }
 
 
@@ -243,7 +247,7 @@ def review(request, round_slug: str, ons_code: str):
     page = dashboards.review_page(plan)
     if page["submission"] is None:
         raise Http404("This plan has not been submitted")
-    sections = Section.objects.filter(round_id=plan.round_id).order_by("order")
+    sections = plan_sections(plan).order_by("order")
     ratings = {row["kloe"].pk: row["rating"] for row in page["kloes"] if row["rating"]}
     kloes = [row["kloe"] for row in page["kloes"]]
     outcomes = plan.round.outcomes.order_by("order")

@@ -7,6 +7,7 @@ looks its transition up here, so the table below is the whole workflow in one pl
 from dataclasses import dataclass
 
 from accounts.models import Membership, User
+from accounts.permissions import is_national_admin
 from plans.models import Plan
 from plans.permissions import AREA_READER_ROLES
 
@@ -16,6 +17,7 @@ S = Plan.Status
 COMMISSIONER = "commissioner"  # a commissioner of the plan's HWB area
 SIGNATORY = "signatory"  # a signatory of the plan's area holding one of the round's slots
 ASSURER = "assurer"  # an assurer of the plan's NHS England region with no role in the plan's area
+NATIONAL_ADMIN = "national_admin"  # a national administrator (whatever else they hold)
 SYSTEM = "system"  # the portal itself, e.g. when an edit voids the signatures
 
 
@@ -58,6 +60,17 @@ TRANSITIONS: dict[str, Transition] = {
             "",
             [ASSURER],
         ),
+        # An approved plan moves on to its round's next phase (a planning update against it): a new
+        # version, in draft, with its own sign-off and submission; the approved submission stays as it is.
+        # Made by a national administrator, or by the portal when the phase opens (the round's opens date).
+        _t(
+            "start_next_phase",
+            "Start the next phase",
+            [S.APPROVED, S.APPROVED_WITH_CONDITIONS],
+            S.DRAFT,
+            [NATIONAL_ADMIN, SYSTEM],
+            new_version=True,
+        ),
         _t(
             "reopen_for_resubmission",
             "Start a new version",
@@ -95,6 +108,8 @@ def roles_for(user: User | None, plan: Plan) -> set[str]:
     # not assure its plans: another assurer of the region must.
     if any(m.role in AREA_READER_ROLES and m.hwb_area_id == plan.hwb_area_id for m in memberships):
         roles.discard(ASSURER)
+    if is_national_admin(user):
+        roles.add(NATIONAL_ADMIN)
     return roles
 
 
@@ -122,6 +137,4 @@ def target_for_outcome(outcome) -> str:
 
 def available(user: User, plan: Plan) -> list[Transition]:
     """Transitions the user could make from the plan's current state (for showing buttons)."""
-    return [
-        t for t in TRANSITIONS.values() if plan.status in t.sources and SYSTEM not in t.actors and may(user, t, plan)
-    ]
+    return [t for t in TRANSITIONS.values() if plan.status in t.sources and t.actors != {SYSTEM} and may(user, t, plan)]

@@ -16,6 +16,7 @@ from rounds.models import (
     MoneyField,
     PlanningRound,
     Question,
+    RoundPhase,
     Section,
 )
 from rounds.money import MAX_AMOUNT
@@ -47,6 +48,8 @@ class Plan(models.Model):
     group = models.ForeignKey(PlanGroup, on_delete=models.SET_NULL, null=True, blank=True, related_name="plans")
     status = models.CharField(max_length=30, choices=Status.choices, default=Status.DRAFT)
     version = models.PositiveIntegerField(default=1, help_text="Increases each time the plan is reopened.")
+    # Blank: the round's first phase, the plan itself (every plan of a round without phases).
+    phase = models.ForeignKey(RoundPhase, on_delete=models.PROTECT, null=True, blank=True, related_name="plans")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

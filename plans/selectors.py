@@ -13,7 +13,7 @@ from django.utils.safestring import SafeString, mark_safe
 from accounts.models import User
 from accounts.security import RefusedAsNotFound
 from rounds.columns import NAMING_FIELD, cells, display
-from rounds.models import CodeListEntry, Organisation, Section, SignOffSlot
+from rounds.models import CodeListEntry, Organisation, RoundPhase, Section, SignOffSlot
 
 from . import permissions
 from .models import Answer, ConditionResponse, Plan, RelatedDocument, Risk, SectionProgress
@@ -64,8 +64,8 @@ def can_edit_plan(user: User, plan: Plan) -> bool:
 
 
 def plan_list_for_user(user: User) -> list[Plan]:
-    """The "Your plans" list with completed-section counts, in two queries."""
-    return list(
+    """The "Your plans" list with completed-section counts, in two queries (and two more per plan in a later phase)."""
+    plans = list(
         plans_for_user(user)
         .select_related("round", "hwb_area")
         .annotate(
@@ -78,11 +78,30 @@ def plan_list_for_user(user: User) -> list[Plan]:
         )
         .order_by("-round__final_deadline", "hwb_area__name")
     )
+    # A plan in a later phase (a planning update) is asked for that phase's sections only.
+    for plan in plans:
+        if plan.phase_id is not None:
+            sections = plan_sections(plan)
+            plan.sections_total = sections.count()
+            plan.sections_completed = SectionProgress.objects.filter(
+                plan=plan, section__in=sections, status=SectionProgress.Status.COMPLETED
+            ).count()
+    return plans
+
+
+def plan_sections(plan: Plan) -> QuerySet[Section]:
+    """The sections the plan is asked for in its current phase (every section of a round without phases)."""
+    return Section.objects.of_phase(plan.round_id, plan.phase_id)
+
+
+def plan_phase(plan: Plan) -> RoundPhase | None:
+    """The phase the plan is in (the round's first when it has not moved on); None for a round without phases."""
+    return RoundPhase.objects.current(plan.round_id, plan.phase_id)
 
 
 def plan_for_task_list(plan: Plan) -> dict:
-    """Sections of the plan's round in template order, each with its status, grouped by heading."""
-    sections = list(Section.objects.filter(round_id=plan.round_id).order_by("order"))
+    """Sections of the plan's current phase in template order, each with its status, grouped by heading."""
+    sections = list(plan_sections(plan).order_by("order"))
     statuses = dict(SectionProgress.objects.filter(plan=plan).values_list("section_id", "status"))
     groups: list[dict] = []
     completed = 0
@@ -100,7 +119,15 @@ def plan_for_task_list(plan: Plan) -> dict:
                 "url": section_url(plan, section),
             }
         )
-    return {"groups": groups, "completed": completed, "total": len(sections)}
+    phase = plan_phase(plan) if plan.phase_id is not None else None
+    return {
+        "groups": groups,
+        "completed": completed,
+        "total": len(sections),
+        # A plan in a later phase (a planning update) is shown as that phase, with its own deadline.
+        "phase": phase,
+        "deadline": phase.deadline if phase is not None and phase.deadline else plan.round.final_deadline,
+    }
 
 
 # --- Authoring pages ---------------------------------------------------------------------
@@ -130,14 +157,15 @@ def section_url(plan: Plan, section: Section) -> str:
 
 def get_section(plan: Plan, section_key: str) -> Section:
     try:
-        return Section.objects.select_related("national_condition").get(round_id=plan.round_id, key=section_key)
+        # A section of another phase is not the plan's now: the approved plan's stays as it was submitted.
+        return plan_sections(plan).select_related("national_condition").get(key=section_key)
     except Section.DoesNotExist:
         raise Http404("No such section") from None
 
 
 def section_neighbours(plan: Plan, section: Section) -> dict:
     """The next section in template order (for "Save and continue") and the section's position."""
-    ordered = list(Section.objects.filter(round_id=plan.round_id).order_by("order").only("pk", "key", "table"))
+    ordered = list(plan_sections(plan).order_by("order").only("pk", "key", "table"))
     index = next(i for i, s in enumerate(ordered) if s.pk == section.pk)
     following = ordered[index + 1] if index + 1 < len(ordered) else None
     return {"next": following, "position": index + 1, "total": len(ordered)}
@@ -171,7 +199,7 @@ def section_comments(plan: Plan, section: Section) -> list:
 def table_section_context(plan: Plan, table: str) -> dict:
     """For a page built on another app's table (income, expenditure, metrics): the task-list section
     it belongs to, the section's status and the assurer's comments on it, for its heading."""
-    section = Section.objects.filter(round_id=plan.round_id, table=table).order_by("order").first()
+    section = plan_sections(plan).filter(table=table).order_by("order").first()
     if section is None:
         return {"section": None, "status": SectionProgress.Status.NOT_STARTED, "comments": []}
     return {
@@ -271,7 +299,7 @@ def slot_rows(slots, organisations, signatures: dict, *, area_name: str) -> list
 def check_answers(plan: Plan) -> dict:
     """The whole plan as summary lists, incomplete sections first, in a fixed number of queries."""
     sections = list(
-        Section.objects.filter(round_id=plan.round_id)
+        plan_sections(plan)
         .select_related("national_condition")
         .prefetch_related("questions", "national_condition__questions")
         .order_by("order")

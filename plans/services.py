@@ -1,5 +1,6 @@
 """Writes to a plan's Part 1 content. Every function checks that the user may edit the plan."""
 
+import contextlib
 import datetime
 import hashlib
 import os
@@ -12,8 +13,8 @@ from accounts.models import User
 from rounds.columns import NARRATIVE, clean_values
 from rounds.models import CodeListEntry, Question, Section
 
-from . import drafts
-from .editing import FieldConflict, StaleEdit, plan_edit
+from . import drafts, events, selectors
+from .editing import FieldConflict, StaleEdit, history_user, plan_edit
 from .markdown import check_markdown
 from .models import Answer, ConditionResponse, Plan, RelatedDocument, Risk, SectionProgress
 
@@ -301,7 +302,7 @@ def _missing_answers(plan: Plan, section: Section) -> list[str]:
 
 
 def table_section(plan: Plan, table: str) -> Section | None:
-    return Section.objects.filter(round_id=plan.round_id, table=table).order_by("order").first()
+    return selectors.plan_sections(plan).filter(table=table).order_by("order").first()
 
 
 def touch_table_section(*, user: User, plan: Plan, table: str, start: bool = True) -> None:
@@ -506,3 +507,50 @@ def apply_imported_risks(*, user: User, plan: Plan, rows: list) -> None:
         if pk not in kept:
             risk.delete()
     touch_table_section(user=user, plan=plan, table=Section.Table.RISKS)
+
+
+def start_phase_sections(*, plan: Plan, actor: User | None) -> int:
+    """The plan has just moved into a later phase (a planning update): pre-fill it from the approved plan.
+
+    A section the plan already had keeps its content (the same rows) and goes back to In progress,
+    to be checked and marked completed again for the update. A phase's own section starts from the
+    answers of the plan's section it names (`prefill_from`), question by question with the same key
+    and kind. Governance calls this under the plan's lock; returns how many answers were copied.
+    """
+    sections = list(selectors.plan_sections(plan).exclude(table=Section.Table.SIGNOFF))
+    SectionProgress.objects.filter(
+        plan=plan, section__in=[s for s in sections if s.phase_id is None], status=SectionProgress.Status.COMPLETED
+    ).update(status=SectionProgress.Status.IN_PROGRESS, updated_by=actor)
+    targets = {
+        (q.section_id, q.key): q
+        for q in Question.objects.filter(section__in=[s for s in sections if s.prefill_from_id is not None])
+    }
+    answered = set(Answer.objects.filter(plan=plan, question__in=targets.values()).values_list("question", flat=True))
+    sources = {s.prefill_from_id: s for s in sections if s.prefill_from_id is not None}
+    copied = []
+    for answer in Answer.objects.filter(plan=plan, question__section__in=list(sources)).select_related("question"):
+        target = targets.get((sources[answer.question.section_id].pk, answer.question.key))
+        if target is None or target.pk in answered or target.kind != answer.question.kind:
+            continue
+        copied.append(
+            Answer(
+                plan=plan,
+                question=target,
+                text=answer.text,
+                date=answer.date,
+                money=answer.money,
+                confirmed=answer.confirmed,
+                updated_by=actor,
+            )
+        )
+    if copied:
+        # The portal (no actor) moves a plan when its phase opens: no one to name as the author.
+        with history_user(actor) if actor is not None else contextlib.nullcontext():
+            for answer in copied:
+                answer.save()
+        for section_id in {a.question.section_id for a in copied}:
+            SectionProgress.objects.update_or_create(
+                plan=plan, section_id=section_id, defaults={"status": SectionProgress.Status.IN_PROGRESS}
+            )
+        events.content_changed(plan=plan, actor=actor, cause="pre-filled from the approved plan")
+    return len(copied)

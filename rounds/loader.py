@@ -40,6 +40,7 @@ from .models import (
     Question,
     Region,
     RingFence,
+    RoundPhase,
     RoundYear,
     Section,
     SignOffSlot,
@@ -445,6 +446,7 @@ ROUND_KEYS = [
     "outcomes",
     "risk_columns",
     "document_columns",
+    "phases",
 ]
 
 
@@ -553,6 +555,7 @@ class _RoundSpec:
         self._funding_streams()
         self._split_rules()
         self._sections()
+        self._phases()
         self._metrics()
         self._capacity_demand()
         self._ring_fences()
@@ -734,6 +737,8 @@ class _RoundSpec:
                     "table",
                     "national_condition",
                     "questions",
+                    "phase",
+                    "prefill_from",
                 ],
             )
             where = f"sections[{i}] ({item.get('key')})"
@@ -783,9 +788,98 @@ class _RoundSpec:
                     "questions": questions,
                     "order": i + 1,
                     "line": item.line,
+                    # Checked against the round's phases and sections by _phases.
+                    "phase": check.slug(item, "phase", where, max_length=40) if "phase" in item else None,
+                    "phase_line": check.line_of(item, "phase"),
+                    "prefill_from": check.slug(item, "prefill_from", where, max_length=20)
+                    if "prefill_from" in item
+                    else None,
+                    "prefill_line": check.line_of(item, "prefill_from"),
                 }
             )
         check.unique(self.sections, "sections", lambda s: s["key"])
+
+    def _phases(self):
+        """phases: the plan first, then later phases (a planning update) that list the sections they ask for.
+
+        A section declared with `phase:` belongs to that phase alone and must be among its sections;
+        its `prefill_from` names the plan's section its answers start from.
+        """
+        check = self.check
+        self.phases = []
+        for i, item in enumerate(check.seq(self.data, "phases", "(file)")):
+            where = f"phases[{i}]"
+            check.mapping(item, where, 0, required=["key", "name"], optional=["opens", "deadline", "sections"])
+            where = f"phases[{i}] ({item.get('key')})"
+            listed = check.seq(item, "sections", where)
+            if i == 0 and "sections" in item:
+                check.fail(
+                    f"{where}.sections",
+                    check.line_of(item, "sections"),
+                    "the first phase is the plan: it asks for every section not declared with 'phase:', "
+                    "so it lists no sections",
+                )
+            if i > 0 and not listed:
+                check.fail(where, item.line, "missing required key 'sections' (the sections this phase asks for)")
+            if i > 0 and "deadline" not in item:
+                check.fail(where, item.line, "missing required key 'deadline'")
+            self.phases.append(
+                {
+                    "key": check.slug(item, "key", where, max_length=40),
+                    "name": check.text(item, "name", where, max_length=150),
+                    "opens_at": check.when(item, "opens", where),
+                    "deadline": check.when(item, "deadline", where),
+                    "sections": [str(k) for k in listed],
+                    "sections_line": check.line_of(item, "sections"),
+                    "order": i + 1,
+                    "line": item.line,
+                }
+            )
+        check.unique(self.phases, "phases", lambda p: p["key"])
+        phase_keys = [p["key"] for p in self.phases]
+        sections = {s["key"]: s for s in self.sections}
+        for phase in self.phases:
+            for key in phase["sections"]:
+                if key not in sections:
+                    check.fail(
+                        f"phases ({phase['key']}).sections", phase["sections_line"], f"no section with key '{key}'"
+                    )
+            if len(set(phase["sections"])) != len(phase["sections"]):
+                check.fail(
+                    f"phases ({phase['key']}).sections", phase["sections_line"], "lists a section more than once"
+                )
+        for section in self.sections:
+            where = f"sections ({section['key']})"
+            if section["phase"] is not None:
+                if section["phase"] not in phase_keys[1:]:
+                    check.fail(
+                        f"{where}.phase",
+                        section["phase_line"],
+                        f"no later phase '{section['phase']}' (expected one of: {', '.join(phase_keys[1:]) or 'none'})"
+                        if section["phase"] not in phase_keys
+                        else f"'{section['phase']}' is the first phase, the plan: leave 'phase:' out",
+                    )
+                phase = self.phases[phase_keys.index(section["phase"])]
+                if section["key"] not in phase["sections"]:
+                    check.fail(
+                        f"{where}.phase",
+                        section["phase_line"],
+                        f"the section belongs to phase '{phase['key']}', but that phase's sections do not list it",
+                    )
+            if section["prefill_from"] is not None:
+                source = sections.get(section["prefill_from"])
+                if section["phase"] is None:
+                    check.fail(
+                        f"{where}.prefill_from",
+                        section["prefill_line"],
+                        "only a section declared with 'phase:' starts from another section's answers",
+                    )
+                if source is None or source["phase"] is not None:
+                    check.fail(
+                        f"{where}.prefill_from",
+                        section["prefill_line"],
+                        f"no section of the plan with key '{section['prefill_from']}'",
+                    )
 
     def _metrics(self):
         check = self.check
@@ -1196,7 +1290,23 @@ class _RoundSpec:
                 report, FundingStream, {"round": rnd, "key": s["key"]}, _without(s, "key", "line")
             )
 
-        self._write_sections(report, rnd, conditions)
+        phases = {
+            p["key"]: _upsert(
+                report,
+                RoundPhase,
+                {"round": rnd, "key": p["key"]},
+                _without(p, "key", "line", "sections", "sections_line"),
+            )
+            for p in self.phases
+        }
+        sections = self._write_sections(report, rnd, conditions, phases)
+        for p in self.phases:
+            phase = phases[p["key"]]
+            wanted = {sections[key].pk for key in p["sections"]}
+            if set(phase.sections.values_list("pk", flat=True)) != wanted:
+                phase.sections.set(wanted)
+                report.updated += 1
+                report.changed_rows.append(f"RoundPhase {p['key']}: sections")
 
         for rule in self.split_rules:
             _upsert(report, SplitRule, {"round": rnd, "order": rule["order"]}, _without(rule, "order"))
@@ -1280,6 +1390,7 @@ class _RoundSpec:
             "sign-off slot": (rnd.signoff_slots.all(), "code", {s["code"] for s in self.slots}),
             "KLOE": (rnd.kloes.all(), "code", {k["code"] for k in self.kloes}),
             "outcome": (rnd.outcomes.all(), "code", {o["code"] for o in self.outcomes}),
+            "phase": (rnd.phases.all(), "key", {p["key"] for p in self.phases}),
         }
         stale = []
         if self.capacity_demand is None and CapacityDemandTable.objects.filter(round=rnd).exists():
@@ -1302,7 +1413,7 @@ class _RoundSpec:
                 stale.append(f"question {section_key}/{key}")
         return stale
 
-    def _write_sections(self, report: LoadReport, rnd: PlanningRound, conditions: dict):
+    def _write_sections(self, report: LoadReport, rnd: PlanningRound, conditions: dict, phases: dict) -> dict:
         # Sections are unique by (round, order). If a reload reorders them, or drops one, park the
         # moved and dropped ones on free numbers first so no step trips the constraint; dropped
         # sections (kept for the plans that use them) then follow the listed ones.
@@ -1313,20 +1424,36 @@ class _RoundSpec:
         top = max([s.order for s in existing.values()] + [len(self.sections)]) + 1
         for offset, key in enumerate(moved + dropped):
             Section.objects.filter(pk=existing[key].pk).update(order=top + offset)
-        for s in self.sections:
+        written = {}
+        # A section that starts from another's answers comes after it (only a plan section is a source).
+        for s in sorted(self.sections, key=lambda s: s["prefill_from"] is not None):
             section = _upsert(
                 report,
                 Section,
                 {"round": rnd, "key": s["key"]},
                 {
-                    **_without(s, "key", "questions", "line", "national_condition"),
+                    **_without(
+                        s,
+                        "key",
+                        "questions",
+                        "line",
+                        "national_condition",
+                        "phase",
+                        "phase_line",
+                        "prefill_from",
+                        "prefill_line",
+                    ),
                     "national_condition": conditions.get(s["national_condition"]),
+                    "phase": phases.get(s["phase"]),
+                    "prefill_from": written.get(s["prefill_from"]),
                 },
             )
+            written[s["key"]] = section
             for q in s["questions"]:
                 _upsert(report, Question, {"section": section, "key": q["key"]}, _without(q, "key", "line"))
         for offset, key in enumerate(dropped, start=len(self.sections) + 1):
             Section.objects.filter(pk=existing[key].pk).update(order=offset)
+        return written
 
 
 def _without(d: dict, *keys) -> dict:

@@ -265,6 +265,18 @@ class ConditionQuestion(models.Model):
         return f"{self.condition.number}.{self.order} {self.prompt[:60]}"
 
 
+class SectionQuerySet(models.QuerySet):
+    def of_phase(self, round_id: int, phase_id: int | None):
+        """The sections a plan in this phase of the round is asked for.
+
+        The first phase (None: a round without phases has only that one) asks for every section
+        not introduced by a later phase; a later phase asks for the sections it lists.
+        """
+        if phase_id is None:
+            return self.filter(round_id=round_id, phase__isnull=True)
+        return self.filter(round_id=round_id, phases=phase_id)
+
+
 class Section(models.Model):
     """A section of the round's template, in template order; one item of the plan's task list.
 
@@ -296,6 +308,14 @@ class Section(models.Model):
     national_condition = models.ForeignKey(
         NationalCondition, on_delete=models.PROTECT, null=True, blank=True, related_name="sections"
     )
+    # A section only a later phase asks for (e.g. the planning update's own questions); blank for the plan's.
+    phase = models.ForeignKey(
+        "RoundPhase", on_delete=models.PROTECT, null=True, blank=True, related_name="own_sections"
+    )
+    # Where such a section's answers start from: the plan's section whose questions have the same keys.
+    prefill_from = models.ForeignKey("self", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+
+    objects = SectionQuerySet.as_manager()
 
     class Meta:
         ordering = ["round", "order"]
@@ -310,6 +330,55 @@ class Section(models.Model):
     @property
     def title(self) -> str:
         return f"{self.number} {self.heading}".strip()
+
+
+class RoundPhaseQuerySet(models.QuerySet):
+    def current(self, round_id: int, phase_id: int | None) -> "RoundPhase | None":
+        """The phase a plan is in: its own, or (None) the round's first; None for a round without phases."""
+        phases = self.filter(round_id=round_id)
+        return phases.filter(pk=phase_id).first() if phase_id else phases.order_by("order").first()
+
+    def following(self, round_id: int, phase_id: int | None) -> "RoundPhase | None":
+        """The phase after the plan's (None: after the first); None when it is in the last, or there are none."""
+        current = self.current(round_id, phase_id)
+        if current is None:
+            return None
+        return self.filter(round_id=round_id, order__gt=current.order).order_by("order").first()
+
+
+class RoundPhase(models.Model):
+    """A stage of a round with its own template, sign-off and submission, in order.
+
+    The first is the plan; a later one (the 2024/25 planning update) is filled in against the
+    approved plan, asks for the sections it lists, and has its own deadline. A round without
+    phases has one implicit phase, the plan.
+    """
+
+    round = models.ForeignKey(PlanningRound, on_delete=models.CASCADE, related_name="phases")
+    key = models.SlugField(max_length=40)
+    name = models.CharField(max_length=150, help_text="e.g. 2024/25 planning update")
+    order = models.PositiveSmallIntegerField()
+    opens_at = models.DateTimeField(
+        null=True, blank=True, help_text="When approved plans move into this phase by themselves; blank for never."
+    )
+    deadline = models.DateTimeField(null=True, blank=True, help_text="Blank: the round's final deadline.")
+    sections = models.ManyToManyField(Section, blank=True, related_name="phases")
+
+    objects = RoundPhaseQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["round", "order"]
+        constraints = [
+            models.UniqueConstraint(fields=["round", "key"], name="unique_phase_key"),
+            models.UniqueConstraint(fields=["round", "order"], name="unique_phase_order"),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def effective_deadline(self):
+        return self.deadline or self.round.final_deadline
 
 
 class Question(models.Model):

@@ -109,6 +109,24 @@ class SectionFactory(factory.django.DjangoModelFactory):
     order = factory.Sequence(int)
 
 
+class RoundPhaseFactory(factory.django.DjangoModelFactory):
+    """A phase of a round; pass `sections=[...]` for the sections a later phase asks for."""
+
+    class Meta:
+        model = rm.RoundPhase
+        skip_postgeneration_save = True
+
+    round = factory.SubFactory(PlanningRoundFactory)
+    key = factory.Sequence(lambda n: f"phase-{n}")
+    name = factory.Sequence(lambda n: f"Planning update {n}")
+    order = factory.Sequence(lambda n: n + 1)
+
+    @factory.post_generation
+    def sections(obj, create, extracted, **kwargs):  # noqa: N805
+        if create and extracted:
+            obj.sections.set(extracted)
+
+
 class QuestionFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = rm.Question
