@@ -147,3 +147,12 @@ def test_an_unknown_block_is_not_found(cd_plan, client):
     plan, user = cd_plan
     client.force_login(user)
     assert client.get(reverse("capacity:block", kwargs={**KW, "block_key": "nowhere"})).status_code == 404
+
+
+def test_the_block_form_is_titled_with_the_blocks_name(cd_plan, client):
+    plan, user = cd_plan
+    client.force_login(user)
+    html = client.get(reverse("capacity:block", kwargs={**KW, "block_key": "community"})).content.decode()
+    assert '<h1 class="govuk-heading-l">Referrals from the community</h1>' in html
+    assert "<title>Referrals from the community – " in html
+    assert 'aria-label="Referrals from the community"' in html
