@@ -155,4 +155,6 @@ def test_the_block_form_is_titled_with_the_blocks_name(cd_plan, client):
     html = client.get(reverse("capacity:block", kwargs={**KW, "block_key": "community"})).content.decode()
     assert '<h1 class="govuk-heading-l">Referrals from the community</h1>' in html
     assert "<title>Referrals from the community – " in html
+    # Two scrolling regions, the form's and the saved table's, each with its own name.
+    assert 'aria-label="Referrals from the community: figures to enter"' in html
     assert 'aria-label="Referrals from the community"' in html
