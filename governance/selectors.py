@@ -13,7 +13,7 @@ from plans.markdown import is_web_link
 from plans.models import Plan
 from plans.selectors import slot_rows
 from rounds.columns import DOCUMENTS, RISKS, cells
-from rounds.models import Question, Section
+from rounds.models import Question, Section, round_label
 
 from .compare import SectionDiff, compare_snapshots
 from .models import SignoffContent
@@ -109,8 +109,26 @@ def _finance_summary(snapshot: PlanSnapshot, years: list[str]) -> dict:
         for line in part.expenditure_lines
         if line.output_unit
     ]
+    # Jointly commissioned lines: each year's amount and the NHS and local authority shares of it.
+    split_rows = [
+        {
+            "label": f"{line.scheme.reference} {line.scheme.name}".strip(),
+            "commissioner": line.commissioner.label,
+            "funding_stream": line.funding_stream.name,
+            "percent_nhs": line.percent_nhs,
+            "percent_la": line.percent_la,
+            "amounts": [part.amounts[line.pk].get(year) for year in years],
+        }
+        for line in part.expenditure_lines
+        if line.percent_nhs is not None and line.percent_la is not None
+    ]
     return {
         "planned_outputs": output_rows,
+        "split_lines": split_rows,
+        "split_headings": {
+            "nhs": f"% {round_label(snapshot.round_labels, 'contributor_nhs')}",
+            "la": f"% {round_label(snapshot.round_labels, 'contributor_la')}",
+        },
         "income": income_rows,
         "income_total": _column_totals(income_rows, years),
         "expenditure_by_scheme": scheme_rows,

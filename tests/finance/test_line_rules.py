@@ -351,3 +351,23 @@ def test_the_national_dataset_lists_each_lines_sub_type_unit_and_planned_outputs
     assert cells["Scheme sub-type"] == "Reablement at home" and cells["Output unit"] == "Packages"
     assert (cells["Planned output 2017/18"], cells["Planned output 2018/19"]) == (320, 330.5)
     assert (cells["% NHS"], cells["% LA"]) == (60, 40)
+
+
+def test_the_pdf_shows_a_joint_lines_nhs_and_local_authority_shares_in_the_rounds_words(round_lines):
+    from governance.pdf import render_part1_html
+
+    plan, user, codes, subs, _, years = round_lines
+    services.save_expenditure_line(user=user, plan=plan, **joint_line_values(codes, subs, years, plan))
+    finance = part1_document(read_plan_snapshot(plan))["finance"]
+    [row] = [r for r in finance["split_lines"] if r["label"].startswith("BD20")]
+    assert (row["label"], row["commissioner"], row["percent_nhs"], row["percent_la"]) == (
+        "BD20 Home-based reablement",
+        "Joint",
+        60,
+        40,
+    )
+    assert row["amounts"] == [400_000, 410_000]
+    html = render_part1_html(plan)
+    table = html[html.index("Jointly commissioned lines") :][:2000]
+    nhs = plan.round.labels.get("contributor_nhs") or "NHS"
+    assert f"% {nhs}" in table and "60%" in table and "40%" in table and "£400,000" in table
