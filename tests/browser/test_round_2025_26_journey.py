@@ -13,6 +13,7 @@ has recorded and submitted its share (set up through factories). Then:
 """
 
 import io
+import re
 import subprocess
 from decimal import Decimal
 
@@ -20,11 +21,12 @@ import openpyxl
 import pytest
 from playwright.sync_api import expect
 
+from capacity.selectors import definition_for_plan
 from finance.selectors import part_two_for_plan, workbook_content_hash
 from governance.snapshots import read_plan_snapshot
 from plans.models import Plan
 from rounds.models import FundingStream, HwbArea, Organisation, PlanningRound, RoundYear
-from tests.browser.conftest import assert_no_axe_violations, save_screenshot, sign_in
+from tests.browser.conftest import SCREENSHOTS, assert_no_axe_violations, save_screenshot, sign_in
 from tests.browser.journey import errors_on
 from tests.factories import IncomeLineFactory
 
@@ -86,6 +88,7 @@ ICB_LINE = {
 }
 # The joint line counts by its NHS share: £7,000,000 + 60% of £2,000,000 (not the whole £9,000,000).
 RING_FENCE_SPEND = "£8,200,000"
+ARTIFACTS = SCREENSHOTS.parent
 
 # Each metric's goals as typed: (baseline, planned value for every period), and how they are shown.
 METRICS = {
@@ -237,13 +240,170 @@ def download_workbook(page, base, summary) -> bytes:
     return response.body()
 
 
-def sheet_text(wb) -> dict[str, str]:
-    return {
-        ws.title: "\n".join(
-            " | ".join("" if v is None else str(v) for v in row) for row in ws.iter_rows(values_only=True)
-        )
-        for ws in wb.worksheets
+def plain(text: str) -> str:
+    """pdftotext's text as one line: the DRAFT watermark's letters (alone on their lines) and line breaks gone."""
+    lines = [line for line in text.splitlines() if not re.fullmatch(r"\s*[A-Z]\s*", line)]
+    return " ".join(" ".join(lines).split())
+
+
+def assert_in_order(text: str, expected: list[str]) -> None:
+    position = 0
+    for item in expected:
+        found = text.find(item, position)
+        assert found >= 0, f"{item!r} not found after position {position}: …{text[position : position + 300]}…"
+        position = found + len(item)
+
+
+def block_totals(definition, block_index: int, months: range) -> list[str]:
+    """The block's total demand for each month, as the tables show it."""
+    block = definition.blocks[block_index]
+    return [str(sum(demand(r, m) for r in range(len(block.rows)))) for m in months]
+
+
+def assert_pdf_in_the_rounds_words(pdf: str, definition) -> None:
+    text = plain(pdf)
+    # Capacity and demand: the round's headings, blocks, service types and pathways, the gap and totals.
+    assert_in_order(
+        text,
+        [
+            "Capacity and demand for intermediate and short-term care",
+            definition.blocks[0].label,
+            definition.pathway_label,
+            definition.periods[0],
+            definition.blocks[0].rows[0].label,
+            definition.demand_label,
+            str(demand(0, 0)),
+            definition.capacity_label,
+            str(capacity(0, 0)),
+            definition.gap_label,
+            str(capacity(0, 0) - demand(0, 0)),
+            "Total",
+            definition.demand_label,
+            *block_totals(definition, 0, range(3)),
+        ],
+    )
+    for block in definition.blocks:
+        assert block.label in text
+        for row in block.rows:
+            assert row.label in text, f"the service type {row.label!r} is missing from the PDF"
+    assert f"{definition.blocks[1].label} ({definition.periods[6]} to {definition.periods[11]})" in text
+    # Planned outputs in each scheme type's unit, with the line's sub-type.
+    assert_in_order(
+        text,
+        [
+            "Planned outputs",
+            "BD2501 Home first reablement",
+            "Reablement at home (to support discharge)",
+            "Packages",
+            "420",
+            "BD2502 Care home placements",
+            "Care home",
+            "Number of beds / placements",
+            "135",
+            "BD2503 Carers' respite",
+            "Respite services",
+            "Beneficiaries",
+            "800",
+        ],
+    )
+    # The joint line's split, headed with the round's contributor words.
+    assert_in_order(
+        text,
+        [
+            "Jointly commissioned lines",
+            "% NHS (ICB)",
+            "% Local authority",
+            "BD2501 Home first reablement",
+            "Joint",
+            "60%",
+            "40%",
+            "£2,000,000",
+        ],
+    )
+    # Every metric in its own unit.
+    for *_, shown in METRICS.values():
+        assert shown in text
+    assert_in_order(text, ["1,850.4 per 100,000", "9.6 days", "512.3 per 100,000", LOCAL_METRIC, "81.5%", "84.0%"])
+    # The ICB-level allocation: the ICB's total and this area's share, with the areas that share it.
+    assert_in_order(
+        text,
+        [
+            "ICB allocations shared with other areas",
+            f"Additional NHS contribution from {ICB}",
+            "Shared by Barking and Dagenham, Havering",
+            "£5,000,000.00",
+            "£3,000,000.00",
+        ],
+    )
+
+
+def rows_of(ws) -> list[dict]:
+    header = [cell.value for cell in ws[1]]
+    return [dict(zip(header, row, strict=False)) for row in ws.iter_rows(min_row=2) if row[0].value is not None]
+
+
+def assert_workbook_in_the_rounds_words(wb, definition) -> None:
+    # Capacity and demand: every service type and month, in the round's words, with the gap as a formula.
+    ws = wb["Capacity and demand"]
+    header = [cell.value for cell in ws[1]]
+    assert header[:8] == [
+        "Row key",
+        "Block",
+        "Service type",
+        definition.pathway_label,
+        "Period",
+        definition.demand_label,
+        definition.capacity_label,
+        definition.gap_label,
+    ]
+    figures = {
+        (row[2].value, row[4].value): (row[1].value, row[3].value, row[5].value, row[6].value, row[7].value)
+        for row in ws.iter_rows(min_row=2, max_col=8)
+        if row[0].value
     }
+    for block in definition.blocks:
+        for r, row in enumerate(block.rows):
+            for m, period in enumerate(definition.periods):
+                got = figures[(row.label, period)]
+                assert got[:4] == (block.label, row.pathway or None, demand(r, m), capacity(r, m)), (row.label, period)
+                assert str(got[4]).startswith("=") and "-" in got[4]  # the gap, worked out in the sheet
+
+    # The lines: the 60/40 split, the sub-type and the planned outputs in each scheme type's unit.
+    lines = {row["Scheme reference"]: row for row in rows_of(wb["Expenditure"]) if row["Scheme reference"]}
+    joint = lines["BD2501"]
+    assert (joint["Commissioner"], joint["% NHS (if joint)"], joint["% LA (if joint)"]) == ("Joint", 60, 40)
+    assert (joint["Scheme sub-type"], joint["Output unit"], joint[f"Planned output {YEAR}"]) == (
+        "Reablement at home (to support discharge)",
+        "Packages",
+        420,
+    )
+    assert (lines["BD2502"]["Output unit"], lines["BD2502"]["% NHS (if joint)"]) == (
+        "Number of beds / placements",
+        None,
+    )
+    assert lines["BD2503"]["Output unit"] == "Beneficiaries"
+
+    # Metrics: each in its unit, named and formatted as the unit shows it.
+    shown = {}
+    for row in wb["Metrics"].iter_rows(min_row=2):
+        if row[1].value:
+            shown.setdefault(row[1].value, (row[2].value, row[5].number_format, row[5].value))
+    units = {name: unit for name, (unit, _, _) in shown.items()}
+    formats = {unit: number_format for unit, number_format, _ in shown.values()}
+    assert sorted(set(units.values())) == ["Days", "Percentage", "Rate per 100,000 population"]
+    assert units[LOCAL_METRIC] == "Percentage"
+    assert formats == {
+        "Rate per 100,000 population": '#,##0.0" per 100,000"',
+        "Days": '#,##0.0" days"',
+        "Percentage": '#,##0.0"%"',
+    }
+
+    # The ICB's allocation beside this area's share, and the ring-fence counted at the NHS share.
+    summary = [[cell.value for cell in row] for row in wb["Summary"].iter_rows()]
+    [icb_row] = [row for row in summary if row[1] == ICB]
+    assert icb_row[:4] == ["Additional NHS contribution", ICB, YEAR, ICB_ALLOCATION]
+    [fence] = [row for row in summary if str(row[0]).startswith("NHS minimum contribution to adult social care")]
+    assert fence[1] == "Passed" and f"is {RING_FENCE_SPEND}," in fence[2]
 
 
 def test_a_commissioner_fills_a_2025_26_plan_whose_pdf_and_workbook_use_the_rounds_words(
@@ -276,14 +436,12 @@ def test_a_commissioner_fills_a_2025_26_plan_whose_pdf_and_workbook_use_the_roun
     assert_no_axe_violations(page, "finance summary")
     save_screenshot(page, "finance-summary-2025-26")
 
-    text = pdf_text(page, base, overview)
-    print(text)
+    definition = definition_for_plan(plan)
+    pdf = pdf_text(page, base, overview)
+    (ARTIFACTS / "round-2025-26-part1.txt").write_text(pdf)
+    assert_pdf_in_the_rounds_words(pdf, definition)
     workbook = download_workbook(page, base, summary)
-    wb = openpyxl.load_workbook(io.BytesIO(workbook))
-    sheets = sheet_text(wb)
-    for title, body in sheets.items():
-        print("=====", title)
-        print(body[:6000])
+    assert_workbook_in_the_rounds_words(openpyxl.load_workbook(io.BytesIO(workbook)), definition)
 
     # Round trip: the downloaded workbook, imported back, changes nothing.
     before = (workbook_content_hash(part_two_for_plan(plan)), read_plan_snapshot(plan))
