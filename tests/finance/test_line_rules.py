@@ -95,7 +95,7 @@ def test_planned_outputs_are_checked_only_where_the_scheme_type_has_a_unit():
     figures.expenditure.append(line("ccg", 100, output_unit="Packages"))
     [result] = rules.check_planned_outputs(figures)
     assert not result.passed
-    assert result.message == "Scheme ccg has no planned output for 2018/19: enter the number of packages"
+    assert result.message == "Scheme ccg has no planned output for 2018/19 (Packages): enter the planned output"
     figures.expenditure[-1] = line("ccg", 100, output_unit="Packages", outputs={"2018/19": Decimal(12)})
     assert rules.check_planned_outputs(figures)[0].passed
 
