@@ -247,3 +247,16 @@ def test_in_the_update_the_approved_plans_other_tables_stay_as_they_were(approve
     assert line.amount == before
     cast.plan.refresh_from_db()
     assert cast.plan.status == S.DRAFT
+
+
+def test_the_updates_pdf_names_its_phase_and_shows_its_sections(approved):
+    from governance.pdf import render_part1_html
+
+    cast, _, _ = approved
+    assert '<th scope="row">Phase</th><td>Plan</td>' in render_part1_html(cast.plan)
+    services.start_next_phase(user=cast.national_admin, plan=cast.plan)
+
+    html = render_part1_html(cast.plan)
+
+    assert '<th scope="row">Phase</th><td>2024/25 planning update</td>' in html
+    assert "What has changed" in html and "Vision for health and care services" not in html
