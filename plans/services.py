@@ -211,7 +211,8 @@ def save_section(
         # A section may hold a ruled table (capacity and demand) as well as its questions.
         table_problems = _table_problems(plan, section)
         if complete and table_problems:
-            raise ValidationError(table_problems)
+            more = f" ({len(table_problems) - 1} more on its table's page)" if len(table_problems) > 1 else ""
+            raise ValidationError(table_problems[0] + more)
         still_missing = bool(missing or table_problems)
         _update_progress(user=user, plan=plan, section=section, complete=complete, still_missing=still_missing)
         _discard_draft(user=user, plan=plan, form_key=f"section:{section.key}")

@@ -147,3 +147,19 @@ def test_an_unknown_block_is_not_found(cd_plan, client):
     plan, user = cd_plan
     client.force_login(user)
     assert client.get(reverse("capacity:block", kwargs={**KW, "block_key": "nowhere"})).status_code == 404
+
+
+def test_the_assumptions_page_cannot_complete_the_section_while_figures_are_missing(cd_plan, client):
+    plan, user = cd_plan
+    client.force_login(user)
+    url = reverse("plans:section", kwargs={**KW, "section_key": "care-flow"})
+    form = client.get(url).content.decode()
+    assert "How we estimated demand and capacity" in form
+    assert 'name="q_cd-assumptions"' in form
+
+    response = client.post(url, {"q_cd-assumptions": "Last year's referrals, plus 3%.", "action": "complete"})
+
+    html = response.content.decode()
+    assert response.status_code == 400
+    assert "Enter demand and capacity for ‘Reablement at home’ (Leaving hospital): 3 periods, from Apr 2030" in html
+    assert "(2 more on its table&#x27;s page)" in html
