@@ -1105,6 +1105,7 @@ def _risk_changes(part: PartTwo, rows: list[RiskRow]) -> list[Change]:
     for pk, risk in current.items():
         if pk not in kept:
             changes.append(Change("removed", "Risks", risk.description[:60]))
+    return changes
 
 
 def _capacity_changes(part: PartTwo, figures: dict) -> list[Change]:
