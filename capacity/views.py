@@ -115,8 +115,8 @@ def block_form(request, round_slug: str, ons_code: str, block_key: str):
         {
             "plan": plan,
             "definition": definition,
-            # Not "block": inside {% block %} tags Django's own `block` variable would hide it.
-            "capacity_block": block,
+            # Not "block": inside {% block %} Django's template engine keeps its own variable of that name.
+            "cd_block": block,
             "form": form,
             "saved": next(b for b in saved.blocks if b.block.key == block.key),
             "show_saved": status == 409,

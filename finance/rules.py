@@ -430,7 +430,7 @@ def check_planned_outputs(figures: PartTwoFigures) -> list[RuleResult]:
         return [RuleResult("planned_outputs", name, True, "Every line with an output unit has its planned outputs")]
     line, year = missing[0]
     more = f" (and {len(missing) - 1} more)" if len(missing) > 1 else ""
-    message = f"{line.label} has no planned output for {year}{more}: enter the number of {line.output_unit.lower()}"
+    message = f"{line.label} has no planned output for {year} ({line.output_unit}){more}: enter the planned output"
     return [RuleResult("planned_outputs", name, False, message)]
 
 

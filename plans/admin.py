@@ -19,7 +19,7 @@ class PlanAdmin(admin.ModelAdmin):
     list_filter = ["round", "status", "hwb_area__region"]
     search_fields = ["hwb_area__name", "hwb_area__ons_code"]
     # Only the workflow moves a plan (governance.services): a plan added here starts in Draft, version 1.
-    readonly_fields = ["status", "version"]
+    readonly_fields = ["status", "version", "phase"]  # moved only by the workflow (governance.services)
 
 
 @admin.register(models.Answer)

@@ -7,7 +7,7 @@ import os
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 
 from accounts.models import User
 from rounds.columns import NARRATIVE, clean_values
@@ -211,7 +211,8 @@ def save_section(
         # A section may hold a ruled table (capacity and demand) as well as its questions.
         table_problems = _table_problems(plan, section)
         if complete and table_problems:
-            raise ValidationError(table_problems)
+            more = f" ({len(table_problems) - 1} more on its table's page)" if len(table_problems) > 1 else ""
+            raise ValidationError(table_problems[0] + more)
         still_missing = bool(missing or table_problems)
         _update_progress(user=user, plan=plan, section=section, complete=complete, still_missing=still_missing)
         _discard_draft(user=user, plan=plan, form_key=f"section:{section.key}")
@@ -305,11 +306,24 @@ def table_section(plan: Plan, table: str) -> Section | None:
     return selectors.plan_sections(plan).filter(table=table).order_by("order").first()
 
 
+def _refuse_outside_phase(plan: Plan, table: str) -> None:
+    """In a later phase (a planning update) the approved plan's tables that the phase does not ask
+    for stay as they were approved: a change to one is refused, inside the change's transaction."""
+    if plan.phase_id is None or not Section.objects.filter(round_id=plan.round_id, table=table).exists():
+        return
+    phase = selectors.plan_phase(plan)
+    raise PermissionDenied(
+        f"The {phase.name} does not ask for this part of the plan: it stays as it was in the approved plan."
+    )
+
+
 def touch_table_section(*, user: User, plan: Plan, table: str, start: bool = True) -> None:
     """A row of the table changed: its section starts (Not started → In progress, unless not `start`),
     and a Completed section whose registered rules no longer hold goes back to In progress."""
     section = table_section(plan, table)
     if section is None:
+        if start:
+            _refuse_outside_phase(plan, table)
         return
     status = SectionProgress.objects.filter(plan=plan, section=section).values_list("status", flat=True).first()
     if status == SectionProgress.Status.COMPLETED:

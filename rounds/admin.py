@@ -70,9 +70,18 @@ class QuestionInline(admin.StackedInline):
 
 @admin.register(models.Section)
 class SectionAdmin(admin.ModelAdmin):
-    list_display = ["title", "round", "part", "order", "table"]
+    list_display = ["title", "round", "part", "order", "table", "phase"]
     list_filter = ["round", "part"]
     inlines = [QuestionInline]
+
+
+@admin.register(models.RoundPhase)
+class RoundPhaseAdmin(admin.ModelAdmin):
+    """A round's phases (the plan, then a planning update); normally loaded from the round's file."""
+
+    list_display = ["name", "round", "order", "opens_at", "deadline"]
+    list_filter = ["round"]
+    filter_horizontal = ["sections"]
 
 
 class ConditionQuestionInline(admin.TabularInline):

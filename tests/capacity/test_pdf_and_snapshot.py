@@ -105,3 +105,33 @@ def test_what_changed_since_a_signatory_saw_the_plan_names_the_service_type(cd_p
     assert ("+", "Leaving hospital, Rehabilitation in a bed: Apr 2030 7/11; May 2030 -/-; Jun 2030 -/-") in diffs[
         0
     ].lines
+
+
+def test_the_2023_25_table_prints_in_part_1_in_parts_of_six_months(db):
+    from rounds.loader import load_round, rounds_dir
+    from rounds.models import HwbArea
+    from tests.factories import PlanFactory
+
+    rnd = load_round(rounds_dir() / "2023-25.yaml")
+    plan = PlanFactory(round=rnd, hwb_area=HwbArea.objects.get(ons_code="E06000026"))
+    CapacityDemandFigure.objects.create(
+        plan=plan, row_key="d-reablement-home", period="Mar 2025", demand=64, capacity=61
+    )
+
+    text = body_text(render_plan_pdf(plan), plan)
+
+    assert_in_order(
+        text,
+        [
+            "Capacity and demand for intermediate and short-term care",
+            "Approach to estimating demand and capacity",
+            "Hospital discharge (Apr 2023 to Sep 2023)",
+            "Hospital discharge (Oct 2024 to Mar 2025)",
+            "Reablement at home",
+            "64",
+            "61",
+            "-3",
+            "Community (step-up referrals) (Apr 2023 to Sep 2023)",
+            "Summary of Part 2",
+        ],
+    )

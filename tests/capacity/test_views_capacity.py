@@ -149,12 +149,17 @@ def test_an_unknown_block_is_not_found(cd_plan, client):
     assert client.get(reverse("capacity:block", kwargs={**KW, "block_key": "nowhere"})).status_code == 404
 
 
-def test_the_block_form_is_titled_with_the_blocks_name(cd_plan, client):
+def test_the_assumptions_page_cannot_complete_the_section_while_figures_are_missing(cd_plan, client):
     plan, user = cd_plan
     client.force_login(user)
-    html = client.get(reverse("capacity:block", kwargs={**KW, "block_key": "community"})).content.decode()
-    assert '<h1 class="govuk-heading-l">Referrals from the community</h1>' in html
-    assert "<title>Referrals from the community – " in html
-    # Two scrolling regions, the form's and the saved table's, each with its own name.
-    assert 'aria-label="Referrals from the community: figures to enter"' in html
-    assert 'aria-label="Referrals from the community"' in html
+    url = reverse("plans:section", kwargs={**KW, "section_key": "care-flow"})
+    form = client.get(url).content.decode()
+    assert "How we estimated demand and capacity" in form
+    assert 'name="q_cd-assumptions"' in form
+
+    response = client.post(url, {"q_cd-assumptions": "Last year's referrals, plus 3%.", "action": "complete"})
+
+    html = response.content.decode()
+    assert response.status_code == 400
+    assert "Enter demand and capacity for ‘Reablement at home’ (Leaving hospital): 3 periods, from Apr 2030" in html
+    assert "(2 more on its table&#x27;s page)" in html

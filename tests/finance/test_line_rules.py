@@ -95,7 +95,7 @@ def test_planned_outputs_are_checked_only_where_the_scheme_type_has_a_unit():
     figures.expenditure.append(line("ccg", 100, output_unit="Packages"))
     [result] = rules.check_planned_outputs(figures)
     assert not result.passed
-    assert result.message == "Scheme ccg has no planned output for 2018/19: enter the number of packages"
+    assert result.message == "Scheme ccg has no planned output for 2018/19 (Packages): enter the planned output"
     figures.expenditure[-1] = line("ccg", 100, output_unit="Packages", outputs={"2018/19": Decimal(12)})
     assert rules.check_planned_outputs(figures)[0].passed
 
@@ -247,7 +247,7 @@ def test_the_web_form_adds_a_joint_line_and_names_the_field_a_rule_refuses(round
     page = client.get(reverse("finance:expenditure", kwargs=KW)).content.decode()
     assert "Home-based reablement: Reablement at home" in page
     assert "(60% NHS, 40% LA)" in page
-    assert "Planned packages:" in page and "2017/18 320, 2018/19 330.5" in page
+    assert "Planned packages:" in page and "2017/18 320, 2018/19 330.5<" in page
 
 
 def expenditure_row(wb, reference):
@@ -371,3 +371,15 @@ def test_the_pdf_shows_a_joint_lines_nhs_and_local_authority_shares_in_the_round
     table = html[html.index("Jointly commissioned lines") :][:2000]
     nhs = plan.round.labels.get("contributor_nhs") or "NHS"
     assert f"% {nhs}" in table and "60%" in table and "40%" in table and "£400,000" in table
+
+
+def test_the_part_1_pdf_shows_the_planned_outputs_in_the_rounds_unit(round_lines):
+    from governance.pdf import render_part1_html, render_plan_pdf
+
+    plan, user, codes, subs, _, years = round_lines
+    services.save_expenditure_line(user=user, plan=plan, **joint_line_values(codes, subs, years, plan))
+    html = render_part1_html(plan)
+    assert "<caption>Planned outputs</caption>" in html
+    assert "BD20 Home-based reablement" in html and "Reablement at home" in html
+    assert "<td>Packages</td>" in html and '<td class="num">330.5</td>' in html
+    assert render_plan_pdf(plan)[:4] == b"%PDF"  # WeasyPrint renders it

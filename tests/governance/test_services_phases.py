@@ -217,3 +217,46 @@ def test_a_2023_25_plan_moves_to_its_2024_25_planning_update(db):
     changes = plan.answers.get(question__section__key="update-changes", question__key="summary")
     assert changes.text == "Home first: people stay well and independent at home."
     assert services.phase_deadline(plan) == update.deadline
+
+
+def test_in_the_update_the_approved_plans_other_tables_stay_as_they_were(approved):
+    """The update asks for the expenditure but not the income: an income change is refused, and writes nothing."""
+    from decimal import Decimal
+
+    from finance import services as finance_services
+    from finance.models import IncomeLine
+
+    cast, _, _ = approved
+    services.start_next_phase(user=cast.national_admin, plan=cast.plan)
+    line = IncomeLine.objects.filter(plan=cast.plan).order_by("id").first()
+    before = line.amount
+
+    with pytest.raises(PermissionDenied, match="2024/25 planning update does not ask for this part of the plan"):
+        finance_services.save_income_line(
+            user=cast.commissioner,
+            plan=cast.plan,
+            line=line,
+            version=line.version,
+            funding_stream=line.funding_stream,
+            organisation=line.organisation,
+            year=line.year,
+            amount=before + Decimal("1000.00"),
+        )
+
+    line.refresh_from_db()
+    assert line.amount == before
+    cast.plan.refresh_from_db()
+    assert cast.plan.status == S.DRAFT
+
+
+def test_the_updates_pdf_names_its_phase_and_shows_its_sections(approved):
+    from governance.pdf import render_part1_html
+
+    cast, _, _ = approved
+    assert '<th scope="row">Phase</th><td>Plan</td>' in render_part1_html(cast.plan)
+    services.start_next_phase(user=cast.national_admin, plan=cast.plan)
+
+    html = render_part1_html(cast.plan)
+
+    assert '<th scope="row">Phase</th><td>2024/25 planning update</td>' in html
+    assert "What has changed" in html and "Vision for health and care services" not in html

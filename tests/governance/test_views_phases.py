@@ -104,3 +104,15 @@ def test_the_plans_history_shows_both_submissions_by_phase_with_their_files(clie
     for version in (1, 2):
         response = client.get(url("governance:download", cast.plan, version=version, kind="pdf"))
         assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
+    # The plan and its update compare like any two versions.
+    compared = client.get(url("governance:versions", cast.plan))
+    assert compared.status_code == 200 and "What has changed" in compared.content.decode()
+
+
+def test_your_plans_counts_the_updates_sections(client, approved):
+    cast, _, _ = approved
+    services.start_next_phase(user=cast.national_admin, plan=cast.plan)
+    client.force_login(cast.commissioner)
+    assert "0 of 2" in client.get(reverse("plans:your_plans")).content.decode()
+    fill_update(cast)
+    assert "2 of 2" in client.get(reverse("plans:your_plans")).content.decode()

@@ -136,3 +136,11 @@ def test_mistakes_in_phases_are_refused_with_file_line_and_key(tmp_path, db, old
     ):
         load_round(path)
     assert not rm.PlanningRound.objects.filter(slug="2030-31").exists()
+
+
+def test_the_admin_lists_and_shows_a_rounds_phases(admin_client):
+    rnd = load_round(ROUND)
+    update = rnd.phases.get(key="update-2031")
+    assert "2031 planning update" in admin_client.get("/admin/rounds/roundphase/").content.decode()
+    page = admin_client.get(f"/admin/rounds/roundphase/{update.pk}/change/").content.decode()
+    assert "update-2031" in page and "Money out" in page
