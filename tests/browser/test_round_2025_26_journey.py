@@ -40,12 +40,12 @@ COUNCIL = "London Borough of Barking and Dagenham"
 YEAR = "2025/26"
 
 ICB_ALLOCATION = Decimal(5_000_000)  # the round file's icb_allocations: QMF, additional-nhs
-BD_SHARE, HAVERING_SHARE = Decimal(3_000_000), Decimal(2_000_000)
+HAVERING_SHARE = Decimal(2_000_000)  # Barking and Dagenham takes the other £3,000,000 (INCOME)
 INCOME = [  # (stream, organisation, amount): the round's placeholder allocations and the ICB share
     ("Minimum NHS contribution (including ICB discharge funding)", ICB, "24136000"),
     ("Local Authority Better Care Grant", COUNCIL, "13949000"),
     ("Disabled Facilities Grant", COUNCIL, "2250000"),
-    ("Additional NHS contribution", ICB, "3000000"),
+    ("Additional NHS contribution", ICB, "3000000"),  # the share of the ICB-level allocation
 ]
 JOINT_LINE = {
     "Scheme reference": "BD2501",
@@ -86,7 +86,8 @@ ICB_LINE = {
     "output": "800",
     "split": None,
 }
-# The joint line counts by its NHS share: £7,000,000 + 60% of £2,000,000 (not the whole £9,000,000).
+# The joint line counts by its NHS share: £7,000,000 + 60% of £2,000,000. Leaving the joint line out would
+# give £7,000,000 (below the required £8,057,000) and counting all of it £9,000,000.
 RING_FENCE_SPEND = "£8,200,000"
 ARTIFACTS = SCREENSHOTS.parent
 
@@ -111,8 +112,9 @@ def capacity(row: int, month: int) -> int:
 def plans_2025_26(demo_data):
     """A new 2025–26 plan for Barking and Dagenham, and Havering's, which has submitted its ICB share."""
     rnd = PlanningRound.objects.get(slug=ROUND)
-    bd = Plan.objects.get_or_create(round=rnd, hwb_area=HwbArea.objects.get(ons_code=BD))[0]
-    havering = Plan.objects.get_or_create(round=rnd, hwb_area=HwbArea.objects.get(ons_code=HAVERING))[0]
+    # New plans, as a national admin's "Create every area's plan" makes them (the demo has none in 2025-26).
+    bd = Plan.objects.create(round=rnd, hwb_area=HwbArea.objects.get(ons_code=BD))
+    havering = Plan.objects.create(round=rnd, hwb_area=HwbArea.objects.get(ons_code=HAVERING))
     IncomeLineFactory(
         plan=havering,
         funding_stream=FundingStream.objects.get(round=rnd, key="additional-nhs"),
@@ -409,12 +411,14 @@ def test_a_commissioner_fills_a_2025_26_plan_whose_pdf_and_workbook_use_the_roun
     expect(fence).to_have_count(1)
     expect(fence).to_contain_text(f"is {RING_FENCE_SPEND}, which meets the required £8,057,000")
     expect(fence.locator(".govuk-tag")).to_have_text("Passed")
-    shares = page.locator("#icb-shares")
-    expect(shares).to_contain_text(f"Additional NHS contribution from {ICB}")
-    expect(shares).to_contain_text("Barking and Dagenham, Havering")
-    expect(shares).to_contain_text("£5,000,000.00")
-    expect(shares).to_contain_text("£3,000,000.00")
-    expect(shares).to_contain_text("£2,000,000.00")
+    # The ICB's allocation, shared by two areas: this one's share and Havering's submitted one use it all.
+    share = page.locator("#icb-shares tbody tr")
+    expect(share).to_have_count(1)
+    expect(share.locator("th")).to_contain_text(f"Additional NHS contribution from {ICB}")
+    expect(share.locator("th")).to_contain_text("Shared by Barking and Dagenham, Havering")
+    expect(share.locator("td")).to_have_text([YEAR, "£5,000,000.00", "£3,000,000.00", "£2,000,000.00", "£0.00"])
+    icb_check = page.locator("#rule-results li", has_text="This area's share of")
+    expect(icb_check.locator(".govuk-tag")).to_have_text("Passed")
     assert_no_axe_violations(page, "finance summary")
     save_screenshot(page, "finance-summary-2025-26")
 
