@@ -111,6 +111,7 @@ def capacity(row: int, month: int) -> int:
 @pytest.fixture
 def plans_2025_26(demo_data):
     """A new 2025–26 plan for Barking and Dagenham, and Havering's, which has submitted its ICB share."""
+    assert set(PlanningRound.objects.values_list("slug", flat=True)) >= {"2014-15", "2017-19", "2023-25", ROUND}
     rnd = PlanningRound.objects.get(slug=ROUND)
     # New plans, as a national admin's "Create every area's plan" makes them (the demo has none in 2025-26).
     bd = Plan.objects.create(round=rnd, hwb_area=HwbArea.objects.get(ons_code=BD))
