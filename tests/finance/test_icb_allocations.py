@@ -272,3 +272,14 @@ def test_the_2023_25_round_shares_the_north_east_london_icb_discharge_fund(
     with django_assert_max_num_queries(11):  # the summary's 10, plus the other areas' submitted total
         page = client.get(summary_url(bd)).content.decode()
     assert "£6,384,000.00" in page and "£3,000,000.00" in page and "£4,000,000.00" in page
+
+
+def test_the_pdf_shows_the_icb_allocation_beside_the_income(shared):
+    from governance.pdf import part1_html
+
+    plan, *_ = shared
+    html = part1_html(read_plan_snapshot(plan))
+    assert "ICB allocations shared with other areas" in html
+    assert f"Additional CCG contribution from {ICB}" in html and "Shared by Barking and Dagenham, Havering" in html
+    assert "£1,000,000.00" in html and "£600,000.00" in html
+    assert "£550,000.00" not in html  # never another area's share
