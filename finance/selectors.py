@@ -713,7 +713,20 @@ def income_page(part: PartTwo) -> dict:
             {"fence": fence, "amounts": [allocations.get((fence.key, y.pk)) for y in years]}
             for fence in part.ring_fences
         ],
+        "icb_allocations": _icb_allocations_by_year(part),
     }
+
+
+def _icb_allocations_by_year(part: PartTwo) -> list[dict]:
+    """The ICB allocations the area shares, one row per ICB and stream with an amount per year (no queries)."""
+    rows: dict[tuple[int, int], dict] = {}
+    for a in part.icb_allocations:
+        row = rows.setdefault(
+            (a.organisation_id, a.funding_stream_id),
+            {"label": f"{a.funding_stream.name} from {a.organisation.name}", "by_year": {}},
+        )
+        row["by_year"][a.year_id] = a.amount
+    return [{"label": row["label"], "amounts": [row["by_year"].get(y.pk) for y in part.years]} for row in rows.values()]
 
 
 def expenditure_rows(part: PartTwo) -> list[dict]:

@@ -283,3 +283,11 @@ def test_the_pdf_shows_the_icb_allocation_beside_the_income(shared):
     assert f"Additional CCG contribution from {ICB}" in html and "Shared by Barking and Dagenham, Havering" in html
     assert "£1,000,000.00" in html and "£600,000.00" in html
     assert "£550,000.00" not in html  # never another area's share
+
+
+def test_the_income_page_shows_the_icb_allocation_to_share(client, shared):
+    plan, user, _, _ = shared
+    client.force_login(user)
+    page = client.get(reverse("finance:income", args=[plan.round.slug, plan.hwb_area.ons_code])).content.decode()
+    assert f"Additional CCG contribution from {ICB} (ICB allocation shared with other areas" in page
+    assert "£1,000,000.00" in page
