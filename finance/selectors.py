@@ -653,9 +653,6 @@ def _workbook_content(part: PartTwo) -> dict:
         "organisations": [o.name for o in part.organisations],
         "allocations": sorted([a.key, a.year.label, str(a.amount)] for a in part.allocations),
         "ring_fences": [[f.key, f.name] for f in part.ring_fences],
-        "icb_allocations": [
-            [a.organisation.name, a.funding_stream.key, a.year.label, str(a.amount)] for a in part.icb_allocations
-        ],
         "income": [[i.pk, i.version, str(i.amount), i.note] for i in part.income_lines],
         "expenditure": [
             [
@@ -690,7 +687,12 @@ def _workbook_content(part: PartTwo) -> dict:
 
 def workbook_content_hash(part: PartTwo) -> str:
     """SHA-256 of the plan's Part 2 content: an unchanged plan has the same hash and reuses its export."""
-    payload = json.dumps(_workbook_content(part), sort_keys=True, default=str)
+    content = _workbook_content(part)
+    if part.icb_allocations:  # only then, so the stored exports of every other plan stay current
+        content["icb_allocations"] = [
+            [a.organisation.name, a.funding_stream.key, a.year.label, str(a.amount)] for a in part.icb_allocations
+        ]
+    payload = json.dumps(content, sort_keys=True, default=str)
     return hashlib.sha256(payload.encode()).hexdigest()
 
 

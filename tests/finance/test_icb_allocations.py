@@ -291,3 +291,14 @@ def test_the_income_page_shows_the_icb_allocation_to_share(client, shared):
     page = client.get(reverse("finance:income", args=[plan.round.slug, plan.hwb_area.ons_code])).content.decode()
     assert f"Additional CCG contribution from {ICB} (ICB allocation shared with other areas" in page
     assert "£1,000,000.00" in page
+
+
+def test_the_import_preview_checks_the_shares_live(shared):
+    from finance.workbook_import import figures_of_import
+
+    plan, _, other, _ = shared
+    data = workbook.render_plan_workbook(plan)
+    submit(other)
+    figures = figures_of_import(part_two_for_plan(plan), read_workbook(data, plan))
+    [result] = icb_results(figures)
+    assert not result.passed and "£150,000 more than" in result.message
