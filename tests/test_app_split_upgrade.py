@@ -374,7 +374,12 @@ ADDED_AFTER_SPLIT = {
     "rounds_planninground": {"reminder_days", "signature_reminder_days"},
     "accounts_membership": {"is_lead"},
 }
-TABLES_ADDED_AFTER_SPLIT = ("django_celery_beat_", "accounts_invitation", "governance_remindersent")
+TABLES_ADDED_AFTER_SPLIT = (
+    "django_celery_beat_",
+    "accounts_invitation",
+    "governance_remindersent",
+    "rounds_icballocation",
+)
 
 
 def added_after_split(table: str) -> bool:
