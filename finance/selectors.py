@@ -759,9 +759,6 @@ def _workbook_content(part: PartTwo) -> dict:
         "allocations": sorted([a.key, a.year.label, str(a.amount)] for a in part.allocations),
         "ring_fences": [[f.key, f.name] for f in part.ring_fences],
         "metrics": [[m.key, m.name, m.unit, m.decimal_places, list(m.periods)] for m in part.metrics],
-        "icb_allocations": [
-            [a.organisation.name, a.funding_stream.key, a.year.label, str(a.amount)] for a in part.icb_allocations
-        ],
         "income": [[i.pk, i.version, str(i.amount), i.note] for i in part.income_lines],
         "expenditure": [
             [
@@ -810,7 +807,12 @@ def _workbook_content(part: PartTwo) -> dict:
 
 def workbook_content_hash(part: PartTwo) -> str:
     """SHA-256 of the plan's Part 2 content: an unchanged plan has the same hash and reuses its export."""
-    payload = json.dumps(_workbook_content(part), sort_keys=True, default=str)
+    content = _workbook_content(part)
+    if part.icb_allocations:  # only then, so the stored exports of every other plan stay current
+        content["icb_allocations"] = [
+            [a.organisation.name, a.funding_stream.key, a.year.label, str(a.amount)] for a in part.icb_allocations
+        ]
+    payload = json.dumps(content, sort_keys=True, default=str)
     return hashlib.sha256(payload.encode()).hexdigest()
 
 
@@ -833,7 +835,20 @@ def income_page(part: PartTwo) -> dict:
             {"fence": fence, "amounts": [allocations.get((fence.key, y.pk)) for y in years]}
             for fence in part.ring_fences
         ],
+        "icb_allocations": _icb_allocations_by_year(part),
     }
+
+
+def _icb_allocations_by_year(part: PartTwo) -> list[dict]:
+    """The ICB allocations the area shares, one row per ICB and stream with an amount per year (no queries)."""
+    rows: dict[tuple[int, int], dict] = {}
+    for a in part.icb_allocations:
+        row = rows.setdefault(
+            (a.organisation_id, a.funding_stream_id),
+            {"label": f"{a.funding_stream.name} from {a.organisation.name}", "by_year": {}},
+        )
+        row["by_year"][a.year_id] = a.amount
+    return [{"label": row["label"], "amounts": [row["by_year"].get(y.pk) for y in part.years]} for row in rows.values()]
 
 
 def expenditure_rows(part: PartTwo) -> list[dict]:

@@ -59,7 +59,7 @@ from rounds.xlsx_bounds import (  # noqa: F401 - the limits and errors are part 
 from schemes.models import Scheme
 
 from . import rules
-from .selectors import WORKBOOK_FORMAT_VERSION, PartTwo, line_problems, part_two_for_plan, sub_types_of
+from .selectors import WORKBOOK_FORMAT_VERSION, PartTwo, line_problems, live_figures, part_two_for_plan, sub_types_of
 from .workbook import (
     BASELINE,
     CAPACITY_SHEET,
@@ -1134,6 +1134,8 @@ def figures_of_import(part: PartTwo, parsed: ParsedWorkbook) -> rules.PartTwoFig
         stream_names=part.figures.stream_names,
         allocations=part.figures.allocations,
         ring_fences=part.figures.ring_fences,
+        # Live, as on the finance summary: other areas' submitted shares of an ICB allocation count.
+        icb_shares=live_figures(part).icb_shares,
     )
     for row in parsed.income:
         for year, amount in row.amounts.items():

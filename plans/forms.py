@@ -363,8 +363,8 @@ class TableRowForm(VersionedForm):
             return _kind(field, "radios")
         if kind == columns.SCORE:
             choices = [(str(n), str(n)) for n in columns.SCORE_RANGE]
-            widget = forms.RadioSelect(attrs={"class": "govuk-radios--inline"})
-            return _kind(forms.TypedChoiceField(choices=choices, coerce=int, widget=widget, **common), "radios")
+            field = forms.TypedChoiceField(choices=choices, coerce=int, widget=forms.RadioSelect, **common)
+            return _kind(field, "radios")
         if kind == columns.YES_NO:
             field = forms.TypedChoiceField(
                 choices=YES_NO, coerce=lambda v: v == "yes", widget=forms.RadioSelect, **common

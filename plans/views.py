@@ -19,6 +19,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
+from rounds.examples import hint_examples
 from rounds.models import Section
 
 from . import permissions, selectors, services
@@ -206,6 +207,7 @@ def section(request: HttpRequest, round_slug: str, ons_code: str, section_key: s
         return _table_section(request, plan, section_obj, page, can_edit, action)
 
     form_kwargs = {
+        "examples": hint_examples(plan.round),
         "questions": page["questions"],
         "condition_questions": page["condition_questions"],
         "answers": page["answers"],

@@ -109,7 +109,7 @@ def default_risk_columns() -> list[dict]:
 def default_document_columns() -> list[dict]:
     return _columns(
         ("ref", "Ref", TEXT, {"label": "Reference (optional)", "hint": "For example, D1"}),
-        ("title", "Document or information title", TEXT, {"required": True, "error": "Enter the document title"}),
+        ("title", "Title", TEXT, {"required": True, "error": "Enter the document title"}),
         ("synopsis", "Synopsis", NARRATIVE),
         ("url", "Link", URL, {"label": "Link (optional)", "hint": "A web address starting with https://"}),
         ("file", "File", FILE, {"label": "Upload a file (optional)"}),

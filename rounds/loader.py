@@ -21,6 +21,7 @@ from django.db import models, transaction
 from django.utils.dateparse import parse_datetime
 
 from .columns import DOCUMENTS, RISKS, TableColumn, check_columns, default_document_columns, default_risk_columns
+from .config import bump_config_version
 from .models import (
     MINIMUM_POOL_KEY,
     Allocation,
@@ -1243,9 +1244,14 @@ class _RoundSpec:
     # --- writing, in dependency order ---
 
     def write(self, report: LoadReport) -> PlanningRound:
+        columns = ("risk_columns", "document_columns")
+        before = PlanningRound.objects.filter(slug=self.round["slug"]).values_list(*columns).first()
         rnd = _upsert(
             report, PlanningRound, {"slug": self.round["slug"]}, {**_without(self.round, "slug"), "labels": self.labels}
         )
+        if before is not None and before != (rnd.risk_columns, rnd.document_columns):
+            # The table columns are part of the cached configuration (rounds.config): renew it.
+            bump_config_version(rnd.pk)
         years = {
             label: _upsert(report, RoundYear, {"round": rnd, "label": label}, {"order": i + 1})
             for i, label in enumerate(self.years)

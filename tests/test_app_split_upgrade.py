@@ -393,7 +393,12 @@ MOVED_AFTER_SPLIT = {
     "plans_risk": {"concerns_nhs_providers": lambda row: _values(row)["concerns_nhs_providers"]},
     "plans_historicalrisk": {"concerns_nhs_providers": lambda row: _values(row)["concerns_nhs_providers"]},
 }
-TABLES_ADDED_AFTER_SPLIT = ("django_celery_beat_", "accounts_invitation", "governance_remindersent")
+TABLES_ADDED_AFTER_SPLIT = (
+    "django_celery_beat_",
+    "accounts_invitation",
+    "governance_remindersent",
+    "rounds_icballocation",
+)
 
 
 def added_after_split(table: str) -> bool:

@@ -29,6 +29,14 @@ def fill_form(page: Page, form_selector: str = "main form[data-autosave-form]", 
     avoids a row that would duplicate one already in the plan).
     """
     form = page.locator(form_selector).first
+    for select in form.locator("select").all():
+        if (select.get_attribute("name") or "").endswith("sub_type"):
+            continue  # chosen below, to fit the scheme type
+        if pick == "last" or not select.input_value():
+            values = select.locator("option").evaluate_all("os => os.map(o => o.value).filter(v => v)")
+            if values:
+                select.select_option(values[-1] if pick == "last" else values[0])
+    _choose_sub_type(form)
     for textarea in form.locator("textarea:visible").all():
         if not textarea.input_value().strip():
             textarea.fill(NARRATIVE)
@@ -47,7 +55,8 @@ def fill_form(page: Page, form_selector: str = "main form[data-autosave-form]", 
         if field.get_attribute("type") == "url":
             field.fill("https://www.england.nhs.uk/ourwork/part-rel/transformation-fund/")
         elif "percent" in (field.get_attribute("name") or ""):
-            field.fill("50")  # jointly commissioned: 50% NHS and 50% local authority
+            if _jointly_commissioned(form):
+                field.fill("50")  # jointly commissioned: 50% NHS and 50% local authority
         elif re.search(r"_(numerator|denominator)$", field.get_attribute("name") or ""):
             continue  # a metric's value is typed; a numerator and denominator would have to agree with it
         elif re.fullmatch(r"(baseline|planned_\d+)_value", field.get_attribute("name") or ""):
@@ -67,11 +76,28 @@ def fill_form(page: Page, form_selector: str = "main form[data-autosave-form]", 
     for box in form.locator("input[type=checkbox]").all():
         if not box.is_checked():
             box.check()
-    for select in form.locator("select").all():
-        if pick == "last" or not select.input_value():
-            values = select.locator("option").evaluate_all("os => os.map(o => o.value).filter(v => v)")
-            if values:
-                select.select_option(values[-1] if pick == "last" else values[0])
+
+
+def _selected_label(form, name: str) -> str:
+    select = form.locator(f"select[name$='{name}']")
+    return select.first.evaluate("s => s.selectedOptions[0] ? s.selectedOptions[0].text : ''") if select.count() else ""
+
+
+def _jointly_commissioned(form) -> bool:
+    """A split is given only on a joint line (the round's split rules refuse it elsewhere)."""
+    return "joint" in _selected_label(form, "commissioner").lower()
+
+
+def _choose_sub_type(form) -> None:
+    """A sub-type of the chosen scheme type (options read "Type: sub-type"), or none when it has none."""
+    select = form.locator("select[name$='sub_type']")
+    if not select.count() or select.first.input_value():
+        return
+    scheme_type = _selected_label(form, "scheme_type")
+    options = select.first.locator("option").evaluate_all("os => os.map(o => [o.value, o.text])")
+    fitting = [value for value, text in options if value and text.startswith(f"{scheme_type}: ")]
+    if fitting:
+        select.first.select_option(fitting[0])
 
 
 def click_and_expect_no_errors(page: Page, button_name: str) -> None:

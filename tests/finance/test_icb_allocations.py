@@ -272,3 +272,33 @@ def test_the_2023_25_round_shares_the_north_east_london_icb_discharge_fund(
     with django_assert_max_num_queries(11):  # the summary's 10, plus the other areas' submitted total
         page = client.get(summary_url(bd)).content.decode()
     assert "£6,384,000.00" in page and "£3,000,000.00" in page and "£4,000,000.00" in page
+
+
+def test_the_pdf_shows_the_icb_allocation_beside_the_income(shared):
+    from governance.pdf import part1_html
+
+    plan, *_ = shared
+    html = part1_html(read_plan_snapshot(plan))
+    assert "ICB allocations shared with other areas" in html
+    assert f"Additional CCG contribution from {ICB}" in html and "Shared by Barking and Dagenham, Havering" in html
+    assert "£1,000,000.00" in html and "£600,000.00" in html
+    assert "£550,000.00" not in html  # never another area's share
+
+
+def test_the_income_page_shows_the_icb_allocation_to_share(client, shared):
+    plan, user, _, _ = shared
+    client.force_login(user)
+    page = client.get(reverse("finance:income", args=[plan.round.slug, plan.hwb_area.ons_code])).content.decode()
+    assert f"Additional CCG contribution from {ICB} (ICB allocation shared with other areas" in page
+    assert "£1,000,000.00" in page
+
+
+def test_the_import_preview_checks_the_shares_live(shared):
+    from finance.workbook_import import figures_of_import
+
+    plan, _, other, _ = shared
+    data = workbook.render_plan_workbook(plan)
+    submit(other)
+    figures = figures_of_import(part_two_for_plan(plan), read_workbook(data, plan))
+    [result] = icb_results(figures)
+    assert not result.passed and "£150,000 more than" in result.message

@@ -8,7 +8,8 @@ from django.db.migrations.executor import MigrationExecutor
 
 pytestmark = pytest.mark.django_db
 
-BEFORE = [("finance", "0005_line_sub_type_and_planned_output")]
+# rounds at its newest: the state of finance 0005 alone would lack the columns other rounds migrations add.
+BEFORE = [("finance", "0005_line_sub_type_and_planned_output"), ("rounds", "0006_merge_round_format_for_issue_17")]
 AFTER = [("finance", "0006_line_sub_type_from_scheme")]
 
 

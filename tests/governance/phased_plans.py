@@ -96,7 +96,14 @@ def _meets_the_rounds_rules(plan: Plan) -> None:
     icb.hwb_areas.add(area)
     codes = {(c.list, c.code): c for c in rnd.code_entries.all()}
     allocations = {(a.year_id, a.key): a.amount for a in rnd.allocations.filter(hwb_area=area)}
-    for order, stream in enumerate(rnd.funding_streams.filter(is_mandatory=True).order_by("order")):
+    # A stream allocated per ICB (icb_allocations) is shared out locally: this area takes what its
+    # minimum pool needs beyond its own allocations, from the real ICB that holds the money.
+    mandatory = list(rnd.funding_streams.filter(is_mandatory=True).order_by("order"))
+    icb_held = {(a.year_id, a.funding_stream.key): a for a in rnd.icb_allocations.select_related("funding_stream")}
+    for year_id, key in icb_held:
+        own = sum(allocations.get((year_id, s.key), 0) for s in mandatory)
+        allocations[(year_id, key)] = allocations[(year_id, "minimum_pool")] - own
+    for order, stream in enumerate(mandatory):
         scheme = f.PartTwoSchemeFactory(
             plan=plan,
             reference=f"BD{order + 1:02d}",
@@ -117,11 +124,16 @@ def _meets_the_rounds_rules(plan: Plan) -> None:
             f.IncomeLineFactory(
                 plan=plan,
                 funding_stream=stream,
-                organisation=icb if stream.contributor == "nhs" else council,
+                organisation=icb_held[(year.pk, stream.key)].organisation
+                if (year.pk, stream.key) in icb_held
+                else icb
+                if stream.contributor == "nhs"
+                else council,
                 year=year,
                 amount=amount,
             )
-            f.ExpenditureAmountFactory(line=line, year=year, amount=amount)
+            output = 100 if line.scheme_type.output_unit_id else None  # a type with a unit plans its output
+            f.ExpenditureAmountFactory(line=line, year=year, amount=amount, planned_output=output)
     for order, metric in enumerate(rnd.metrics.order_by("order")):
         ambition = f.MetricAmbitionFactory(
             plan=plan, metric=metric, baseline_value=Decimal("100.0"), rationale="Plausible test figure.", order=order
