@@ -26,7 +26,7 @@ def test_a_round_file_defines_its_phases_and_the_sections_each_asks_for(db):
     assert own.questions.get(key="pool").label == "Value of the BCNHF pool for the rest of the year"
     # The plan asks for every section but the update's own; the update for the ones it lists.
     assert "update-about" not in set(rm.Section.objects.of_phase(rnd.pk, None).values_list("key", flat=True))
-    assert rm.Section.objects.of_phase(rnd.pk, None).count() == 9
+    assert rm.Section.objects.of_phase(rnd.pk, None).count() == 10
     assert list(rm.Section.objects.of_phase(rnd.pk, update.pk).order_by("order").values_list("key", flat=True)) == [
         "money-out",
         "measures",
@@ -43,7 +43,7 @@ def test_a_plan_starts_in_the_first_phase_and_its_task_list_is_that_phases(db):
     plan = Plan.objects.create(round=rnd, hwb_area=rm.HwbArea.objects.get(ons_code="E06000026"))
     assert plan.phase is None
     task_list = plan_for_task_list(plan)
-    assert task_list["total"] == 9 and task_list["phase"] is None
+    assert task_list["total"] == 10 and task_list["phase"] is None
     assert task_list["deadline"] == rnd.final_deadline
 
     plan.phase = rnd.phases.get(key="update-2031")

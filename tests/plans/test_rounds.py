@@ -409,7 +409,7 @@ def test_command_reports_a_broken_fixture_as_a_command_error(tmp_path):
 def test_a_new_round_from_a_fixture_alone_can_be_planned_in_end_to_end():
     rnd = load_round(TEST_ROUNDS / "2030-31.yaml")
     assert rnd.name == "Better Care and Neighbourhood Health Fund 2030/31"
-    assert rnd.sections.count() == 10
+    assert rnd.sections.count() == 11
     assert rnd.sections.get(key="about").questions.get(key="pool").label == "Value of the BCNHF pool"
 
     area = rm.HwbArea.objects.get(ons_code="E06000026")

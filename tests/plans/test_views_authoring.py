@@ -53,7 +53,7 @@ def test_task_list_links_every_section_in_order_with_status_and_count(client, a,
 
 def test_section_page_renders_the_rounds_fields(client, a, django_assert_max_num_queries):
     client.force_login(a.commissioner)
-    with django_assert_max_num_queries(23):
+    with django_assert_max_num_queries(24):
         response = client.get(section_url(a, "1a"))
     html = response.content.decode()
     assert response.status_code == 200
