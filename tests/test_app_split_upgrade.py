@@ -379,6 +379,17 @@ ADDED_AFTER_SPLIT = {
     "plans_historicalrisk": {"values"},
     "plans_relateddocument": {"values"},
     "plans_historicalrelateddocument": {"values"},
+    # issue 17: sub-types and planned outputs, phases, metric units, split shares, output units
+    "finance_expenditureline": {"sub_type_id"},
+    "finance_historicalexpenditureline": {"sub_type_id"},
+    "finance_expenditureamount": {"planned_output"},
+    "finance_historicalexpenditureamount": {"planned_output"},
+    "governance_submission": {"phase_id"},
+    "plans_plan": {"phase_id"},
+    "rounds_metric": {"numerator", "decimal_places", "polarity"},
+    "rounds_section": {"phase_id", "prefill_from_id"},
+    "rounds_ringfence": {"share"},
+    "rounds_codelistentry": {"output_unit_id"},
 }
 
 
@@ -398,6 +409,12 @@ TABLES_ADDED_AFTER_SPLIT = (
     "accounts_invitation",
     "governance_remindersent",
     "rounds_icballocation",
+    # issue 17: the round format's new tables and the capacity app
+    "rounds_outputunit",
+    "rounds_splitrule",
+    "rounds_capacitydemandtable",
+    "rounds_roundphase",
+    "capacity_",
 )
 
 
