@@ -145,7 +145,9 @@ def test_the_update_is_submitted_and_assured_and_both_submissions_are_kept(appro
     for submission in kept.values():
         with submission.pdf.open("rb") as pdf:
             assert sha256_hex(pdf.read()) == submission.pdf_sha256
-    assert [r.submission.version for r in Review.objects.filter(submission__plan=cast.plan)] == [1, 2]
+    assert [
+        r.submission.version for r in Review.objects.filter(submission__plan=cast.plan).order_by("submission__version")
+    ] == [1, 2]
 
 
 def test_the_update_is_late_after_its_own_deadline(approved):
