@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "capacity",
     "finance",
     "governance",
+    "monitoring",
     "demo",
 ]
 

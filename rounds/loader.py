@@ -40,6 +40,10 @@ from .models import (
     PlanningRound,
     Question,
     Region,
+    ReturnPart,
+    ReturnPeriod,
+    ReturnQuestion,
+    ReturnTemplate,
     RingFence,
     RoundPhase,
     RoundYear,
@@ -448,6 +452,7 @@ ROUND_KEYS = [
     "risk_columns",
     "document_columns",
     "phases",
+    "monitoring",
 ]
 
 
@@ -565,6 +570,7 @@ class _RoundSpec:
         self._signoff_slots()
         self._kloes()
         self._outcomes()
+        self._monitoring()
         self.round["risk_columns"] = self._table_columns("risk_columns", RISKS, default_risk_columns)
         self.round["document_columns"] = self._table_columns("document_columns", DOCUMENTS, default_document_columns)
 
@@ -1202,6 +1208,108 @@ class _RoundSpec:
             )
         check.unique(self.outcomes, "outcomes", lambda o: o["code"])
 
+    def _monitoring(self):
+        """monitoring: the quarterly and year-end return approved plans make (periods, parts, questions)."""
+        check = self.check
+        self.monitoring = None
+        if "monitoring" not in self.data:
+            return
+        m = check.mapping(
+            self.data["monitoring"],
+            "monitoring",
+            check.line_of(self.data, "monitoring"),
+            required=["name", "periods", "parts"],
+            optional=["variance_percent", "amount_max"],
+        )
+        template = {"name": check.text(m, "name", "monitoring", max_length=150)}
+        for key, low, high in (("variance_percent", 0, 100), ("amount_max", 1, 10**12)):
+            if key in m:
+                value = check.money(m[key], f"monitoring.{key}", check.line_of(m, key))
+                if not low <= value <= high:
+                    check.fail(f"monitoring.{key}", check.line_of(m, key), f"expected {low} to {high}, got {m[key]}")
+                template[key] = value
+        periods = []
+        for i, item in enumerate(check.seq(m, "periods", "monitoring", required=True)):
+            where = f"monitoring.periods[{i}]"
+            check.mapping(
+                item,
+                where,
+                0,
+                required=["key", "name", "year", "share_of_year", "period_end", "deadline"],
+                optional=["metric_periods"],
+            )
+            year = check.text(item, "year", where)
+            if year not in self.years:
+                check.fail(f"{where}.year", check.line_of(item, "year"), f"'{year}' is not one of the round's years")
+            share = check.money(item["share_of_year"], f"{where}.share_of_year", check.line_of(item, "share_of_year"))
+            if not 0 < share <= 100:
+                check.fail(
+                    f"{where}.share_of_year", check.line_of(item, "share_of_year"), "expected more than 0, up to 100"
+                )
+            period_end = check.when(item, "period_end", where, required=True)
+            periods.append(
+                {
+                    "key": check.slug(item, "key", where, max_length=40),
+                    "name": check.text(item, "name", where, max_length=100),
+                    "year": year,
+                    "share_of_year": share,
+                    "period_end": period_end.date(),
+                    "deadline": check.when(item, "deadline", where, required=True),
+                    "metric_periods": [str(p) for p in check.seq(item, "metric_periods", where)],
+                    "order": i + 1,
+                    "line": item.line,
+                }
+            )
+        check.unique(periods, "monitoring.periods", lambda p: p["key"])
+        parts = []
+        reports_on = [c for c, _ in ReturnPart.ReportsOn.choices]
+        for i, item in enumerate(check.seq(m, "parts", "monitoring", required=True)):
+            where = f"monitoring.parts[{i}]"
+            check.mapping(
+                item, where, 0, required=["key", "title"], optional=["description", "reports_on", "questions"]
+            )
+            where = f"monitoring.parts[{i}] ({item.get('key')})"
+            part = {
+                "key": check.slug(item, "key", where, max_length=40),
+                "title": check.text(item, "title", where, max_length=150),
+                "description": check.text(item, "description", where),
+                "reports_on": check.choice(item, "reports_on", where, ReturnPart.ReportsOn.choices),
+                "order": i + 1,
+                "line": item.line,
+                "questions": [],
+            }
+            listed = check.seq(item, "questions", where)
+            if part["reports_on"] and listed:
+                check.fail(
+                    f"{where}.questions",
+                    check.line_of(item, "questions"),
+                    "a part that reports on the plan asks no questions of its own",
+                )
+            if not part["reports_on"] and not listed:
+                check.fail(
+                    where,
+                    item.line,
+                    f"give it questions, or reports_on (one of: {', '.join(r for r in reports_on if r)})",
+                )
+            for j, q in enumerate(listed):
+                qwhere = f"{where}.questions[{j}]"
+                check.mapping(q, qwhere, item.line, required=["key", "kind", "prompt"], optional=["hint"])
+                part["questions"].append(
+                    {
+                        "key": check.slug(q, "key", qwhere, max_length=40),
+                        "kind": check.choice(q, "kind", qwhere, ReturnQuestion.Kind.choices),
+                        "prompt": check.text(q, "prompt", qwhere),
+                        "hint": check.text(q, "hint", qwhere),
+                        "order": j + 1,
+                        "line": q.line,
+                    }
+                )
+            check.unique(part["questions"], f"{where}.questions", lambda q: q["key"])
+            parts.append(part)
+        check.unique(parts, "monitoring.parts", lambda p: p["key"])
+        check.unique([p for p in parts if p["reports_on"]], "monitoring.parts (reports_on)", lambda p: p["reports_on"])
+        self.monitoring = {"template": template, "periods": periods, "parts": parts}
+
     def _table_columns(self, key: str, table: str, default) -> list[dict]:
         """The columns of the risks or documents table (rounds.columns); the row's own fields when not given."""
         check = self.check
@@ -1377,8 +1485,20 @@ class _RoundSpec:
             _upsert(report, KeyLineOfEnquiry, {"round": rnd, "code": k["code"]}, _without(k, "code", "line"))
         for o in self.outcomes:
             _upsert(report, OutcomeCategory, {"round": rnd, "code": o["code"]}, _without(o, "code", "line"))
+        if self.monitoring is not None:
+            self._write_monitoring(report, rnd, years)
         report.stale_rows += self._stale_rows(rnd)
         return rnd
+
+    def _write_monitoring(self, report: LoadReport, rnd: PlanningRound, years: dict) -> None:
+        _upsert(report, ReturnTemplate, {"round": rnd}, self.monitoring["template"])
+        for p in self.monitoring["periods"]:
+            values = {**_without(p, "key", "line"), "year": years[p["year"]]}
+            _upsert(report, ReturnPeriod, {"round": rnd, "key": p["key"]}, values)
+        for p in self.monitoring["parts"]:
+            part = _upsert(report, ReturnPart, {"round": rnd, "key": p["key"]}, _without(p, "key", "line", "questions"))
+            for q in p["questions"]:
+                _upsert(report, ReturnQuestion, {"part": part, "key": q["key"]}, _without(q, "key", "line"))
 
     def _stale_rows(self, rnd: PlanningRound) -> list[str]:
         listed = {
@@ -1397,6 +1517,16 @@ class _RoundSpec:
             "KLOE": (rnd.kloes.all(), "code", {k["code"] for k in self.kloes}),
             "outcome": (rnd.outcomes.all(), "code", {o["code"] for o in self.outcomes}),
             "phase": (rnd.phases.all(), "key", {p["key"] for p in self.phases}),
+            "return period": (
+                rnd.return_periods.all(),
+                "key",
+                {p["key"] for p in (self.monitoring or {}).get("periods", [])},
+            ),
+            "return part": (
+                rnd.return_parts.all(),
+                "key",
+                {p["key"] for p in (self.monitoring or {}).get("parts", [])},
+            ),
         }
         stale = []
         if self.capacity_demand is None and CapacityDemandTable.objects.filter(round=rnd).exists():

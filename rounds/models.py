@@ -773,3 +773,97 @@ class CapacityDemand:
 
     def block(self, key: str) -> CapacityBlock | None:
         return next((b for b in self.blocks if b.key == key), None)
+
+
+# --- Monitoring returns: what a round asks of its approved plans every quarter and at year end ---
+
+
+class ReturnTemplate(models.Model):
+    """The round's monitoring return (e.g. the 2015-16 quarterly reporting template), as data."""
+
+    round = models.OneToOneField(PlanningRound, on_delete=models.CASCADE, related_name="return_template")
+    name = models.CharField(max_length=150, help_text="e.g. Quarterly reporting template")
+    # A line whose actual differs from its planned amount by more than this needs an explanation.
+    variance_percent = models.DecimalField(max_digits=5, decimal_places=2, default=10)
+    amount_max = models.DecimalField(
+        max_digits=14, decimal_places=2, default=100_000_000, help_text="Largest amount a return accepts, in £."
+    )
+
+    def __str__(self):
+        return self.name
+
+
+class ReturnPeriod(models.Model):
+    """A quarter or the year end that approved plans report on, with its deadline."""
+
+    round = models.ForeignKey(PlanningRound, on_delete=models.CASCADE, related_name="return_periods")
+    key = models.SlugField(max_length=40, help_text="e.g. q1-2015-16")
+    name = models.CharField(max_length=100, help_text="e.g. Quarter 1 2015/16")
+    year = models.ForeignKey(RoundYear, on_delete=models.PROTECT, related_name="+")
+    # How much of the year's planned amounts is due by the period's end (25 for Q1, 100 at year end).
+    share_of_year = models.DecimalField(max_digits=5, decimal_places=2)
+    period_end = models.DateField()
+    deadline = models.DateTimeField()
+    # The metric periods whose planned values this return reports against, first match per metric.
+    metric_periods = models.JSONField(default=list, blank=True)
+    order = models.PositiveSmallIntegerField()
+
+    class Meta:
+        ordering = ["round", "order"]
+        constraints = [
+            models.UniqueConstraint(fields=["round", "key"], name="unique_return_period_key"),
+            models.CheckConstraint(
+                name="return_period_share_is_a_percentage",
+                condition=models.Q(share_of_year__gt=0, share_of_year__lte=100),
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class ReturnPart(models.Model):
+    """One part of the return (a sheet of the old template): questions, or a report on part of the plan."""
+
+    class ReportsOn(models.TextChoices):
+        QUESTIONS = "", "Its own questions"
+        CONDITIONS = "conditions", "The plan's national conditions"
+        FINANCE = "finance", "The plan's income and expenditure"
+        METRICS = "metrics", "The plan's metrics"
+
+    round = models.ForeignKey(PlanningRound, on_delete=models.CASCADE, related_name="return_parts")
+    key = models.SlugField(max_length=40)
+    title = models.CharField(max_length=150)
+    description = models.TextField(blank=True)
+    reports_on = models.CharField(max_length=20, choices=ReportsOn.choices, blank=True)
+    order = models.PositiveSmallIntegerField()
+
+    class Meta:
+        ordering = ["round", "order"]
+        constraints = [models.UniqueConstraint(fields=["round", "key"], name="unique_return_part_key")]
+
+    def __str__(self):
+        return self.title
+
+
+class ReturnQuestion(models.Model):
+    """A question a part of the return asks."""
+
+    class Kind(models.TextChoices):
+        CONFIRM = "confirm", "Confirmation"
+        YES_NO = "yes_no", "Yes or no (a date and an explanation when no)"
+        NARRATIVE = "narrative", "Narrative"
+
+    part = models.ForeignKey(ReturnPart, on_delete=models.CASCADE, related_name="questions")
+    key = models.SlugField(max_length=40)
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    prompt = models.TextField()
+    hint = models.TextField(blank=True)
+    order = models.PositiveSmallIntegerField()
+
+    class Meta:
+        ordering = ["part", "order"]
+        constraints = [models.UniqueConstraint(fields=["part", "key"], name="unique_return_question_key")]
+
+    def __str__(self):
+        return self.prompt[:60]

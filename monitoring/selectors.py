@@ -1,0 +1,226 @@
+"""Reads of monitoring returns: the scoped getter, variances, what is missing, and the content signatures bind to."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.db.models import QuerySet
+from django.http import Http404
+
+from accounts.models import User
+from governance.snapshots import canonical_json, sha256_hex
+from rounds.models import ReturnPart, ReturnQuestion, ReturnTemplate
+
+from . import permissions
+from .models import Return, ReturnAnswer, ReturnCondition, ReturnLine, ReturnMetric, ReturnPartProgress
+
+Q = ReturnQuestion.Kind
+
+
+def returns_for_user(user: User) -> QuerySet[Return]:
+    """Every return the user may read ("monitoring.view_return"), as a queryset."""
+    scope = permissions.readable_returns_filter(user)
+    return Return.objects.all() if scope is None else Return.objects.filter(scope)
+
+
+def get_return_for_user(user: User, *, round_slug: str, ons_code: str, period_key: str) -> Return:
+    """The one scoped getter for a return: 404 for anything outside the user's reach."""
+    ret = (
+        returns_for_user(user)
+        .select_related("plan__round", "plan__hwb_area__region", "period__year", "approved_submission")
+        .filter(plan__round__slug=round_slug, plan__hwb_area__ons_code=ons_code, period__key=period_key)
+        .first()
+    )
+    if ret is None:
+        raise Http404("No such return")
+    return ret
+
+
+def template_for(ret: Return) -> ReturnTemplate:
+    return ReturnTemplate.objects.get(round_id=ret.plan.round_id)
+
+
+def variance_percent(planned: Decimal, actual: Decimal | None) -> Decimal | None:
+    """How far the actual is from the planned amount, as a signed percentage (None until there is an actual)."""
+    if actual is None:
+        return None
+    if planned == 0:
+        return Decimal(0) if actual == 0 else None
+    return ((actual - planned) / planned * 100).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+
+
+def needs_explanation(line: ReturnLine, threshold: Decimal) -> bool:
+    """A line whose actual is beyond the round's variance threshold (or any spend against nothing planned)."""
+    if line.actual is None:
+        return False
+    variance = variance_percent(line.planned, line.actual)
+    return variance is None or abs(variance) > threshold
+
+
+@dataclass(frozen=True)
+class Problem:
+    """Something that stops a part of the return being completed, with the field it is about."""
+
+    part: str  # the ReturnPart key
+    field: str  # e.g. "line-12-explanation", "condition-3-met", "question-progress"
+    message: str
+
+
+def part_problems(ret: Return, part: ReturnPart, *, threshold: Decimal) -> list[Problem]:
+    """What must still be answered in one part before it can be marked completed."""
+    problems: list[Problem] = []
+    add = lambda field, message: problems.append(Problem(part.key, field, message))  # noqa: E731
+    if part.reports_on == ReturnPart.ReportsOn.FINANCE:
+        for line in ret.lines.all():
+            name = f"line-{line.pk}"
+            if line.actual is None:
+                add(f"{name}-actual", f"Enter the actual amount for {line.label}")
+            if line.forecast is None:
+                add(f"{name}-forecast", f"Enter the forecast for the year for {line.label}")
+            if needs_explanation(line, threshold) and not line.explanation.strip():
+                add(
+                    f"{name}-explanation",
+                    f"Explain why the actual for {line.label} is more than {threshold:g}% away from plan",
+                )
+    elif part.reports_on == ReturnPart.ReportsOn.CONDITIONS:
+        for c in ret.conditions.all():
+            name = f"condition-{c.number}"
+            if c.met is None:
+                add(f"{name}-met", f"Say whether national condition {c.number} is still met")
+            elif c.met is False:
+                if c.expected_date is None:
+                    add(f"{name}-expected_date", f"Enter the date national condition {c.number} will be met")
+                if not c.explanation.strip():
+                    add(f"{name}-explanation", f"Explain why national condition {c.number} is not met")
+    elif part.reports_on == ReturnPart.ReportsOn.METRICS:
+        for m in ret.metrics.all():
+            name = f"metric-{m.pk}"
+            if m.on_track is None:
+                add(f"{name}-on_track", f"Say whether {m.name} is on track")
+            elif m.on_track is False and not m.reason.strip():
+                add(f"{name}-reason", f"Give the reason {m.name} is not on track")
+    else:
+        answers = {a.question_id: a for a in ret.answers.all()}
+        for q in part.questions.all():
+            a = answers.get(q.pk)
+            name = f"question-{q.key}"
+            if q.kind == Q.NARRATIVE and not (a and a.text.strip()):
+                add(name, f"Answer: {q.prompt}")
+            elif q.kind == Q.CONFIRM and not (a and a.yes):
+                add(name, f"Confirm: {q.prompt}")
+            elif q.kind == Q.YES_NO:
+                if a is None or a.yes is None:
+                    add(name, f"Answer yes or no: {q.prompt}")
+                elif a.yes is False:
+                    if a.date is None:
+                        add(f"{name}-date", "Enter the date it will be in place")
+                    if not a.text.strip():
+                        add(f"{name}-text", "Explain why it is not in place")
+    return problems
+
+
+def return_problems(ret: Return) -> dict[str, list[Problem]]:
+    """Every part's problems, by part key (an empty list: the part can be completed)."""
+    threshold = template_for(ret).variance_percent
+    parts = ReturnPart.objects.filter(round_id=ret.plan.round_id).prefetch_related("questions").order_by("order")
+    return {part.key: part_problems(ret, part, threshold=threshold) for part in parts}
+
+
+def task_list(ret: Return) -> list[dict]:
+    """The return's parts in order, each with its GOV.UK task status."""
+    completed = set(ReturnPartProgress.objects.filter(ret=ret, completed=True).values_list("part__key", flat=True))
+    touched = _touched_parts(ret)
+    rows = []
+    for part in ReturnPart.objects.filter(round_id=ret.plan.round_id).order_by("order"):
+        status = "completed" if part.key in completed else "in_progress" if part.key in touched else "not_started"
+        rows.append({"part": part, "status": status})
+    return rows
+
+
+def _touched_parts(ret: Return) -> set[str]:
+    touched = set()
+    by_kind = {p.reports_on: p.key for p in ReturnPart.objects.filter(round_id=ret.plan.round_id)}
+    if ret.lines.filter(version__gt=1).exists():
+        touched.add(by_kind.get(ReturnPart.ReportsOn.FINANCE))
+    if ret.metrics.filter(version__gt=1).exists():
+        touched.add(by_kind.get(ReturnPart.ReportsOn.METRICS))
+    if ret.conditions.filter(version__gt=1).exists():
+        touched.add(by_kind.get(ReturnPart.ReportsOn.CONDITIONS))
+    touched |= set(ret.answers.values_list("question__part__key", flat=True))
+    return touched
+
+
+def _plain(value):
+    if value is None or isinstance(value, (bool, int, str)):
+        return value
+    if isinstance(value, Decimal):
+        return str(value)
+    return value.isoformat()
+
+
+def return_content(ret: Return) -> dict:
+    """The return's content as JSON types: what its signatures bind to and its submission stores."""
+    lines = ReturnLine.objects.filter(ret=ret).order_by("kind", "order")
+    metrics = ReturnMetric.objects.filter(ret=ret).order_by("order")
+    conditions = ReturnCondition.objects.filter(ret=ret).order_by("number")
+    answers = (
+        ReturnAnswer.objects.filter(ret=ret)
+        .select_related("question__part")
+        .order_by("question__part__order", "question__order")
+    )
+    return {
+        "period": ret.period.key,
+        "lines": [
+            {
+                "kind": x.kind,
+                "source_key": x.source_key,
+                "label": x.label,
+                "detail": x.detail,
+                "planned_year": _plain(x.planned_year),
+                "planned": _plain(x.planned),
+                "actual": _plain(x.actual),
+                "forecast": _plain(x.forecast),
+                "explanation": x.explanation,
+            }
+            for x in lines
+        ],
+        "metrics": [
+            {
+                "source_key": m.source_key,
+                "name": m.name,
+                "unit": m.unit,
+                "ambition_period": m.ambition_period,
+                "ambition": _plain(m.ambition),
+                "actual": _plain(m.actual),
+                "on_track": m.on_track,
+                "reason": m.reason,
+            }
+            for m in metrics
+        ],
+        "conditions": [
+            {
+                "number": c.number,
+                "title": c.title,
+                "met": c.met,
+                "expected_date": _plain(c.expected_date),
+                "explanation": c.explanation,
+            }
+            for c in conditions
+        ],
+        "answers": [
+            {
+                "part": a.question.part.key,
+                "question": a.question.key,
+                "yes": a.yes,
+                "date": _plain(a.date),
+                "text": a.text,
+            }
+            for a in answers
+        ],
+    }
+
+
+def return_content_hash(ret: Return) -> str:
+    """SHA-256 of the return's canonical content now: a signature is valid only while it is unchanged."""
+    return sha256_hex(canonical_json(return_content(ret)))
