@@ -22,6 +22,8 @@ urlpatterns = [
     path("plans/<slug:round_slug>/<str:ons_code>/capacity-demand/", include("capacity.urls")),
     # Sign-off, submission and assurance (plans/<round>/<area>/governance/), assurance/ and national/.
     path("", include("governance.urls")),
+    # Quarterly and year-end returns (plans/<round>/<area>/returns/) and their national roll-up (national/returns/).
+    path("", include("monitoring.urls")),
     path("admin/", admin.site.urls),
     path("healthz", healthz, name="healthz"),
     # Public pages every service has, linked from every page's footer.
