@@ -277,6 +277,7 @@ def plan_fingerprint(plan):
     from capacity.models import CapacityDemandFigure
     from finance.models import ExpenditureLine, IncomeLine
     from metrics.models import MetricAmbition
+    from monitoring.models import ReturnLine
     from schemes.models import Scheme
 
     return {
@@ -293,6 +294,9 @@ def plan_fingerprint(plan):
         "drafts": sorted(UnsavedDraft.objects.filter(plan=plan).values_list("pk", "data")),
         "capacity": sorted(
             CapacityDemandFigure.objects.filter(plan=plan).values_list("row_key", "period", "demand", "capacity")
+        ),
+        "return_lines": sorted(
+            ReturnLine.objects.filter(ret__plan=plan).values_list("pk", "actual", "forecast", "explanation", "version")
         ),
     }
 

@@ -137,6 +137,9 @@ ASSURANCE = rule(
     why="assurers (their own region only) and national admins",
 )
 
+RETURN_READ = rule(AREA_READERS, AREA_READERS, why="the return's area people and national admins until it is submitted")
+RETURN_EDIT = rule({"commissioner"}, {"commissioner"}, why="the area's commissioners until the return is submitted")
+
 # The declared table: URL name → rule. A URL pattern missing here fails the test.
 RULES: dict[str, Rule] = {
     # Site
@@ -229,6 +232,11 @@ RULES: dict[str, Rule] = {
     "governance:national_progress": NATIONAL,
     "governance:national_import": NATIONAL,
     "governance:national_import_confirm": NATIONAL,
+    # Monitoring returns. The matrix's phases move the plan, not its return, which stays in progress:
+    # its area's people read it, its commissioners edit it, assurers wait for the return's own submission.
+    "monitoring:export": RETURN_READ,
+    "monitoring:import": RETURN_EDIT,
+    "monitoring:import_confirm": RETURN_EDIT,
 }
 # URLs whose filled-in form may rightly be 404 even for a role allowed to reach them (say why).
 MAY_BE_404: dict[str, str] = {}
@@ -302,6 +310,7 @@ def world(shipped_rounds):
         by=users["national_admin"], email_address="invitee@example.org", role="viewer", hwb_area=area
     )
     token = invitation_token(invitation)
+    ret = add_victim_return(plan)
     ids.update(
         {
             "token": [token],
@@ -313,9 +322,25 @@ def world(shipped_rounds):
             "version": [str(plan.version)],
             "job": [str(job.pk)],
             "local": [str(local.pk)],
+            "period": [ret.period.key],
         }
     )
     return plan, ids, users
+
+
+def add_victim_return(plan):
+    """The plan's first return, in progress, with a line whose text carries SECRET."""
+    from governance.models import Submission
+    from monitoring.models import Return, ReturnLine
+    from rounds.models import ReturnPeriod
+
+    period = ReturnPeriod.objects.filter(round=plan.round).order_by("order").first()
+    submission = Submission.objects.filter(plan=plan).order_by("-version").first()
+    ret = Return.objects.create(plan=plan, period=period, approved_submission=submission)
+    ReturnLine.objects.create(
+        ret=ret, kind="income", source_key="income-1", label=f"{SECRET} line", planned_year=100, planned=25, order=1
+    )
+    return ret
 
 
 def submit(plan, users):
