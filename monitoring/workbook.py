@@ -64,7 +64,15 @@ FINANCE_HEADERS = [
     "Variance %",
     "Explanation of variance",
 ]
-CONDITION_HEADERS = [REFERENCE, VERSION, "Number", "National condition", "Still met", "Date it will be met", "Explanation"]
+CONDITION_HEADERS = [
+    REFERENCE,
+    VERSION,
+    "Number",
+    "National condition",
+    "Still met",
+    "Date it will be met",
+    "Explanation",
+]
 METRIC_HEADERS = [
     REFERENCE,
     VERSION,
@@ -138,7 +146,9 @@ def return_workbook(ret: Return) -> ReturnWorkbook:
     return ReturnWorkbook(
         ret=ret,
         template=ReturnTemplate.objects.get(round_id=ret.plan.round_id),
-        parts=list(ReturnPart.objects.filter(round_id=ret.plan.round_id).prefetch_related("questions").order_by("order")),
+        parts=list(
+            ReturnPart.objects.filter(round_id=ret.plan.round_id).prefetch_related("questions").order_by("order")
+        ),
         lines=list(ReturnLine.objects.filter(ret=ret).order_by("kind", "order")),
         conditions=list(ReturnCondition.objects.filter(ret=ret).order_by("number")),
         metrics=list(ReturnMetric.objects.filter(ret=ret).order_by("order")),

@@ -197,7 +197,9 @@ class ReturnImport:
     """What a workbook would change: every changed cell, and the new values of every changed row."""
 
     changes: list[CellChange] = field(default_factory=list)
-    lines: list[tuple[str, int, tuple]] = field(default_factory=list)  # (reference, pk, (actual, forecast, explanation))
+    lines: list[tuple[str, int, tuple]] = field(
+        default_factory=list
+    )  # (reference, pk, (actual, forecast, explanation))
     conditions: list[tuple[str, int, tuple]] = field(default_factory=list)
     metrics: list[tuple[str, int, tuple]] = field(default_factory=list)
     answers: list[tuple[str, ReturnQuestion, tuple]] = field(default_factory=list)
@@ -237,7 +239,7 @@ class _Reader:
             self.error(COVER_SHEET, "", "The workbook has no Cover sheet. Export the return's workbook and try again")
             return
         ws = wb[COVER_SHEET]
-        values = {key: None for key in COVER_ROW}
+        values = dict.fromkeys(COVER_ROW)
         last = max(COVER_ROW.values())
         for r, row in enumerate(ws.iter_rows(min_row=1, max_row=last, max_col=2, values_only=True), start=1):
             for key, at in COVER_ROW.items():
@@ -484,34 +486,24 @@ def apply_return_import(*, user: User, ret: Return, data: bytes, versions: dict[
             changed += services.save_lines(
                 user=user,
                 ret=ret,
-                changes=[
-                    services.LineChange(pk, version(ref), *new) for ref, pk, new in found.lines
-                ],
+                changes=[services.LineChange(pk, version(ref), *new) for ref, pk, new in found.lines],
             )
         if found.conditions:
             changed += services.save_conditions(
                 user=user,
                 ret=ret,
-                changes=[
-                    services.ConditionChange(pk, version(ref), *new)
-                    for ref, pk, new in found.conditions
-                ],
+                changes=[services.ConditionChange(pk, version(ref), *new) for ref, pk, new in found.conditions],
             )
         if found.metrics:
             changed += services.save_metrics(
                 user=user,
                 ret=ret,
-                changes=[
-                    services.MetricChange(pk, version(ref), *new) for ref, pk, new in found.metrics
-                ],
+                changes=[services.MetricChange(pk, version(ref), *new) for ref, pk, new in found.metrics],
             )
         if found.answers:
             changed += services.save_answers(
                 user=user,
                 ret=ret,
-                changes=[
-                    services.AnswerChange(q, version(ref), *new) for ref, q, new in found.answers
-                ],
+                changes=[services.AnswerChange(q, version(ref), *new) for ref, q, new in found.answers],
             )
         return changed
-

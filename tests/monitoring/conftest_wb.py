@@ -6,7 +6,6 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 import openpyxl
-import pytest
 from django.urls import reverse
 from django.utils import timezone
 
@@ -58,7 +57,9 @@ def add_return_template(rnd) -> dict[str, ReturnPeriod]:
     ReturnPart.objects.create(round=rnd, key="finance", title=FINANCE, reports_on="finance", order=3)
     ReturnPart.objects.create(round=rnd, key="metrics", title=METRICS, reports_on="metrics", order=4)
     narrative = ReturnPart.objects.create(round=rnd, key="narrative", title=NARRATIVE, order=5)
-    ReturnQuestion.objects.create(part=narrative, key="progress", kind="narrative", prompt="Describe progress.", order=1)
+    ReturnQuestion.objects.create(
+        part=narrative, key="progress", kind="narrative", prompt="Describe progress.", order=1
+    )
     ReturnQuestion.objects.create(
         part=narrative, key="data-confirmed", kind="confirm", prompt="I confirm the figures are true.", order=2
     )
@@ -85,11 +86,6 @@ def build_return_cast() -> ReturnCast:
     approve(cast)
     ret = services.start_return(user=cast.commissioner, plan=cast.plan, period=periods["q1-2017-18"])
     return ReturnCast(cast, ret, periods)
-
-
-@pytest.fixture
-def rc(db):
-    return build_return_cast()
 
 
 def exported(ret: Return) -> openpyxl.Workbook:

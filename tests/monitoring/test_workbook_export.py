@@ -4,18 +4,23 @@ import pytest
 from openpyxl.utils import get_column_letter
 
 from monitoring.workbook import FINANCE_HEADERS, RETURN_WORKBOOK_FORMAT_VERSION, WORKBOOK_KIND
-from tests.monitoring.conftest_wb import (  # noqa: F401 - rc is a fixture
+from tests.monitoring.conftest_wb import (
     BUDGET,
     CONDITIONS,
     FINANCE,
     METRICS,
     NARRATIVE,
+    build_return_cast,
     export_url,
     exported,
-    rc,
 )
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def rc(db):
+    return build_return_cast()
 
 
 def test_workbook_has_a_cover_and_one_sheet_per_part_in_order(rc):

@@ -7,21 +7,26 @@ import pytest
 from monitoring import services
 from monitoring.models import ReturnAnswer
 from monitoring.selectors import return_content_hash
-from tests.monitoring.conftest_wb import (  # noqa: F401 - rc is a fixture
+from tests.monitoring.conftest_wb import (
     BUDGET,
     CONDITIONS,
     FINANCE,
     METRICS,
     NARRATIVE,
+    build_return_cast,
     confirm_url,
     exported,
     import_url,
-    rc,
     upload,
     xlsx,
 )
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def rc(db):
+    return build_return_cast()
 
 
 def lines(ret):

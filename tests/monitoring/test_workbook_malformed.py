@@ -10,17 +10,22 @@ from finance.workbook import render_plan_workbook
 from monitoring import services
 from monitoring.workbook import return_workbook_bytes
 from monitoring.workbook_import import STALE
-from tests.monitoring.conftest_wb import (  # noqa: F401 - rc is a fixture
+from tests.monitoring.conftest_wb import (
     CONDITIONS,
     FINANCE,
     METRICS,
+    build_return_cast,
     exported,
-    rc,
     refused,
     xlsx,
 )
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def rc(db):
+    return build_return_cast()
 
 
 @pytest.fixture
@@ -48,7 +53,9 @@ def test_another_periods_workbook_is_refused(as_commissioner):
     rc, client = as_commissioner
     q2 = services.start_return(user=rc.commissioner, plan=rc.ret.plan, period=rc.periods["q2-2017-18"])
     errors = refused(client, rc.ret, return_workbook_bytes(q2))
-    assert any(e.startswith("Cover!B8: This workbook is for another period (q2-2017-18), not q1-2017-18") for e in errors)
+    assert any(
+        e.startswith("Cover!B8: This workbook is for another period (q2-2017-18), not q1-2017-18") for e in errors
+    )
 
 
 def test_another_rounds_workbook_is_refused(as_commissioner):
@@ -81,9 +88,10 @@ def test_a_file_that_is_not_an_xlsx_or_a_corrupt_zip_is_refused(as_commissioner,
 def test_a_zip_bomb_is_refused_unopened(as_commissioner):
     rc, client = as_commissioner
     buffer = io.BytesIO()
-    with zipfile.ZipFile(io.BytesIO(return_workbook_bytes(rc.ret))) as source, zipfile.ZipFile(
-        buffer, "w", zipfile.ZIP_DEFLATED
-    ) as bomb:
+    with (
+        zipfile.ZipFile(io.BytesIO(return_workbook_bytes(rc.ret))) as source,
+        zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as bomb,
+    ):
         for item in source.infolist():
             bomb.writestr(item, source.read(item))
         bomb.writestr("xl/media/zeros.bin", b"\x00" * 30_000_000)
@@ -150,7 +158,9 @@ def test_an_added_row_or_unknown_line_reference_is_refused(as_commissioner):
     ws["A2"] = "income:income-999"
     errors = refused(client, rc.ret, xlsx(wb))
     assert [e.split(":")[0] for e in errors] == [f"{FINANCE}!A2", f"{FINANCE}!A{last}"]
-    assert "This row is not one of the return's income and expenditure lines (reference 'income:income-999')" in errors[0]
+    assert (
+        "This row is not one of the return's income and expenditure lines (reference 'income:income-999')" in errors[0]
+    )
 
 
 def test_a_yes_no_cell_with_other_text_is_refused(as_commissioner):

@@ -4,18 +4,23 @@ import pytest
 
 from monitoring.models import Return
 from monitoring.selectors import return_content_hash
-from tests.monitoring.conftest_wb import (  # noqa: F401 - rc is a fixture
+from tests.monitoring.conftest_wb import (
     FINANCE,
+    build_return_cast,
     confirm_url,
     export_url,
     exported,
     import_url,
-    rc,
     upload,
     xlsx,
 )
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def rc(db):
+    return build_return_cast()
 
 
 def changed_workbook(ret) -> bytes:
