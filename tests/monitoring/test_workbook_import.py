@@ -149,3 +149,27 @@ def test_the_upload_page_renders_within_a_query_bound(rc, client, django_assert_
         response = client.get(import_url(rc.ret))
     assert response.status_code == 200
     assert "Import a return workbook" in response.content.decode()
+
+
+def test_a_workbook_exported_after_an_import_imports_again_with_no_changes(rc, client):
+    wb = exported(rc.ret)
+    wb[FINANCE]["H2"] = 1234.56
+    wb[FINANCE]["K2"] = "=SUM(A1:A9) is text here"
+    wb[CONDITIONS]["E2"] = "No"
+    wb[CONDITIONS]["F2"] = "31/12/2017"
+    wb[CONDITIONS]["G2"] = "Soon."
+    wb[METRICS]["G2"] = 7.125
+    wb[BUDGET]["D2"] = "No"
+    wb[BUDGET]["E2"] = "01/04/2018"
+    wb[BUDGET]["F2"] = "Being drafted."
+    client.force_login(rc.commissioner)
+    assert upload(client, rc.ret, xlsx(wb)).status_code == 200
+    assert client.post(confirm_url(rc.ret)).status_code == 302
+    line = lines(rc.ret)[0]
+    assert line.explanation == "=SUM(A1:A9) is text here"
+    # The new export holds real dates, pence and formula-like text: read back, they change nothing.
+    again = exported(rc.ret)
+    assert again[FINANCE]["K2"].data_type == "s"
+    response = upload(client, rc.ret, xlsx(again))
+    assert response.status_code == 200
+    assert response.context["changes"] == []
