@@ -310,7 +310,6 @@ def world(shipped_rounds):
         by=users["national_admin"], email_address="invitee@example.org", role="viewer", hwb_area=area
     )
     token = invitation_token(invitation)
-    ret = add_victim_return(plan)
     ids.update(
         {
             "token": [token],
@@ -322,25 +321,9 @@ def world(shipped_rounds):
             "version": [str(plan.version)],
             "job": [str(job.pk)],
             "local": [str(local.pk)],
-            "period": [ret.period.key],
         }
     )
     return plan, ids, users
-
-
-def add_victim_return(plan):
-    """The plan's first return, in progress, with a line whose text carries SECRET."""
-    from governance.models import Submission
-    from monitoring.models import Return, ReturnLine
-    from rounds.models import ReturnPeriod
-
-    period = ReturnPeriod.objects.filter(round=plan.round).order_by("order").first()
-    submission = Submission.objects.filter(plan=plan).order_by("-version").first()
-    ret = Return.objects.create(plan=plan, period=period, approved_submission=submission)
-    ReturnLine.objects.create(
-        ret=ret, kind="income", source_key="income-1", label=f"{SECRET} line", planned_year=100, planned=25, order=1
-    )
-    return ret
 
 
 def submit(plan, users):
