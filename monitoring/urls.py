@@ -1,6 +1,8 @@
 """Monitoring returns: a plan's returns (plans/<round>/<area>/returns/) and the national roll-up (national/returns/)."""
 
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from . import workbook_views
 
 app_name = "monitoring"
 
@@ -9,6 +11,9 @@ RETURN = "plans/<slug:round_slug>/<str:ons_code>/returns/<slug:period_key>/"
 urlpatterns = [
     # Return pages (monitoring/views.py)
     # Workbook export and import (monitoring/workbook_views.py)
+    path(f"{RETURN}workbook.xlsx", workbook_views.export, name="export"),
+    path(f"{RETURN}import/", workbook_views.import_workbook, name="import"),
+    path(f"{RETURN}import/confirm/", workbook_views.import_confirm, name="import_confirm"),
     # Sign-off, submission, PDF and assurance (monitoring/signoff_views.py)
     # National roll-up (monitoring/national_views.py)
 ]

@@ -218,7 +218,21 @@ def build_victim_plan(rnd: PlanningRound) -> tuple[Plan, dict[str, list]]:
     add("comment", comment.pk)
     UnsavedDraft.objects.create(user=owner, plan=plan, form_key=f"section:{sections[0].key}", data={"q": SECRET})
     add("form_key", f"section:{sections[0].key}")
+    add_return(plan, submission, add)
     return plan, ids
+
+
+def add_return(plan, submission, add) -> None:
+    """The plan's first monitoring return, in progress, with a line whose text carries SECRET."""
+    from monitoring.models import Return, ReturnLine
+    from rounds.models import ReturnPeriod
+
+    period = ReturnPeriod.objects.filter(round=plan.round).order_by("order").first()
+    ret = Return.objects.create(plan=plan, period=period, approved_submission=submission)
+    ReturnLine.objects.create(
+        ret=ret, kind="income", source_key="income-1", label=f"{SECRET} line", planned_year=100, planned=25, order=1
+    )
+    add("period", period.key)
 
 
 def plan_url_patterns():
@@ -277,6 +291,7 @@ def plan_fingerprint(plan):
     from capacity.models import CapacityDemandFigure
     from finance.models import ExpenditureLine, IncomeLine
     from metrics.models import MetricAmbition
+    from monitoring.models import ReturnLine
     from schemes.models import Scheme
 
     return {
@@ -293,6 +308,9 @@ def plan_fingerprint(plan):
         "drafts": sorted(UnsavedDraft.objects.filter(plan=plan).values_list("pk", "data")),
         "capacity": sorted(
             CapacityDemandFigure.objects.filter(plan=plan).values_list("row_key", "period", "demand", "capacity")
+        ),
+        "return_lines": sorted(
+            ReturnLine.objects.filter(ret__plan=plan).values_list("pk", "actual", "forecast", "explanation", "version")
         ),
     }
 

@@ -137,6 +137,9 @@ ASSURANCE = rule(
     why="assurers (their own region only) and national admins",
 )
 
+RETURN_READ = rule(AREA_READERS, AREA_READERS, why="the return's area people and national admins until it is submitted")
+RETURN_EDIT = rule({"commissioner"}, {"commissioner"}, why="the area's commissioners until the return is submitted")
+
 # The declared table: URL name → rule. A URL pattern missing here fails the test.
 RULES: dict[str, Rule] = {
     # Site
@@ -229,6 +232,11 @@ RULES: dict[str, Rule] = {
     "governance:national_progress": NATIONAL,
     "governance:national_import": NATIONAL,
     "governance:national_import_confirm": NATIONAL,
+    # Monitoring returns. The matrix's phases move the plan, not its return, which stays in progress:
+    # its area's people read it, its commissioners edit it, assurers wait for the return's own submission.
+    "monitoring:export": RETURN_READ,
+    "monitoring:import": RETURN_EDIT,
+    "monitoring:import_confirm": RETURN_EDIT,
 }
 # URLs whose filled-in form may rightly be 404 even for a role allowed to reach them (say why).
 MAY_BE_404: dict[str, str] = {}
