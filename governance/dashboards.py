@@ -256,5 +256,7 @@ def national_dashboard(planning_round: PlanningRound) -> dict:
         "spend_rows": spend_rows,
         "spend_total": sum((r["amount"] for r in spend_rows), Decimal(0)),
         "submitted_count": plans.filter(status__in=ASSURER_VISIBLE_STATUSES).count(),
+        # The round's return periods: the national pages link to each period's roll-up of returns.
+        "return_periods": list(planning_round.return_periods.order_by("order")),
         "now": timezone.now(),
     }

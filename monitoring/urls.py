@@ -1,6 +1,8 @@
 """Monitoring returns: a plan's returns (plans/<round>/<area>/returns/) and the national roll-up (national/returns/)."""
 
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from . import national_views
 
 app_name = "monitoring"
 
@@ -10,5 +12,8 @@ urlpatterns = [
     # Return pages (monitoring/views.py)
     # Workbook export and import (monitoring/workbook_views.py)
     # Sign-off, submission, PDF and assurance (monitoring/signoff_views.py)
-    # National roll-up (monitoring/national_views.py)
+    # National roll-up (monitoring/national_views.py). The national dataset is served here, at the
+    # path governance served it from, because it now carries the returns too (governance cannot read them).
+    path("national/returns/<slug:round_slug>/<slug:period_key>/", national_views.national_returns, name="national"),
+    path("national/<slug:round_slug>/dataset.xlsx", national_views.national_dataset, name="national_dataset"),
 ]
