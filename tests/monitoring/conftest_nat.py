@@ -8,6 +8,7 @@ submission workflow does.
 
 from __future__ import annotations
 
+import itertools
 from datetime import timedelta
 from decimal import Decimal
 
@@ -20,6 +21,10 @@ from monitoring.models import Return, ReturnLine, ReturnMetric, ReturnSubmission
 from plans.models import Plan
 from rounds.models import OutcomeCategory, PlanningRound, ReturnPeriod
 from tests.factories import HwbAreaFactory, MembershipFactory, PlanFactory, UserFactory
+
+
+# Codes no shipped area has (the factory's sequence can reach a real area's code and fetch it instead).
+_ons_codes = (f"E98{n:06d}" for n in itertools.count(1))
 
 
 def plan_content(year: str, *, income: list[str], spend: list[str]) -> dict:
@@ -48,7 +53,7 @@ def plan_content(year: str, *, income: list[str], spend: list[str]) -> dict:
 
 def approved_plan(planning_round: PlanningRound, region, *, name: str, content: dict) -> tuple[Plan, object]:
     """An approved plan for a new area in `region`, with its commissioner."""
-    area = HwbAreaFactory(region=region, name=name)
+    area = HwbAreaFactory(region=region, name=name, ons_code=next(_ons_codes))
     plan = PlanFactory(round=planning_round, hwb_area=area, status=Plan.Status.APPROVED)
     commissioner = MembershipFactory(hwb_area=area, role=Membership.Role.COMMISSIONER).user
     submission = Submission.objects.create(

@@ -142,7 +142,7 @@ def test_the_page_draws_charts_with_a_table_of_their_figures(client, nation):
     body = client.get(url(nation)).content.decode()
     assert body.count("<svg") == 3
     assert 'id="spend-table"' in body and 'id="metrics-table"' in body
-    assert "£186,250.00" in body  # North's actual expenditure: 56,250 + 25,000 + 80,000 + 30,000
+    assert "£191,250.00" in body  # North's actual expenditure: 56,250 + 25,000 + 80,000 + 30,000
 
 
 def test_an_assurer_sees_only_their_region_and_no_drafts_progress(client, nation):
