@@ -22,7 +22,6 @@ from plans.models import Plan
 from rounds.models import OutcomeCategory, PlanningRound, ReturnPeriod
 from tests.factories import HwbAreaFactory, MembershipFactory, PlanFactory, UserFactory
 
-
 # Codes no shipped area has (the factory's sequence can reach a real area's code and fetch it instead).
 _ons_codes = (f"E98{n:06d}" for n in itertools.count(1))
 

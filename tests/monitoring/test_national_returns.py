@@ -64,7 +64,9 @@ def nation(shipped_rounds):
 
 
 def url(nation, period=None):
-    return reverse("monitoring:national", kwargs={"round_slug": "2014-15", "period_key": (period or nation["period"]).key})
+    return reverse(
+        "monitoring:national", kwargs={"round_slug": "2014-15", "period_key": (period or nation["period"]).key}
+    )
 
 
 def db_totals(**where) -> dict:
