@@ -434,7 +434,6 @@ def seed_returns(*, plans: list[Plan], users: list[User], period_key: str = "") 
                 submitted_by=commissioner[ret.plan_id],
                 submitted_at=on_time + timedelta(days=5) if n % RETURNS_LATE_SHARE == 0 else on_time,
                 is_late=n % RETURNS_LATE_SHARE == 0,
-                files_status=ReturnSubmission.FilesStatus.DONE,
             )
             for n, ret in enumerate(submitted)
         ]
