@@ -200,3 +200,9 @@ def test_the_national_view_links_to_each_return_period(client, nation):
     body = client.get(reverse("governance:national_dashboard") + "?round=2014-15").content.decode()
     assert url(nation) in body
     assert reverse("monitoring:national_dataset", kwargs={"round_slug": "2014-15"}) in body
+
+
+def test_the_assurance_dashboard_links_an_assurer_to_each_return_period(client, nation):
+    client.force_login(nation["assurer"])
+    body = client.get(reverse("governance:assurance_dashboard")).content.decode()
+    assert url(nation) in body
