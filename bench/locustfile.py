@@ -60,6 +60,13 @@ class NationalAdmin(SignedInUser):
     weight = 2
 
 
+if "return_commissioner" in PAGES:  # once the return pages exist (bench/run.py RETURN_PAGES)
+
+    class ReturnCommissioner(SignedInUser):
+        role = "return_commissioner"
+        weight = 4
+
+
 class FloorUser(SignedInUser):
     role = "floor"
     weight = 3

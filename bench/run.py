@@ -1,6 +1,7 @@
 """`make bench`: BCF Portal at national scale, every figure a ratio to a baseline from the same run.
 
-1. Seeds a fresh PostgreSQL database with every HWB area's full plan (bench/seed.py).
+1. Seeds a fresh PostgreSQL database with every HWB area's full plan (bench/seed.py), and a
+   quarter's returns for the approved third of them, most submitted (bench/seed.py: seed_returns).
 2. Serves it with gunicorn on 127.0.0.1 (Celery broker on the local Redis, db 8) and drives
    20 signed-in users with locust; each page's p50/p95 is compared with the floor page served
    by the same server at the same time.
@@ -137,10 +138,11 @@ def setup_django(env: dict) -> None:
 
 def seed(password: str, areas: int) -> dict:
     from accounts.models import Membership, User
-    from bench.seed import seed_national_dataset
+    from bench.seed import seed_national_dataset, seed_returns
     from rounds.models import Region
 
     result = seed_national_dataset(password=password, areas=areas)
+    result["returns"] = seed_returns(plans=result["plans"], users=result["users"])
     hashed = result["users"][0].password
     assurers = []
     for region in Region.objects.order_by("code"):
@@ -174,6 +176,45 @@ def dashboard_urls(round_slug: str) -> dict[str, str]:
     }
 
 
+def national_returns_url(period) -> str:
+    from django.urls import reverse
+
+    return reverse("monitoring:national", kwargs={"round_slug": period.round.slug, "period_key": period.key})
+
+
+# A return's pages, by bench name: (URL name, whether it takes the finance part's key). Each is
+# measured once its view exists (the return pages and the workbook export come in their own changes).
+RETURN_PAGES = {
+    "return_task_list": ("monitoring:task_list", False),
+    "return_part": ("monitoring:part", True),
+    "return_export": ("monitoring:export", False),
+}
+
+
+def return_urls(ret) -> dict[str, str]:
+    """The URLs of RETURN_PAGES for one return, leaving out any whose view is not there."""
+    from django.urls import NoReverseMatch, reverse
+
+    from rounds.models import ReturnPart
+
+    kwargs = {"round_slug": ret.plan.round.slug, "ons_code": ret.plan.hwb_area.ons_code, "period_key": ret.period.key}
+    part = ReturnPart.objects.filter(round_id=ret.plan.round_id, reports_on=ReturnPart.ReportsOn.FINANCE).first()
+    urls = {}
+    for name, (url_name, takes_part) in RETURN_PAGES.items():
+        try:
+            urls[name] = reverse(url_name, kwargs={**kwargs, "part_key": part.key} if takes_part else kwargs)
+        except NoReverseMatch:
+            continue
+    return urls
+
+
+def draft_returns(seeded: dict) -> list:
+    """The returns still in progress, each with its area's commissioner: what the return pages are measured on."""
+    submitted = {r.pk for r in seeded["returns"]["submitted"]}
+    commissioner = {p.pk: u for p, u in zip(seeded["plans"], seeded["users"], strict=True)}
+    return [(r, commissioner[r.plan_id]) for r in seeded["returns"]["returns"] if r.pk not in submitted]
+
+
 def first_narrative_section(plan) -> str:
     from rounds.models import Question
 
@@ -203,6 +244,9 @@ def count_queries(seeded: dict) -> dict[str, dict[str, int]]:
         boards = dashboard_urls(plan.round.slug)
         pages += [("assurer_dashboard", boards["assurer_dashboard"], assurer)]
         pages += [("national_view", boards["national_view"], seeded["admin"])]
+        pages += [("national_returns", national_returns_url(seeded["returns"]["period"]), seeded["admin"])]
+        for ret, owner in draft_returns(seeded)[:1]:
+            pages += [(name, url, owner) for name, url in return_urls(ret).items()]
         for name, url, user in pages:
             client = Client()
             client.force_login(user)
@@ -419,10 +463,12 @@ def _comparable(spec: dict) -> list:
 
 def national_export_seconds(round_slug: str) -> float:
     from governance.dataset import national_dataset
+    from monitoring.national import returns_sheet
     from rounds.models import PlanningRound
 
     round_ = PlanningRound.objects.get(slug=round_slug)
-    return median_time(lambda: national_dataset(round_), 1)
+    # As monitoring:national_dataset serves it: the plans' sheets and the returns'.
+    return median_time(lambda: national_dataset(round_, extra_sheets=[returns_sheet(round_)]), 1)
 
 
 def import_seconds(plan, user) -> float:
@@ -584,6 +630,12 @@ def main() -> None:
         },
         "floor": {"users": [seeded["floor"].email], "pages": {"floor": ["/plans/"]}},
     }
+    spec["national_admin"]["pages"]["national_returns"] = [national_returns_url(seeded["returns"]["period"])]
+    drafts = draft_returns(seeded)[1:]
+    return_names = return_urls(drafts[0][0]) if drafts else {}
+    return_pages = {name: [return_urls(r)[name] for r, _ in drafts] for name in return_names}
+    if return_pages:
+        spec["return_commissioner"] = {"users": [u.email for _, u in drafts], "pages": return_pages}
     from django.db import connections
 
     connections.close_all()
@@ -612,7 +664,9 @@ def main() -> None:
 
     floor = load["floor"]
     pages = {}
-    for name in ["task_list", "section", "schemes", "finance_summary", "assurer_dashboard", "national_view"]:
+    measured = ["task_list", "section", "schemes", "finance_summary", "assurer_dashboard", "national_view"]
+    measured += ["national_returns", *return_pages]
+    for name in measured:
         stats = load.get(name, {"p50_ms": float("nan"), "p95_ms": float("nan"), "requests": 0, "failures": 0})
         pages[name] = {
             **stats,

@@ -320,3 +320,176 @@ def resize_schemes(*, plan: Plan, count: int) -> None:
     ExpenditureAmount.objects.bulk_create(
         [ExpenditureAmount(line=line, year=year, amount=Decimal("1000.00")) for line in lines for year in years]
     )
+
+
+RETURNS_APPROVED_SHARE = SUBMITTED_SHARE  # the submitted plans are approved, so they make returns
+RETURNS_DRAFT_SHARE = 3  # every third of those returns is still in progress
+RETURNS_LATE_SHARE = 5  # every fifth submitted return came in three days after the deadline
+
+
+@transaction.atomic
+def seed_returns(*, plans: list[Plan], users: list[User], period_key: str = "") -> dict:
+    """Approve every third bench plan and give it a return for the round's first period (or `period_key`).
+
+    Two in three returns are submitted, each with an immutable ReturnSubmission whose snapshot is the
+    return's content; the rest are in progress. Lines mirror the plan's income and expenditure for
+    the period's year, with actuals 5% under plan. Written in bulk, as the rest of the seed is.
+    """
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from governance.models import Review, Submission
+    from monitoring.models import Return, ReturnLine, ReturnMetric, ReturnSubmission
+    from rounds.models import OutcomeCategory, ReturnPeriod
+
+    round_ = plans[0].round
+    periods = ReturnPeriod.objects.filter(round=round_).select_related("year").order_by("order")
+    period = periods.get(key=period_key) if period_key else periods.first()
+    share = period.share_of_year / 100
+    commissioner = dict(zip([p.pk for p in plans], users, strict=True))
+    chosen = [plan for n, plan in enumerate(plans) if n % RETURNS_APPROVED_SHARE == 0]
+    Plan.objects.filter(pk__in=[p.pk for p in chosen]).update(status=Plan.Status.APPROVED)
+    for plan in chosen:
+        plan.status = Plan.Status.APPROVED
+    approval = OutcomeCategory.objects.filter(round=round_, is_approval=True).order_by("order").first()
+    decided = timezone.now()
+    submissions = Submission.objects.bulk_create(
+        [
+            Submission(
+                plan=plan,
+                version=plan.version,
+                snapshot={"content": {}, "note": "bench: the plan's rows are its content"},
+                snapshot_sha256="0" * 64,
+                submitted_by=commissioner[plan.pk],
+                submitted_at=decided,
+            )
+            for plan in chosen
+        ]
+    )
+    Review.objects.bulk_create(
+        [
+            Review(submission=s, assurer=commissioner[s.plan_id], outcome=approval, decided_at=decided)
+            for s in submissions
+        ]
+    )
+    returns = Return.objects.bulk_create(
+        [
+            Return(plan=plan, period=period, approved_submission=s, created_by=commissioner[plan.pk])
+            for plan, s in zip(chosen, submissions, strict=True)
+        ]
+    )
+    by_plan = {r.plan_id: r for r in returns}
+    lines = []
+    for n, income in enumerate(
+        IncomeLine.objects.filter(plan__in=chosen, year=period.year)
+        .select_related("funding_stream", "organisation")
+        .order_by("plan_id", "pk")
+    ):
+        lines.append(_return_line(by_plan[income.plan_id], "income", f"income-{n}", income.funding_stream.name,
+                                  income.organisation.name, income.amount, share))  # fmt: skip
+    for n, amount in enumerate(
+        ExpenditureAmount.objects.filter(line__plan__in=chosen, year=period.year)
+        .select_related("line__scheme", "line__scheme_type", "line__provider", "line__funding_stream")
+        .order_by("line__plan_id", "line__order")
+    ):
+        line = amount.line
+        detail = f"{line.scheme_type.label} · {line.provider.label} · {line.funding_stream.name}"
+        lines.append(_return_line(by_plan[line.plan_id], "expenditure", f"expenditure-{n}", line.scheme.name,
+                                  detail, amount.amount, share))  # fmt: skip
+    ReturnLine.objects.bulk_create(lines)
+    metrics = [
+        ReturnMetric(
+            ret=ret,
+            source_key=metric.key,
+            name=metric.name,
+            ambition_period=period.year.label,
+            ambition=Decimal("620.0"),
+            actual=Decimal("615.0") if i % 2 else Decimal("640.0"),
+            on_track=bool(i % 2),
+            reason="" if i % 2 else "Admissions rose over the winter.",
+            order=i,
+        )
+        for ret in returns
+        for i, metric in enumerate(round_.metrics.order_by("order"), start=1)
+    ]
+    ReturnMetric.objects.bulk_create(metrics)
+
+    lines_of: dict[int, list] = {}
+    for line in lines:
+        lines_of.setdefault(line.ret_id, []).append(line)
+    metrics_of: dict[int, list] = {}
+    for metric in metrics:
+        metrics_of.setdefault(metric.ret_id, []).append(metric)
+    submitted = [ret for n, ret in enumerate(returns) if n % RETURNS_DRAFT_SHARE != RETURNS_DRAFT_SHARE - 1]
+    Return.objects.filter(pk__in=[r.pk for r in submitted]).update(status=Return.Status.SUBMITTED)
+    on_time = period.deadline - timedelta(days=2)
+    ReturnSubmission.objects.bulk_create(
+        [
+            ReturnSubmission(
+                ret=ret,
+                version=ret.version,
+                snapshot=_return_snapshot(period, lines_of.get(ret.pk, []), metrics_of.get(ret.pk, [])),
+                snapshot_sha256="0" * 64,
+                submitted_by=commissioner[ret.plan_id],
+                submitted_at=on_time + timedelta(days=5) if n % RETURNS_LATE_SHARE == 0 else on_time,
+                is_late=n % RETURNS_LATE_SHARE == 0,
+            )
+            for n, ret in enumerate(submitted)
+        ]
+    )
+    return {"period": period, "returns": returns, "submitted": submitted}
+
+
+def _return_line(ret, kind, key, label, detail, planned_year, share):
+    from monitoring.models import ReturnLine
+
+    planned = (planned_year * share).quantize(Decimal("0.01"))
+    return ReturnLine(
+        ret=ret,
+        kind=kind,
+        source_key=key,
+        label=label,
+        detail=detail,
+        planned_year=planned_year,
+        planned=planned,
+        actual=(planned * Decimal("0.95")).quantize(Decimal("0.01")),
+        forecast=planned_year,
+        order=int(key.rsplit("-", 1)[1]),
+    )
+
+
+def _return_snapshot(period, lines, metrics) -> dict:
+    """The return's content in monitoring.selectors.return_content's shape, from the rows just written."""
+    return {
+        "period": period.key,
+        "lines": [
+            {
+                "kind": x.kind,
+                "source_key": x.source_key,
+                "label": x.label,
+                "detail": x.detail,
+                "planned_year": str(x.planned_year),
+                "planned": str(x.planned),
+                "actual": str(x.actual),
+                "forecast": str(x.forecast),
+                "explanation": x.explanation,
+            }
+            for x in sorted(lines, key=lambda x: (x.kind, x.order))
+        ],
+        "metrics": [
+            {
+                "source_key": m.source_key,
+                "name": m.name,
+                "unit": m.unit,
+                "ambition_period": m.ambition_period,
+                "ambition": str(m.ambition),
+                "actual": str(m.actual),
+                "on_track": m.on_track,
+                "reason": m.reason,
+            }
+            for m in metrics
+        ],
+        "conditions": [],
+        "answers": [],
+    }

@@ -15,7 +15,7 @@ from finance.models import ExpenditureAmount, IncomeLine
 from plans.models import Plan
 from plans.permissions import AREA_READER_ROLES
 from plans.selectors import ASSURER_VISIBLE_STATUSES, plan_sections, plans_for_user
-from rounds.models import PlanningRound, Region, RoundPhase, Section, SignOffSlot
+from rounds.models import PlanningRound, Region, ReturnPeriod, RoundPhase, Section, SignOffSlot
 
 from . import submission_files, workflow
 from .models import KloeRating, PlanEvent, Review, ReviewCondition, SectionComment, SignOff, Submission
@@ -188,7 +188,12 @@ def assurance_dashboard(user: User, *, round_slug: str = "", status: str = "") -
     ]
     return {
         "rows": rows,
-        "rounds": list(PlanningRound.objects.order_by("-final_deadline")),
+        # Each round with its return periods: the page links to each period's roll-up of returns.
+        "rounds": list(
+            PlanningRound.objects.order_by("-final_deadline").prefetch_related(
+                Prefetch("return_periods", queryset=ReturnPeriod.objects.order_by("order"))
+            )
+        ),
         "statuses": [(s, Plan.Status(s).label) for s in ASSURER_VISIBLE_STATUSES],
         "regions": regions,
         "round_slug": round_slug,
@@ -256,5 +261,7 @@ def national_dashboard(planning_round: PlanningRound) -> dict:
         "spend_rows": spend_rows,
         "spend_total": sum((r["amount"] for r in spend_rows), Decimal(0)),
         "submitted_count": plans.filter(status__in=ASSURER_VISIBLE_STATUSES).count(),
+        # The round's return periods: the national pages link to each period's roll-up of returns.
+        "return_periods": list(planning_round.return_periods.order_by("order")),
         "now": timezone.now(),
     }

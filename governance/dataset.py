@@ -6,9 +6,13 @@ Written with openpyxl's write-only mode so the whole country's lines stream out 
 worksheet model in memory. Submitted plans cannot change, so their live rows are exactly what was
 submitted. Every cell is written by
 `plans.spreadsheets.set_cell_value`, so a scheme name or note typed as a formula stays text.
+Layers above governance add their own sheets (`ExtraSheet`): monitoring adds the returns.
 """
 
 import io
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
 from decimal import Decimal
 
 from openpyxl import Workbook
@@ -23,6 +27,23 @@ from rounds.config import round_config
 from rounds.models import PlanningRound
 
 MONEY = '"£"#,##0.00'
+WHEN = "yyyy-mm-dd hh:mm"
+
+
+@dataclass(frozen=True)
+class ExtraSheet:
+    """A sheet a higher layer adds to the dataset (monitoring's returns): its rows as cell values.
+
+    Governance cannot read the layers above it; the view that serves the dataset passes their
+    sheets in, and they are written after the plan's own, in the same streaming way.
+    """
+
+    title: str
+    headers: list[str]
+    rows: Iterable[list]
+    money_columns: frozenset[int] = frozenset()
+
+
 PLAN_HEADERS = ["Region", "ONS code", "HWB area", "Plan version", "Plan status"]
 
 
@@ -91,7 +112,7 @@ def _icb_allocations_sheet(wb: Workbook, config, plans: list[Plan], parts: dict)
         )
 
 
-def national_dataset(planning_round: PlanningRound) -> bytes:
+def national_dataset(planning_round: PlanningRound, extra_sheets: Sequence[ExtraSheet] = ()) -> bytes:
     plans = list(
         Plan.objects.filter(round=planning_round, status__in=ASSURER_VISIBLE_STATUSES)
         .select_related("round", "hwb_area__region")
@@ -204,6 +225,11 @@ def national_dataset(planning_round: PlanningRound) -> bytes:
             for value in values:
                 figure = shown.figure(value.value, value.numerator, value.denominator)
                 metrics.append(head + [value.period, figure, value.numerator, value.denominator], formats=formats)
+
+    for extra in extra_sheets:
+        sheet = _Sheet(wb, extra.title, extra.headers, set(extra.money_columns))
+        for row in extra.rows:
+            sheet.append(row, formats={i: WHEN for i, v in enumerate(row) if isinstance(v, datetime)})
 
     buffer = io.BytesIO()
     wb.save(buffer)

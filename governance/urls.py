@@ -32,7 +32,7 @@ urlpatterns = [
     path("plans/<slug:round_slug>/<str:ons_code>/exports/", include(export_patterns)),
     path("assurance/", views.assurance_dashboard, name="assurance_dashboard"),
     path("national/", views.national_dashboard, name="national_dashboard"),
-    path("national/<slug:round_slug>/dataset.xlsx", views.national_dataset, name="national_dataset"),
+    # The national dataset (national/<round>/dataset.xlsx) is served by monitoring.national_views, which adds the returns.
     # National administration: rounds, reference data import, every area's progress (governance.national_views).
     path("national/rounds/", national_views.rounds, name="national_rounds"),
     path("national/rounds/<slug:round_slug>/", national_views.round_setup, name="national_round"),

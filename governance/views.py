@@ -19,7 +19,7 @@ from plans.selectors import get_plan_for_user, is_national_admin, plan_sections
 from rounds.examples import hint_examples
 from rounds.models import PlanningRound, SignOffSlot
 
-from . import compare, dashboards, dataset, forms, letters, selectors, services, submission_files, workflow
+from . import compare, dashboards, forms, letters, selectors, services, submission_files, workflow
 from .models import Submission
 from .snapshots import canonical_json, plan_content_hash
 
@@ -369,14 +369,3 @@ def national_dashboard(request):
     page = dashboards.national_dashboard(planning_round)
     page["rounds"] = rounds
     return render(request, "governance/national_dashboard.html", page)
-
-
-@login_required
-def national_dataset(request, round_slug: str):
-    planning_round = _national_round(request, round_slug)
-    response = HttpResponse(
-        dataset.national_dataset(planning_round),
-        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    )
-    response["Content-Disposition"] = f'attachment; filename="bcf-national-dataset-{planning_round.slug}.xlsx"'
-    return response

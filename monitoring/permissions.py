@@ -101,3 +101,20 @@ def readable_returns_filter(user: User) -> Q | None:
     return Q(plan__hwb_area_id__in=area_ids) | Q(
         plan__hwb_area__region_id__in=region_ids, status__in=ASSURER_VISIBLE_STATUSES
     )
+
+
+# --- The national roll-up ---------------------------------------------------------------------
+# National admins see every region's returns; assurers see their own regions' (submitted ones only,
+# as for a single return). Anyone else is refused.
+rules.set_perm("monitoring.view_national_returns", is_national_admin | plan_rules.is_assurer)
+
+
+def can_view_national_returns(user) -> bool:
+    return allowed(user, "monitoring.view_national_returns")
+
+
+def national_region_ids(user: User) -> list[int] | None:
+    """The regions whose returns the user sees in the national roll-up: None means every region."""
+    if is_national_admin(user):
+        return None
+    return list(user.memberships.filter(role=Role.ASSURER).values_list("region_id", flat=True))

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import workbook_views
+from . import national_views, workbook_views
 
 app_name = "monitoring"
 
@@ -15,5 +15,8 @@ urlpatterns = [
     path(f"{RETURN}import/", workbook_views.import_workbook, name="import"),
     path(f"{RETURN}import/confirm/", workbook_views.import_confirm, name="import_confirm"),
     # Sign-off, submission, PDF and assurance (monitoring/signoff_views.py)
-    # National roll-up (monitoring/national_views.py)
+    # National roll-up (monitoring/national_views.py). The national dataset is served here, at the
+    # path governance served it from, because it now carries the returns too (governance cannot read them).
+    path("national/returns/<slug:round_slug>/<slug:period_key>/", national_views.national_returns, name="national"),
+    path("national/<slug:round_slug>/dataset.xlsx", national_views.national_dataset, name="national_dataset"),
 ]

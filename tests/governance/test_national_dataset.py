@@ -101,7 +101,7 @@ def test_national_admin_downloads_the_dataset_in_a_fixed_number_of_queries(
     client, submitted_demo, django_assert_max_num_queries
 ):
     client.force_login(User.objects.get(email="admin@bcf.demo"))
-    url = reverse("governance:national_dataset", kwargs={"round_slug": "2014-15"})
+    url = reverse("monitoring:national_dataset", kwargs={"round_slug": "2014-15"})
     client.get(url)  # the round's configuration is cached per process, as in a running server
     with django_assert_max_num_queries(12):
         response = client.get(url)

@@ -252,7 +252,7 @@ def test_national_pages_are_for_national_admins_only(client, submitted):
     for user in (cast.commissioner, cast.assurer):
         client.force_login(user)
         assert client.get(reverse("governance:national_dashboard")).status_code == 403
-        response = client.get(reverse("governance:national_dataset", kwargs={"round_slug": cast.plan.round.slug}))
+        response = client.get(reverse("monitoring:national_dataset", kwargs={"round_slug": cast.plan.round.slug}))
         assert response.status_code == 403
 
 

@@ -30,7 +30,7 @@ from accounts.models import Membership
 from governance.models import ExportJob
 from metrics.models import MetricAmbition
 from plans.models import Plan
-from rounds.models import PlanningRound, SignOffSlot
+from rounds.models import PlanningRound, ReturnPeriod, SignOffSlot
 from tests.factories import HwbAreaFactory, MembershipFactory, PlanFactory, RegionFactory, UserFactory
 from tests.plans.test_views_foreign_area import (
     POST_DATA,
@@ -223,7 +223,6 @@ RULES: dict[str, Rule] = {
     "governance:submission_retry": READ,
     "governance:assurance_dashboard": ASSURANCE,
     "governance:national_dashboard": NATIONAL,
-    "governance:national_dataset": NATIONAL,
     # National administration (governance.national_views): rounds, reference data import, progress.
     "governance:national_rounds": NATIONAL,
     "governance:national_round": NATIONAL,
@@ -237,6 +236,10 @@ RULES: dict[str, Rule] = {
     "monitoring:export": RETURN_READ,
     "monitoring:import": RETURN_EDIT,
     "monitoring:import_confirm": RETURN_EDIT,
+    # Monitoring returns: the national roll-up of a period (assurers see their own regions only) and
+    # the national dataset, which monitoring serves because it carries the returns too.
+    "monitoring:national": ASSURANCE,
+    "monitoring:national_dataset": NATIONAL,
 }
 # URLs whose filled-in form may rightly be 404 even for a role allowed to reach them (say why).
 MAY_BE_404: dict[str, str] = {}
@@ -321,6 +324,7 @@ def world(shipped_rounds):
             "version": [str(plan.version)],
             "job": [str(job.pk)],
             "local": [str(local.pk)],
+            "period": list(ReturnPeriod.objects.filter(round=rnd).order_by("order").values_list("key", flat=True)),
         }
     )
     return plan, ids, users
@@ -483,7 +487,7 @@ def test_every_url_pattern_has_a_rule_and_every_role_gets_the_expected_answer(cl
         for name, (url, rule_) in chosen.items():
             check_url(client, url, name, rule_, phase, users, plan, problems, covered)
         # Lists and dashboards: a role that may not read the plan must not see it listed or counted.
-        for name in ("plans:your_plans", "governance:assurance_dashboard", "audit_log"):
+        for name in ("plans:your_plans", "governance:assurance_dashboard", "audit_log", "monitoring:national"):
             if name in chosen:
                 for role in ROLES:
                     if role != "anonymous" and not READ.allows(role, phase):
