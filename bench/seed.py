@@ -14,9 +14,12 @@ from django.db import transaction
 
 from accounts.models import Membership, User
 from finance.models import ExpenditureAmount, ExpenditureLine, IncomeLine
+from finance.rules import is_joint
+from finance.selectors import split_rule_specs
 from metrics.models import MetricAmbition, PlannedValue
 from plans.models import Answer, ConditionResponse, Plan, Risk, SectionProgress
-from rounds.config import bump_all_config_versions
+from rounds.columns import YES_NO
+from rounds.config import bump_all_config_versions, round_config
 from rounds.models import (
     Allocation,
     CodeListEntry,
@@ -28,6 +31,7 @@ from rounds.models import (
     Region,
     Section,
 )
+from rounds.units import measure_for
 from schemes.models import Scheme
 
 ROUND_SLUG = "2014-15"
@@ -195,13 +199,17 @@ def seed_national_dataset(*, password: str, areas: int = AREAS) -> dict:
             ExpenditureLine(
                 plan=plan,
                 scheme=schemes_by_plan[plan.pk][n % SCHEMES],
-                scheme_type=codes["scheme_type"][n % len(codes["scheme_type"])],
                 area_of_spend=codes["area_of_spend"][n % len(codes["area_of_spend"])],
-                commissioner=codes["commissioner"][n % len(codes["commissioner"])],
                 provider=codes["provider"][n % len(codes["provider"])],
-                funding_stream=streams[n % len(streams)],
                 is_new=n % 3 == 0,
                 order=n,
+                **valid_line_codes(
+                    round_,
+                    codes,
+                    scheme_type=codes["scheme_type"][n % len(codes["scheme_type"])],
+                    commissioner=codes["commissioner"][n % len(codes["commissioner"])],
+                    funding_stream=streams[n % len(streams)],
+                ),
             )
             for plan in plans
             for n in range(EXPENDITURE_LINES)
@@ -214,6 +222,10 @@ def seed_national_dataset(*, password: str, areas: int = AREAS) -> dict:
             for year in years
         ]
     )
+    # The round's own yes/no risk columns (2014/15's "concerns NHS providers") answered no.
+    own_fields = {f.name for f in Risk._meta.fields}
+    config = round_config(round_.pk, round_.config_version)
+    risk_values = {c.key: False for c in config.risk_columns if c.kind == YES_NO and c.key not in own_fields}
     Risk.objects.bulk_create(
         [
             Risk(
@@ -222,6 +234,7 @@ def seed_national_dataset(*, password: str, areas: int = AREAS) -> dict:
                 rating=codes["risk_rating"][n % len(codes["risk_rating"])],
                 mitigating_actions="Monthly monitoring at the joint board; contingency held in the pool.",
                 owner="Director of Integrated Commissioning",
+                values=risk_values,
                 order=n,
             )
             for plan in plans
@@ -233,10 +246,14 @@ def seed_national_dataset(*, password: str, areas: int = AREAS) -> dict:
             MetricAmbition(
                 plan=plan,
                 metric=metric,
-                baseline_value=Decimal("650.0"),
                 baseline_period="2013/14",
-                baseline_numerator=Decimal("260"),
-                baseline_denominator=Decimal("40000"),
+                **dict(
+                    zip(
+                        ("baseline_value", "baseline_numerator", "baseline_denominator"),
+                        metric_figures(metric, numerator=Decimal("260")),
+                        strict=True,
+                    )
+                ),
                 rationale="Based on the trend of the last three years and the effect of reablement.",
                 order=metric.order,
             )
@@ -250,9 +267,13 @@ def seed_national_dataset(*, password: str, areas: int = AREAS) -> dict:
             PlannedValue(
                 ambition=amb,
                 period=period,
-                value=Decimal("620.0"),
-                numerator=Decimal("248"),
-                denominator=Decimal("40000"),
+                **dict(
+                    zip(
+                        ("value", "numerator", "denominator"),
+                        metric_figures(metric_by_id[amb.metric_id], numerator=Decimal("248")),
+                        strict=True,
+                    )
+                ),
                 order=i,
             )
             for amb in ambitions
@@ -280,6 +301,33 @@ def _answer_value(question: Question) -> dict:
 
 
 @transaction.atomic
+def metric_figures(metric, *, numerator: Decimal) -> tuple[Decimal, Decimal | None, Decimal | None]:
+    """(value, numerator, denominator) in the metric's unit: a count has no denominator, a percentage
+    is at most 100 (numerator of 400), anything else a rate of the numerator over 40,000 people."""
+    measure = measure_for(metric)
+    if measure is None or not measure.unit.has_denominator:
+        return numerator * 20, None, None
+    denominator = Decimal(400) if measure.unit.maximum is not None else Decimal(40000)
+    return measure.compute(numerator, denominator), numerator, denominator
+
+
+def valid_line_codes(round_, codes, *, scheme_type, commissioner, funding_stream) -> dict:
+    """A line's type, sub-type, commissioner, stream and split as the round's line rules want them:
+    the type's first sub-type when it has sub-types, and a 50/50 split on a jointly commissioned line."""
+    sub_types = [c for c in codes[CodeListEntry.List.SCHEME_SUBTYPE] if c.parent_id == scheme_type.pk]
+    split_rules = split_rule_specs(round_config(round_.pk, round_.config_version))
+    joint = is_joint(split_rules, commissioner.code, funding_stream.key)
+    half = Decimal(50) if joint else None
+    return {
+        "scheme_type": scheme_type,
+        "sub_type": sub_types[0] if sub_types else None,
+        "commissioner": commissioner,
+        "funding_stream": funding_stream,
+        "percent_nhs": half,
+        "percent_la": half,
+    }
+
+
 def resize_schemes(*, plan: Plan, count: int) -> None:
     """Give one plan exactly `count` schemes (and expenditure lines on them), for query-count checks."""
     ExpenditureLine.objects.filter(plan=plan).delete()
@@ -307,12 +355,16 @@ def resize_schemes(*, plan: Plan, count: int) -> None:
             ExpenditureLine(
                 plan=plan,
                 scheme=s,
-                scheme_type=s.scheme_type,
                 area_of_spend=s.area_of_spend,
-                commissioner=codes["commissioner"][0],
                 provider=codes["provider"][0],
-                funding_stream=streams[n % len(streams)],
                 order=n,
+                **valid_line_codes(
+                    round_,
+                    codes,
+                    scheme_type=s.scheme_type,
+                    commissioner=codes["commissioner"][0],
+                    funding_stream=streams[n % len(streams)],
+                ),
             )
             for n, s in enumerate(schemes)
         ]
