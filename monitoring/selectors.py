@@ -83,7 +83,7 @@ def part_problems(ret: Return, part: ReturnPart, *, threshold: Decimal) -> list[
             if needs_explanation(line, threshold) and not line.explanation.strip():
                 add(
                     f"{name}-explanation",
-                    f"Explain why the actual for {line.label} is more than {threshold:g}% away from plan",
+                    f"Explain why the actual for {line.label} is more than {threshold.normalize():f}% away from plan",
                 )
     elif part.reports_on == ReturnPart.ReportsOn.CONDITIONS:
         for c in ret.conditions.all():
