@@ -175,7 +175,7 @@ def part(request: HttpRequest, round_slug: str, ons_code: str, period_key: str, 
             "can_edit": can_edit,
             "form_key": _form_key(ret, part_obj),
             "kwargs": _kwargs(ret),
-            "variances": _variances(form, template) if part_obj.reports_on == P.FINANCE else {},
+            "variances": _variances(ret, template) if part_obj.reports_on == P.FINANCE else {},
         },
         status=status,
     )
@@ -219,11 +219,10 @@ def _after_save(request: HttpRequest, ret: Return, part_obj: ReturnPart) -> Http
     return redirect("monitoring:task_list", **_kwargs(ret))
 
 
-def _variances(form, template) -> dict[int, dict]:
+def _variances(ret: Return, template) -> dict[int, dict]:
     """Each line's variance from plan as the server computes it from the stored (or just saved) actual."""
     out = {}
-    for row in form.rows:
-        line = row.obj
+    for line in ret.lines.all():
         variance = selectors.variance_percent(line.planned, line.actual)
         out[line.pk] = {"percent": variance, "beyond": selectors.needs_explanation(line, template.variance_percent)}
     return out
