@@ -214,6 +214,21 @@ def build_victim_plan(rnd: PlanningRound) -> tuple[Plan, dict[str, list]]:
     add("submission", submission.version)
     add("kind", "pdf", "xlsx", "json")
 
+    # A monitoring return against the submission, in the round's first return period (if it has any).
+    period = rnd.return_periods.order_by("order").first()
+    if period is not None:
+        from monitoring.models import Return, ReturnCondition, ReturnLine, ReturnMetric
+
+        ret = Return.objects.create(plan=plan, period=period, approved_submission=submission, created_by=owner)
+        ReturnLine.objects.create(
+            ret=ret, kind="expenditure", source_key="expenditure-1", label=f"{SECRET} return line",
+            planned_year=Decimal("400"), planned=Decimal("100"), order=1,
+        )  # fmt: skip
+        ReturnMetric.objects.create(ret=ret, source_key="m1", name=f"{SECRET} return metric", order=1)
+        ReturnCondition.objects.create(ret=ret, number=1, title=f"{SECRET} return condition")
+        add("period", period.key)
+        add("part", *rnd.return_parts.order_by("order").values_list("key", flat=True))
+
     comment = SectionComment.objects.create(plan=plan, section=sections[0], author=owner, text=f"{SECRET} comment")
     add("comment", comment.pk)
     UnsavedDraft.objects.create(user=owner, plan=plan, form_key=f"section:{sections[0].key}", data={"q": SECRET})
@@ -277,6 +292,7 @@ def plan_fingerprint(plan):
     from capacity.models import CapacityDemandFigure
     from finance.models import ExpenditureLine, IncomeLine
     from metrics.models import MetricAmbition
+    from monitoring.models import Return, ReturnLine, ReturnPartProgress
     from schemes.models import Scheme
 
     return {
@@ -291,6 +307,11 @@ def plan_fingerprint(plan):
         "ambitions": sorted(MetricAmbition.objects.filter(plan=plan).values_list("pk", "rationale", "version")),
         "progress": sorted(SectionProgress.objects.filter(plan=plan).values_list("section_id", "status")),
         "drafts": sorted(UnsavedDraft.objects.filter(plan=plan).values_list("pk", "data")),
+        "returns": sorted(Return.objects.filter(plan=plan).values_list("pk", "status")),
+        "return_lines": sorted(
+            ReturnLine.objects.filter(ret__plan=plan).values_list("pk", "actual", "forecast", "explanation", "version")
+        ),
+        "return_progress": sorted(ReturnPartProgress.objects.filter(ret__plan=plan).values_list("part_id", "completed")),
         "capacity": sorted(
             CapacityDemandFigure.objects.filter(plan=plan).values_list("row_key", "period", "demand", "capacity")
         ),
