@@ -169,7 +169,9 @@ class ReturnPartForm(forms.Form):
                 fields["date"] = self._add(
                     f"{p}-date",
                     GovukDateField(
-                        label="When do you expect it to be in place?", required=False, help_text="For example, 27 3 2016"
+                        label="When do you expect it to be in place?",
+                        required=False,
+                        help_text="For example, 27 3 2016",
                     ),
                     a.date if a else None,
                 )

@@ -10,8 +10,8 @@ from django.db.models import QuerySet
 from django.http import Http404
 
 from accounts.models import User
-from plans.models import Plan
 from governance.snapshots import canonical_json, sha256_hex
+from plans.models import Plan
 from rounds.models import ReturnPart, ReturnPeriod, ReturnQuestion, ReturnTemplate
 
 from . import permissions
@@ -259,6 +259,10 @@ def get_part(ret: Return, part_key: str) -> ReturnPart:
     return part
 
 
+def part_completed(ret: Return, part: ReturnPart) -> bool:
+    return ReturnPartProgress.objects.filter(ret=ret, part=part, completed=True).exists()
+
+
 def next_part(part: ReturnPart) -> ReturnPart | None:
     return ReturnPart.objects.filter(round_id=part.round_id, order__gt=part.order).order_by("order").first()
 
@@ -274,7 +278,12 @@ class HistoryEntry:
 HISTORY_MODELS = (
     (ReturnLine, "Income and expenditure", lambda row: row.label, ("actual", "forecast", "explanation")),
     (ReturnMetric, "Metrics", lambda row: row.name, ("actual", "on_track", "reason")),
-    (ReturnCondition, "National conditions", lambda row: f"Condition {row.number}", ("met", "expected_date", "explanation")),
+    (
+        ReturnCondition,
+        "National conditions",
+        lambda row: f"Condition {row.number}",
+        ("met", "expected_date", "explanation"),
+    ),
     (ReturnAnswer, "Questions", lambda row: row.question.prompt, ("yes", "date", "text")),
 )
 

@@ -62,7 +62,7 @@ def returns(request: HttpRequest, round_slug: str, ons_code: str) -> HttpRespons
             messages.error(request, "Choose a return period of this round.")
             return redirect("monitoring:returns", round_slug=round_slug, ons_code=ons_code)
         try:
-            ret = services.start_return(user=request.user, plan=plan, period=period)
+            services.start_return(user=request.user, plan=plan, period=period)
         except ValidationError as exc:
             messages.error(request, exc.messages[0])
             return redirect("monitoring:returns", round_slug=round_slug, ons_code=ons_code)
@@ -153,6 +153,7 @@ def part(request: HttpRequest, round_slug: str, ons_code: str, period_key: str, 
             status = 400
     else:
         form = build_part_form(None, ret=ret, part=part_obj, template=template)
+        form.initial["completed"] = "yes" if selectors.part_completed(ret, part_obj) else None
     if stale:
         # Load the versions now stored so that saving again saves the user's values over theirs, knowingly.
         data = form.data.copy()
@@ -240,7 +241,11 @@ def autosave(request: HttpRequest, round_slug: str, ons_code: str, period_key: s
     prefix = f"return:{ret.pk}:"
     if request.method == "GET":
         form_key = request.GET.get("form_key", "")
-        draft = drafts.get_draft(user=request.user, plan=ret.plan, form_key=form_key) if form_key.startswith(prefix) else None
+        draft = (
+            drafts.get_draft(user=request.user, plan=ret.plan, form_key=form_key)
+            if form_key.startswith(prefix)
+            else None
+        )
         if draft is None:
             return JsonResponse({"draft": None})
         return JsonResponse({"draft": {"data": draft.data, "updated_at": draft.updated_at.isoformat()}})
@@ -279,5 +284,11 @@ def history(request: HttpRequest, round_slug: str, ons_code: str, period_key: st
     return render(
         request,
         "monitoring/history.html",
-        {"ret": ret, "plan": ret.plan, "page": page, "kwargs": _kwargs(ret), "back_url": reverse("monitoring:task_list", kwargs=_kwargs(ret))},
+        {
+            "ret": ret,
+            "plan": ret.plan,
+            "page": page,
+            "kwargs": _kwargs(ret),
+            "back_url": reverse("monitoring:task_list", kwargs=_kwargs(ret)),
+        },
     )

@@ -55,7 +55,11 @@ def add_return_template(rnd):
         order=1,
     )
     f.ReturnQuestionFactory(
-        part=budget, key="figures-agreed", kind=ReturnQuestion.Kind.CONFIRM, prompt="The HWB agreed these figures", order=2
+        part=budget,
+        key="figures-agreed",
+        kind=ReturnQuestion.Kind.CONFIRM,
+        prompt="The HWB agreed these figures",
+        order=2,
     )
     f.ReturnPartFactory(round=rnd, key="conditions", title="National conditions", reports_on="conditions", order=2)
     f.ReturnPartFactory(round=rnd, key="finance", title="Income and expenditure", reports_on="finance", order=3)

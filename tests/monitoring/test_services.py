@@ -54,7 +54,9 @@ def _line_change(line, **values):
 
 def test_save_lines_raises_stale_edit_over_a_newer_save(approved_plan, q1_return):
     line = q1_return.lines.first()
-    services.save_lines(user=approved_plan.commissioner, ret=q1_return, changes=[_line_change(line, actual=line.planned)])
+    services.save_lines(
+        user=approved_plan.commissioner, ret=q1_return, changes=[_line_change(line, actual=line.planned)]
+    )
     with pytest.raises(StaleEdit):
         services.save_lines(
             user=approved_plan.commissioner, ret=q1_return, changes=[_line_change(line, actual=Decimal(1))]
@@ -77,7 +79,9 @@ def _fill_finance(user, ret, *, under_line=None, explanation=""):
     for line in ret.lines.all():
         actual = line.planned * Decimal("0.75") if line == under_line else line.planned
         changes.append(
-            _line_change(line, actual=actual, forecast=line.planned_year, explanation=explanation if line == under_line else "")
+            _line_change(
+                line, actual=actual, forecast=line.planned_year, explanation=explanation if line == under_line else ""
+            )
         )
     services.save_lines(user=user, ret=ret, changes=changes)
 

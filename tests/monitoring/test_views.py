@@ -24,7 +24,10 @@ def urls(ret):
     return [
         reverse("monitoring:returns", kwargs=kw(ret)),
         reverse("monitoring:task_list", kwargs=k),
-        *(reverse("monitoring:part", kwargs={**k, "part_key": key}) for key in ("budget", "conditions", "finance", "metrics", "narrative")),
+        *(
+            reverse("monitoring:part", kwargs={**k, "part_key": key})
+            for key in ("budget", "conditions", "finance", "metrics", "narrative")
+        ),
         reverse("monitoring:history", kwargs=k),
     ]
 
@@ -96,7 +99,9 @@ def _finance_post(ret, *, under=None, explanation="", action="later", completed=
     return data
 
 
-def test_finance_saves_money_as_typed_and_shows_the_variance_and_the_explanation_it_needs(client, approved_plan, q1_return):
+def test_finance_saves_money_as_typed_and_shows_the_variance_and_the_explanation_it_needs(
+    client, approved_plan, q1_return
+):
     client.force_login(approved_plan.commissioner)
     url = reverse("monitoring:part", kwargs=kw(q1_return, period_key=q1_return.period.key, part_key="finance"))
     under = q1_return.lines.filter(kind="expenditure").first()
@@ -206,7 +211,9 @@ def test_history_lists_who_changed_what_newest_first(client, approved_plan, q1_r
         changes=[services.LineChange(line.pk, line.version, Decimal("1000"), None, "")],
     )
     client.force_login(approved_plan.viewer)
-    body = client.get(reverse("monitoring:history", kwargs=kw(q1_return, period_key=q1_return.period.key))).content.decode()
+    body = client.get(
+        reverse("monitoring:history", kwargs=kw(q1_return, period_key=q1_return.period.key))
+    ).content.decode()
     assert line.label in body and "1,000.00" in body and str(approved_plan.commissioner) in body
     assert body.index(line.label) < body.index("Started")
 

@@ -311,7 +311,9 @@ def plan_fingerprint(plan):
         "return_lines": sorted(
             ReturnLine.objects.filter(ret__plan=plan).values_list("pk", "actual", "forecast", "explanation", "version")
         ),
-        "return_progress": sorted(ReturnPartProgress.objects.filter(ret__plan=plan).values_list("part_id", "completed")),
+        "return_progress": sorted(
+            ReturnPartProgress.objects.filter(ret__plan=plan).values_list("part_id", "completed")
+        ),
         "capacity": sorted(
             CapacityDemandFigure.objects.filter(plan=plan).values_list("row_key", "period", "demand", "capacity")
         ),

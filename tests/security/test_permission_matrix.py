@@ -138,7 +138,9 @@ ASSURANCE = rule(
 )
 
 RETURN_EDITORS = rule({"commissioner"}, {"commissioner"}, why="the area's commissioners while the return is a draft")
-RETURN_READ = rule(AREA_READERS, AREA_READERS, why="the area's people and national admins; assurers once it is submitted")
+RETURN_READ = rule(
+    AREA_READERS, AREA_READERS, why="the area's people and national admins; assurers once it is submitted"
+)
 RETURN_EDIT_PAGE = rule(
     AREA_READERS,
     AREA_READERS,
