@@ -210,12 +210,19 @@ def test_history_lists_who_changed_what_newest_first(client, approved_plan, q1_r
         ret=q1_return,
         changes=[services.LineChange(line.pk, line.version, Decimal("1000"), None, "")],
     )
+    question = part(q1_return, "narrative").questions.get()
+    services.save_answers(
+        user=approved_plan.commissioner,
+        ret=q1_return,
+        changes=[services.AnswerChange(question=question, version=None, yes=None, date=None, text="On track.")],
+    )
     client.force_login(approved_plan.viewer)
     body = client.get(
         reverse("monitoring:history", kwargs=kw(q1_return, period_key=q1_return.period.key))
     ).content.decode()
     assert line.label in body and "1,000.00" in body and str(approved_plan.commissioner) in body
-    assert body.index(line.label) < body.index("Started")
+    assert "Questions: Describe progress" in body and "On track." in body
+    assert body.index("On track.") < body.index(line.label) < body.index("Started")  # newest first
 
 
 def test_autosave_keeps_a_return_parts_draft_for_its_editor_only(client, approved_plan, q1_return):
