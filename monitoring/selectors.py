@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.db.models import QuerySet
@@ -10,7 +11,8 @@ from django.http import Http404
 
 from accounts.models import User
 from governance.snapshots import canonical_json, sha256_hex
-from rounds.models import ReturnPart, ReturnQuestion, ReturnTemplate
+from plans.models import Plan
+from rounds.models import ReturnPart, ReturnPeriod, ReturnQuestion, ReturnTemplate
 
 from . import permissions
 from .models import Return, ReturnAnswer, ReturnCondition, ReturnLine, ReturnMetric, ReturnPartProgress
@@ -81,7 +83,7 @@ def part_problems(ret: Return, part: ReturnPart, *, threshold: Decimal) -> list[
             if needs_explanation(line, threshold) and not line.explanation.strip():
                 add(
                     f"{name}-explanation",
-                    f"Explain why the actual for {line.label} is more than {threshold:g}% away from plan",
+                    f"Explain why the actual for {line.label} is more than {threshold.normalize():f}% away from plan",
                 )
     elif part.reports_on == ReturnPart.ReportsOn.CONDITIONS:
         for c in ret.conditions.all():
@@ -224,3 +226,112 @@ def return_content(ret: Return) -> dict:
 def return_content_hash(ret: Return) -> str:
     """SHA-256 of the return's canonical content now: a signature is valid only while it is unchanged."""
     return sha256_hex(canonical_json(return_content(ret)))
+
+
+# --- Pages ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PeriodRow:
+    """One of the round's return periods on a plan's returns page, with the plan's return for it if started."""
+
+    period: ReturnPeriod
+    ret: Return | None
+    is_late: bool
+
+
+def return_periods_for_plan(plan: Plan, *, now: datetime) -> list[PeriodRow]:
+    """The round's return periods in order, each with the plan's return (two queries)."""
+    returns = {r.period_id: r for r in Return.objects.filter(plan=plan)}
+    rows = []
+    for period in ReturnPeriod.objects.filter(round_id=plan.round_id).select_related("year").order_by("order"):
+        ret = returns.get(period.pk)
+        submitted = ret is not None and ret.status in (Return.Status.SUBMITTED, Return.Status.REVIEWED)
+        rows.append(PeriodRow(period, ret, is_late=now > period.deadline and not submitted))
+    return rows
+
+
+def get_part(ret: Return, part_key: str) -> ReturnPart:
+    """One part of the return's round, by key (404 for any other)."""
+    part = ReturnPart.objects.filter(round_id=ret.plan.round_id, key=part_key).first()
+    if part is None:
+        raise Http404("No such part of the return")
+    return part
+
+
+def part_completed(ret: Return, part: ReturnPart) -> bool:
+    return ReturnPartProgress.objects.filter(ret=ret, part=part, completed=True).exists()
+
+
+def next_part(part: ReturnPart) -> ReturnPart | None:
+    return ReturnPart.objects.filter(round_id=part.round_id, order__gt=part.order).order_by("order").first()
+
+
+@dataclass(frozen=True)
+class HistoryEntry:
+    when: datetime
+    who: str
+    what: str
+    detail: str
+
+
+HISTORY_MODELS = (
+    (ReturnLine, "Income and expenditure", lambda row: row.label, ("actual", "forecast", "explanation")),
+    (ReturnMetric, "Metrics", lambda row: row.name, ("actual", "on_track", "reason")),
+    (
+        ReturnCondition,
+        "National conditions",
+        lambda row: f"Condition {row.number}",
+        ("met", "expected_date", "explanation"),
+    ),
+    (ReturnAnswer, "Questions", lambda row: row.question.prompt, ("yes", "date", "text")),
+)
+
+
+def _shown(value) -> str:
+    if value is None or value == "":
+        return "(blank)"
+    if value is True:
+        return "Yes"
+    if value is False:
+        return "No"
+    if isinstance(value, Decimal):
+        return f"{value:,.2f}" if value.as_tuple().exponent >= -2 else f"{value.normalize():f}"
+    return str(value)
+
+
+def return_history(ret: Return) -> list[HistoryEntry]:
+    """The return's workflow events and every change to its rows, newest first (one query per kind)."""
+    entries = [
+        HistoryEntry(
+            e.created_at,
+            str(e.actor) if e.actor else "The system",
+            e.action.replace("_", " ").capitalize(),
+            e.comment or (f"{e.from_status or '–'} → {e.to_status}" if e.to_status else ""),
+        )
+        for e in ret.events.select_related("actor").order_by("-created_at")
+    ]
+    for model, noun, name, attrs in HISTORY_MODELS:
+        rows = model.history.filter(ret_id=ret.pk).select_related("history_user").order_by("id", "history_date")
+        if model is ReturnAnswer:
+            rows = rows.select_related("question")
+        previous: dict[int, object] = {}
+        for h in rows:
+            before = previous.get(h.id)
+            previous[h.id] = h
+            if before is None:
+                if h.history_type == "+" and all(getattr(h, a) in (None, "") for a in attrs):
+                    continue  # pre-filled from the plan: nothing typed yet
+                changed = [a for a in attrs if getattr(h, a) not in (None, "")]
+            else:
+                changed = [a for a in attrs if getattr(h, a) != getattr(before, a)]
+            if not changed:
+                continue
+            detail = "; ".join(
+                f"{a.replace('_', ' ')}: {_shown(getattr(before, a) if before else None)} → {_shown(getattr(h, a))}"
+                for a in changed
+            )
+            who = str(h.history_user) if h.history_user else "The system"
+            entries.append(HistoryEntry(h.history_date, who, f"{noun}: {name(h)}", detail))
+    entries.sort(key=lambda e: e.when, reverse=True)
+    return entries

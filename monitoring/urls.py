@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import national_views, workbook_views
+from . import national_views, views, workbook_views
 
 app_name = "monitoring"
 
@@ -10,6 +10,10 @@ RETURN = "plans/<slug:round_slug>/<str:ons_code>/returns/<slug:period_key>/"
 
 urlpatterns = [
     # Return pages (monitoring/views.py)
+    path("plans/<slug:round_slug>/<str:ons_code>/returns/", views.returns, name="returns"),
+    path(RETURN, views.task_list, name="task_list"),
+    path(RETURN + "history/", views.history, name="history"),
+    path(RETURN + "autosave/", views.autosave, name="autosave"),
     # Workbook export and import (monitoring/workbook_views.py)
     path(f"{RETURN}workbook.xlsx", workbook_views.export, name="export"),
     path(f"{RETURN}import/", workbook_views.import_workbook, name="import"),
@@ -19,4 +23,6 @@ urlpatterns = [
     # path governance served it from, because it now carries the returns too (governance cannot read them).
     path("national/returns/<slug:round_slug>/<slug:period_key>/", national_views.national_returns, name="national"),
     path("national/<slug:round_slug>/dataset.xlsx", national_views.national_dataset, name="national_dataset"),
+    # Last: a part's key is any slug, so every fixed path of a return must come before it.
+    path(RETURN + "<slug:part_key>/", views.part, name="part"),
 ]

@@ -62,6 +62,20 @@ def _check_form_key(form_key: str) -> str:
 def save_draft(*, user: User, plan: Plan, form_key: str, data: Any) -> UnsavedDraft:
     """Keep the user's latest unsaved values for one form of a plan they may edit."""
     require_edit(user=user, plan=plan)
+    return _store(user=user, plan=plan, form_key=form_key, data=data)
+
+
+@transaction.atomic
+def keep_draft(*, user: User, plan: Plan, form_key: str, data: Any) -> UnsavedDraft:
+    """Keep a draft for a form the caller has already checked the user may edit.
+
+    For forms that belong to the plan but are edited under another rule: a monitoring return's
+    parts (form key "return:<id>:<part>") are edited after the plan itself is closed to edits.
+    """
+    return _store(user=user, plan=plan, form_key=form_key, data=data)
+
+
+def _store(*, user: User, plan: Plan, form_key: str, data: Any) -> UnsavedDraft:
     form_key = _check_form_key(form_key)
     cleaned = clean_draft_data(data)
     draft, _ = UnsavedDraft.objects.update_or_create(

@@ -20,7 +20,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
 from rounds.examples import hint_examples
-from rounds.models import Section
+from rounds.models import ReturnPeriod, Section
 
 from . import permissions, selectors, services
 from .editing import StaleEdit, require_edit
@@ -48,8 +48,16 @@ def plan_overview(request, round_slug: str, ons_code: str):
             "task_list": task_list,
             "can_edit": selectors.can_edit_plan(request.user, plan),
             "slots_to_sign": _slots_waiting_for(request.user, plan),
+            "has_returns": _has_returns(plan),
         },
     )
+
+
+def _has_returns(plan: Plan) -> bool:
+    """Whether the plan reports in monitoring returns: approved, in a round with return periods (one query)."""
+    if plan.status not in (Plan.Status.APPROVED, Plan.Status.APPROVED_WITH_CONDITIONS):
+        return False
+    return ReturnPeriod.objects.filter(round_id=plan.round_id).exists()
 
 
 def _slots_waiting_for(user, plan: Plan) -> list:

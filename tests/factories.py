@@ -877,3 +877,172 @@ class PlanWithContentFactory(PlanFactory):
             position="Strategic Director for People",
             signed_on=datetime.date(2014, 2, 3),
         )
+
+
+# --- Monitoring returns: the round's return template and an approved plan's returns ------------
+
+
+class ReturnTemplateFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = rm.ReturnTemplate
+        django_get_or_create = ("round",)
+
+    round = factory.SubFactory(PlanningRoundFactory)
+    name = "Quarterly reporting template"
+    variance_percent = Decimal("10")
+    amount_max = Decimal("100000000")
+
+
+class ReturnPeriodFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = rm.ReturnPeriod
+
+    round = factory.SubFactory(PlanningRoundFactory)
+    key = factory.Sequence(lambda n: f"q{n % 4 + 1}-period-{n}")
+    name = factory.Sequence(lambda n: f"Quarter {n % 4 + 1} ({n})")
+    year = factory.SubFactory(RoundYearFactory, round=factory.SelfAttribute("..round"))
+    share_of_year = Decimal("25")
+    period_end = datetime.date(2017, 6, 30)
+    deadline = factory.LazyFunction(lambda: timezone.now() + datetime.timedelta(days=30))
+    metric_periods = factory.LazyFunction(lambda: ["Q1 2017/18", "2017/18"])
+    order = factory.Sequence(int)
+
+
+class ReturnPartFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = rm.ReturnPart
+
+    round = factory.SubFactory(PlanningRoundFactory)
+    key = factory.Sequence(lambda n: f"part-{n}")
+    title = factory.Sequence(lambda n: f"Part {n}")
+    reports_on = ""
+    order = factory.Sequence(int)
+
+
+class ReturnQuestionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = rm.ReturnQuestion
+
+    part = factory.SubFactory(ReturnPartFactory)
+    key = factory.Sequence(lambda n: f"question-{n}")
+    kind = rm.ReturnQuestion.Kind.NARRATIVE
+    prompt = "Describe progress against the plan this quarter."
+    order = factory.Sequence(int)
+
+
+class ReturnFactory(factory.django.DjangoModelFactory):
+    """A return for a plan's approved submission (built bare: start_return pre-fills a real one)."""
+
+    class Meta:
+        model = "monitoring.Return"
+
+    plan = factory.SubFactory(PlanFactory, status=pm.Plan.Status.APPROVED)
+    period = factory.SubFactory(ReturnPeriodFactory, round=factory.SelfAttribute("..plan.round"))
+    approved_submission = factory.SubFactory(SubmissionFactory, plan=factory.SelfAttribute("..plan"))
+
+
+class ReturnLineFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "monitoring.ReturnLine"
+
+    ret = factory.SubFactory(ReturnFactory)
+    kind = "expenditure"
+    source_key = factory.Sequence(lambda n: f"expenditure-{n}")
+    label = factory.Sequence(lambda n: f"Scheme {n}")
+    detail = "Intermediate Care Services · Local Authority · Minimum NHS contribution"
+    planned_year = Decimal("400000.00")
+    planned = Decimal("100000.00")
+    order = factory.Sequence(int)
+
+
+class ReturnMetricFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "monitoring.ReturnMetric"
+
+    ret = factory.SubFactory(ReturnFactory)
+    source_key = factory.Sequence(lambda n: f"metric-{n}")
+    name = "Non-elective admissions"
+    unit = "admissions"
+    ambition_period = "Q1 2017/18"
+    ambition = Decimal("4500")
+    order = factory.Sequence(int)
+
+
+class ReturnConditionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "monitoring.ReturnCondition"
+
+    ret = factory.SubFactory(ReturnFactory)
+    number = factory.Sequence(lambda n: n + 1)
+    title = factory.Sequence(lambda n: f"National condition {n}")
+
+
+class ReturnAnswerFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "monitoring.ReturnAnswer"
+
+    ret = factory.SubFactory(ReturnFactory)
+    question = factory.SubFactory(ReturnQuestionFactory, part__round=factory.SelfAttribute("...ret.plan.round"))
+    text = "Schemes are on track; the discharge service started in May."
+
+
+class ReturnPartProgressFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "monitoring.ReturnPartProgress"
+
+    ret = factory.SubFactory(ReturnFactory)
+    part = factory.SubFactory(ReturnPartFactory, round=factory.SelfAttribute("..ret.plan.round"))
+    completed = True
+
+
+class ReturnSignOffFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "monitoring.ReturnSignOff"
+
+    ret = factory.SubFactory(ReturnFactory)
+    slot = factory.SubFactory(SignOffSlotFactory, round=factory.SelfAttribute("..ret.plan.round"))
+    signed_by = factory.SubFactory(UserFactory)
+    signatory_name = factory.Faker("name", locale="en_GB")
+    signed_on = factory.LazyFunction(timezone.localdate)
+    content_hash = factory.Sequence(lambda n: f"{n:064x}")
+
+
+class ReturnSubmissionFactory(factory.django.DjangoModelFactory):
+    """A submitted return whose files are still being rendered (the only state a bare row may be in)."""
+
+    class Meta:
+        model = "monitoring.ReturnSubmission"
+
+    ret = factory.SubFactory(ReturnFactory)
+    version = factory.SelfAttribute("ret.version")
+    snapshot = factory.LazyFunction(lambda: {"lines": []})
+    snapshot_sha256 = factory.Sequence(lambda n: f"{n:064x}")
+    submitted_by = factory.SubFactory(UserFactory)
+    submitted_at = factory.LazyFunction(timezone.now)
+
+
+class ReturnReviewFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "monitoring.ReturnReview"
+
+    submission = factory.SubFactory(ReturnSubmissionFactory)
+    assurer = factory.SubFactory(UserFactory)
+
+
+class ReturnCommentFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "monitoring.ReturnComment"
+
+    ret = factory.SubFactory(ReturnFactory)
+    part = factory.SubFactory(ReturnPartFactory, round=factory.SelfAttribute("..ret.plan.round"))
+    author = factory.SubFactory(UserFactory)
+    text = "Please say when the pooled budget agreement will be signed."
+
+
+class ReturnEventFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "monitoring.ReturnEvent"
+
+    ret = factory.SubFactory(ReturnFactory)
+    action = "started"
+    to_status = "draft"

@@ -415,6 +415,12 @@ TABLES_ADDED_AFTER_SPLIT = (
     "rounds_capacitydemandtable",
     "rounds_roundphase",
     "capacity_",
+    # issue 18: the round's return template and the monitoring app
+    "rounds_returntemplate",
+    "rounds_returnperiod",
+    "rounds_returnpart",
+    "rounds_returnquestion",
+    "monitoring_",
 )
 
 

@@ -8,7 +8,17 @@ from django.apps import apps
 
 from tests import factories as f
 
-PROJECT_APPS = ("rounds", "accounts", "plans", "schemes", "metrics", "capacity", "finance", "governance")
+PROJECT_APPS = (
+    "rounds",
+    "accounts",
+    "plans",
+    "schemes",
+    "metrics",
+    "capacity",
+    "finance",
+    "governance",
+    "monitoring",
+)
 
 
 def concrete_models():

@@ -151,9 +151,18 @@ def test_the_layers_are_read_from_the_import_linter_contract():
     assert LEVELS["schemes"][0] == LEVELS["metrics"][0] < LEVELS["finance"][0] < LEVELS["governance"][0]
     assert LEVELS["governance"][0] < LEVELS["monitoring"][0] < LEVELS["demo"][0]
     assert LEVELS["capacity"][0] == LEVELS["metrics"][0]
-    assert {"rounds", "accounts", "plans", "schemes", "metrics", "capacity", "finance", "governance", "monitoring", "demo"} == set(
-        APPS
-    )
+    assert {
+        "rounds",
+        "accounts",
+        "plans",
+        "schemes",
+        "metrics",
+        "capacity",
+        "finance",
+        "governance",
+        "monitoring",
+        "demo",
+    } == set(APPS)
 
 
 def test_no_application_code_names_a_higher_app_by_a_string():

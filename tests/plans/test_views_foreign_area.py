@@ -214,25 +214,26 @@ def build_victim_plan(rnd: PlanningRound) -> tuple[Plan, dict[str, list]]:
     add("submission", submission.version)
     add("kind", "pdf", "xlsx", "json")
 
+    # A monitoring return against the submission, in the round's first return period (if it has any).
+    period = rnd.return_periods.order_by("order").first()
+    if period is not None:
+        from monitoring.models import Return, ReturnCondition, ReturnLine, ReturnMetric
+
+        ret = Return.objects.create(plan=plan, period=period, approved_submission=submission, created_by=owner)
+        ReturnLine.objects.create(
+            ret=ret, kind="expenditure", source_key="expenditure-1", label=f"{SECRET} return line",
+            planned_year=Decimal("400"), planned=Decimal("100"), order=1,
+        )  # fmt: skip
+        ReturnMetric.objects.create(ret=ret, source_key="m1", name=f"{SECRET} return metric", order=1)
+        ReturnCondition.objects.create(ret=ret, number=1, title=f"{SECRET} return condition")
+        add("period", period.key)
+        add("part", *rnd.return_parts.order_by("order").values_list("key", flat=True))
+
     comment = SectionComment.objects.create(plan=plan, section=sections[0], author=owner, text=f"{SECRET} comment")
     add("comment", comment.pk)
     UnsavedDraft.objects.create(user=owner, plan=plan, form_key=f"section:{sections[0].key}", data={"q": SECRET})
     add("form_key", f"section:{sections[0].key}")
-    add_return(plan, submission, add)
     return plan, ids
-
-
-def add_return(plan, submission, add) -> None:
-    """The plan's first monitoring return, in progress, with a line whose text carries SECRET."""
-    from monitoring.models import Return, ReturnLine
-    from rounds.models import ReturnPeriod
-
-    period = ReturnPeriod.objects.filter(round=plan.round).order_by("order").first()
-    ret = Return.objects.create(plan=plan, period=period, approved_submission=submission)
-    ReturnLine.objects.create(
-        ret=ret, kind="income", source_key="income-1", label=f"{SECRET} line", planned_year=100, planned=25, order=1
-    )
-    add("period", period.key)
 
 
 def plan_url_patterns():
@@ -291,7 +292,7 @@ def plan_fingerprint(plan):
     from capacity.models import CapacityDemandFigure
     from finance.models import ExpenditureLine, IncomeLine
     from metrics.models import MetricAmbition
-    from monitoring.models import ReturnLine
+    from monitoring.models import Return, ReturnLine, ReturnPartProgress
     from schemes.models import Scheme
 
     return {
@@ -306,11 +307,15 @@ def plan_fingerprint(plan):
         "ambitions": sorted(MetricAmbition.objects.filter(plan=plan).values_list("pk", "rationale", "version")),
         "progress": sorted(SectionProgress.objects.filter(plan=plan).values_list("section_id", "status")),
         "drafts": sorted(UnsavedDraft.objects.filter(plan=plan).values_list("pk", "data")),
-        "capacity": sorted(
-            CapacityDemandFigure.objects.filter(plan=plan).values_list("row_key", "period", "demand", "capacity")
-        ),
+        "returns": sorted(Return.objects.filter(plan=plan).values_list("pk", "status")),
         "return_lines": sorted(
             ReturnLine.objects.filter(ret__plan=plan).values_list("pk", "actual", "forecast", "explanation", "version")
+        ),
+        "return_progress": sorted(
+            ReturnPartProgress.objects.filter(ret__plan=plan).values_list("part_id", "completed")
+        ),
+        "capacity": sorted(
+            CapacityDemandFigure.objects.filter(plan=plan).values_list("row_key", "period", "demand", "capacity")
         ),
     }
 

@@ -137,8 +137,17 @@ ASSURANCE = rule(
     why="assurers (their own region only) and national admins",
 )
 
-RETURN_READ = rule(AREA_READERS, AREA_READERS, why="the return's area people and national admins until it is submitted")
 RETURN_EDIT = rule({"commissioner"}, {"commissioner"}, why="the area's commissioners until the return is submitted")
+RETURN_EDITORS = rule({"commissioner"}, {"commissioner"}, why="the area's commissioners while the return is a draft")
+RETURN_READ = rule(
+    AREA_READERS, AREA_READERS, why="the area's people and national admins; assurers once it is submitted"
+)
+RETURN_EDIT_PAGE = rule(
+    AREA_READERS,
+    AREA_READERS,
+    writers=RETURN_EDITORS,
+    why="the return's readers read it; its commissioners change it while it is a draft",
+)
 
 # The declared table: URL name → rule. A URL pattern missing here fails the test.
 RULES: dict[str, Rule] = {
@@ -240,6 +249,20 @@ RULES: dict[str, Rule] = {
     # the national dataset, which monitoring serves because it carries the returns too.
     "monitoring:national": ASSURANCE,
     "monitoring:national_dataset": NATIONAL,
+    # Monitoring returns (monitoring.views). The plan's returns page reads like the plan; only its
+    # commissioners start a return (refused until the plan is approved, which the matrix's plan never is).
+    "monitoring:returns": rule(
+        AREA_READERS,
+        AREA_READERS | {"assurer"},
+        writers=COMMISSIONER_PAGE,
+        why="the plan's readers; its commissioners start returns",
+    ),
+    # A return is read by the area's people and national admins, and by assurers only once the
+    # return itself is submitted (the matrix's return stays a draft); its commissioners edit it.
+    "monitoring:task_list": RETURN_READ,
+    "monitoring:history": RETURN_READ,
+    "monitoring:part": RETURN_EDIT_PAGE,
+    "monitoring:autosave": RETURN_EDIT_PAGE,
 }
 # URLs whose filled-in form may rightly be 404 even for a role allowed to reach them (say why).
 MAY_BE_404: dict[str, str] = {}
