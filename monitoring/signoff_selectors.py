@@ -7,6 +7,7 @@ submitted PDF and the review page read the same object.
 
 from __future__ import annotations
 
+import datetime
 from decimal import Decimal
 
 from django.db.models import QuerySet
@@ -63,6 +64,10 @@ def _dec(text) -> Decimal | None:
     return None if text in (None, "") else Decimal(str(text))
 
 
+def _day(text) -> datetime.date | None:
+    return None if not text else datetime.date.fromisoformat(text)
+
+
 def return_document(ret: Return, snapshot: dict, *, status_label: str = "") -> dict:
     """What the PDF and the review page show of a snapshot, by part, with variances worked out."""
     template = selectors.template_for(ret)
@@ -83,7 +88,8 @@ def return_document(ret: Return, snapshot: dict, *, status_label: str = "") -> d
             "actual": sum((x["actual"] or Decimal(0) for x in rows), Decimal(0)),
         }
     metrics = [{**m, "ambition": _dec(m["ambition"]), "actual": _dec(m["actual"])} for m in content["metrics"]]
-    answers = {(a["part"], a["question"]): a for a in content["answers"]}
+    conditions = [{**c, "expected_date": _day(c["expected_date"])} for c in content["conditions"]]
+    answers = {(a["part"], a["question"]): {**a, "date": _day(a["date"])} for a in content["answers"]}
     parts = []
     for part in ReturnPart.objects.filter(round_id=ret.plan.round_id).prefetch_related("questions").order_by("order"):
         entry = {"key": part.key, "title": part.title, "description": part.description, "reports_on": part.reports_on}
@@ -91,7 +97,7 @@ def return_document(ret: Return, snapshot: dict, *, status_label: str = "") -> d
             entry["lines"] = lines
             entry["totals"] = totals
         elif part.reports_on == ReturnPart.ReportsOn.CONDITIONS:
-            entry["conditions"] = content["conditions"]
+            entry["conditions"] = conditions
         elif part.reports_on == ReturnPart.ReportsOn.METRICS:
             entry["metrics"] = metrics
         else:
@@ -106,7 +112,7 @@ def return_document(ret: Return, snapshot: dict, *, status_label: str = "") -> d
         "threshold": threshold,
         "parts": parts,
         "lines_beyond": [x for x in lines if x["beyond"]],
-        "conditions_not_met": [c for c in content["conditions"] if c["met"] is False],
+        "conditions_not_met": [c for c in conditions if c["met"] is False],
         "metrics_off_track": [m for m in metrics if m["on_track"] is False],
         "kinds": ReturnQuestion.Kind,
     }

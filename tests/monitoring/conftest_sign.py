@@ -108,7 +108,7 @@ def fill_return(ret: Return, user) -> None:
                 version=c.version,
                 met=c.number != 2,
                 expected_date=datetime.date(2017, 9, 30) if c.number == 2 else None,
-                explanation="The section 75 agreement is being re-signed." if c.number == 2 else "",
+                explanation="The section 75 agreement is being signed again." if c.number == 2 else "",
             )
             for c in ret.conditions.order_by("number")
         ],
