@@ -78,8 +78,17 @@ def return_document(ret: Return, snapshot: dict, *, status_label: str = "") -> d
         planned, actual = _dec(x["planned"]), _dec(x["actual"])
         variance = selectors.variance_percent(planned, actual)
         beyond = actual is not None and (variance is None or abs(variance) > threshold)
-        lines.append({**x, "planned": planned, "actual": actual, "forecast": _dec(x["forecast"]),
-                      "planned_year": _dec(x["planned_year"]), "variance": variance, "beyond": beyond})
+        lines.append(
+            {
+                **x,
+                "planned": planned,
+                "actual": actual,
+                "forecast": _dec(x["forecast"]),
+                "planned_year": _dec(x["planned_year"]),
+                "variance": variance,
+                "beyond": beyond,
+            }
+        )
     totals = {}
     for kind in ("income", "expenditure"):
         rows = [x for x in lines if x["kind"] == kind]
@@ -101,10 +110,7 @@ def return_document(ret: Return, snapshot: dict, *, status_label: str = "") -> d
         elif part.reports_on == ReturnPart.ReportsOn.METRICS:
             entry["metrics"] = metrics
         else:
-            entry["answers"] = [
-                {"question": q, "answer": answers.get((part.key, q.key))}
-                for q in part.questions.all()
-            ]
+            entry["answers"] = [{"question": q, "answer": answers.get((part.key, q.key))} for q in part.questions.all()]
         parts.append(entry)
     return {
         "header": header,
@@ -133,14 +139,13 @@ def signoff_page(user: User, ret: Return) -> dict:
 
     content_hash = selectors.return_content_hash(ret)
     signed = {
-        s.slot_id: s
-        for s in ReturnSignOff.objects.filter(ret=ret, voided_at__isnull=True).select_related("slot")
+        s.slot_id: s for s in ReturnSignOff.objects.filter(ret=ret, voided_at__isnull=True).select_related("slot")
     }
     held = (
         set(
-            user.memberships.filter(
-                role=Membership.Role.SIGNATORY, hwb_area_id=ret.plan.hwb_area_id
-            ).values_list("signoff_slot_code", flat=True)
+            user.memberships.filter(role=Membership.Role.SIGNATORY, hwb_area_id=ret.plan.hwb_area_id).values_list(
+                "signoff_slot_code", flat=True
+            )
         )
         if active(user)
         else set()

@@ -213,7 +213,9 @@ def review(request, round_slug: str, ons_code: str, period_key: str):
             if action == "comment":
                 comment_form = CommentForm(request.POST, parts=page["parts"])
                 if comment_form.is_valid():
-                    part = get_object_or_404(ReturnPart, round_id=ret.plan.round_id, key=comment_form.cleaned_data["part"])
+                    part = get_object_or_404(
+                        ReturnPart, round_id=ret.plan.round_id, key=comment_form.cleaned_data["part"]
+                    )
                     workflow_services.comment_on_part(
                         user=request.user, ret=ret, part=part, text=comment_form.cleaned_data["text"]
                     )

@@ -54,9 +54,10 @@ def render(submission: ReturnSubmission) -> tuple[bytes, bytes]:
     from .workbook import return_workbook_bytes
 
     ret = submission.ret
-    if ret.version != submission.version or selectors.return_content_hash(ret) != submission.snapshot["header"][
-        "content_sha256"
-    ]:
+    if (
+        ret.version != submission.version
+        or selectors.return_content_hash(ret) != submission.snapshot["header"]["content_sha256"]
+    ):
         raise ReturnMovedOn("The return has changed since this version was submitted, so its files cannot be created.")
     return submission_pdf_bytes(submission), return_workbook_bytes(ret)
 

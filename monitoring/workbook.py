@@ -17,7 +17,9 @@ def return_workbook_bytes(ret: Return) -> bytes:
     book = Workbook()
     sheet = book.active
     sheet.title = "Income and expenditure"
-    sheet.append(["Kind", "Line", "Detail", "Planned for the year", "Planned to period end", "Actual", "Forecast", "Explanation"])
+    sheet.append(
+        ["Kind", "Line", "Detail", "Planned for the year", "Planned to period end", "Actual", "Forecast", "Explanation"]
+    )
     for x in content["lines"]:
         sheet.append(
             [

@@ -68,7 +68,9 @@ def _lock(ret: Return) -> Return:
     )
 
 
-def _guarded(name: str, *, ret: Return, allowed: Callable[[Return], bool], work: Callable[[Return, Transition], object]):
+def _guarded(
+    name: str, *, ret: Return, allowed: Callable[[Return], bool], work: Callable[[Return, Transition], object]
+):
     """Run `work` on the locked return if it is in a source state of `name` and `allowed` says the user may."""
     transition = TRANSITIONS[name]
     with transaction.atomic():
@@ -76,9 +78,7 @@ def _guarded(name: str, *, ret: Return, allowed: Callable[[Return], bool], work:
         if not allowed(locked):
             raise PermissionDenied(f"You cannot {transition.label} for this area.")
         if locked.status not in transition.sources:
-            raise ValidationError(
-                f"You cannot {transition.label} while it is {locked.get_status_display().lower()}."
-            )
+            raise ValidationError(f"You cannot {transition.label} while it is {locked.get_status_display().lower()}.")
         result = work(locked, transition)
     ret.status = locked.status
     return result
@@ -192,9 +192,7 @@ class ReturnChangedSinceSeen(ValidationError):
     """The return's content is not what the signatory's page showed: they must read it again."""
 
     def __init__(self, *, seen_content_hash: str, content_hash: str):
-        super().__init__(
-            "The return has changed since you opened this page. Read it again, then sign if you agree."
-        )
+        super().__init__("The return has changed since you opened this page. Read it again, then sign if you agree.")
         self.seen_content_hash = seen_content_hash
         self.content_hash = content_hash
 
@@ -246,7 +244,10 @@ def sign_return(
         return signoff
 
     return _guarded(
-        "complete_signoff", ret=ret, allowed=lambda locked: permissions.can_sign_slot(user, locked, slot_code), work=work
+        "complete_signoff",
+        ret=ret,
+        allowed=lambda locked: permissions.can_sign_slot(user, locked, slot_code),
+        work=work,
     )
 
 
@@ -292,9 +293,7 @@ def retry_submission_files(*, user: User, ret: Return, version: int) -> ReturnSu
         ReturnSubmission.objects.filter(pk=submission.pk).record_files(
             files_status=ReturnSubmission.FilesStatus.RENDERING, files_error=""
         )
-        record_return_event(
-            ret=locked, actor=user, action="submission_files_retried", detail={"version": version}
-        )
+        record_return_event(ret=locked, actor=user, action="submission_files_retried", detail={"version": version})
         transaction.on_commit(lambda: submission_files.enqueue(submission.pk), robust=True)
     return ReturnSubmission.objects.get(pk=submission.pk)
 

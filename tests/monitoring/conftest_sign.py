@@ -56,7 +56,9 @@ def add_return_template(rnd, *, deadline=None) -> ReturnPeriod:
         metric_periods=["Q1 2017/18", "2017/18"],
         order=1,
     )
-    ReturnPart.objects.create(round=rnd, key="conditions", title="National conditions", reports_on="conditions", order=1)
+    ReturnPart.objects.create(
+        round=rnd, key="conditions", title="National conditions", reports_on="conditions", order=1
+    )
     ReturnPart.objects.create(round=rnd, key="finance", title="Income and expenditure", reports_on="finance", order=2)
     ReturnPart.objects.create(round=rnd, key="metrics", title="Metrics", reports_on="metrics", order=3)
     narrative = ReturnPart.objects.create(round=rnd, key="narrative", title="Narrative", order=4)
@@ -119,7 +121,11 @@ def fill_return(ret: Return, user) -> None:
         ret=ret,
         changes=[
             services.AnswerChange(
-                question=question, version=None, yes=None, date=None, text="Integrated teams are live in two localities."
+                question=question,
+                version=None,
+                yes=None,
+                date=None,
+                text="Integrated teams are live in two localities.",
             )
         ],
     )

@@ -2,9 +2,9 @@
 
 import datetime
 import hashlib
+import io
 
 import openpyxl
-import io
 import pytest
 from django.core.exceptions import ValidationError
 from django.test import TestCase

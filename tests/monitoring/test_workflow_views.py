@@ -191,7 +191,10 @@ def test_an_assurer_holding_a_role_in_the_area_cannot_review_its_return(client, 
 
     assert client.get(_url("review", rc)).status_code == 403
     outcome = rc.ret.plan.round.outcomes.first()
-    assert client.post(_url("review", rc), {"action": "outcome", "outcome": outcome.code, "summary": "Mine"}).status_code == 403
+    assert (
+        client.post(_url("review", rc), {"action": "outcome", "outcome": outcome.code, "summary": "Mine"}).status_code
+        == 403
+    )
     assert not ReturnReview.objects.exists()
     assert rc.ret.plan.hwb_area.name not in client.get(reverse("monitoring:assurance")).content.decode()
 
