@@ -6,12 +6,12 @@ import io
 
 import openpyxl
 import pytest
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.test import TestCase
 from django.utils import timezone
 
 from governance.snapshots import canonical_json, sha256_hex
-from monitoring import selectors, submission_files, tasks, workflow_services
+from monitoring import selectors, services, submission_files, tasks, workflow_services
 from monitoring.models import Return, ReturnEvent, ReturnSubmission, ReturnSubmissionIsImmutable
 from tests.monitoring.conftest_sign import EXPLANATION, build_return_cast, sign_all, submit_return
 
@@ -88,10 +88,6 @@ def test_a_submitted_return_cannot_be_changed_or_deleted(signed):
 def test_a_submitted_return_can_no_longer_be_edited_or_signed(signed):
     with TestCase.captureOnCommitCallbacks(execute=True):
         workflow_services.submit_return(user=signed.commissioner, ret=signed.ret)
-    from django.core.exceptions import PermissionDenied
-
-    from monitoring import services
-
     line = signed.ret.lines.first()
     with pytest.raises(PermissionDenied):
         services.save_lines(
@@ -112,8 +108,6 @@ def test_a_return_not_fully_signed_cannot_be_submitted():
 
 
 def test_only_a_commissioner_submits(signed):
-    from django.core.exceptions import PermissionDenied
-
     for user in (signed.cast.signatories["hwb"], signed.cast.viewer, signed.cast.assurer):
         with pytest.raises(PermissionDenied):
             workflow_services.submit_return(user=user, ret=signed.ret)

@@ -213,12 +213,28 @@ def build_victim_plan(rnd: PlanningRound) -> tuple[Plan, dict[str, list]]:
     add("version", submission.version)
     add("submission", submission.version)
     add("kind", "pdf", "xlsx", "json")
+    _add_victim_return(plan, submission, owner, add)
 
     comment = SectionComment.objects.create(plan=plan, section=sections[0], author=owner, text=f"{SECRET} comment")
     add("comment", comment.pk)
     UnsavedDraft.objects.create(user=owner, plan=plan, form_key=f"section:{sections[0].key}", data={"q": SECRET})
     add("form_key", f"section:{sections[0].key}")
     return plan, ids
+
+
+def _add_victim_return(plan, submission, owner, add) -> None:
+    """The plan's first monitoring return (if the round has any), with a line carrying SECRET."""
+    from monitoring.models import Return, ReturnLine
+
+    period = plan.round.return_periods.order_by("order").first()
+    if period is None:
+        return
+    ret = Return.objects.create(plan=plan, period=period, approved_submission=submission, created_by=owner)
+    ReturnLine.objects.create(
+        ret=ret, kind="expenditure", source_key="expenditure-1", label=f"{SECRET} line", planned_year=400,
+        planned=100, actual=50, explanation=f"{SECRET} variance", order=1,
+    )  # fmt: skip
+    add("period", period.key)
 
 
 def plan_url_patterns():
@@ -277,10 +293,15 @@ def plan_fingerprint(plan):
     from capacity.models import CapacityDemandFigure
     from finance.models import ExpenditureLine, IncomeLine
     from metrics.models import MetricAmbition
+    from monitoring.models import Return, ReturnComment, ReturnReview, ReturnSignOff
     from schemes.models import Scheme
 
     return {
         "plan": list(Plan.objects.filter(pk=plan.pk).values_list("status", "version")),
+        "returns": sorted(Return.objects.filter(plan=plan).values_list("pk", "status", "version")),
+        "return_signoffs": ReturnSignOff.objects.filter(ret__plan=plan).count(),
+        "return_comments": ReturnComment.objects.filter(ret__plan=plan).count(),
+        "return_reviews": ReturnReview.objects.filter(submission__ret__plan=plan).count(),
         "answers": sorted(Answer.objects.filter(plan=plan).values_list("pk", "text", "version")),
         "documents": sorted(RelatedDocument.objects.filter(plan=plan).values_list("pk", "title", "version")),
         "risks": sorted(Risk.objects.filter(plan=plan).values_list("pk", "description", "version")),
