@@ -14,10 +14,10 @@ from django.db.models import QuerySet
 
 from accounts.models import Membership, User
 from accounts.permissions import active
-from rounds.models import OutcomeCategory, ReturnPart, ReturnQuestion
+from rounds.models import OutcomeCategory, ReturnPart, ReturnQuestion, SignOffSlot
 
 from . import permissions, selectors
-from .models import Return, ReturnComment, ReturnReview, ReturnSignOff, ReturnSubmission
+from .models import Return, ReturnComment, ReturnPartProgress, ReturnReview, ReturnSignOff, ReturnSubmission
 
 S = Return.Status
 SNAPSHOT_SCHEMA = 1
@@ -129,14 +129,52 @@ def live_document(ret: Return) -> dict:
     return return_document(ret, return_snapshot(ret), status_label=ret.get_status_display())
 
 
+# --- What stops the next step ----------------------------------------------------------------------------------
+
+
+def valid_signoffs(ret: Return, content_hash: str | None = None) -> dict[int, ReturnSignOff]:
+    """Signatures, by slot id, that are not voided and still match the return's content."""
+    content_hash = content_hash or selectors.return_content_hash(ret)
+    return {
+        s.slot_id: s
+        for s in ReturnSignOff.objects.filter(ret=ret, voided_at__isnull=True).select_related("slot")
+        if s.content_hash == content_hash
+    }
+
+
+def slots_for(ret: Return) -> list[SignOffSlot]:
+    return list(SignOffSlot.objects.filter(round_id=ret.plan.round_id).order_by("order"))
+
+
+def unsigned_slots(ret: Return, content_hash: str | None = None) -> list[SignOffSlot]:
+    signed = valid_signoffs(ret, content_hash)
+    return [slot for slot in slots_for(ret) if slot.pk not in signed]
+
+
+def signoff_problems(ret: Return) -> list[str]:
+    """What stops the return being sent for sign-off: unfinished parts and their problems."""
+    completed = set(ReturnPartProgress.objects.filter(ret=ret, completed=True).values_list("part_id", flat=True))
+    problems = []
+    for part in ReturnPart.objects.filter(round_id=ret.plan.round_id).order_by("order"):
+        if part.pk not in completed:
+            problems.append(f"Complete the part ‘{part.title}’")
+    for part_problems in selectors.return_problems(ret).values():
+        problems += [p.message for p in part_problems]
+    if not SignOffSlot.objects.filter(round_id=ret.plan.round_id).exists():
+        problems.append("This round has no sign-off slots set up; ask a national administrator.")
+    return problems
+
+
+def submission_problems(ret: Return) -> list[str]:
+    return [f"Get the return signed: {slot.title}" for slot in unsigned_slots(ret)]
+
+
 def latest_submission(ret: Return) -> ReturnSubmission | None:
     return ReturnSubmission.objects.filter(ret=ret).order_by("-version").first()
 
 
 def signoff_page(user: User, ret: Return) -> dict:
     """The sign-off page: content hash, each slot and who signed it, and what this user may do now."""
-    from .workflow_services import signoff_problems, slots_for, submission_problems
-
     content_hash = selectors.return_content_hash(ret)
     signed = {
         s.slot_id: s for s in ReturnSignOff.objects.filter(ret=ret, voided_at__isnull=True).select_related("slot")

@@ -249,7 +249,8 @@ def review(request, round_slug: str, ons_code: str, period_key: str):
 def assurance(request):
     """Submitted returns of the assurer's regions waiting for their review (every region's for national admins)."""
     user = request.user
-    if is_national_admin(user):
+    reviewer = not is_national_admin(user)
+    if not reviewer:
         returns = (
             Return.objects.filter(status=Return.Status.SUBMITTED)
             .select_related("plan__round", "plan__hwb_area__region", "period")
@@ -266,5 +267,5 @@ def assurance(request):
     return render(
         request,
         "monitoring/review_list.html",
-        {"rows": [{"ret": r, "submission": latest.get(r.pk)} for r in rows]},
+        {"rows": [{"ret": r, "submission": latest.get(r.pk)} for r in rows], "reviewer": reviewer},
     )

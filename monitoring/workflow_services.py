@@ -23,13 +23,12 @@ from . import permissions, selectors, submission_files
 from .models import (
     Return,
     ReturnComment,
-    ReturnPartProgress,
     ReturnReview,
     ReturnSignOff,
     ReturnSubmission,
 )
 from .services import record_return_event
-from .signoff_selectors import return_snapshot
+from .signoff_selectors import return_snapshot, signoff_problems, submission_problems, unsigned_slots
 
 S = Return.Status
 
@@ -101,46 +100,6 @@ def _move(ret: Return, transition: Transition, *, actor: User, comment: str = ""
 
 def _is_commissioner(user: User) -> Callable[[Return], bool]:
     return lambda ret: permissions.is_commissioner_of_area(user, ret)
-
-
-# --- Checks ----------------------------------------------------------------------------------
-
-
-def valid_signoffs(ret: Return, content_hash: str | None = None) -> dict[int, ReturnSignOff]:
-    """Signatures, by slot id, that are not voided and still match the return's content."""
-    content_hash = content_hash or selectors.return_content_hash(ret)
-    return {
-        s.slot_id: s
-        for s in ReturnSignOff.objects.filter(ret=ret, voided_at__isnull=True).select_related("slot")
-        if s.content_hash == content_hash
-    }
-
-
-def slots_for(ret: Return) -> list[SignOffSlot]:
-    return list(SignOffSlot.objects.filter(round_id=ret.plan.round_id).order_by("order"))
-
-
-def unsigned_slots(ret: Return, content_hash: str | None = None) -> list[SignOffSlot]:
-    signed = valid_signoffs(ret, content_hash)
-    return [slot for slot in slots_for(ret) if slot.pk not in signed]
-
-
-def signoff_problems(ret: Return) -> list[str]:
-    """What stops the return being sent for sign-off: unfinished parts and their problems."""
-    completed = set(ReturnPartProgress.objects.filter(ret=ret, completed=True).values_list("part_id", flat=True))
-    problems = []
-    for part in ReturnPart.objects.filter(round_id=ret.plan.round_id).order_by("order"):
-        if part.pk not in completed:
-            problems.append(f"Complete the part ‘{part.title}’")
-    for part_problems in selectors.return_problems(ret).values():
-        problems += [p.message for p in part_problems]
-    if not SignOffSlot.objects.filter(round_id=ret.plan.round_id).exists():
-        problems.append("This round has no sign-off slots set up; ask a national administrator.")
-    return problems
-
-
-def submission_problems(ret: Return) -> list[str]:
-    return [f"Get the return signed: {slot.title}" for slot in unsigned_slots(ret)]
 
 
 # --- Sign-off --------------------------------------------------------------------------------

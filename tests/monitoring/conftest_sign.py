@@ -14,7 +14,7 @@ from django.test import TestCase
 from django.utils import timezone
 
 from governance.models import Submission
-from monitoring import services, workflow_services
+from monitoring import selectors, services, workflow_services
 from monitoring.models import Return, ReturnSubmission
 from rounds.models import NationalCondition, ReturnPart, ReturnPeriod, ReturnQuestion, ReturnTemplate, RoundYear
 from tests.governance.conftest import submit
@@ -152,7 +152,7 @@ def sign_slot(rc: ReturnCast, code: str):
         user=user,
         ret=rc.ret,
         slot_code=code,
-        seen_content_hash=workflow_services.selectors.return_content_hash(rc.ret),
+        seen_content_hash=selectors.return_content_hash(rc.ret),
         signature=workflow_services.Signature(
             signatory_name=user.full_name, position="Chair" if code == "hwb" else "Director"
         ),

@@ -5,7 +5,7 @@ from decimal import Decimal
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
-from monitoring import selectors, services, workflow_services
+from monitoring import selectors, services, signoff_selectors, workflow_services
 from monitoring.models import Return, ReturnEvent, ReturnPartProgress, ReturnSignOff
 from rounds.models import ReturnPart
 from tests import factories as f
@@ -156,7 +156,7 @@ def test_signatures_are_void_after_an_actual_is_edited_after_signoff(rc):
     assert ReturnSignOff.objects.filter(ret=rc.ret, voided_at__isnull=False).count() == 3
     event = ReturnEvent.objects.filter(ret=rc.ret, action="signatures_voided").get()
     assert (event.from_status, event.to_status) == (S.SIGNED_OFF, S.DRAFT)
-    assert workflow_services.submission_problems(rc.ret)  # every slot must be signed again
+    assert signoff_selectors.submission_problems(rc.ret)  # every slot must be signed again
 
 
 def test_withdrawing_to_draft_voids_the_signatures(rc):
@@ -176,4 +176,4 @@ def test_sending_again_after_a_withdrawal_needs_every_signature_again(rc):
     workflow_services.withdraw_from_signoff(user=rc.commissioner, ret=rc.ret)
     workflow_services.send_for_signoff(user=rc.commissioner, ret=rc.ret)
 
-    assert [s.code for s in workflow_services.unsigned_slots(rc.ret)] == list(SLOT_CODES)
+    assert [s.code for s in signoff_selectors.unsigned_slots(rc.ret)] == list(SLOT_CODES)

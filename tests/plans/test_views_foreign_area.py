@@ -235,6 +235,26 @@ def _add_victim_return(plan, submission, owner, add) -> None:
         planned=100, actual=50, explanation=f"{SECRET} variance", order=1,
     )  # fmt: skip
     add("period", period.key)
+    # Its submitted files exist from the start, so a refused download means "refused", not "not yet".
+    from governance.snapshots import canonical_json, sha256_hex
+    from monitoring.models import ReturnSubmission
+    from monitoring.signoff_selectors import return_snapshot
+
+    snapshot = return_snapshot(ret)
+    submitted = ReturnSubmission(
+        ret=ret,
+        version=ret.version,
+        snapshot=snapshot,
+        snapshot_sha256=sha256_hex(canonical_json(snapshot)),
+        pdf_sha256="1" * 64,
+        workbook_sha256="2" * 64,
+        files_status=ReturnSubmission.FilesStatus.DONE,
+        submitted_by=owner,
+        submitted_at=timezone.now(),
+    )
+    submitted.pdf.save("return.pdf", ContentFile(f"%PDF-1.4 {SECRET}".encode()), save=False)
+    submitted.workbook.save("return.xlsx", ContentFile(SECRET.encode()), save=False)
+    submitted.save()
 
 
 def plan_url_patterns():

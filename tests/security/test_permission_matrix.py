@@ -237,9 +237,7 @@ RULES: dict[str, Rule] = {
     "monitoring:assurance": ASSURANCE,
 }
 # URLs whose filled-in form may rightly be 404 even for a role allowed to reach them (say why).
-MAY_BE_404: dict[str, str] = {
-    "monitoring:submission_file": "a return has submitted files only once it is submitted (the submitted phase)",
-}
+MAY_BE_404: dict[str, str] = {}
 # In the submitted phase these read pages may redirect or refuse an editor: not a leak.
 ADMIN_PREFIX = "admin/"
 
