@@ -213,27 +213,51 @@ def build_victim_plan(rnd: PlanningRound) -> tuple[Plan, dict[str, list]]:
     add("version", submission.version)
     add("submission", submission.version)
     add("kind", "pdf", "xlsx", "json")
-
-    # A monitoring return against the submission, in the round's first return period (if it has any).
-    period = rnd.return_periods.order_by("order").first()
-    if period is not None:
-        from monitoring.models import Return, ReturnCondition, ReturnLine, ReturnMetric
-
-        ret = Return.objects.create(plan=plan, period=period, approved_submission=submission, created_by=owner)
-        ReturnLine.objects.create(
-            ret=ret, kind="expenditure", source_key="expenditure-1", label=f"{SECRET} return line",
-            planned_year=Decimal("400"), planned=Decimal("100"), order=1,
-        )  # fmt: skip
-        ReturnMetric.objects.create(ret=ret, source_key="m1", name=f"{SECRET} return metric", order=1)
-        ReturnCondition.objects.create(ret=ret, number=1, title=f"{SECRET} return condition")
-        add("period", period.key)
-        add("part", *rnd.return_parts.order_by("order").values_list("key", flat=True))
+    _add_victim_return(plan, submission, owner, add)
 
     comment = SectionComment.objects.create(plan=plan, section=sections[0], author=owner, text=f"{SECRET} comment")
     add("comment", comment.pk)
     UnsavedDraft.objects.create(user=owner, plan=plan, form_key=f"section:{sections[0].key}", data={"q": SECRET})
     add("form_key", f"section:{sections[0].key}")
     return plan, ids
+
+
+def _add_victim_return(plan, submission, owner, add) -> None:
+    """The plan's first monitoring return (if the round has any), with a line carrying SECRET."""
+    from monitoring.models import Return, ReturnCondition, ReturnLine, ReturnMetric
+
+    period = plan.round.return_periods.order_by("order").first()
+    if period is None:
+        return
+    ret = Return.objects.create(plan=plan, period=period, approved_submission=submission, created_by=owner)
+    ReturnLine.objects.create(
+        ret=ret, kind="expenditure", source_key="expenditure-1", label=f"{SECRET} line", planned_year=400,
+        planned=100, actual=50, explanation=f"{SECRET} variance", order=1,
+    )  # fmt: skip
+    ReturnMetric.objects.create(ret=ret, source_key="m1", name=f"{SECRET} return metric", order=1)
+    ReturnCondition.objects.create(ret=ret, number=1, title=f"{SECRET} return condition")
+    add("period", period.key)
+    add("part", *plan.round.return_parts.order_by("order").values_list("key", flat=True))
+    # Its submitted files exist from the start, so a refused download means "refused", not "not yet".
+    from governance.snapshots import canonical_json, sha256_hex
+    from monitoring.models import ReturnSubmission
+    from monitoring.signoff_selectors import return_snapshot
+
+    snapshot = return_snapshot(ret)
+    submitted = ReturnSubmission(
+        ret=ret,
+        version=ret.version,
+        snapshot=snapshot,
+        snapshot_sha256=sha256_hex(canonical_json(snapshot)),
+        pdf_sha256="1" * 64,
+        workbook_sha256="2" * 64,
+        files_status=ReturnSubmission.FilesStatus.DONE,
+        submitted_by=owner,
+        submitted_at=timezone.now(),
+    )
+    submitted.pdf.save("return.pdf", ContentFile(f"%PDF-1.4 {SECRET}".encode()), save=False)
+    submitted.workbook.save("return.xlsx", ContentFile(SECRET.encode()), save=False)
+    submitted.save()
 
 
 def plan_url_patterns():
@@ -292,11 +316,15 @@ def plan_fingerprint(plan):
     from capacity.models import CapacityDemandFigure
     from finance.models import ExpenditureLine, IncomeLine
     from metrics.models import MetricAmbition
-    from monitoring.models import Return, ReturnLine, ReturnPartProgress
+    from monitoring.models import Return, ReturnComment, ReturnLine, ReturnPartProgress, ReturnReview, ReturnSignOff
     from schemes.models import Scheme
 
     return {
         "plan": list(Plan.objects.filter(pk=plan.pk).values_list("status", "version")),
+        "returns": sorted(Return.objects.filter(plan=plan).values_list("pk", "status", "version")),
+        "return_signoffs": ReturnSignOff.objects.filter(ret__plan=plan).count(),
+        "return_comments": ReturnComment.objects.filter(ret__plan=plan).count(),
+        "return_reviews": ReturnReview.objects.filter(submission__ret__plan=plan).count(),
         "answers": sorted(Answer.objects.filter(plan=plan).values_list("pk", "text", "version")),
         "documents": sorted(RelatedDocument.objects.filter(plan=plan).values_list("pk", "title", "version")),
         "risks": sorted(Risk.objects.filter(plan=plan).values_list("pk", "description", "version")),
@@ -307,7 +335,6 @@ def plan_fingerprint(plan):
         "ambitions": sorted(MetricAmbition.objects.filter(plan=plan).values_list("pk", "rationale", "version")),
         "progress": sorted(SectionProgress.objects.filter(plan=plan).values_list("section_id", "status")),
         "drafts": sorted(UnsavedDraft.objects.filter(plan=plan).values_list("pk", "data")),
-        "returns": sorted(Return.objects.filter(plan=plan).values_list("pk", "status")),
         "return_lines": sorted(
             ReturnLine.objects.filter(ret__plan=plan).values_list("pk", "actual", "forecast", "explanation", "version")
         ),

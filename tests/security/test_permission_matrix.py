@@ -263,6 +263,12 @@ RULES: dict[str, Rule] = {
     "monitoring:history": RETURN_READ,
     "monitoring:part": RETURN_EDIT_PAGE,
     "monitoring:autosave": RETURN_EDIT_PAGE,
+    # Monitoring returns: sign-off, PDF, submitted files, review (monitoring.signoff_views)
+    "monitoring:signoff": READ,
+    "monitoring:pdf": READ,
+    "monitoring:submission_file": READ,
+    "monitoring:review": REVIEW,
+    "monitoring:assurance": ASSURANCE,
 }
 # URLs whose filled-in form may rightly be 404 even for a role allowed to reach them (say why).
 MAY_BE_404: dict[str, str] = {}
@@ -359,6 +365,7 @@ def submit(plan, users):
 
     Plan.objects.filter(pk=plan.pk).update(status=Plan.Status.SUBMITTED)
     plan.refresh_from_db()
+    submit_returns(plan, users)
     if Submission.objects.filter(plan=plan, version=plan.version).exists():
         return  # build_victim_plan already made one (with a decision)
     Submission.objects.create(
@@ -374,6 +381,34 @@ def submit(plan, users):
         submitted_by=users["commissioner"],
         submitted_at=timezone.now(),
     )
+
+
+def submit_returns(plan, users):
+    """Put the plan's returns in Submitted with a ReturnSubmission each, as the workflow would."""
+    from governance.snapshots import canonical_json, sha256_hex
+    from monitoring.models import Return, ReturnSubmission
+    from monitoring.signoff_selectors import return_snapshot
+
+    for ret in Return.objects.filter(plan=plan).select_related("plan__round", "plan__hwb_area", "period"):
+        Return.objects.filter(pk=ret.pk).update(status=Return.Status.SUBMITTED)
+        ret.status = Return.Status.SUBMITTED
+        if ReturnSubmission.objects.filter(ret=ret, version=ret.version).exists():
+            continue
+        snapshot = return_snapshot(ret)
+        submission = ReturnSubmission(
+            ret=ret,
+            version=ret.version,
+            snapshot=snapshot,
+            snapshot_sha256=sha256_hex(canonical_json(snapshot)),
+            pdf_sha256="1" * 64,
+            workbook_sha256="2" * 64,
+            files_status=ReturnSubmission.FilesStatus.DONE,
+            submitted_by=users["commissioner"],
+            submitted_at=timezone.now(),
+        )
+        submission.pdf.save("return.pdf", ContentFile(b"%PDF-1.4 " + SECRET.encode()), save=False)
+        submission.workbook.save("return.xlsx", ContentFile(b"PK\x03\x04 " + SECRET.encode()), save=False)
+        submission.save()
 
 
 def invitation_token(invitation) -> str:
@@ -510,7 +545,13 @@ def test_every_url_pattern_has_a_rule_and_every_role_gets_the_expected_answer(cl
         for name, (url, rule_) in chosen.items():
             check_url(client, url, name, rule_, phase, users, plan, problems, covered)
         # Lists and dashboards: a role that may not read the plan must not see it listed or counted.
-        for name in ("plans:your_plans", "governance:assurance_dashboard", "audit_log", "monitoring:national"):
+        for name in (
+            "plans:your_plans",
+            "governance:assurance_dashboard",
+            "audit_log",
+            "monitoring:national",
+            "monitoring:assurance",
+        ):
             if name in chosen:
                 for role in ROLES:
                     if role != "anonymous" and not READ.allows(role, phase):
