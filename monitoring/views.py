@@ -24,7 +24,7 @@ from plans import selectors as plan_selectors
 from plans.editing import StaleEdit
 from rounds.models import ReturnPart, ReturnPeriod, ReturnTemplate
 
-from . import permissions, selectors, services
+from . import permissions, selectors, services, signoff_selectors
 from .forms import build_part_form
 from .models import Return
 
@@ -106,6 +106,7 @@ def task_list(request: HttpRequest, round_slug: str, ons_code: str, period_key: 
             and ret.status not in (Return.Status.SUBMITTED, Return.Status.REVIEWED),
             "can_edit": permissions.can_edit_return(request.user, ret),
             "kwargs": _kwargs(ret),
+            "comments": signoff_selectors.comments_for(ret),
         },
     )
 

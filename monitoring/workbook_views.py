@@ -141,4 +141,4 @@ def import_confirm(request, round_slug: str, ons_code: str, period_key: str):
         messages.success(request, f"The workbook has been imported: {changed} rows of the return changed.")
     else:
         messages.info(request, "The workbook matched the return, so nothing was changed.")
-    return redirect("monitoring:import", **_kwargs(ret))
+    return redirect("monitoring:task_list", **_kwargs(ret))
