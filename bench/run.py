@@ -412,6 +412,17 @@ def xlsx_ratio(plan, runs: int) -> tuple[float, float, float]:
     return paired_ratio(lambda: render_plan_workbook(plan), lambda: replay_workbook(spec), runs)
 
 
+def return_xlsx_ratio(ret, runs: int) -> tuple[float, float, float]:
+    """A monitoring return's workbook against bare openpyxl writing its identical cells, as for the plan's."""
+    from monitoring.workbook import return_workbook_bytes
+
+    spec = workbook_cells(return_workbook_bytes(ret))
+    replayed = workbook_cells(replay_workbook(spec))
+    if _comparable(replayed) != _comparable(spec):
+        raise RuntimeError("the bare openpyxl replay does not match the return's workbook")
+    return paired_ratio(lambda: return_workbook_bytes(ret), lambda: replay_workbook(spec), runs)
+
+
 def xlsx_build_ratio(plan, runs: int) -> tuple[float, float, float]:
     """For reading xlsx_ratio: the same comparison with the plan already read (build and save only)."""
     from finance.selectors import part_two_for_plan
@@ -659,6 +670,7 @@ def main() -> None:
     xlsx = xlsx_ratio(full_plan, args.runs * 20)
     xlsx_build = xlsx_build_ratio(full_plan, args.runs * 20)
     xlsx_floor = xlsx_sql_floor_ratio(full_plan, args.runs * 20)
+    return_xlsx = return_xlsx_ratio(seeded["returns"]["submitted"][0], args.runs * 20)
     national_s = national_export_seconds(full_plan.round.slug)
     import_s = import_seconds(plans[2], seeded["users"][2])
 
@@ -691,6 +703,9 @@ def main() -> None:
         "xlsx_sql_floor_ratio": round(xlsx_floor[0], 3),
         "xlsx_sql_floor_s": round(xlsx_floor[1], 3),
         "xlsx_sql_floor_bare_s": round(xlsx_floor[2], 3),
+        "return_xlsx_ratio": round(return_xlsx[0], 3),
+        "return_xlsx_portal_s": round(return_xlsx[1], 3),
+        "return_xlsx_bare_s": round(return_xlsx[2], 3),
         "national_export_s": round(national_s, 2),
         "import_s": round(import_s, 2),
     }
@@ -735,6 +750,8 @@ def markdown_table(r: dict) -> str:
         f"{r['xlsx_build_ratio']:.3f} |",
         f"| Bare openpyxl plus the export's SQL, no ORM | {r['xlsx_sql_floor_s']:.3f} s | "
         f"{r['xlsx_sql_floor_bare_s']:.3f} s (openpyxl) | {r['xlsx_sql_floor_ratio']:.3f} |",
+        f"| Monitoring return workbook | {r['return_xlsx_portal_s']:.3f} s | {r['return_xlsx_bare_s']:.3f} s (openpyxl) | "
+        f"{r['return_xlsx_ratio']:.3f} |",
         "",
         f"National dataset export ({r['dataset']['areas']} plans): {r['national_export_s']:.2f} s. "
         f"Import of one full Part 2 workbook: {r['import_s']:.2f} s. Failed requests: {r['failed_requests']}.",
