@@ -54,8 +54,9 @@ def test_the_whole_path_ends_in_a_submission_whose_snapshot_hash_matches_and_who
     pdf, workbook = _read(submission.pdf), _read(submission.workbook)
     assert pdf.startswith(b"%PDF") and submission.pdf_sha256 == hashlib.sha256(pdf).hexdigest()
     assert submission.workbook_sha256 == hashlib.sha256(workbook).hexdigest()
-    sheet = openpyxl.load_workbook(io.BytesIO(workbook)).worksheets[0]
-    assert EXPLANATION in [row[7] for row in sheet.iter_rows(min_row=2, values_only=True)]
+    book = openpyxl.load_workbook(io.BytesIO(workbook))
+    finance = book[next(name for name in book.sheetnames if name.startswith("Income and expenditure"))]
+    assert EXPLANATION in [value for row in finance.iter_rows(values_only=True) for value in row]
     event = ReturnEvent.objects.filter(ret=rc.ret, action="submit").get()
     assert (event.from_status, event.to_status, event.actor) == (S.SIGNED_OFF, S.SUBMITTED, rc.commissioner)
 

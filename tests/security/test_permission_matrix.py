@@ -137,16 +137,15 @@ ASSURANCE = rule(
     why="assurers (their own region only) and national admins",
 )
 
-RETURN_EDIT = rule({"commissioner"}, {"commissioner"}, why="the area's commissioners until the return is submitted")
-RETURN_EDITORS = rule({"commissioner"}, {"commissioner"}, why="the area's commissioners while the return is a draft")
-RETURN_READ = rule(
-    AREA_READERS, AREA_READERS, why="the area's people and national admins; assurers once it is submitted"
-)
+# A plan's return moves with it in the matrix: a draft while the plan is, submitted (with a
+# ReturnSubmission, submit_returns) once the plan is. So its rules are the plan's.
+RETURN_READ = READ
+RETURN_EDIT = EDIT
 RETURN_EDIT_PAGE = rule(
     AREA_READERS,
-    AREA_READERS,
-    writers=RETURN_EDITORS,
-    why="the return's readers read it; its commissioners change it while it is a draft",
+    AREA_READERS | {"assurer"},
+    writers=EDIT,
+    why="the return's readers read it; its commissioners change it until it is submitted",
 )
 
 # The declared table: URL name → rule. A URL pattern missing here fails the test.
@@ -240,8 +239,7 @@ RULES: dict[str, Rule] = {
     "governance:national_progress": NATIONAL,
     "governance:national_import": NATIONAL,
     "governance:national_import_confirm": NATIONAL,
-    # Monitoring returns. The matrix's phases move the plan, not its return, which stays in progress:
-    # its area's people read it, its commissioners edit it, assurers wait for the return's own submission.
+    # Monitoring returns: read like the plan, changed by its commissioners until submitted.
     "monitoring:export": RETURN_READ,
     "monitoring:import": RETURN_EDIT,
     "monitoring:import_confirm": RETURN_EDIT,
@@ -257,8 +255,6 @@ RULES: dict[str, Rule] = {
         writers=COMMISSIONER_PAGE,
         why="the plan's readers; its commissioners start returns",
     ),
-    # A return is read by the area's people and national admins, and by assurers only once the
-    # return itself is submitted (the matrix's return stays a draft); its commissioners edit it.
     "monitoring:task_list": RETURN_READ,
     "monitoring:history": RETURN_READ,
     "monitoring:part": RETURN_EDIT_PAGE,
