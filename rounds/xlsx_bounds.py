@@ -1,6 +1,6 @@
 """The bounded workbook reader: refuse an .xlsx before openpyxl reads it unless every part of it is small.
 
-Used by every workbook upload (finance.workbook_import for Part 2, rounds.reference_import for reference
+Used by every workbook upload (finance.workbook_import for Part 2, monitoring.workbook_import for returns, rounds.reference_import for reference
 data). ADR 8 says why: the size and zip-bomb checks bound the bytes of an upload, not the work inside it,
 so one streaming pass (PartsScan) counts what openpyxl would build and stops at the first limit passed.
 `check_file` raises WorkbookRejected with the problem, addressed by sheet and cell where it has one.
@@ -76,7 +76,7 @@ def check_file(data: bytes) -> None:
     if len(data) > limit:
         _reject(f"The file is {len(data) / 1048576:.1f} MB. It must be smaller than {limit // 1048576} MB")
     if not data:
-        _reject("The file is empty. Choose a Part 2 workbook (.xlsx)")
+        _reject("The file is empty. Choose an Excel workbook (.xlsx)")
     if data.startswith(OLE2_MAGIC):
         _reject(
             "The file is password-protected or encrypted, or is an old .xls workbook. "
@@ -90,7 +90,9 @@ def check_file(data: bytes) -> None:
     except (zipfile.BadZipFile, ValueError, OSError):
         _reject(DAMAGED)
     if len(members) > MAX_ZIP_MEMBERS:
-        _reject(f"The workbook has {len(members)} parts, more than the {MAX_ZIP_MEMBERS} a Part 2 workbook can have")
+        _reject(
+            f"The workbook has {len(members)} parts, more than the {MAX_ZIP_MEMBERS} a workbook exported by the portal can have"
+        )
     total = 0
     for member in members:
         if member.flag_bits & 0x1:
@@ -180,7 +182,7 @@ class PartsScan:
 
     def _too_far(self, what: str):
         _reject(
-            f"The sheet {what}. A Part 2 workbook has nothing beyond column {LAST_COLUMN} or row {MAX_ROWS:,}: "
+            f"The sheet {what}. A workbook exported by the portal has nothing beyond column {LAST_COLUMN} or row {MAX_ROWS:,}: "
             "delete the rows and columns beyond them, save the workbook and try again",
             self.sheet,
         )
@@ -192,14 +194,14 @@ class PartsScan:
             self.in_rows = name in (SHEET_DATA, SHARED_STRINGS)
         if self.elements > MAX_XML_ELEMENTS or self.other_elements > MAX_OTHER_ELEMENTS:
             _reject(
-                "The workbook holds far more formatting, names or other content than a Part 2 workbook needs. "
+                "The workbook holds far more formatting, names or other content than a workbook exported by the portal needs. "
                 "Export a new workbook and copy your figures into it"
             )
         if name == CELL:
             self.cells += 1
             if self.cells > MAX_CELLS:
                 _reject(
-                    f"The workbook has more than {MAX_CELLS:,} cells, far more than a Part 2 workbook needs. "
+                    f"The workbook has more than {MAX_CELLS:,} cells, far more than a workbook exported by the portal needs. "
                     "Delete what was added beyond the portal's rows and columns, or export a new workbook and "
                     "copy your figures into it"
                 )
@@ -226,7 +228,7 @@ class PartsScan:
             if self.strings > MAX_SHARED_STRINGS:
                 _reject(
                     f"The workbook stores more than {MAX_SHARED_STRINGS:,} pieces of text, far more than a "
-                    "Part 2 workbook needs. Export a new workbook and copy your figures into it"
+                    "workbook exported by the portal needs. Export a new workbook and copy your figures into it"
                 )
         elif name == DIMENSION:
             last = COORDINATE.fullmatch(attrs.get("ref", "").split(":")[-1])
@@ -264,7 +266,7 @@ class PartsScan:
             )
         if self.text > MAX_TEXT:
             _reject(
-                f"The workbook holds more than {MAX_TEXT:,} characters of text, far more than a Part 2 workbook "
+                f"The workbook holds more than {MAX_TEXT:,} characters of text, far more than a workbook exported by the portal "
                 "needs. Export a new workbook and copy your figures into it"
             )
         if self.numeric_cell:
