@@ -60,9 +60,11 @@ class NationalAdmin(SignedInUser):
     weight = 2
 
 
-if "return_commissioner" in PAGES:  # once the return pages exist (bench/run.py RETURN_PAGES)
+if "return_commissioner" in PAGES:  # bench/run.py adds it when the seed left a return in progress
 
     class ReturnCommissioner(SignedInUser):
+        """A commissioner of an approved plan working on its monitoring return."""
+
         role = "return_commissioner"
         weight = 4
 

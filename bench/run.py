@@ -182,8 +182,7 @@ def national_returns_url(period) -> str:
     return reverse("monitoring:national", kwargs={"round_slug": period.round.slug, "period_key": period.key})
 
 
-# A return's pages, by bench name: (URL name, whether it takes the finance part's key). Each is
-# measured once its view exists (the return pages and the workbook export come in their own changes).
+# A monitoring return's pages, by bench name: (URL name, whether it takes the finance part's key).
 RETURN_PAGES = {
     "return_task_list": ("monitoring:task_list", False),
     "return_part": ("monitoring:part", True),
@@ -192,20 +191,17 @@ RETURN_PAGES = {
 
 
 def return_urls(ret) -> dict[str, str]:
-    """The URLs of RETURN_PAGES for one return, leaving out any whose view is not there."""
-    from django.urls import NoReverseMatch, reverse
+    """The URLs of RETURN_PAGES for one return."""
+    from django.urls import reverse
 
     from rounds.models import ReturnPart
 
     kwargs = {"round_slug": ret.plan.round.slug, "ons_code": ret.plan.hwb_area.ons_code, "period_key": ret.period.key}
     part = ReturnPart.objects.filter(round_id=ret.plan.round_id, reports_on=ReturnPart.ReportsOn.FINANCE).first()
-    urls = {}
-    for name, (url_name, takes_part) in RETURN_PAGES.items():
-        try:
-            urls[name] = reverse(url_name, kwargs={**kwargs, "part_key": part.key} if takes_part else kwargs)
-        except NoReverseMatch:
-            continue
-    return urls
+    return {
+        name: reverse(url_name, kwargs={**kwargs, "part_key": part.key} if takes_part else kwargs)
+        for name, (url_name, takes_part) in RETURN_PAGES.items()
+    }
 
 
 def draft_returns(seeded: dict) -> list:
@@ -642,11 +638,10 @@ def main() -> None:
         "floor": {"users": [seeded["floor"].email], "pages": {"floor": ["/plans/"]}},
     }
     spec["national_admin"]["pages"]["national_returns"] = [national_returns_url(seeded["returns"]["period"])]
-    drafts = draft_returns(seeded)[1:]
-    return_names = return_urls(drafts[0][0]) if drafts else {}
-    return_pages = {name: [return_urls(r)[name] for r, _ in drafts] for name in return_names}
-    if return_pages:
-        spec["return_commissioner"] = {"users": [u.email for _, u in drafts], "pages": return_pages}
+    drafts = draft_returns(seeded)
+    if drafts:
+        pages = {name: [return_urls(r)[name] for r, _ in drafts] for name in RETURN_PAGES}
+        spec["return_commissioner"] = {"users": [u.email for _, u in drafts], "pages": pages}
     from django.db import connections
 
     connections.close_all()
@@ -677,7 +672,7 @@ def main() -> None:
     floor = load["floor"]
     pages = {}
     measured = ["task_list", "section", "schemes", "finance_summary", "assurer_dashboard", "national_view"]
-    measured += ["national_returns", *return_pages]
+    measured += ["national_returns", *RETURN_PAGES]
     for name in measured:
         stats = load.get(name, {"p50_ms": float("nan"), "p95_ms": float("nan"), "requests": 0, "failures": 0})
         pages[name] = {
