@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.db.models import QuerySet
+from django.db.models import QuerySet, prefetch_related_objects
 from django.http import Http404
 
 from accounts.models import User
@@ -122,34 +122,48 @@ def part_problems(ret: Return, part: ReturnPart, *, threshold: Decimal) -> list[
     return problems
 
 
+def _read_rows(ret: Return) -> list[ReturnPart]:
+    """Read the return's rows and its round's parts once for this `ret` object (a page asks several
+    questions of them: its problems, its task statuses); returns the parts in order."""
+    prefetch_related_objects([ret], "lines", "metrics", "conditions", "answers__question", "progress__part")
+    if not hasattr(ret, "_parts"):
+        ret._parts = list(
+            ReturnPart.objects.filter(round_id=ret.plan.round_id).prefetch_related("questions").order_by("order")
+        )
+    return ret._parts
+
+
 def return_problems(ret: Return) -> dict[str, list[Problem]]:
     """Every part's problems, by part key (an empty list: the part can be completed)."""
+    parts = _read_rows(ret)
     threshold = template_for(ret).variance_percent
-    parts = ReturnPart.objects.filter(round_id=ret.plan.round_id).prefetch_related("questions").order_by("order")
     return {part.key: part_problems(ret, part, threshold=threshold) for part in parts}
 
 
 def task_list(ret: Return) -> list[dict]:
     """The return's parts in order, each with its GOV.UK task status."""
-    completed = set(ReturnPartProgress.objects.filter(ret=ret, completed=True).values_list("part__key", flat=True))
-    touched = _touched_parts(ret)
+    parts = _read_rows(ret)
+    completed = {p.part.key for p in ret.progress.all() if p.completed}
+    touched = _touched_parts(ret, parts)
     rows = []
-    for part in ReturnPart.objects.filter(round_id=ret.plan.round_id).order_by("order"):
+    for part in parts:
         status = "completed" if part.key in completed else "in_progress" if part.key in touched else "not_started"
         rows.append({"part": part, "status": status})
     return rows
 
 
-def _touched_parts(ret: Return) -> set[str]:
-    touched = set()
-    by_kind = {p.reports_on: p.key for p in ReturnPart.objects.filter(round_id=ret.plan.round_id)}
-    if ret.lines.filter(version__gt=1).exists():
-        touched.add(by_kind.get(ReturnPart.ReportsOn.FINANCE))
-    if ret.metrics.filter(version__gt=1).exists():
-        touched.add(by_kind.get(ReturnPart.ReportsOn.METRICS))
-    if ret.conditions.filter(version__gt=1).exists():
-        touched.add(by_kind.get(ReturnPart.ReportsOn.CONDITIONS))
-    touched |= set(ret.answers.values_list("question__part__key", flat=True))
+def _touched_parts(ret: Return, parts: list[ReturnPart]) -> set[str]:
+    """The parts someone has changed anything in (a pre-filled row counts once it has been saved)."""
+    by_kind = {p.reports_on: p.key for p in parts}
+    touched = {p.question.part_id for p in ret.answers.all()}
+    touched = {p.key for p in parts if p.pk in touched}
+    for kind, rows in (
+        (ReturnPart.ReportsOn.FINANCE, ret.lines.all()),
+        (ReturnPart.ReportsOn.METRICS, ret.metrics.all()),
+        (ReturnPart.ReportsOn.CONDITIONS, ret.conditions.all()),
+    ):
+        if kind in by_kind and any(row.version > 1 for row in rows):
+            touched.add(by_kind[kind])
     return touched
 
 

@@ -17,7 +17,7 @@ from accounts.permissions import active
 from rounds.models import OutcomeCategory, ReturnPart, ReturnQuestion, SignOffSlot
 
 from . import permissions, selectors
-from .models import Return, ReturnComment, ReturnPartProgress, ReturnReview, ReturnSignOff, ReturnSubmission
+from .models import Return, ReturnComment, ReturnReview, ReturnSignOff, ReturnSubmission
 
 S = Return.Status
 SNAPSHOT_SCHEMA = 1
@@ -153,11 +153,11 @@ def unsigned_slots(ret: Return, content_hash: str | None = None) -> list[SignOff
 
 def signoff_problems(ret: Return) -> list[str]:
     """What stops the return being sent for sign-off: unfinished parts and their problems."""
-    completed = set(ReturnPartProgress.objects.filter(ret=ret, completed=True).values_list("part_id", flat=True))
-    problems = []
-    for part in ReturnPart.objects.filter(round_id=ret.plan.round_id).order_by("order"):
-        if part.pk not in completed:
-            problems.append(f"Complete the part ‘{part.title}’")
+    problems = [
+        f"Complete the part ‘{item['part'].title}’"
+        for item in selectors.task_list(ret)
+        if item["status"] != "completed"
+    ]
     for part_problems in selectors.return_problems(ret).values():
         problems += [p.message for p in part_problems]
     if not SignOffSlot.objects.filter(round_id=ret.plan.round_id).exists():
