@@ -1,5 +1,6 @@
 """The return's pages: who may see and change them, what they show, and how saving a part behaves."""
 
+import re
 from decimal import Decimal
 
 import pytest
@@ -117,6 +118,36 @@ def test_finance_saves_money_as_typed_and_shows_the_variance_and_the_explanation
     q1_return.refresh_from_db()
     response = client.post(url, _finance_post(q1_return, under=under, explanation="Started late.", completed="yes"))
     assert response.status_code == 302
+    assert ReturnPartProgress.objects.get(ret=q1_return, part=part(q1_return, "finance")).completed
+
+
+def _posted_back(body: str, data: dict) -> dict:
+    """The form as the re-rendered page would post it again: its hidden version fields as the page holds them."""
+    again = dict(data)
+    for name in [n for n in data if n.endswith("-version")]:
+        found = re.search(rf'name="{re.escape(name)}" value="(\d*)"', body)
+        assert found, name
+        again[name] = found.group(1)
+    return again
+
+
+def test_after_completion_is_refused_the_page_saves_again_without_a_conflict_with_itself(
+    client, approved_plan, q1_return
+):
+    """The refused completion still saved the values: the page carries their new versions, so the next save works."""
+    client.force_login(approved_plan.commissioner)
+    url = reverse("monitoring:part", kwargs=kw(q1_return, period_key=q1_return.period.key, part_key="finance"))
+    under = q1_return.lines.filter(kind="expenditure").first()
+    first = _finance_post(q1_return, under=under, completed="yes")
+    response = client.post(url, first)
+    assert response.status_code == 400
+    again = _posted_back(response.content.decode(), first)
+    assert again[f"line-{under.pk}-version"] == str(under.version + 1)
+    again[f"line-{under.pk}-explanation"] = "Started late."
+    response = client.post(url, again)
+    assert response.status_code == 302
+    under.refresh_from_db()
+    assert under.explanation == "Started late."
     assert ReturnPartProgress.objects.get(ret=q1_return, part=part(q1_return, "finance")).completed
 
 
