@@ -274,3 +274,14 @@ def test_foreign_viewer_membership_does_not_reach_the_return(client, approved_pl
     viewer = f.MembershipFactory(hwb_area=other, role=Membership.Role.VIEWER).user
     client.force_login(viewer)
     assert client.get(urls(q1_return)[1]).status_code == 404
+
+
+def test_a_saved_part_says_so_once_on_the_task_list(client, approved_plan, q1_return):
+    client.force_login(approved_plan.commissioner)
+    k = kw(q1_return, period_key=q1_return.period.key)
+    url = reverse("monitoring:part", kwargs={**k, "part_key": "budget"})
+    response = client.post(url, {"action": "later", "question-s75-in-place": "yes"}, follow=True)
+    assert response.redirect_chain[-1][0] == reverse("monitoring:task_list", kwargs=k)
+    body = response.content.decode()
+    assert body.count("Budget arrangements has been saved.") == 1
+    assert body.count('id="notification-title-1"') == 1
