@@ -285,3 +285,13 @@ def test_a_saved_part_says_so_once_on_the_task_list(client, approved_plan, q1_re
     body = response.content.decode()
     assert body.count("Budget arrangements has been saved.") == 1
     assert body.count('id="notification-title-1"') == 1
+
+
+def test_finance_fields_name_their_line_to_screen_readers_without_printing_it_again(client, approved_plan, q1_return):
+    client.force_login(approved_plan.commissioner)
+    url = reverse("monitoring:part", kwargs=kw(q1_return, period_key=q1_return.period.key, part_key="finance"))
+    body = client.get(url).content.decode()
+    line = q1_return.lines.first()
+    for label in ("Actual to period end", "Forecast for the year", "Explanation of the variance"):
+        assert f'{label}<span class="govuk-visually-hidden"> for {line.label}</span>' in body
+    assert 'class="govuk-table app-return-lines app-return-entry"' in body
