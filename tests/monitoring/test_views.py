@@ -295,3 +295,14 @@ def test_finance_fields_name_their_line_to_screen_readers_without_printing_it_ag
     for label in ("Actual to period end", "Forecast for the year", "Explanation of the variance"):
         assert f'{label}<span class="govuk-visually-hidden"> for {line.label}</span>' in body
     assert 'class="govuk-table app-return-lines app-return-entry"' in body
+
+
+def test_metric_figures_show_thousands_separators(client, approved_plan, q1_return):
+    metric = q1_return.metrics.first()
+    q1_return.metrics.filter(pk=metric.pk).update(ambition=Decimal("5180"), actual=Decimal("5594.4"))
+    client.force_login(approved_plan.commissioner)
+    k = kw(q1_return, period_key=q1_return.period.key)
+    page = client.get(reverse("monitoring:part", kwargs={**k, "part_key": "metrics"})).content.decode()
+    assert "5,180" in page
+    signoff = client.get(reverse("monitoring:signoff", kwargs=k)).content.decode()
+    assert "Ambition 5,180" in signoff and "actual 5,594.40" in signoff
