@@ -202,9 +202,16 @@ def write_header(ws, headers: list[str]) -> None:
     ws.protection.formatRows = False
 
 
+WRAP = Alignment(wrap_text=True, vertical="top")
+
+
 def widths(ws, headers: list[str], wide: set[str]) -> None:
+    """Column widths; the wide (text) columns wrap, so a long line name or narrative reads down, not across."""
     for i, name in enumerate(headers, start=1):
         ws.column_dimensions[get_column_letter(i)].width = 50 if name in wide else 18
+        if name in wide:
+            for (cell,) in ws.iter_rows(min_row=2, min_col=i, max_col=i):
+                cell.alignment = WRAP
 
 
 def validate_yes_no(ws, cell_range: str) -> None:
@@ -271,7 +278,7 @@ def _write_cover(ws, book: ReturnWorkbook) -> None:
     for key, label in COVER_ROWS:
         r = COVER_ROW[key]
         put(ws, r, 1, label).font = BOLD
-        put(ws, r, 2, values[key])
+        put(ws, r, 2, values[key]).alignment = WRAP
     ws.column_dimensions["A"].width = 30
     ws.column_dimensions["B"].width = 90
     ws.protection.sheet = True
@@ -349,7 +356,7 @@ def _write_questions(ws, book: ReturnWorkbook, part: ReturnPart) -> None:
         a = book.answers.get(q.pk)
         put(ws, r, 1, question_reference(q))
         put(ws, r, 2, a.version if a else None)
-        fixed(ws, r, column(h, "Question"), q.prompt).alignment = Alignment(wrap_text=True, vertical="top")
+        fixed(ws, r, column(h, "Question"), q.prompt)
         answer, when = column(h, "Answer"), column(h, "Date")
         if q.kind == K.NARRATIVE:
             fixed(ws, r, answer, None)

@@ -75,3 +75,16 @@ def test_readers_download_the_workbook_within_a_query_bound(rc, client, django_a
     assert response.status_code == 200
     assert response["Content-Type"].startswith("application/vnd.openxmlformats")
     assert "attachment" in response["Content-Disposition"]
+
+
+def test_text_columns_wrap_so_long_names_and_narratives_read_down_the_cell(rc):
+    wb = exported(rc.ret)
+    finance = wb[FINANCE]
+    for r in range(2, finance.max_row + 1):
+        for name in ("Line", "Detail", "Explanation of variance"):
+            cell = finance.cell(row=r, column=FINANCE_HEADERS.index(name) + 1)
+            assert cell.alignment.wrap_text and cell.alignment.vertical == "top", (name, r)
+        assert not finance.cell(row=r, column=FINANCE_HEADERS.index("Actual to period end £") + 1).alignment.wrap_text
+    narrative = wb[NARRATIVE]
+    assert all(narrative.cell(row=r, column=6).alignment.wrap_text for r in range(2, narrative.max_row + 1))
+    assert wb["Cover"]["B12"].alignment.wrap_text  # the note on how to fill the workbook in
