@@ -306,3 +306,11 @@ def test_metric_figures_show_thousands_separators(client, approved_plan, q1_retu
     assert "5,180" in page
     signoff = client.get(reverse("monitoring:signoff", kwargs=k)).content.decode()
     assert "Ambition 5,180" in signoff and "actual 5,594.40" in signoff
+
+
+def test_the_return_as_read_on_sign_off_has_fixed_columns_for_long_line_names(client, approved_plan, q1_return):
+    client.force_login(approved_plan.commissioner)
+    k = kw(q1_return, period_key=q1_return.period.key)
+    body = client.get(reverse("monitoring:signoff", kwargs=k)).content.decode()
+    assert 'class="govuk-table app-return-lines app-return-document"' in body
+    assert 'class="govuk-table__header app-return-document__line"' in body
