@@ -17,6 +17,7 @@ from django.utils.html import format_html
 from plans.forms import GovukDateField
 from rounds.models import ReturnPart, ReturnQuestion, ReturnTemplate
 from rounds.money import MoneyField
+from rounds.xlsx_bounds import MAX_CELL_TEXT
 
 from . import services
 from .models import Return, ReturnAnswer, ReturnCondition, ReturnLine, ReturnMetric
@@ -39,10 +40,13 @@ def _radios(label: str) -> forms.ChoiceField:
 
 
 def _text(label: str, rows: int = 4, help_text: str = "") -> forms.CharField:
+    # No longer than one workbook cell holds: the return's workbook must export and import back whole.
     field = forms.CharField(
         label=label,
         required=False,
         help_text=help_text,
+        max_length=MAX_CELL_TEXT,
+        error_messages={"max_length": f"Enter {MAX_CELL_TEXT:,} characters or fewer (the most a workbook cell holds)"},
         widget=forms.Textarea(attrs={"class": "govuk-textarea", "rows": rows}),
     )
     field.gds_kind = "plain_textarea"

@@ -314,3 +314,18 @@ def test_the_return_as_read_on_sign_off_has_fixed_columns_for_long_line_names(cl
     body = client.get(reverse("monitoring:signoff", kwargs=k)).content.decode()
     assert 'class="govuk-table app-return-lines app-return-document"' in body
     assert 'class="govuk-table__header app-return-document__line"' in body
+
+
+def test_a_narrative_longer_than_a_workbook_cell_holds_is_refused_and_one_that_fits_is_saved(
+    client, approved_plan, q1_return
+):
+    """The return's workbook must export and import back whole; an Excel cell holds 32,767 characters."""
+    client.force_login(approved_plan.commissioner)
+    url = reverse("monitoring:part", kwargs=kw(q1_return, period_key=q1_return.period.key, part_key="narrative"))
+    response = client.post(url, {"action": "later", "question-progress": "a" * 32_768})
+    assert response.status_code == 400
+    assert "Enter 32,767 characters or fewer" in response.content.decode()
+    assert not q1_return.answers.exists()
+    response = client.post(url, {"action": "later", "question-progress": "a" * 32_767})
+    assert response.status_code == 302
+    assert len(q1_return.answers.get().text) == 32_767
