@@ -9,6 +9,7 @@ line's variance. The same function renders the workbook a submission stores.
 from __future__ import annotations
 
 import io
+import math
 import re
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -203,6 +204,7 @@ def write_header(ws, headers: list[str]) -> None:
 
 
 WRAP = Alignment(wrap_text=True, vertical="top")
+TOP = Alignment(vertical="top")
 
 
 def widths(ws, headers: list[str], wide: set[str]) -> None:
@@ -212,6 +214,31 @@ def widths(ws, headers: list[str], wide: set[str]) -> None:
         if name in wide:
             for (cell,) in ws.iter_rows(min_row=2, min_col=i, max_col=i):
                 cell.alignment = WRAP
+    _fit_row_heights(ws, [i for i, name in enumerate(headers, start=1) if name in wide])
+
+
+ROW_HEIGHT_PER_LINE = 15  # points, for the default 11pt font
+MAX_ROW_HEIGHT = 409  # points: the most Excel allows
+WIDE_CHARACTERS_PER_LINE = 55  # about what a 50-wide column shows of proportional text
+
+
+def _lines(text) -> int:
+    if not isinstance(text, str) or not text:
+        return 1
+    return sum(max(1, math.ceil(len(part) / WIDE_CHARACTERS_PER_LINE)) for part in text.split("\n"))
+
+
+def _fit_row_heights(ws, wide_columns: list[int]) -> None:
+    """Rows tall enough for their wrapped text: LibreOffice keeps the default height of a row it is not told."""
+    if not wide_columns:
+        return
+    for r in range(2, ws.max_row + 1):
+        lines = max(_lines(ws.cell(row=r, column=c).value) for c in wide_columns)
+        if lines > 1:
+            ws.row_dimensions[r].height = min(MAX_ROW_HEIGHT, lines * ROW_HEIGHT_PER_LINE)
+            for cell in ws[r]:
+                if not cell.alignment.wrap_text:
+                    cell.alignment = TOP  # beside wrapped text, a figure reads from the top of its row too
 
 
 def validate_yes_no(ws, cell_range: str) -> None:

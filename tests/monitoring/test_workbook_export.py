@@ -88,3 +88,12 @@ def test_text_columns_wrap_so_long_names_and_narratives_read_down_the_cell(rc):
     narrative = wb[NARRATIVE]
     assert all(narrative.cell(row=r, column=6).alignment.wrap_text for r in range(2, narrative.max_row + 1))
     assert wb["Cover"]["B12"].alignment.wrap_text  # the note on how to fill the workbook in
+
+
+def test_rows_with_long_text_are_tall_enough_to_show_it_up_to_excels_limit(rc):
+    line = rc.ret.lines.order_by("kind", "order").first()
+    rc.ret.lines.filter(pk=line.pk).update(explanation="Beds closed for refurbishment in May. " * 10)
+    ws = exported(rc.ret)[FINANCE]
+    assert ws.row_dimensions[2].height == 7 * 15  # 380 characters: six lines of 55 and part of a seventh
+    short = [r for r in range(3, ws.max_row + 1) if all(len(str(ws[f"{c}{r}"].value or "")) <= 55 for c in "DEK")]
+    assert short and all(ws.row_dimensions[r].height is None for r in short)  # one line: Excel's own height
