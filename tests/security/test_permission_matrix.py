@@ -137,14 +137,15 @@ ASSURANCE = rule(
     why="assurers (their own region only) and national admins",
 )
 
-RETURN_EDIT = rule({"commissioner"}, {"commissioner"}, why="the area's commissioners until the return is submitted")
+RETURN_EDIT = rule({"commissioner"}, (), why="the area's commissioners until the return is submitted")
 RETURN_EDITORS = rule({"commissioner"}, {"commissioner"}, why="the area's commissioners while the return is a draft")
+# In the submitted phase the matrix submits the victim's return too (submit_returns), so assurers read it then.
 RETURN_READ = rule(
-    AREA_READERS, AREA_READERS, why="the area's people and national admins; assurers once it is submitted"
+    AREA_READERS, AREA_READERS | {"assurer"}, why="the area's people and national admins; assurers once it is submitted"
 )
 RETURN_EDIT_PAGE = rule(
     AREA_READERS,
-    AREA_READERS,
+    AREA_READERS | {"assurer"},
     writers=RETURN_EDITORS,
     why="the return's readers read it; its commissioners change it while it is a draft",
 )
@@ -258,7 +259,7 @@ RULES: dict[str, Rule] = {
         why="the plan's readers; its commissioners start returns",
     ),
     # A return is read by the area's people and national admins, and by assurers only once the
-    # return itself is submitted (the matrix's return stays a draft); its commissioners edit it.
+    # return itself is submitted (as the matrix's return is in the submitted phase); its commissioners edit it.
     "monitoring:task_list": RETURN_READ,
     "monitoring:history": RETURN_READ,
     "monitoring:part": RETURN_EDIT_PAGE,
