@@ -12,10 +12,12 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django import forms
+from django.utils.html import format_html
 
 from plans.forms import GovukDateField
 from rounds.models import ReturnPart, ReturnQuestion, ReturnTemplate
 from rounds.money import MoneyField
+from rounds.xlsx_bounds import MAX_CELL_TEXT
 
 from . import services
 from .models import Return, ReturnAnswer, ReturnCondition, ReturnLine, ReturnMetric
@@ -38,10 +40,13 @@ def _radios(label: str) -> forms.ChoiceField:
 
 
 def _text(label: str, rows: int = 4, help_text: str = "") -> forms.CharField:
+    # No longer than one workbook cell holds: the return's workbook must export and import back whole.
     field = forms.CharField(
         label=label,
         required=False,
         help_text=help_text,
+        max_length=MAX_CELL_TEXT,
+        error_messages={"max_length": f"Enter {MAX_CELL_TEXT:,} characters or fewer (the most a workbook cell holds)"},
         widget=forms.Textarea(attrs={"class": "govuk-textarea", "rows": rows}),
     )
     field.gds_kind = "plain_textarea"
@@ -93,13 +98,16 @@ class ReturnPartForm(forms.Form):
     def _finance(self, lines: list[ReturnLine]) -> None:
         for line in lines:
             p = f"line-{line.pk}"
-            actual = MoneyField(label=f"Actual to period end for {line.label}", required=False)
-            forecast = MoneyField(label=f"Forecast for the year for {line.label}", required=False)
+            # Each row's fields sit beside its line's name: the line is in their labels for screen readers
+            # only, so that a long line name is not printed three more times in the row.
+            actual = MoneyField(label=_for_line("Actual to period end", line), required=False)
+            forecast = MoneyField(label=_for_line("Forecast for the year", line), required=False)
+            actual.help_text = forecast.help_text = ""
             fields = {
                 "actual": self._add(f"{p}-actual", actual, _money(line.actual)),
                 "forecast": self._add(f"{p}-forecast", forecast, _money(line.forecast)),
                 "explanation": self._add(
-                    f"{p}-explanation", _text(f"Explanation of the variance for {line.label}", 2), line.explanation
+                    f"{p}-explanation", _text(_for_line("Explanation of the variance", line), 2), line.explanation
                 ),
                 "version": self._add(f"{p}-version", _version(), line.version),
             }
@@ -246,6 +254,10 @@ class ReturnPartForm(forms.Form):
             return None
         version = d.get(f["version"])
         return services.AnswerChange(question=q, version=version, yes=new[0], date=new[1], text=new[2])
+
+
+def _for_line(label: str, line: ReturnLine) -> str:
+    return format_html('{}<span class="govuk-visually-hidden"> for {}</span>', label, line.label)
 
 
 def _money(value: Decimal | None) -> str:

@@ -119,6 +119,24 @@ def _problems_to_form(form, problems) -> None:
         form.add_error(p.field if p.field in form.fields else None, p.message)
 
 
+def _load_versions(form, versions: dict[str, int | None]) -> None:
+    """Put the given stored versions (by row prefix) in the form's data, so that the page posts them next."""
+    data = form.data.copy()
+    for row in form.rows:
+        if row.prefix in versions:
+            version = versions[row.prefix]
+            data[row.fields["version"]] = "" if version is None else str(version)
+    form.data = data
+
+
+def _stored_versions(form) -> dict[str, int | None]:
+    """Each row's version as stored now, by row prefix."""
+    fresh = build_part_form(None, ret=form.ret, part=form.part, template=form.template)
+    return {
+        row.prefix: fresh.initial.get(now.fields["version"]) for row, now in zip(form.rows, fresh.rows, strict=True)
+    }
+
+
 def _stale_rows(form) -> dict[str, dict]:
     """What is stored now in every row whose version moved under the user, by row prefix.
 
@@ -157,12 +175,7 @@ def part(request: HttpRequest, round_slug: str, ons_code: str, period_key: str, 
         form.initial["completed"] = "yes" if selectors.part_completed(ret, part_obj) else None
     if stale:
         # Load the versions now stored so that saving again saves the user's values over theirs, knowingly.
-        data = form.data.copy()
-        for row in form.rows:
-            if row.prefix in stale:
-                version = stale[row.prefix]["version"]
-                data[row.fields["version"]] = "" if version is None else str(version)
-        form.data = data
+        _load_versions(form, {prefix: row["version"] for prefix, row in stale.items()})
     return render(
         request,
         "monitoring/part.html",
@@ -209,6 +222,9 @@ def _save_part(request: HttpRequest, ret: Return, part_obj: ReturnPart, form) ->
             problems = selectors.part_problems(ret, part_obj, threshold=selectors.template_for(ret).variance_percent)
             form.add_error("completed", "You cannot mark this part as completed until every answer is given")
             _problems_to_form(form, problems)
+            # The values were saved: the page must post the versions they now have, or its next save
+            # would be refused as a conflict with the user's own save.
+            _load_versions(form, _stored_versions(form))
             return 400, {}
     return 302, {}
 

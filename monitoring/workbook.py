@@ -9,6 +9,7 @@ line's variance. The same function renders the workbook a submission stores.
 from __future__ import annotations
 
 import io
+import math
 import re
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -202,9 +203,42 @@ def write_header(ws, headers: list[str]) -> None:
     ws.protection.formatRows = False
 
 
+WRAP = Alignment(wrap_text=True, vertical="top")
+TOP = Alignment(vertical="top")
+
+
 def widths(ws, headers: list[str], wide: set[str]) -> None:
+    """Column widths; the wide (text) columns wrap, so a long line name or narrative reads down, not across."""
     for i, name in enumerate(headers, start=1):
         ws.column_dimensions[get_column_letter(i)].width = 50 if name in wide else 18
+        if name in wide:
+            for (cell,) in ws.iter_rows(min_row=2, min_col=i, max_col=i):
+                cell.alignment = WRAP
+    _fit_row_heights(ws, [i for i, name in enumerate(headers, start=1) if name in wide])
+
+
+ROW_HEIGHT_PER_LINE = 15  # points, for the default 11pt font
+MAX_ROW_HEIGHT = 409  # points: the most Excel allows
+WIDE_CHARACTERS_PER_LINE = 55  # about what a 50-wide column shows of proportional text
+
+
+def _lines(text) -> int:
+    if not isinstance(text, str) or not text:
+        return 1
+    return sum(max(1, math.ceil(len(part) / WIDE_CHARACTERS_PER_LINE)) for part in text.split("\n"))
+
+
+def _fit_row_heights(ws, wide_columns: list[int]) -> None:
+    """Rows tall enough for their wrapped text: LibreOffice keeps the default height of a row it is not told."""
+    if not wide_columns:
+        return
+    for r in range(2, ws.max_row + 1):
+        lines = max(_lines(ws.cell(row=r, column=c).value) for c in wide_columns)
+        if lines > 1:
+            ws.row_dimensions[r].height = min(MAX_ROW_HEIGHT, lines * ROW_HEIGHT_PER_LINE)
+            for cell in ws[r]:
+                if not cell.alignment.wrap_text:
+                    cell.alignment = TOP  # beside wrapped text, a figure reads from the top of its row too
 
 
 def validate_yes_no(ws, cell_range: str) -> None:
@@ -271,7 +305,7 @@ def _write_cover(ws, book: ReturnWorkbook) -> None:
     for key, label in COVER_ROWS:
         r = COVER_ROW[key]
         put(ws, r, 1, label).font = BOLD
-        put(ws, r, 2, values[key])
+        put(ws, r, 2, values[key]).alignment = WRAP
     ws.column_dimensions["A"].width = 30
     ws.column_dimensions["B"].width = 90
     ws.protection.sheet = True
@@ -349,7 +383,7 @@ def _write_questions(ws, book: ReturnWorkbook, part: ReturnPart) -> None:
         a = book.answers.get(q.pk)
         put(ws, r, 1, question_reference(q))
         put(ws, r, 2, a.version if a else None)
-        fixed(ws, r, column(h, "Question"), q.prompt).alignment = Alignment(wrap_text=True, vertical="top")
+        fixed(ws, r, column(h, "Question"), q.prompt)
         answer, when = column(h, "Answer"), column(h, "Date")
         if q.kind == K.NARRATIVE:
             fixed(ws, r, answer, None)

@@ -1,5 +1,6 @@
 """The return's pages: who may see and change them, what they show, and how saving a part behaves."""
 
+import re
 from decimal import Decimal
 
 import pytest
@@ -117,6 +118,36 @@ def test_finance_saves_money_as_typed_and_shows_the_variance_and_the_explanation
     q1_return.refresh_from_db()
     response = client.post(url, _finance_post(q1_return, under=under, explanation="Started late.", completed="yes"))
     assert response.status_code == 302
+    assert ReturnPartProgress.objects.get(ret=q1_return, part=part(q1_return, "finance")).completed
+
+
+def _posted_back(body: str, data: dict) -> dict:
+    """The form as the re-rendered page would post it again: its hidden version fields as the page holds them."""
+    again = dict(data)
+    for name in [n for n in data if n.endswith("-version")]:
+        found = re.search(rf'name="{re.escape(name)}" value="(\d*)"', body)
+        assert found, name
+        again[name] = found.group(1)
+    return again
+
+
+def test_after_completion_is_refused_the_page_saves_again_without_a_conflict_with_itself(
+    client, approved_plan, q1_return
+):
+    """The refused completion still saved the values: the page carries their new versions, so the next save works."""
+    client.force_login(approved_plan.commissioner)
+    url = reverse("monitoring:part", kwargs=kw(q1_return, period_key=q1_return.period.key, part_key="finance"))
+    under = q1_return.lines.filter(kind="expenditure").first()
+    first = _finance_post(q1_return, under=under, completed="yes")
+    response = client.post(url, first)
+    assert response.status_code == 400
+    again = _posted_back(response.content.decode(), first)
+    assert again[f"line-{under.pk}-version"] == str(under.version + 1)
+    again[f"line-{under.pk}-explanation"] = "Started late."
+    response = client.post(url, again)
+    assert response.status_code == 302
+    under.refresh_from_db()
+    assert under.explanation == "Started late."
     assert ReturnPartProgress.objects.get(ret=q1_return, part=part(q1_return, "finance")).completed
 
 
@@ -243,3 +274,58 @@ def test_foreign_viewer_membership_does_not_reach_the_return(client, approved_pl
     viewer = f.MembershipFactory(hwb_area=other, role=Membership.Role.VIEWER).user
     client.force_login(viewer)
     assert client.get(urls(q1_return)[1]).status_code == 404
+
+
+def test_a_saved_part_says_so_once_on_the_task_list(client, approved_plan, q1_return):
+    client.force_login(approved_plan.commissioner)
+    k = kw(q1_return, period_key=q1_return.period.key)
+    url = reverse("monitoring:part", kwargs={**k, "part_key": "budget"})
+    response = client.post(url, {"action": "later", "question-s75-in-place": "yes"}, follow=True)
+    assert response.redirect_chain[-1][0] == reverse("monitoring:task_list", kwargs=k)
+    body = response.content.decode()
+    assert body.count("Budget arrangements has been saved.") == 1
+    assert body.count('id="notification-title-1"') == 1
+
+
+def test_finance_fields_name_their_line_to_screen_readers_without_printing_it_again(client, approved_plan, q1_return):
+    client.force_login(approved_plan.commissioner)
+    url = reverse("monitoring:part", kwargs=kw(q1_return, period_key=q1_return.period.key, part_key="finance"))
+    body = client.get(url).content.decode()
+    line = q1_return.lines.first()
+    for label in ("Actual to period end", "Forecast for the year", "Explanation of the variance"):
+        assert f'{label}<span class="govuk-visually-hidden"> for {line.label}</span>' in body
+    assert 'class="govuk-table app-return-lines app-return-entry"' in body
+
+
+def test_metric_figures_show_thousands_separators(client, approved_plan, q1_return):
+    metric = q1_return.metrics.first()
+    q1_return.metrics.filter(pk=metric.pk).update(ambition=Decimal("5180"), actual=Decimal("5594.4"))
+    client.force_login(approved_plan.commissioner)
+    k = kw(q1_return, period_key=q1_return.period.key)
+    page = client.get(reverse("monitoring:part", kwargs={**k, "part_key": "metrics"})).content.decode()
+    assert "5,180" in page
+    signoff = client.get(reverse("monitoring:signoff", kwargs=k)).content.decode()
+    assert "Ambition 5,180" in signoff and "actual 5,594.40" in signoff
+
+
+def test_the_return_as_read_on_sign_off_has_fixed_columns_for_long_line_names(client, approved_plan, q1_return):
+    client.force_login(approved_plan.commissioner)
+    k = kw(q1_return, period_key=q1_return.period.key)
+    body = client.get(reverse("monitoring:signoff", kwargs=k)).content.decode()
+    assert 'class="govuk-table app-return-lines app-return-document"' in body
+    assert 'class="govuk-table__header app-return-document__line"' in body
+
+
+def test_a_narrative_longer_than_a_workbook_cell_holds_is_refused_and_one_that_fits_is_saved(
+    client, approved_plan, q1_return
+):
+    """The return's workbook must export and import back whole; an Excel cell holds 32,767 characters."""
+    client.force_login(approved_plan.commissioner)
+    url = reverse("monitoring:part", kwargs=kw(q1_return, period_key=q1_return.period.key, part_key="narrative"))
+    response = client.post(url, {"action": "later", "question-progress": "a" * 32_768})
+    assert response.status_code == 400
+    assert "Enter 32,767 characters or fewer" in response.content.decode()
+    assert not q1_return.answers.exists()
+    response = client.post(url, {"action": "later", "question-progress": "a" * 32_767})
+    assert response.status_code == 302
+    assert len(q1_return.answers.get().text) == 32_767

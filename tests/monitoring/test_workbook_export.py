@@ -75,3 +75,25 @@ def test_readers_download_the_workbook_within_a_query_bound(rc, client, django_a
     assert response.status_code == 200
     assert response["Content-Type"].startswith("application/vnd.openxmlformats")
     assert "attachment" in response["Content-Disposition"]
+
+
+def test_text_columns_wrap_so_long_names_and_narratives_read_down_the_cell(rc):
+    wb = exported(rc.ret)
+    finance = wb[FINANCE]
+    for r in range(2, finance.max_row + 1):
+        for name in ("Line", "Detail", "Explanation of variance"):
+            cell = finance.cell(row=r, column=FINANCE_HEADERS.index(name) + 1)
+            assert cell.alignment.wrap_text and cell.alignment.vertical == "top", (name, r)
+        assert not finance.cell(row=r, column=FINANCE_HEADERS.index("Actual to period end £") + 1).alignment.wrap_text
+    narrative = wb[NARRATIVE]
+    assert all(narrative.cell(row=r, column=6).alignment.wrap_text for r in range(2, narrative.max_row + 1))
+    assert wb["Cover"]["B12"].alignment.wrap_text  # the note on how to fill the workbook in
+
+
+def test_rows_with_long_text_are_tall_enough_to_show_it_up_to_excels_limit(rc):
+    line = rc.ret.lines.order_by("kind", "order").first()
+    rc.ret.lines.filter(pk=line.pk).update(explanation="Beds closed for refurbishment in May. " * 10)
+    ws = exported(rc.ret)[FINANCE]
+    assert ws.row_dimensions[2].height == 7 * 15  # 380 characters: six lines of 55 and part of a seventh
+    short = [r for r in range(3, ws.max_row + 1) if all(len(str(ws[f"{c}{r}"].value or "")) <= 55 for c in "DEK")]
+    assert short and all(ws.row_dimensions[r].height is None for r in short)  # one line: Excel's own height

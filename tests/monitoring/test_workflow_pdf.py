@@ -8,8 +8,10 @@ from pathlib import Path
 import pytest
 from django.urls import reverse
 from pypdf import PdfReader
+from weasyprint import CSS, HTML
+from weasyprint.formatting_structure import boxes as layout_boxes
 
-from monitoring import pdf, services
+from monitoring import pdf, services, signoff_selectors
 from tests.monitoring.conftest_sign import EXPLANATION, build_return_cast, submit_return
 
 pytestmark = pytest.mark.django_db
@@ -72,6 +74,31 @@ def test_long_text_wraps_inside_the_page(tmp_path):
     right_edges = [float(x) for x in re.findall(r'xMax="([0-9.]+)"', boxes)]
     assert right_edges and max(right_edges) <= 595
     assert "Reablement" in _pdf_text(data, tmp_path)
+
+
+def _boxes_past_the_right_margin(ret) -> list[str]:
+    """Tables and cells of the laid-out PDF that reach past the page's right margin (WeasyPrint's own layout)."""
+    html = pdf.return_html(signoff_selectors.live_document(ret))
+    stylesheet = CSS(filename=str(pdf._template_dir() / pdf.STYLESHEET))
+    document = HTML(string=html).render(stylesheets=[stylesheet], presentational_hints=True)
+    found = []
+    for number, page in enumerate(document.pages, start=1):
+        page_box = page._page_box
+        right = page_box.content_box_x() + page_box.width
+        for box in page_box.descendants():
+            is_table = isinstance(box, (layout_boxes.TableBox, layout_boxes.TableCellBox))
+            if is_table and box.position_x + box.margin_width() > right + 0.5:
+                found.append(f"page {number}: {type(box).__name__} {box.element_tag}")
+    return found
+
+
+def test_every_table_of_the_pdf_keeps_within_the_page_margins():
+    """A column's width includes its padding, so the widths given add up to the page; a variance tag wraps in its cell."""
+    rc = build_return_cast()
+    line = rc.ret.lines.first()
+    label = "Joint assessment and discharge service including the community equipment service " * 2
+    rc.ret.lines.filter(pk=line.pk).update(label=label.strip())
+    assert _boxes_past_the_right_margin(rc.ret) == []
 
 
 def test_the_pdf_page_is_served_to_the_areas_readers(client, django_assert_max_num_queries):

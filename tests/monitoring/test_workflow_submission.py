@@ -13,6 +13,7 @@ from django.utils import timezone
 from governance.snapshots import canonical_json, sha256_hex
 from monitoring import selectors, services, submission_files, tasks, workflow_services
 from monitoring.models import Return, ReturnEvent, ReturnSubmission, ReturnSubmissionIsImmutable
+from monitoring.workbook import FINANCE_HEADERS
 from tests.monitoring.conftest_sign import EXPLANATION, build_return_cast, sign_all, submit_return
 
 pytestmark = pytest.mark.django_db
@@ -54,9 +55,11 @@ def test_the_whole_path_ends_in_a_submission_whose_snapshot_hash_matches_and_who
     pdf, workbook = _read(submission.pdf), _read(submission.workbook)
     assert pdf.startswith(b"%PDF") and submission.pdf_sha256 == hashlib.sha256(pdf).hexdigest()
     assert submission.workbook_sha256 == hashlib.sha256(workbook).hexdigest()
+    # The stored workbook is the return workbook (a Cover, then a sheet per part): its finance sheet has the explanation.
     book = openpyxl.load_workbook(io.BytesIO(workbook))
-    finance = book[next(name for name in book.sheetnames if name.startswith("Income and expenditure"))]
-    assert EXPLANATION in [value for row in finance.iter_rows(values_only=True) for value in row]
+    finance = next(ws for ws in book.worksheets if [c.value for c in ws[1]] == FINANCE_HEADERS)
+    explained = FINANCE_HEADERS.index("Explanation of variance")
+    assert EXPLANATION in [row[explained] for row in finance.iter_rows(min_row=2, values_only=True)]
     event = ReturnEvent.objects.filter(ret=rc.ret, action="submit").get()
     assert (event.from_status, event.to_status, event.actor) == (S.SIGNED_OFF, S.SUBMITTED, rc.commissioner)
 
