@@ -23,6 +23,7 @@ from governance.models import Submission
 from plans.editing import StaleEdit, history_user
 from plans.models import Plan
 from rounds.models import NationalCondition, ReturnPart, ReturnPeriod, ReturnQuestion, ReturnTemplate
+from rounds.xlsx_bounds import MAX_CELL_TEXT
 
 from . import permissions, selectors
 from .models import (
@@ -207,6 +208,14 @@ def return_edit(*, user: User, ret: Return) -> Iterator[ReturnEdit]:
     ret.status = locked.status
 
 
+def _text(value: str, label: str) -> str:
+    """A return's text, no longer than one workbook cell holds, so its workbook exports and imports back whole."""
+    value = value.strip()
+    if len(value) > MAX_CELL_TEXT:
+        raise ValidationError(f"Enter {MAX_CELL_TEXT:,} characters or fewer for {label}")
+    return value
+
+
 def _amount(value, template: ReturnTemplate, label: str) -> Decimal | None:
     if value is None:
         return None
@@ -260,7 +269,7 @@ def save_lines(*, user: User, ret: Return, changes: list[LineChange]) -> int:
             new = (
                 _amount(c.actual, edit.template, line.label),
                 _amount(c.forecast, edit.template, line.label),
-                c.explanation.strip(),
+                _text(c.explanation, line.label),
             )
             if new != (line.actual, line.forecast, line.explanation):
                 line.actual, line.forecast, line.explanation = new
@@ -274,7 +283,7 @@ def save_metrics(*, user: User, ret: Return, changes: list[MetricChange]) -> int
         changed = 0
         for c in changes:
             metric = edit.row(ReturnMetric, c.pk, version=c.version)
-            new = (c.actual, c.on_track, c.reason.strip())
+            new = (c.actual, c.on_track, _text(c.reason, metric.name))
             if new != (metric.actual, metric.on_track, metric.reason):
                 metric.actual, metric.on_track, metric.reason = new
                 edit.save(metric, cause="metrics changed")
@@ -288,7 +297,7 @@ def save_conditions(*, user: User, ret: Return, changes: list[ConditionChange]) 
         for c in changes:
             condition = edit.row(ReturnCondition, c.pk, version=c.version)
             # A condition that is met needs no date or explanation: drop any left from "no".
-            new = (c.met, None if c.met else c.expected_date, "" if c.met else c.explanation.strip())
+            new = (c.met, None if c.met else c.expected_date, "" if c.met else _text(c.explanation, condition.title))
             if new != (condition.met, condition.expected_date, condition.explanation):
                 condition.met, condition.expected_date, condition.explanation = new
                 edit.save(condition, cause="national conditions changed")
@@ -309,7 +318,11 @@ def save_answers(*, user: User, ret: Return, changes: list[AnswerChange]) -> int
                 raise StaleEdit()  # someone answered it after the user opened the page
             answer = answer or ReturnAnswer(ret=edit.ret, question=c.question)
             keep_reason = c.question.kind == ReturnQuestion.Kind.YES_NO and c.yes is False
-            text = c.text.strip() if keep_reason or c.question.kind == ReturnQuestion.Kind.NARRATIVE else ""
+            text = (
+                _text(c.text, c.question.prompt)
+                if keep_reason or c.question.kind == ReturnQuestion.Kind.NARRATIVE
+                else ""
+            )
             new = (c.yes, c.date if keep_reason else None, text)
             if answer.pk is None or new != (answer.yes, answer.date, answer.text):
                 answer.yes, answer.date, answer.text = new

@@ -74,6 +74,19 @@ def test_amounts_outside_the_rounds_bounds_are_refused(approved_plan, q1_return,
     assert line.actual is None and line.version == 1
 
 
+def test_an_explanation_longer_than_a_workbook_cell_holds_is_refused_and_nothing_is_saved(approved_plan, q1_return):
+    line = q1_return.lines.first()
+    too_long = "x" * 32_768  # one more than an Excel cell holds: the return's workbook could not carry it
+    with pytest.raises(ValidationError, match="32,767 characters or fewer"):
+        services.save_lines(
+            user=approved_plan.commissioner,
+            ret=q1_return,
+            changes=[_line_change(line, actual=line.planned, explanation=too_long)],
+        )
+    line.refresh_from_db()
+    assert line.actual is None and line.explanation == "" and line.version == 1
+
+
 def _fill_finance(user, ret, *, under_line=None, explanation=""):
     changes = []
     for line in ret.lines.all():
