@@ -135,7 +135,7 @@ class ReturnPartForm(forms.Form):
     def _metrics(self, metrics: list[ReturnMetric]) -> None:
         for m in metrics:
             p = f"metric-{m.pk}"
-            actual = forms.DecimalField(
+            actual = FigureField(
                 label=f"Actual for {m.name}",
                 required=False,
                 min_value=0,
@@ -152,7 +152,7 @@ class ReturnPartForm(forms.Form):
             )
             actual.widget.attrs["class"] = "govuk-input govuk-input--width-10"
             fields = {
-                "actual": self._add(f"{p}-actual", actual, m.actual),
+                "actual": self._add(f"{p}-actual", actual, _figure(m.actual)),
                 "on_track": self._add(f"{p}-on_track", _radios(f"Is {m.name} on track?"), _yes_no(m.on_track)),
                 "reason": self._add(f"{p}-reason", _text(f"Why is {m.name} not on track?"), m.reason),
                 "version": self._add(f"{p}-version", _version(), m.version),
@@ -258,6 +258,20 @@ class ReturnPartForm(forms.Form):
 
 def _for_line(label: str, line: ReturnLine) -> str:
     return format_html('{}<span class="govuk-visually-hidden"> for {}</span>', label, line.label)
+
+
+class FigureField(forms.DecimalField):
+    """A metric's figure, typed with or without thousands separators ("5,020")."""
+
+    def to_python(self, value):
+        if isinstance(value, str):
+            value = value.replace(",", "").replace(" ", "")
+        return super().to_python(value)
+
+
+def _figure(value: Decimal | None) -> str | None:
+    """A stored figure as a person would type it: 5020, not 5020.0000."""
+    return None if value is None else f"{value.normalize():f}"
 
 
 def _money(value: Decimal | None) -> str:

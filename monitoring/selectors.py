@@ -69,21 +69,32 @@ class Problem:
     message: str
 
 
+def line_names(lines: list[ReturnLine]) -> dict[int, str]:
+    """Each line's name for messages: its label, with its detail where another line has the same label
+    (a scheme split across funding streams)."""
+    counts: dict[str, int] = {}
+    for line in lines:
+        counts[line.label] = counts.get(line.label, 0) + 1
+    return {line.pk: line.label if counts[line.label] == 1 else f"{line.label} ({line.detail})" for line in lines}
+
+
 def part_problems(ret: Return, part: ReturnPart, *, threshold: Decimal) -> list[Problem]:
     """What must still be answered in one part before it can be marked completed."""
     problems: list[Problem] = []
     add = lambda field, message: problems.append(Problem(part.key, field, message))  # noqa: E731
     if part.reports_on == ReturnPart.ReportsOn.FINANCE:
-        for line in ret.lines.all():
-            name = f"line-{line.pk}"
+        lines = list(ret.lines.all())
+        names = line_names(lines)
+        for line in lines:
+            name, label = f"line-{line.pk}", names[line.pk]
             if line.actual is None:
-                add(f"{name}-actual", f"Enter the actual amount for {line.label}")
+                add(f"{name}-actual", f"Enter the actual amount for {label}")
             if line.forecast is None:
-                add(f"{name}-forecast", f"Enter the forecast for the year for {line.label}")
+                add(f"{name}-forecast", f"Enter the forecast for the year for {label}")
             if needs_explanation(line, threshold) and not line.explanation.strip():
                 add(
                     f"{name}-explanation",
-                    f"Explain why the actual for {line.label} is more than {threshold.normalize():f}% away from plan",
+                    f"Explain why the actual for {label} is more than {threshold.normalize():f}% away from plan",
                 )
     elif part.reports_on == ReturnPart.ReportsOn.CONDITIONS:
         for c in ret.conditions.all():

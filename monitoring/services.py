@@ -22,7 +22,8 @@ from accounts.models import User
 from governance.models import Submission
 from plans.editing import StaleEdit, history_user
 from plans.models import Plan
-from rounds.models import NationalCondition, ReturnPart, ReturnPeriod, ReturnQuestion, ReturnTemplate
+from rounds.models import Metric, NationalCondition, ReturnPart, ReturnPeriod, ReturnQuestion, ReturnTemplate
+from rounds.units import UNITS
 from rounds.xlsx_bounds import MAX_CELL_TEXT
 
 from . import permissions, selectors
@@ -75,6 +76,10 @@ def _money(text) -> Decimal | None:
     return None if text in (None, "") else Decimal(str(text))
 
 
+def _unit_label(code: str) -> str:
+    return UNITS[code].label if code in UNITS else code
+
+
 def _prefill(ret: Return, content: dict, period: ReturnPeriod) -> None:
     year, share = period.year.label, period.share_of_year
     lines = []
@@ -113,6 +118,8 @@ def _prefill(ret: Return, content: dict, period: ReturnPeriod) -> None:
         )
     ReturnLine.objects.bulk_create(lines + spend)
 
+    # A national metric's unit is the round's; a local one carries its own.
+    round_units = dict(Metric.objects.filter(round_id=ret.plan.round_id).values_list("key", "unit"))
     metrics = []
     for i, metric in enumerate(content.get("metrics", []), start=1):
         values = {v["period"]: v for v in metric["planned_values"]}
@@ -122,7 +129,7 @@ def _prefill(ret: Return, content: dict, period: ReturnPeriod) -> None:
                 ret=ret,
                 source_key=metric["metric_key"] or f"local-{i}",
                 name=metric["metric"],
-                unit=metric["local_unit"],
+                unit=_unit_label(metric["local_unit"] or round_units.get(metric["metric_key"], "")),
                 ambition_period=chosen or "",
                 ambition=_money(values[chosen]["value"]) if chosen else None,
                 order=i,

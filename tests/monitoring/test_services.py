@@ -129,3 +129,21 @@ def test_editing_voids_the_returns_signatures_and_puts_it_back_to_draft(approved
     assert signature.voided_at is not None
     assert q1_return.status == Return.Status.DRAFT
     assert ReturnEvent.objects.filter(ret=q1_return, action="signatures_voided").exists()
+
+
+def test_lines_sharing_a_name_are_told_apart_by_their_detail_in_the_checks(approved_plan, q1_return):
+    first, second = q1_return.lines.filter(kind="expenditure").order_by("order")[:2]
+    second.label = first.label  # one scheme split across two funding streams
+    second.save()
+    from monitoring import selectors
+
+    messages = [p.message for p in selectors.return_problems(q1_return)["finance"]]
+    assert f"Enter the actual amount for {first.label} ({first.detail})" in messages
+    assert f"Enter the actual amount for {second.label} ({second.detail})" in messages
+
+
+def test_a_national_metric_is_pre_filled_with_the_rounds_unit(approved_plan, q1_return):
+    from rounds.units import UNITS
+
+    units = {m.unit for m in q1_return.metrics.all()}
+    assert units and units <= {u.label for u in UNITS.values()}

@@ -329,3 +329,16 @@ def test_a_narrative_longer_than_a_workbook_cell_holds_is_refused_and_one_that_f
     response = client.post(url, {"action": "later", "question-progress": "a" * 32_767})
     assert response.status_code == 302
     assert len(q1_return.answers.get().text) == 32_767
+
+
+def test_a_metric_actual_typed_with_a_thousands_separator_is_saved_and_shown_as_typed(client, approved_plan, q1_return):
+    metric = q1_return.metrics.first()
+    client.force_login(approved_plan.commissioner)
+    url = reverse("monitoring:part", kwargs={**kw(q1_return, period_key=q1_return.period.key), "part_key": "metrics"})
+    response = client.post(
+        url, {"action": "later", f"metric-{metric.pk}-actual": "5,020", f"metric-{metric.pk}-version": metric.version}
+    )
+    assert response.status_code == 302
+    metric.refresh_from_db()
+    assert metric.actual == Decimal("5020")
+    assert 'value="5020"' in client.get(url).content.decode()  # not 5020.0000
