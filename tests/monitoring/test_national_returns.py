@@ -161,6 +161,11 @@ def test_an_assurer_sees_only_their_region_and_no_drafts_progress(client, nation
     body = response.content.decode()
     assert "Southwold" not in body and "South test" not in body
     assert "dataset.xlsx" not in body  # the national dataset is for national admins
+    # A submitted return links to its pages; a draft, which the assurer may not read, does not.
+    period = nation["period"]
+    for name, row in rows.items():
+        link = f'href="/plans/{period.round.slug}/{row.area.ons_code}/returns/{period.key}/"'
+        assert (link in body) == (row.status == "submitted"), name
 
 
 def test_an_assurer_of_another_region_sees_none_of_these_areas(client, nation):
