@@ -47,6 +47,9 @@ INSTALLED_APPS = [
     "axes",
     "csp",
     "django_celery_beat",
+    "rest_framework",
+    "drf_spectacular",
+    "django_filters",
     # The portal's apps, lowest layer first (pyproject.toml's import-linter contract has the order).
     "rounds",
     "accounts",
@@ -57,6 +60,8 @@ INSTALLED_APPS = [
     "finance",
     "governance",
     "monitoring",
+    "api",
+    "opendata",
     "demo",
 ]
 

@@ -23,10 +23,18 @@ from rounds.money import MAX_AMOUNT
 
 
 class PlanGroup(models.Model):
-    """An aligned plan across several HWB areas (shared narrative; finance stays per area)."""
+    """An aligned plan across several HWB areas (shared narrative; finance stays per area).
+
+    Its members are the plans whose `group` it is; the round's shareable sections are written once
+    for the group (SharedAnswer), and each member may add a local addendum (its own Answer).
+    """
 
     round = models.ForeignKey(PlanningRound, on_delete=models.CASCADE, related_name="plan_groups")
     name = models.CharField(max_length=200)
+    created_at = models.DateTimeField(auto_now_add=True, null=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
 
     def __str__(self):
         return self.name
@@ -197,3 +205,82 @@ class UnsavedDraft(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["user", "plan", "form_key"], name="one_draft_per_form")]
+
+
+class SharedAnswer(models.Model):
+    """A group's shared answer to one question of a shareable section; `version` guards lost updates."""
+
+    group = models.ForeignKey(PlanGroup, on_delete=models.CASCADE, related_name="shared_answers")
+    question = models.ForeignKey(Question, on_delete=models.PROTECT, related_name="shared_answers")
+    text = models.TextField(blank=True)
+    version = models.PositiveIntegerField(default=1)
+    updated_at = models.DateTimeField(auto_now=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    history = HistoricalRecords()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["group", "question"], name="one_shared_answer_per_question")]
+
+    def __str__(self):
+        return f"{self.group}: {self.question}"
+
+
+class Figure(models.Model):
+    """An image in a narrative answer (a governance chart, a model of care), with the alt text it needs.
+
+    Stored like documents, after sanitising (metadata stripped, dimensions bounded, re-encoded).
+    """
+
+    plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="figures")
+    question = models.ForeignKey(Question, on_delete=models.PROTECT, related_name="figures")
+    file = models.FileField(upload_to="figures/%Y/")
+    original_filename = models.CharField(max_length=255, blank=True)
+    alt_text = models.CharField(max_length=1000)
+    caption = models.CharField(max_length=300, blank=True)
+    width = models.PositiveIntegerField(default=0)
+    height = models.PositiveIntegerField(default=0)
+    sha256 = models.CharField(max_length=64, blank=True)
+    order = models.PositiveSmallIntegerField(default=0)
+    version = models.PositiveIntegerField(default=1)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["plan", "question", "order", "id"]
+
+    def __str__(self):
+        return self.alt_text[:80]
+
+
+class WordImport(models.Model):
+    """An uploaded Word plan, converted and split into pieces, waiting for the commissioner's preview.
+
+    `pieces` is the converted document as a list of pieces (Markdown text or table rows), each with
+    the section and question it was matched to (or none); nothing reaches the plan until confirmed.
+    """
+
+    class Status(models.TextChoices):
+        PREVIEW = "preview", "Waiting for preview"
+        APPLIED = "applied", "Applied"
+        DISCARDED = "discarded", "Discarded"
+
+    plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="word_imports")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    original_filename = models.CharField(max_length=255)
+    sha256 = models.CharField(max_length=64)
+    pieces = models.JSONField(default=list, blank=True)
+    messages = models.JSONField(default=list, blank=True)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.PREVIEW)
+    created_at = models.DateTimeField(auto_now_add=True)
+    applied_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"{self.original_filename} ({self.get_status_display()})"

@@ -746,6 +746,8 @@ class _RoundSpec:
                     "questions",
                     "phase",
                     "prefill_from",
+                    "shareable",
+                    "front_matter",
                 ],
             )
             where = f"sections[{i}] ({item.get('key')})"
@@ -802,6 +804,8 @@ class _RoundSpec:
                     if "prefill_from" in item
                     else None,
                     "prefill_line": check.line_of(item, "prefill_from"),
+                    "shareable": check.boolean(item, "shareable", where, default=False),
+                    "front_matter": check.boolean(item, "front_matter", where, default=False),
                 }
             )
         check.unique(self.sections, "sections", lambda s: s["key"])

@@ -314,6 +314,10 @@ class Section(models.Model):
     )
     # Where such a section's answers start from: the plan's section whose questions have the same keys.
     prefill_from = models.ForeignKey("self", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    # Written once for an aligned plan's group (plans.SharedAnswer); each member may add a local addendum.
+    shareable = models.BooleanField(default=False)
+    # Optional opening matter (foreword, introduction, local picture): never required for completion.
+    front_matter = models.BooleanField(default=False)
 
     objects = SectionQuerySet.as_manager()
 

@@ -8,6 +8,8 @@ import factory
 from django.utils import timezone
 
 from accounts import models as am
+from api import models as api_models
+from opendata import models as opendata_models
 from plans import models as pm
 from rounds import models as rm
 from rounds.columns import TableColumn, default_risk_columns
@@ -452,6 +454,37 @@ class PlanGroupFactory(factory.django.DjangoModelFactory):
 
     round = factory.SubFactory(PlanningRoundFactory)
     name = factory.Sequence(lambda n: f"Plan group {n}")
+
+
+class SharedAnswerFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = pm.SharedAnswer
+
+    group = factory.SubFactory(PlanGroupFactory)
+    question = factory.SubFactory(QuestionFactory)
+    text = "The three boroughs share one model of integrated care."
+
+
+class FigureFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = pm.Figure
+
+    plan = factory.SubFactory(PlanFactory)
+    question = factory.SubFactory(QuestionFactory)
+    file = factory.django.ImageField(filename="governance.png", width=40, height=30, format="PNG")
+    alt_text = "Governance structure: the Health and Wellbeing Board oversees the joint commissioning board."
+    width = 40
+    height = 30
+
+
+class WordImportFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = pm.WordImport
+
+    plan = factory.SubFactory(PlanFactory)
+    user = factory.SubFactory(UserFactory)
+    original_filename = "bcf-plan.docx"
+    sha256 = "0" * 64
 
 
 class SectionProgressFactory(factory.django.DjangoModelFactory):
@@ -1046,3 +1079,21 @@ class ReturnEventFactory(factory.django.DjangoModelFactory):
     ret = factory.SubFactory(ReturnFactory)
     action = "started"
     to_status = "draft"
+
+
+class ApiTokenFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = api_models.ApiToken
+
+    user = factory.SubFactory(UserFactory)
+    name = "Nightly pull"
+    prefix = factory.Sequence(lambda n: f"bcf_{n:06d}")
+    key_hash = factory.Sequence(lambda n: f"{n:064x}")
+    expires_at = factory.LazyFunction(lambda: timezone.now() + datetime.timedelta(days=90))
+
+
+class PublicationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = opendata_models.Publication
+
+    round = factory.SubFactory(PlanningRoundFactory)

@@ -387,7 +387,8 @@ ADDED_AFTER_SPLIT = {
     "governance_submission": {"phase_id"},
     "plans_plan": {"phase_id"},
     "rounds_metric": {"numerator", "decimal_places", "polarity"},
-    "rounds_section": {"phase_id", "prefill_from_id"},
+    "rounds_section": {"phase_id", "prefill_from_id", "shareable", "front_matter"},
+    "plans_plangroup": {"created_at", "created_by_id"},
     "rounds_ringfence": {"share"},
     "rounds_codelistentry": {"output_unit_id"},
 }
@@ -421,6 +422,14 @@ TABLES_ADDED_AFTER_SPLIT = (
     "rounds_returnpart",
     "rounds_returnquestion",
     "monitoring_",
+    # issue 19: aligned plans' shared answers, figures, Word imports; issue 20: API tokens and open data
+    "plans_sharedanswer",
+    "plans_historicalsharedanswer",
+    "plans_figure",
+    "plans_historicalfigure",
+    "plans_wordimport",
+    "api_",
+    "opendata_",
 )
 
 

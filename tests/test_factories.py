@@ -18,6 +18,8 @@ PROJECT_APPS = (
     "finance",
     "governance",
     "monitoring",
+    "api",
+    "opendata",
 )
 
 

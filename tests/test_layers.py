@@ -161,6 +161,8 @@ def test_the_layers_are_read_from_the_import_linter_contract():
         "finance",
         "governance",
         "monitoring",
+        "api",
+        "opendata",
         "demo",
     } == set(APPS)
 
