@@ -24,6 +24,10 @@ urlpatterns = [
     path("", include("governance.urls")),
     # Quarterly and year-end returns (plans/<round>/<area>/returns/) and their national roll-up (national/returns/).
     path("", include("monitoring.urls")),
+    # The national data API (api/v1/) and API token pages (account/api-tokens/).
+    path("", include("api.urls")),
+    # Published rounds' approved plans and open datasets, public (open-data/).
+    path("", include("opendata.urls")),
     path("admin/", admin.site.urls),
     path("healthz", healthz, name="healthz"),
     # Public pages every service has, linked from every page's footer.
