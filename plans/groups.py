@@ -94,12 +94,12 @@ def create_group(*, user: User, name: str, plans: list[Plan]) -> PlanGroup:
     rounds = {plan.round_id for plan in plans}
     if len(rounds) != 1:
         raise ValidationError("Every plan in a group must be of the same planning round.")
-    if not permissions.is_national_admin(user):
-        if len(plans) != 1 or not permissions.can_edit_plan(user, plans[0]):
-            raise PermissionDenied("You can set up a group only for your own area's plan; invite the other areas.")
+    by_admin = permissions.is_national_admin(user)
+    if not by_admin and (len(plans) != 1 or not permissions.can_edit_plan(user, plans[0])):
+        raise PermissionDenied("You can set up a group only for your own area's plan; invite the other areas.")
     group = PlanGroup.objects.create(round_id=rounds.pop(), name=name[:200], created_by=user)
     for plan in sorted(plans, key=lambda p: p.pk):
-        _join(user=user, plan=plan, group=group, by_admin=permissions.is_national_admin(user))
+        _join(user=user, plan=plan, group=group, by_admin=by_admin)
     return group
 
 
@@ -287,9 +287,7 @@ def save_shared_section(*, user: User, group: PlanGroup, section: Section, answe
             if edit.value == stored:
                 continue
             if row is not None and row.version != edit.version:
-                conflicts.append(
-                    FieldConflict(key, "text", question.label, stored, edit.value, _who(row.updated_by))
-                )
+                conflicts.append(FieldConflict(key, "text", question.label, stored, edit.value, _who(row.updated_by)))
                 continue
             writes.append((question, row, edit.value))
         if conflicts:
@@ -317,8 +315,8 @@ def _who(user) -> str:
 
 def round_plans_outside_groups(group_round: PlanningRound) -> QuerySet[Plan]:
     """Plans of the round not yet in any group: who a member may invite, or an administrator may group."""
-    return Plan.objects.filter(round=group_round, group__isnull=True).select_related("hwb_area").order_by(
-        "hwb_area__name"
+    return (
+        Plan.objects.filter(round=group_round, group__isnull=True).select_related("hwb_area").order_by("hwb_area__name")
     )
 
 
