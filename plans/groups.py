@@ -140,13 +140,13 @@ def _join(*, user: User, plan: Plan, group: PlanGroup, by_admin: bool) -> None:
     addendum. Both are recorded in history, and content_changed is sent (its signatures bound the
     old content).
     """
-    if plan.group_id is not None:
-        raise ValidationError(f"{plan.hwb_area.name}'s plan is already in a group: it must leave that one first.")
     if plan.round_id != group.round_id:
         raise ValidationError("That plan is of another planning round.")
     editor = _admin_edit if by_admin else plan_edit
     with editor(user=user, plan=plan) as edit:
         locked = edit.plan
+        if locked.group_id is not None:
+            raise ValidationError(f"{locked.hwb_area.name}'s plan is already in a group: it must leave that one first.")
         locked.group = group
         locked.save(update_fields=["group", "updated_at"])
         edit.changed(f"joined the group {group.name}")
@@ -211,13 +211,13 @@ class _admin_edit:  # noqa: N801 - used like plan_edit, a context manager
 @transaction.atomic
 def leave_group(*, user: User, plan: Plan) -> None:
     """The plan leaves its group; the shared text is copied into its own answers, so it keeps its narrative."""
-    if plan.group_id is None:
-        raise ValidationError("This plan is not in a group.")
     by_admin = permissions.is_national_admin(user)
     editor = _admin_edit if by_admin else plan_edit
     with editor(user=user, plan=plan) as edit:
         locked = edit.plan
         group = locked.group
+        if group is None:
+            raise ValidationError("This plan is not in a group.")
         sections = Section.objects.filter(round_id=locked.round_id, shareable=True)
         questions = [q for s in sections for q in shared_questions(s)]
         shared = shared_answers(group.pk, questions)
