@@ -150,17 +150,27 @@ def _join(*, user: User, plan: Plan, group: PlanGroup, by_admin: bool) -> None:
         locked.group = group
         locked.save(update_fields=["group", "updated_at"])
         edit.changed(f"joined the group {group.name}")
-        sections = Section.objects.filter(round_id=locked.round_id, shareable=True)
-        questions = [q for s in sections for q in shared_questions(s)]
-        existing = shared_answers(group.pk, questions)
-        own = Answer.objects.select_for_update().filter(plan=locked, question__in=questions)
-        for answer in own:
-            if answer.question_id in existing or not answer.text.strip():
-                continue
-            SharedAnswer.objects.create(group=group, question=answer.question, text=answer.text, updated_by=user)
-            answer.text = ""
-            answer.updated_by = user
+        for answer in seed_shared_text(plan=locked, group=group, user=user):
             edit.save(answer, cause="answer moved to the group's shared text")
+
+
+def seed_shared_text(*, plan: Plan, group: PlanGroup, user: User | None) -> list[Answer]:
+    """Where the group has no shared text yet, the plan's own answer becomes it (call with the plan locked).
+
+    Returns the plan's answers, emptied, for the caller to save (they keep their history).
+    """
+    sections = Section.objects.filter(round_id=plan.round_id, shareable=True)
+    questions = [q for s in sections for q in shared_questions(s)]
+    existing = shared_answers(group.pk, questions)
+    moved = []
+    for answer in Answer.objects.select_for_update().filter(plan=plan, question__in=questions):
+        if answer.question_id in existing or not answer.text.strip():
+            continue
+        SharedAnswer.objects.create(group=group, question=answer.question, text=answer.text, updated_by=user)
+        answer.text = ""
+        answer.updated_by = user
+        moved.append(answer)
+    return moved
 
 
 class _AdminPlanEdit:
