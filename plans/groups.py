@@ -17,6 +17,8 @@ Who may do what:
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from django.core import signing
@@ -189,33 +191,17 @@ class _AdminPlanEdit:
         self.causes.append(cause)
 
 
-class _admin_edit:  # noqa: N801 - used like plan_edit, a context manager
-    """Lock the plan for a national administrator's grouping; refused once the plan is submitted."""
-
-    def __init__(self, *, user: User, plan: Plan):
-        self.user, self.plan = user, plan
-
-    def __enter__(self):
-        self._atomic = transaction.atomic()
-        self._atomic.__enter__()
-        self._history = history_user(self.user)
-        self._history.__enter__()
-        locked = Plan.objects.select_for_update(of=("self",)).select_related("round", "hwb_area").get(pk=self.plan.pk)
+@contextmanager
+def _admin_edit(*, user: User, plan: Plan) -> Iterator[_AdminPlanEdit]:
+    """Like plan_edit, for a national administrator grouping plans: locked, refused once submitted."""
+    with transaction.atomic(), history_user(user):
+        locked = Plan.objects.select_for_update(of=("self",)).select_related("round", "hwb_area").get(pk=plan.pk)
         if locked.status not in permissions.EDITABLE_STATUSES:
             raise ValidationError(f"{locked.hwb_area.name}'s plan is {locked.get_status_display().lower()}.")
-        self.edit = _AdminPlanEdit(locked, self.user)
-        return self.edit
-
-    def __exit__(self, exc_type, exc, tb):
-        try:
-            if exc_type is None and self.edit.causes:
-                events.content_changed(
-                    plan=self.edit.plan, actor=self.user, cause=", ".join(dict.fromkeys(self.edit.causes))
-                )
-        finally:
-            self._history.__exit__(exc_type, exc, tb)
-            suppressed = self._atomic.__exit__(exc_type, exc, tb)
-        return suppressed
+        edit = _AdminPlanEdit(locked, user)
+        yield edit
+        if edit.causes:
+            events.content_changed(plan=locked, actor=user, cause=", ".join(dict.fromkeys(edit.causes)))
 
 
 @transaction.atomic
