@@ -23,6 +23,7 @@ from finance.models import ExpenditureAmount, ExpenditureLine, IncomeLine
 from finance.selectors import line_problems, split_rule_specs
 from governance.models import SignOff
 from metrics.models import MetricAmbition, PlannedValue
+from plans.groups import seed_shared_text
 from plans.models import Answer, ConditionResponse, Plan, PlanGroup, RelatedDocument, Risk, SectionProgress
 from rounds.columns import clean_values
 from rounds.config import round_config
@@ -195,6 +196,10 @@ class _DemoPlan:
         self.codes = {(c.list, c.code): c for c in CodeListEntry.objects.filter(round=rnd)}
         self.streams = {s.key: s for s in rnd.funding_streams.all()}
         self._answers()
+        if group is not None:
+            # An aligned plan: the first member's shareable answers are the group's shared text (plans.groups).
+            for answer in seed_shared_text(plan=self.plan, group=group, user=self.author):
+                answer.save()
         self._conditions()
         self._documents()
         self._risks()

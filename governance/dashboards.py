@@ -165,7 +165,7 @@ def assurance_dashboard(user: User, *, round_slug: str = "", status: str = "") -
     plans = (
         plans_for_user(user)
         .filter(status__in=ASSURER_VISIBLE_STATUSES)
-        .select_related("round", "hwb_area__region")
+        .select_related("round", "hwb_area__region", "group")
         .annotate(submitted_at=Max("submissions__submitted_at"), submissions_count=Count("submissions"))
     )
     if round_slug:

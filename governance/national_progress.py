@@ -61,7 +61,9 @@ def round_progress(planning_round: PlanningRound, now=None) -> dict:
     deadline = planning_round.final_deadline
     plans = {
         p.hwb_area_id: p
-        for p in Plan.objects.filter(round=planning_round).annotate(first_submitted_at=Min("submissions__submitted_at"))
+        for p in Plan.objects.filter(round=planning_round)
+        .select_related("group")
+        .annotate(first_submitted_at=Min("submissions__submitted_at"))
     }
     areas = list(areas_of_round(planning_round).select_related("region"))
     known = {a.pk for a in areas}

@@ -267,6 +267,9 @@ def part1_document(snapshot: PlanSnapshot) -> dict:
                     "prompt": question.prompt,
                     "kind": question.kind,
                     "value": answer.value if answer.answered else None,
+                    # An aligned plan's shared text, with the plan's own answer as its local addendum.
+                    "shared": answer.shared if answer.shared and answer.shared.strip() else None,
+                    "group_name": snapshot.group_name,
                 }
             )
         condition = None

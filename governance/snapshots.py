@@ -22,7 +22,7 @@ from decimal import Decimal
 from functools import cached_property
 
 from finance.selectors import PartTwo, PlanHeader, SchemeName, part_two_for_plan
-from plans.models import Answer, Plan, RelatedDocument
+from plans.models import Answer, Plan, RelatedDocument, SharedAnswer
 from plans.selectors import plan_phase, plan_sections
 from rounds.columns import TableColumn
 from rounds.config import round_config
@@ -65,8 +65,10 @@ def answer_value(kind: str, text: str, on: date | None, money: Decimal | None, c
 @dataclass(frozen=True, slots=True)
 class AnswerRow:
     question: Question
-    value: AnswerValue  # None when the question has no answer row
+    value: AnswerValue  # None when the question has no answer row; in a shared section, the local addendum
     updated_at: datetime | None
+    # An aligned plan's shareable section: the group's shared text ("" when not yet written); None elsewhere.
+    shared: str | None = None
 
     @property
     def answered(self) -> bool:
@@ -141,6 +143,7 @@ class PlanSnapshot:
     organisations: tuple[Organisation, ...]  # the area's, by name
     document_columns: tuple[TableColumn, ...] = ()  # the round's (rounds.columns)
     phase: RoundPhase | None = None  # the plan's phase; None for a round without phases
+    group_name: str = ""  # the aligned plan group the plan is in, if any (plans.groups)
 
     def content(self) -> dict:
         """Everything the plan says: answers, condition responses, documents, schemes, finance, metrics, risks."""
@@ -202,13 +205,21 @@ def read_plan_snapshot(plan: Plan) -> PlanSnapshot:
         .order_by()
         .values_list("question_id", "text", "date", "money", "confirmed", "updated_at")
     }
+    # An aligned plan's shareable sections hold the group's shared text beside the plan's own addendum.
+    shared = (
+        dict(SharedAnswer.objects.filter(group_id=plan.group_id).order_by().values_list("question_id", "text"))
+        if plan.group_id
+        else {}
+    )
     section_rows = []
     for section in sections:
         rows = []
         for question in sorted(section.questions.all(), key=lambda q: (q.order, q.pk)):
             stored = answers.get(question.pk)
             value = answer_value(question.kind, *stored[:4]) if stored else None
-            rows.append(AnswerRow(question, value, stored[4] if stored else None))
+            is_shared = bool(plan.group_id and section.shareable and question.kind in TEXT_KINDS)
+            shared_text = shared.get(question.pk, "") if is_shared else None
+            rows.append(AnswerRow(question, value, stored[4] if stored else None, shared_text))
         section_rows.append(SectionRow(section, tuple(rows)))
 
     document_fields = ("order", "id", "ref", "title", "synopsis", "url", "file", "original_filename", "values")
@@ -255,6 +266,7 @@ def read_plan_snapshot(plan: Plan) -> PlanSnapshot:
         signatures=tuple(SignatureRow(slot, *signed[slot.pk]) for slot in slots if slot.pk in signed),
         organisations=tuple(part_two.organisations),
         phase=plan_phase(plan),
+        group_name=plan.group.name if plan.group_id else "",
     )
 
 
@@ -271,10 +283,7 @@ def plan_content_of(snapshot: PlanSnapshot) -> dict:
             "title": section.title,
             "part": section.part,
             "table": section.table,
-            "answers": [
-                {"key": a.question.key, "label": a.question.label, "kind": a.question.kind, "value": _plain(a.value)}
-                for a in row.answers
-            ],
+            "answers": [_answer_content(a) for a in row.answers],
         }
         if section.national_condition_id:
             content["condition_responses"] = [
@@ -289,6 +298,8 @@ def plan_content_of(snapshot: PlanSnapshot) -> dict:
             ]
         section_rows.append(content)
     return {
+        # Only a grouped plan has the key, so every other plan's content and hash are what they always were.
+        **({"group": snapshot.group_name} if snapshot.group_name else {}),
         "sections": section_rows,
         "documents": [
             {
@@ -366,6 +377,19 @@ def plan_content_of(snapshot: PlanSnapshot) -> dict:
         # and the hash its signatures and submissions hold, is what it always was.
         **({"capacity_demand": capacity_content(part.capacity_demand)} if part.capacity_demand is not None else {}),
     }
+
+
+def _answer_content(answer: AnswerRow) -> dict:
+    content = {
+        "key": answer.question.key,
+        "label": answer.question.label,
+        "kind": answer.question.kind,
+        "value": _plain(answer.value),
+    }
+    # The group's shared text is part of each member's content: a change to it voids every member's signatures.
+    if answer.shared is not None:
+        content["shared"] = answer.shared
+    return content
 
 
 def _expenditure_content(part: PartTwo, line) -> dict:

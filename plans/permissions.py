@@ -101,6 +101,25 @@ def is_signatory_of_slot(user, target) -> bool:
     ).exists()
 
 
+# A plan group's rules look at its member plans' areas (plans.groups: aligned plans).
+
+
+def _member_plans(group):
+    return list(group.plans.select_related("hwb_area")) if group is not None else []
+
+
+@rules.predicate
+def is_commissioner_of_member_area(user, group) -> bool:
+    if not active(user) or group is None:
+        return False
+    return user.memberships.filter(role=Role.COMMISSIONER, hwb_area__plans__group=group).exists()
+
+
+@rules.predicate
+def may_read_a_member_plan(user, group) -> bool:
+    return any(may_read_plan.test(user, plan) for plan in _member_plans(group))
+
+
 # --- Rules ----------------------------------------------------------------------------------
 
 may_read_plan = (
@@ -125,6 +144,11 @@ PERMISSIONS = {
     # Assurance: assurers of the plan's region, on submitted plans, unless they also hold a role
     # in its area (they wrote, signed or watched it); they write only reviews.
     "plans.review_plan": is_assurer_of_region & is_submitted & ~holds_role_in_area,
+    # Aligned plans: a group is read by anyone who may read one of its plans; its shared text is
+    # written, and areas invited, by a commissioner of any member area (a national admin also manages).
+    "plans.view_group": is_national_admin | may_read_a_member_plan,
+    "plans.change_shared_text": is_commissioner_of_member_area,
+    "plans.manage_group": is_national_admin | is_commissioner_of_member_area,
     # National views (the security audit log's rule is accounts.permissions').
     "plans.view_national_picture": is_national_admin | is_assurer,
 }
@@ -142,6 +166,18 @@ def can_edit_plan(user, plan: Plan) -> bool:
 
 def can_sign_slot(user, plan: Plan, slot_code: str) -> bool:
     return allowed(user, "plans.sign_slot", SlotOfPlan(plan, slot_code))
+
+
+def can_read_group(user, group) -> bool:
+    return allowed(user, "plans.view_group", group)
+
+
+def can_edit_shared_text(user, group) -> bool:
+    return allowed(user, "plans.change_shared_text", group)
+
+
+def can_manage_group(user, group) -> bool:
+    return allowed(user, "plans.manage_group", group)
 
 
 def can_review_plan(user, plan: Plan) -> bool:

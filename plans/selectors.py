@@ -16,8 +16,10 @@ from rounds.columns import NAMING_FIELD, cells, display
 from rounds.models import CodeListEntry, Organisation, RoundPhase, Section, SignOffSlot
 
 from . import permissions
-from .models import Answer, ConditionResponse, Plan, RelatedDocument, Risk, SectionProgress
+from .models import Answer, ConditionResponse, Plan, RelatedDocument, Risk, SectionProgress, SharedAnswer
 
+# Shareable sections hold the group's shared text for their text questions (plans.groups.SHARED_KINDS).
+SHARED_TEXT_KINDS = ("narrative", "text")
 # The rules live in plans.permissions; these names stay importable from here.
 ASSURER_VISIBLE_STATUSES = list(permissions.ASSURER_VISIBLE_STATUSES)
 EDITABLE_STATUSES = list(permissions.EDITABLE_STATUSES)
@@ -307,6 +309,11 @@ def check_answers(plan: Plan) -> dict:
     statuses = dict(SectionProgress.objects.filter(plan=plan).values_list("section_id", "status"))
     answers = {a.question_id: a for a in Answer.objects.filter(plan=plan)}
     responses = {r.question_id: r for r in ConditionResponse.objects.filter(plan=plan)}
+    shared = (
+        {s.question_id: s for s in SharedAnswer.objects.filter(group_id=plan.group_id).select_related("updated_by")}
+        if plan.group_id
+        else {}
+    )
     code_labels = round_code_labels(plan.round_id)
     documents = list(RelatedDocument.objects.filter(plan=plan).order_by("order", "id"))
     documents = table_rows(plan, Section.Table.DOCUMENTS, documents, code_labels)
@@ -317,7 +324,11 @@ def check_answers(plan: Plan) -> dict:
         status = statuses.get(section.pk, SectionProgress.Status.NOT_STARTED)
         rows = []
         for question in sorted(section.questions.all(), key=lambda q: q.order):
-            rows.append({"label": question.label, "answer": answers.get(question.pk), "question": question})
+            row = {"label": question.label, "answer": answers.get(question.pk), "question": question}
+            if section.shareable and plan.group_id and question.kind in SHARED_TEXT_KINDS:
+                # An aligned plan: the group's shared text ("" before it is written), then the local addendum.
+                row["shared"] = shared.get(question.pk) or ""
+            rows.append(row)
         conditions = []
         if section.national_condition_id:
             for cq in sorted(section.national_condition.questions.all(), key=lambda q: q.order):
@@ -375,6 +386,7 @@ def register_table_history(table: str, kind: str, model: type) -> None:
 
 HISTORY_FIELDS = {
     "answer": ["text", "date", "money", "confirmed"],
+    "shared": ["text"],
     "condition": ["status", "target_date", "narrative"],
     "risk": ["description", "rating_id", "mitigating_actions", "owner", "values"],
     "document": ["ref", "title", "synopsis", "url", "original_filename", "values"],
@@ -440,6 +452,13 @@ def section_history(plan: Plan, section: Section) -> list[dict]:
     if labels:
         history = Answer.history.filter(plan_id=plan.pk, question_id__in=labels).select_related("history_user")
         records.append(("answer", labels, list(history.order_by("history_date", "history_id"))))
+        if plan.group_id and section.shareable:
+            # An aligned plan: the group's shared text has its own history beside the plan's addendum.
+            shared_labels = {pk: f"Shared text: {label}" for pk, label in labels.items()}
+            shared_history = SharedAnswer.history.filter(group_id=plan.group_id, question_id__in=labels).select_related(
+                "history_user"
+            )
+            records.append(("shared", shared_labels, list(shared_history.order_by("history_date", "history_id"))))
     if section.national_condition_id:
         cq_labels = {cq.pk: f"{cq.number} {cq.prompt}".strip() for cq in section.national_condition.questions.all()}
         history = ConditionResponse.history.filter(plan_id=plan.pk, question_id__in=cq_labels).select_related(

@@ -13,7 +13,7 @@ from accounts.models import User
 from rounds.columns import NARRATIVE, clean_values
 from rounds.models import CodeListEntry, Question, Section
 
-from . import drafts, events, selectors
+from . import drafts, events, groups, selectors
 from .editing import FieldConflict, StaleEdit, history_user, plan_edit
 from .markdown import check_markdown
 from .models import Answer, ConditionResponse, Plan, RelatedDocument, Risk, SectionProgress
@@ -205,6 +205,7 @@ def save_section(
             r.question_id: {"status": r.status, "narrative": r.narrative}
             for r in ConditionResponse.objects.filter(plan=plan, question__in=condition_questions)
         }
+        final_answers = groups.with_shared_text(plan, section, final_answers)
         missing = section_missing_answers(section=section, answers=final_answers, responses=final_responses)
         if complete and missing:
             raise ValidationError("Answer every required question before marking this section as completed.")
@@ -299,6 +300,7 @@ def _missing_answers(plan: Plan, section: Section) -> list[str]:
         r.question_id: {"status": r.status, "narrative": r.narrative}
         for r in ConditionResponse.objects.filter(plan=plan, question__condition=section.national_condition_id)
     }
+    answers = groups.with_shared_text(plan, section, answers)
     return section_missing_answers(section=section, answers=answers, responses=responses)
 
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import api_views, views
+from . import api_views, group_views, views
 
 app_name = "plans"
 
@@ -12,6 +12,12 @@ urlpatterns = [
         "<slug:round_slug>/<str:ons_code>/sections/<slug:section_key>/history/",
         views.section_history,
         name="section_history",
+    ),
+    path("<slug:round_slug>/<str:ons_code>/group/", group_views.plan_group, name="plan_group"),
+    path(
+        "<slug:round_slug>/<str:ons_code>/sections/<slug:section_key>/shared/",
+        group_views.shared_section,
+        name="shared_section",
     ),
     path("<slug:round_slug>/<str:ons_code>/check-your-answers/", views.check_answers, name="check_answers"),
     path("<slug:round_slug>/<str:ons_code>/risks/add/", views.risk_form, name="risk_add"),

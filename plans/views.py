@@ -22,7 +22,7 @@ from django.views.decorators.http import require_http_methods
 from rounds.examples import hint_examples
 from rounds.models import ReturnPeriod, Section
 
-from . import permissions, selectors, services
+from . import groups, permissions, selectors, services
 from .editing import StaleEdit, require_edit
 from .forms import ConfirmRemoveForm, DocumentForm, RiskForm, SectionForm, add_service_error
 from .models import Plan, RelatedDocument, Risk
@@ -261,7 +261,15 @@ def section(request: HttpRequest, round_slug: str, ons_code: str, section_key: s
     return render(
         request,
         "plans/section.html",
-        {**page, "plan": plan, "form": form, "can_edit": can_edit, "form_key": f"section:{section_obj.key}"},
+        {
+            **page,
+            "plan": plan,
+            "form": form,
+            "can_edit": can_edit,
+            "form_key": f"section:{section_obj.key}",
+            # An aligned plan's shareable section: the group's shared text above this plan's addendum.
+            "shared": groups.shared_context(request.user, plan, section_obj),
+        },
         status=status,
     )
 

@@ -20,7 +20,17 @@ from django.utils import timezone
 
 from accounts.models import Membership
 from governance.models import ExportJob
-from plans.models import Answer, ConditionResponse, Plan, RelatedDocument, Risk, SectionProgress, UnsavedDraft
+from plans.models import (
+    Answer,
+    ConditionResponse,
+    Plan,
+    PlanGroup,
+    RelatedDocument,
+    Risk,
+    SectionProgress,
+    SharedAnswer,
+    UnsavedDraft,
+)
 from rounds.models import (
     CapacityDemandTable,
     CodeListEntry,
@@ -219,6 +229,14 @@ def build_victim_plan(rnd: PlanningRound) -> tuple[Plan, dict[str, list]]:
     add("comment", comment.pk)
     UnsavedDraft.objects.create(user=owner, plan=plan, form_key=f"section:{sections[0].key}", data={"q": SECRET})
     add("form_key", f"section:{sections[0].key}")
+    # An aligned plan: the victim is in a group, and a narrative section is written for the group.
+    shared_question = next((q for q in questions if q.kind == Question.Kind.NARRATIVE), None)
+    if shared_question is not None:
+        Section.objects.filter(pk=shared_question.section_id).update(shareable=True)
+        group = PlanGroup.objects.create(round=rnd, name=f"{VICTIM_AREA_NAME} aligned plan")
+        Plan.objects.filter(pk=plan.pk).update(group=group)
+        plan.group = group
+        SharedAnswer.objects.create(group=group, question=shared_question, text=f"{SECRET} shared text")
     return plan, ids
 
 
@@ -320,7 +338,8 @@ def plan_fingerprint(plan):
     from schemes.models import Scheme
 
     return {
-        "plan": list(Plan.objects.filter(pk=plan.pk).values_list("status", "version")),
+        "plan": list(Plan.objects.filter(pk=plan.pk).values_list("status", "version", "group")),
+        "shared": sorted(SharedAnswer.objects.filter(group__plans=plan).values_list("pk", "text", "version")),
         "returns": sorted(Return.objects.filter(plan=plan).values_list("pk", "status", "version")),
         "return_signoffs": ReturnSignOff.objects.filter(ret__plan=plan).count(),
         "return_comments": ReturnComment.objects.filter(ret__plan=plan).count(),

@@ -188,6 +188,21 @@ RULES: dict[str, Rule] = {
     "plans:document_remove": EDIT,
     "plans:document_download": READ,
     "plans:autosave": READ_OWN_DRAFTS,
+    # Aligned plans: the group page and the shared text are read like the plan; the group is set up,
+    # joined or left by the area's commissioners until submission (and by national admins), and the
+    # shared text is written by the commissioners of member areas while the plan can be edited.
+    "plans:plan_group": rule(
+        AREA_READERS,
+        AREA_READERS | {"assurer"},
+        writers=rule({"commissioner", "national_admin"}, {"national_admin"}),
+        why="read like the plan; its commissioners (and national admins) change its group",
+    ),
+    "plans:shared_section": rule(
+        AREA_READERS,
+        AREA_READERS | {"assurer"},
+        writers=EDIT,
+        why="read like the plan; written by member areas' commissioners until submitted",
+    ),
     # Renders only the text the user posts, as Markdown; no plan content, so any reader.
     "plans:markdown_preview": READ,
     "governance:export_request": READ,
