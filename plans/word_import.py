@@ -440,7 +440,7 @@ class HeadingMatcher:
         # A group heading ("1) Plan details", "Vision") sets where numbered headings that follow look.
         for section in self.sections:
             group = normalise(section.group_heading)
-            if group and (whole == group or text == group or normalise(_numbering(section.group_heading)[1]) == text):
+            if group and (whole == group or (not number and normalise(_numbering(section.group_heading)[1]) == text)):
                 self.group = section.group_heading
                 return None
         for section in self.sections:
