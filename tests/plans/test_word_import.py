@@ -23,7 +23,7 @@ from plans.word_import import (
     split_into_pieces,
 )
 from rounds.models import PlanningRound, Question
-from tests.factories import HwbAreaFactory, MembershipFactory, PlanFactory, UserFactory, WordImportFactory
+from tests.factories import HwbAreaFactory, MembershipFactory, PlanFactory, WordImportFactory
 from tests.plans.word_documents import APPROACH, RISK_ROWS, UNPLACED, national_template_2025, part, rewritten
 
 # --- Conversion (no database) ---------------------------------------------------------------
