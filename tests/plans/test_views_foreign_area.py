@@ -20,7 +20,16 @@ from django.utils import timezone
 
 from accounts.models import Membership
 from governance.models import ExportJob
-from plans.models import Answer, ConditionResponse, Plan, RelatedDocument, Risk, SectionProgress, UnsavedDraft
+from plans.models import (
+    Answer,
+    ConditionResponse,
+    Plan,
+    RelatedDocument,
+    Risk,
+    SectionProgress,
+    UnsavedDraft,
+    WordImport,
+)
 from rounds.models import (
     CapacityDemandTable,
     CodeListEntry,
@@ -219,6 +228,14 @@ def build_victim_plan(rnd: PlanningRound) -> tuple[Plan, dict[str, list]]:
     add("comment", comment.pk)
     UnsavedDraft.objects.create(user=owner, plan=plan, form_key=f"section:{sections[0].key}", data={"q": SECRET})
     add("form_key", f"section:{sections[0].key}")
+    word_import = WordImport.objects.create(
+        plan=plan,
+        user=owner,
+        original_filename="plan.docx",
+        sha256="3" * 64,
+        pieces=[{"id": 1, "kind": "text", "heading": SECRET, "markdown": f"{SECRET} imported", "target": ""}],
+    )
+    add("import", word_import.pk)
     return plan, ids
 
 
