@@ -174,6 +174,16 @@ def _hostile():
             "not a Word document",
         ),
         "damaged zip": (good[:2000], "damaged"),
+        "too many paragraphs": (
+            rewritten(
+                good,
+                replace={
+                    "word/document.xml": b'<w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main">'
+                    b"<w:body>" + b"<w:p/>" * 3001 + b"</w:body></w:document>"
+                },
+            ),
+            "paragraphs",
+        ),
         "empty": (b"", "empty"),
     }
 
@@ -195,6 +205,7 @@ HOSTILE_NAMES = [
     "path outside the package",
     "absolute path",
     "zip without a document",
+    "too many paragraphs",
     "damaged zip",
     "empty",
 ]
