@@ -491,3 +491,60 @@ def add_service_error(form: forms.Form, exc) -> None:
     field_name = getattr(form, "field_name", None)
     name = field_name(exc.code) if exc.code and field_name else exc.code
     form.add_error(name if name in form.fields else None, exc.messages[0])
+
+
+class WordUploadForm(forms.Form):
+    document = forms.FileField(
+        label="Upload your Word plan",
+        help_text="A Word document (.docx) smaller than 10 MB, without a password or macros.",
+        error_messages={"required": "Choose a Word document to upload", "empty": "The selected file is empty"},
+    )
+
+
+DO_NOT_IMPORT = ""
+DECISIONS = [
+    ("replace", "Replace the current answer with the imported text"),
+    ("append", "Add the imported text after the current answer"),
+    ("keep", "Keep the current answer and do not import this text"),
+]
+
+
+class WordPreviewForm(forms.Form):
+    """Where each piece of an imported Word plan goes, and what to do with answers that already have text.
+
+    One select per piece (`piece-<id>`), one set of radios per question that has an answer
+    (`decision-<question id>`) with the answer's version the user was shown (`version-<question id>`).
+    """
+
+    def __init__(self, *args, pieces: list[dict], questions: list, answered: list, **kwargs):
+        super().__init__(*args, **kwargs)
+        question_choices = [(str(q.pk), f"{q.section.title}: {q.label}") for q in questions]
+        for piece in pieces:
+            if piece["kind"] == "rows":
+                table = "risks" if piece["table"] == "risks" else "supporting documents"
+                choices = [(piece["table"], f"Add these rows to the {table} table"), (DO_NOT_IMPORT, "Do not import")]
+            else:
+                choices = [(DO_NOT_IMPORT, "Do not import"), *question_choices]
+            self.fields[f"piece-{piece['id']}"] = forms.ChoiceField(
+                label=f"Put piece {piece['id']} in",
+                choices=choices,
+                required=False,
+                initial=piece["target"],
+            )
+        for item in answered:
+            self.fields[f"decision-{item.question.pk}"] = forms.ChoiceField(
+                label=f"‘{item.question.label}’ already has an answer. What should happen to it?",
+                choices=DECISIONS,
+                widget=forms.RadioSelect,
+                error_messages={"required": f"Choose what to do with the answer ‘{item.question.label}’ already has"},
+            )
+            # The version of the answer the user was shown: an answer changed since is shown again.
+            self.fields[f"version-{item.question.pk}"] = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    def placements(self) -> dict[int, str]:
+        data = self.cleaned_data if hasattr(self, "cleaned_data") else {}
+        return {
+            int(name.removeprefix("piece-")): value or DO_NOT_IMPORT
+            for name, value in data.items()
+            if name.startswith("piece-")
+        }

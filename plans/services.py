@@ -8,15 +8,18 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404
+from django.utils import timezone
 
 from accounts.models import User
+from rounds import columns
 from rounds.columns import NARRATIVE, clean_values
 from rounds.models import CodeListEntry, Question, Section
 
-from . import drafts, events, groups, selectors
-from .editing import FieldConflict, StaleEdit, history_user, plan_edit
+from . import drafts, events, groups, selectors, word_import
+from .editing import FieldConflict, StaleEdit, history_user, plan_edit, require_edit
 from .markdown import check_markdown
-from .models import Answer, ConditionResponse, Plan, RelatedDocument, Risk, SectionProgress
+from .models import Answer, ConditionResponse, Plan, RelatedDocument, Risk, SectionProgress, WordImport
 
 # --- Saving with optimistic locking -------------------------------------------------------
 #
@@ -570,3 +573,231 @@ def start_phase_sections(*, plan: Plan, actor: User | None) -> int:
             )
         events.content_changed(plan=plan, actor=actor, cause="pre-filled from the approved plan")
     return len(copied)
+
+
+# --- Importing a Word plan ----------------------------------------------------------------
+#
+# plans.word_import reads and splits the document; these keep the pieces for the commissioner's
+# preview (WordImport) and apply their choices in one plan_edit, so signatures void once.
+
+
+def _column_names(plan: Plan, column) -> set[str]:
+    heading = column.heading
+    if heading.startswith("{") and heading.endswith("}"):
+        heading = plan.round.label(heading[1:-1])
+    return {word_import.normalise(name) for name in (column.key, column.label, heading) if name}
+
+
+def read_imported_table(plan: Plan, table: str, rows: list[list[str]]) -> tuple[list[dict], list[str]] | None:
+    """A table from a Word plan as rows of the round's risks or documents table, checked as a form would.
+
+    Its first row must name the table's naming column (Risk, Document); None when it does not, and the
+    table stays a Markdown table. Returns the rows that pass and a problem for each that does not.
+    """
+    table_columns = [c for c in plan.round.table_columns(table) if not c.is_computed and c.kind != columns.FILE]
+    header = [word_import.normalise(cell) for cell in rows[0]]
+    by_index = {}
+    for index, name in enumerate(header):
+        for column in table_columns:
+            if name in _column_names(plan, column) and column not in by_index.values():
+                by_index[index] = column
+                break
+    if columns.NAMING_FIELD[table] not in {c.key for c in by_index.values()}:
+        return None
+    ratings = {
+        word_import.normalise(entry.label): entry.pk
+        for entry in CodeListEntry.objects.filter(round_id=plan.round_id, list=CodeListEntry.List.RISK_RATING)
+    }
+    kept, problems = [], []
+    for number, cells in enumerate(rows[1:], start=2):
+        fields, values = {}, {}
+        for index, column in by_index.items():
+            value = cells[index].strip() if index < len(cells) else ""
+            if column.key == "rating" and table == Section.Table.RISKS:
+                fields["rating_id"] = ratings.get(word_import.normalise(value)) if value else None
+            elif column.is_field(table):
+                fields[column.key] = value
+            else:
+                values[column.key] = value
+        try:
+            checked = _checked_row_values(plan, table, {**fields, "values": values})
+            model = Risk if table == Section.Table.RISKS else RelatedDocument
+            for attname in model.markdown_fields:
+                check_markdown(checked.get(attname, ""), subject="The text")
+            if not (checked.get(columns.NAMING_FIELD[table]) or "").strip():
+                naming = next(c for c in plan.round.table_columns(table) if c.key == columns.NAMING_FIELD[table])
+                raise ValidationError(naming.required_message)
+        except ValidationError as error:
+            problems.append(f"Row {number} was left out: {'; '.join(error.messages)}")
+            continue
+        kept.append({"values": checked, "cells": [cells[i] if i < len(cells) else "" for i in sorted(by_index)]})
+    return kept, problems
+
+
+def word_import_sections(plan: Plan) -> list[word_import.SectionTarget]:
+    """The plan's sections as a Word plan's headings may name them: narrative questions and row tables."""
+    targets = []
+    for section in selectors.plan_sections(plan).order_by("order").prefetch_related("questions"):
+        questions = tuple(
+            (str(q.pk), q.label)
+            for q in sorted(section.questions.all(), key=lambda q: q.order)
+            if q.kind == Question.Kind.NARRATIVE
+        )
+        table = section.table if section.table in (Section.Table.RISKS, Section.Table.DOCUMENTS) else ""
+        if questions or table:
+            targets.append(
+                word_import.SectionTarget(
+                    key=section.key,
+                    heading=section.heading,
+                    number=section.number,
+                    group_heading=section.group_heading,
+                    questions=questions,
+                    table=table,
+                )
+            )
+    return targets
+
+
+def start_word_import(*, user: User, plan: Plan, upload) -> WordImport:
+    """Check and convert an uploaded Word plan into a preview; nothing reaches the plan yet.
+
+    Raises word_import.WordRejected, with a message saying how to fix it, for a file it refuses.
+    """
+    require_edit(user=user, plan=plan)
+    if upload.size > word_import.max_upload_size():
+        limit = word_import.max_upload_size() // 1048576
+        raise word_import.WordRejected(f"The file must be smaller than {limit} MB")
+    upload.seek(0)
+    data = upload.read(word_import.max_upload_size() + 1)
+    blocks, notes = word_import.convert(data)
+    pieces = word_import.split_into_pieces(
+        blocks, word_import_sections(plan), lambda table, rows: read_imported_table(plan, table, rows)
+    )
+    for piece in pieces:
+        notes.extend(piece.get("problems", []))
+    return WordImport.objects.create(
+        plan=plan,
+        user=user,
+        original_filename=os.path.basename(upload.name)[:255],
+        sha256=hashlib.sha256(data).hexdigest(),
+        pieces=pieces,
+        messages=notes,
+    )
+
+
+REPLACE, APPEND, KEEP = "replace", "append", "keep"
+
+
+@dataclass(frozen=True)
+class ImportedAnswer:
+    """What the import would write to one question, and the answer already there (empty if none)."""
+
+    question: Question
+    imported: str
+    current: str
+    version: int
+
+
+def imported_answers(*, plan: Plan, pieces: list[dict], placements: dict[int, str]) -> list[ImportedAnswer]:
+    """The pieces placed on each question, joined in document order, beside the answer it has now."""
+    by_question: dict[str, list[str]] = {}
+    for piece in pieces:
+        target = placements.get(piece["id"], piece["target"])
+        if piece["kind"] == "text" and target.isdigit():
+            by_question.setdefault(target, []).append(piece["markdown"])
+    questions = {
+        str(q.pk): q
+        for q in Question.objects.filter(
+            pk__in=[int(k) for k in by_question],
+            section__in=selectors.plan_sections(plan),
+            kind=Question.Kind.NARRATIVE,
+        )
+    }
+    answers = {
+        str(a.question_id): a for a in Answer.objects.filter(plan=plan, question_id__in=[int(k) for k in questions])
+    }
+    result = []
+    for key, texts in by_question.items():
+        if key not in questions:
+            raise ValidationError("Choose a question of this plan for each piece, or do not import it.")
+        answer = answers.get(key)
+        result.append(
+            ImportedAnswer(
+                questions[key], "\n\n".join(texts), answer.text if answer else "", answer.version if answer else 0
+            )
+        )
+    return result
+
+
+def apply_word_import(
+    *,
+    user: User,
+    plan: Plan,
+    word_import_id: int,
+    placements: dict[int, str],
+    decisions: dict[int, str],
+    seen_versions: dict[int, int],
+) -> int:
+    """Write the placed pieces to the plan in one plan_edit; return how many answers and rows were written.
+
+    `placements` maps piece id → target (a question id, "risks", "documents" or "" for not importing);
+    `decisions` maps question id → replace, append or keep for a question that already has an answer,
+    which the user was shown at `seen_versions`. A question whose answer changed since, or has no
+    decision, raises StaleEdit or ValidationError and nothing is written.
+    """
+    with plan_edit(user=user, plan=plan) as edit:
+        record = (
+            WordImport.objects.select_for_update()
+            .filter(pk=word_import_id, plan=edit.plan, user=user, status=WordImport.Status.PREVIEW)
+            .first()
+        )
+        if record is None:
+            raise Http404("No such import")
+        written = 0
+        touched_sections = set()
+        for item in imported_answers(plan=edit.plan, pieces=record.pieces, placements=placements):
+            question = item.question
+            answer = Answer.objects.select_for_update().filter(plan=edit.plan, question=question).first()
+            current = answer.text if answer else ""
+            decision = decisions.get(question.pk, REPLACE if not current.strip() else "")
+            if current.strip() and (answer.version != seen_versions.get(question.pk)):
+                raise StaleEdit([FieldConflict(str(question.pk), "text", question.label, current, item.imported)])
+            if decision not in (REPLACE, APPEND, KEEP):
+                raise ValidationError(f"Choose what to do with the answer ‘{question.label}’ already has.")
+            if decision == KEEP:
+                continue
+            text = f"{current.rstrip()}\n\n{item.imported}" if decision == APPEND and current.strip() else item.imported
+            check_markdown(text, subject=f"The answer to ‘{question.label}’")
+            answer = answer or Answer(plan=edit.plan, question=question)
+            answer.text = text
+            answer.updated_by = user
+            edit.save(answer, cause="answer imported from a Word document")
+            touched_sections.add(question.section)
+            written += 1
+        for piece in record.pieces:
+            target = placements.get(piece["id"], piece["target"])
+            if piece["kind"] != "rows" or target != piece["table"]:
+                continue
+            model = Risk if target == Section.Table.RISKS else RelatedDocument
+            order = model.objects.filter(plan=edit.plan).count()
+            for row in piece["rows"]:
+                order += 1
+                values = _checked_row_values(edit.plan, target, row["values"])
+                edit.save(model(plan=edit.plan, order=order, **values), cause=f"{target} imported from a Word document")
+                written += 1
+            touch_table_section(user=user, plan=edit.plan, table=target)
+        for section in touched_sections:
+            _update_progress(user=user, plan=edit.plan, section=section, complete=False)
+        record.status = WordImport.Status.APPLIED
+        record.applied_at = timezone.now()
+        record.save(update_fields=["status", "applied_at"])
+    return written
+
+
+def discard_word_import(*, user: User, plan: Plan, word_import_id: int) -> None:
+    """Throw a preview away; nothing of it reaches the plan."""
+    updated = WordImport.objects.filter(
+        pk=word_import_id, plan=plan, user=user, status=WordImport.Status.PREVIEW
+    ).update(status=WordImport.Status.DISCARDED)
+    if not updated:
+        raise Http404("No such import")

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import api_views, group_views, views
+from . import api_views, group_views, views, word_import_views
 
 app_name = "plans"
 
@@ -30,6 +30,12 @@ urlpatterns = [
         "<slug:round_slug>/<str:ons_code>/documents/<int:pk>/download/",
         views.document_download,
         name="document_download",
+    ),
+    path("<slug:round_slug>/<str:ons_code>/import-word/", word_import_views.word_import_start, name="word_import"),
+    path(
+        "<slug:round_slug>/<str:ons_code>/import-word/<int:import_id>/",
+        word_import_views.word_import_preview,
+        name="word_import_preview",
     ),
     path("<slug:round_slug>/<str:ons_code>/autosave/", api_views.autosave, name="autosave"),
     path("<slug:round_slug>/<str:ons_code>/markdown-preview/", api_views.markdown_preview, name="markdown_preview"),

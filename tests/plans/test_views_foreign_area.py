@@ -30,6 +30,7 @@ from plans.models import (
     SectionProgress,
     SharedAnswer,
     UnsavedDraft,
+    WordImport,
 )
 from rounds.models import (
     CapacityDemandTable,
@@ -237,6 +238,14 @@ def build_victim_plan(rnd: PlanningRound) -> tuple[Plan, dict[str, list]]:
         Plan.objects.filter(pk=plan.pk).update(group=group)
         plan.group = group
         SharedAnswer.objects.create(group=group, question=shared_question, text=f"{SECRET} shared text")
+    word_import = WordImport.objects.create(
+        plan=plan,
+        user=owner,
+        original_filename="plan.docx",
+        sha256="3" * 64,
+        pieces=[{"id": 1, "kind": "text", "heading": SECRET, "markdown": f"{SECRET} imported", "target": ""}],
+    )
+    add("import", word_import.pk)
     return plan, ids
 
 

@@ -205,6 +205,9 @@ RULES: dict[str, Rule] = {
     ),
     # Renders only the text the user posts, as Markdown; no plan content, so any reader.
     "plans:markdown_preview": READ,
+    # Importing a Word plan; a preview is further limited to the commissioner who uploaded it (404 for others).
+    "plans:word_import": EDIT,
+    "plans:word_import_preview": EDIT,
     "governance:export_request": READ,
     "governance:export_status": READ,
     "governance:export_download": READ,
