@@ -267,6 +267,10 @@ def part1_document(snapshot: PlanSnapshot) -> dict:
                     "prompt": question.prompt,
                     "kind": question.kind,
                     "value": answer.value if answer.answered else None,
+                    "figures": [
+                        {"alt_text": f.alt_text, "caption": f.caption, "file": f.file, "sha256": f.sha256}
+                        for f in snapshot.figures_of(section.key, question.key)
+                    ],
                 }
             )
         condition = None

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import api_views, views
+from . import api_views, figure_views, views
 
 app_name = "plans"
 
@@ -25,6 +25,14 @@ urlpatterns = [
         views.document_download,
         name="document_download",
     ),
+    path(
+        "<slug:round_slug>/<str:ons_code>/sections/<slug:section_key>/figures/<slug:question_key>/add/",
+        figure_views.figure_add,
+        name="figure_add",
+    ),
+    path("<slug:round_slug>/<str:ons_code>/figures/<int:pk>/remove/", figure_views.figure_remove, name="figure_remove"),
+    path("<slug:round_slug>/<str:ons_code>/figures/<int:pk>/move/", figure_views.figure_move, name="figure_move"),
+    path("<slug:round_slug>/<str:ons_code>/figures/<int:pk>/image/", figure_views.figure_image, name="figure_image"),
     path("<slug:round_slug>/<str:ons_code>/autosave/", api_views.autosave, name="autosave"),
     path("<slug:round_slug>/<str:ons_code>/markdown-preview/", api_views.markdown_preview, name="markdown_preview"),
 ]
