@@ -19,6 +19,7 @@ from .editing import StaleEdit, require_edit
 from .figure_forms import FigureForm
 from .forms import add_service_error
 from .models import Figure, Plan
+from .selectors import plan_sections
 from .views import remove_page
 
 
@@ -43,13 +44,17 @@ def _get_figure(plan: Plan, pk: int) -> Figure:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def figure_add(request: HttpRequest, round_slug: str, ons_code: str, section_key: str, question_key: str):
+def figure_add(request: HttpRequest, round_slug: str, ons_code: str, question_id: int):
     plan = selectors.get_plan_for_user(request.user, round_slug=round_slug, ons_code=ons_code)
-    section = selectors.get_section(plan, section_key)
-    require_edit(user=request.user, plan=plan)
-    question = section.questions.filter(key=question_key, kind=Question.Kind.NARRATIVE).first()
+    question = (
+        Question.objects.filter(pk=question_id, kind=Question.Kind.NARRATIVE, section__in=plan_sections(plan))
+        .select_related("section")
+        .first()
+    )
     if question is None:
         raise Http404("No such narrative question")
+    section = question.section
+    require_edit(user=request.user, plan=plan)
     back_url = _figures_url(plan, question)
     if request.method == "POST":
         form = FigureForm(request.POST, request.FILES)
@@ -106,6 +111,7 @@ def figure_remove(request: HttpRequest, round_slug: str, ons_code: str, pk: int)
 def figure_move(request: HttpRequest, round_slug: str, ons_code: str, pk: int) -> HttpResponse:
     plan = selectors.get_plan_for_user(request.user, round_slug=round_slug, ons_code=ons_code)
     figure = _get_figure(plan, pk)
+    require_edit(user=request.user, plan=plan)
     try:
         figures.move_figure(user=request.user, plan=plan, figure_id=figure.pk, up=request.POST.get("to") == "up")
     except (ValidationError, StaleEdit) as exc:

@@ -26,7 +26,7 @@ urlpatterns = [
         name="document_download",
     ),
     path(
-        "<slug:round_slug>/<str:ons_code>/sections/<slug:section_key>/figures/<slug:question_key>/add/",
+        "<slug:round_slug>/<str:ons_code>/questions/<int:question_id>/figures/add/",
         figure_views.figure_add,
         name="figure_add",
     ),

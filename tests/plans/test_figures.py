@@ -228,7 +228,7 @@ def url(a, name, plan=None, **kwargs):
 
 
 def add_url(a, plan=None):
-    return url(a, "plans:figure_add", plan, section_key=narrative(a).section.key, question_key="vision")
+    return url(a, "plans:figure_add", plan, question_id=narrative(a).pk)
 
 
 def test_a_commissioner_adds_two_figures_through_the_page_and_sees_them_with_alt_text(
