@@ -251,7 +251,16 @@ def read_plan_snapshot(plan: Plan) -> PlanSnapshot:
     )
     part_two = part_two_for_plan(plan, schemes={s.id: SchemeName(s.id, s.reference, s.name) for s in schemes})
 
-    figure_fields = ("question__section__key", "question__key", "alt_text", "caption", "file", "sha256", "width", "height")
+    figure_fields = (
+        "question__section__key",
+        "question__key",
+        "alt_text",
+        "caption",
+        "file",
+        "sha256",
+        "width",
+        "height",
+    )
     figures = tuple(
         FigureRow(*f)
         for f in Figure.objects.filter(plan_id=plan.pk)

@@ -37,9 +37,7 @@ class FigureForm(forms.Form):
 
     def clean_upload(self):
         upload = self.cleaned_data.get("upload")
-        if upload is not None:
-            if upload.size > figures.MAX_FIGURE_BYTES:
-                raise forms.ValidationError(
-                    f"The image must be smaller than {filesizeformat(figures.MAX_FIGURE_BYTES)}"
-                )
+        # Refused here before the service reads it; the service checks again for other callers.
+        if upload is not None and upload.size > figures.MAX_FIGURE_BYTES:
+            raise forms.ValidationError(f"The image must be smaller than {filesizeformat(figures.MAX_FIGURE_BYTES)}")
         return upload

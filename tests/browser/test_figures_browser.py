@@ -7,8 +7,8 @@ The same figures in the Part 1 PDF are checked in tests/governance/test_pdf_figu
 import io
 
 import pytest
-from playwright.sync_api import expect
 from PIL import Image
+from playwright.sync_api import expect
 
 from plans.models import Figure
 from tests.browser.conftest import assert_no_axe_violations, save_screenshot, sign_in

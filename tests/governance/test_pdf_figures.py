@@ -14,8 +14,8 @@ from plans import figures
 from plans.models import Plan
 from rounds.models import Question
 from tests import factories as f
-from tests.governance.conftest import submit
 from tests.governance import test_pdf
+from tests.governance.conftest import submit
 from tests.governance.test_pdf import body_text, structure_roles
 
 ALT_TEXTS = (

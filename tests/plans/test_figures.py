@@ -181,7 +181,9 @@ def test_figures_belong_to_narrative_questions_only(a):
 def test_only_someone_who_may_edit_the_plan_can_add_a_figure(a):
     for user in (a.viewer, a.outsider):
         with pytest.raises(PermissionDenied):
-            figures.add_figure(user=user, plan=a.plan, question=narrative(a), upload=upload(image_bytes()), alt_text="x")
+            figures.add_figure(
+                user=user, plan=a.plan, question=narrative(a), upload=upload(image_bytes()), alt_text="x"
+            )
     Plan.objects.filter(pk=a.plan.pk).update(status=Plan.Status.SUBMITTED)
     a.plan.refresh_from_db()
     with pytest.raises(PermissionDenied):
@@ -213,9 +215,17 @@ def test_figures_can_be_reordered(a):
     figures.reorder_figures(
         user=a.commissioner, plan=a.plan, question=narrative(a), figure_ids=[third.pk, first.pk, second.pk]
     )
-    assert list(Figure.objects.order_by("order").values_list("alt_text", flat=True)) == ["Chart 2", "Chart 0", "Chart 1"]
+    assert list(Figure.objects.order_by("order").values_list("alt_text", flat=True)) == [
+        "Chart 2",
+        "Chart 0",
+        "Chart 1",
+    ]
     figures.move_figure(user=a.commissioner, plan=a.plan, figure_id=first.pk, up=True)
-    assert list(Figure.objects.order_by("order").values_list("alt_text", flat=True)) == ["Chart 0", "Chart 2", "Chart 1"]
+    assert list(Figure.objects.order_by("order").values_list("alt_text", flat=True)) == [
+        "Chart 0",
+        "Chart 2",
+        "Chart 1",
+    ]
     with pytest.raises(ValidationError):
         figures.reorder_figures(user=a.commissioner, plan=a.plan, question=narrative(a), figure_ids=[first.pk])
 
@@ -255,7 +265,7 @@ def test_a_commissioner_adds_two_figures_through_the_page_and_sees_them_with_alt
     for figure in Figure.objects.all():
         image_url = url(a, "plans:figure_image", pk=figure.pk)
         assert f'<img src="{image_url}" alt="{figure.alt_text}"' in page
-        assert f"<figcaption class=\"govuk-body-s govuk-!-margin-top-1\">{figure.caption}</figcaption>" in page
+        assert f'<figcaption class="govuk-body-s govuk-!-margin-top-1">{figure.caption}</figcaption>' in page
         image = client.get(image_url)
         assert image.status_code == 200 and image["Content-Type"] == "image/png"
         assert image["X-Content-Type-Options"] == "nosniff"
