@@ -57,7 +57,7 @@ def test_a_commissioner_uploads_two_figures_and_sees_them_with_alt_text(page, li
         page.get_by_label("Alt text").fill(alt)
         page.get_by_label("Caption (optional)").fill(caption)
         page.get_by_role("button", name="Add figure").click()
-        expect(page.locator(".govuk-notification-banner")).to_contain_text("The figure has been added")
+        expect(page.locator(".govuk-notification-banner--success")).to_contain_text("The figure has been added")
 
     images = page.locator("#figures-provider_engagement figure img")
     expect(images).to_have_count(2)
