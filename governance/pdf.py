@@ -23,12 +23,18 @@ TEMPLATE = "pdf/part1.html"
 STYLESHEET = "part1.css"
 # Bump when the way the PDF is drawn changes in code, so stored PDFs are not reused.
 RENDERER_VERSION = "2"
+EMBEDDED_FIGURES = ("data:image/png;base64,", "data:image/jpeg;base64,")
 
 
 class _NoFetching(URLFetcher):
-    """The document needs nothing from outside; a link typed into an answer must never be fetched."""
+    """The document needs nothing from outside; a link typed into an answer must never be fetched.
+
+    The one exception is a figure, which the template embeds as a PNG or JPEG data: URI (plans.figures).
+    """
 
     def fetch(self, url, headers=None):
+        if url.startswith(EMBEDDED_FIGURES):
+            return super().fetch(url, headers)
         raise ValueError(f"The Part 1 PDF fetches no resources ({url})")
 
 

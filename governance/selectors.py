@@ -140,6 +140,14 @@ def _finance_summary(snapshot: PlanSnapshot, years: list[str]) -> dict:
     }
 
 
+def _figures(snapshot: PlanSnapshot, section_key: str, question_key: str) -> list[dict]:
+    """An answer's figures as the PDF draws them (the file is read when the PDF is rendered)."""
+    return [
+        {"alt_text": f.alt_text, "caption": f.caption, "file": f.file, "sha256": f.sha256}
+        for f in snapshot.figures_of(section_key, question_key)
+    ]
+
+
 def part1_document(snapshot: PlanSnapshot) -> dict:
     """Everything the Part 1 PDF shows, in the round's template order, as plain values (no queries)."""
     plan = snapshot.plan
@@ -248,7 +256,12 @@ def part1_document(snapshot: PlanSnapshot) -> dict:
                         "table": section.table,
                         # A Part 2 table's own questions (capacity and demand's assumptions) follow it.
                         "answers": [
-                            {"label": a.question.label, "kind": a.question.kind, "value": a.value}
+                            {
+                                "label": a.question.label,
+                                "kind": a.question.kind,
+                                "value": a.value,
+                                "figures": _figures(snapshot, section.key, a.question.key),
+                            }
                             for a in row.answers
                             if a.answered
                         ],
@@ -270,6 +283,7 @@ def part1_document(snapshot: PlanSnapshot) -> dict:
                     # An aligned plan's shared text, with the plan's own answer as its local addendum.
                     "shared": answer.shared if answer.shared and answer.shared.strip() else None,
                     "group_name": snapshot.group_name,
+                    "figures": _figures(snapshot, section.key, question.key),
                 }
             )
         condition = None

@@ -22,7 +22,7 @@ from decimal import Decimal
 from functools import cached_property
 
 from finance.selectors import PartTwo, PlanHeader, SchemeName, part_two_for_plan
-from plans.models import Answer, Plan, RelatedDocument, SharedAnswer
+from plans.models import Answer, Figure, Plan, RelatedDocument, SharedAnswer
 from plans.selectors import plan_phase, plan_sections
 from rounds.columns import TableColumn
 from rounds.config import round_config
@@ -94,6 +94,20 @@ class DocumentRow:
 
 
 @dataclass(frozen=True, slots=True)
+class FigureRow:
+    """A figure of a narrative answer: its stored file (named by its SHA-256, never deleted) and alt text."""
+
+    section_key: str
+    question_key: str
+    alt_text: str
+    caption: str
+    file: str
+    sha256: str
+    width: int
+    height: int
+
+
+@dataclass(frozen=True, slots=True)
 class SchemeRow:
     id: int
     reference: str
@@ -144,6 +158,10 @@ class PlanSnapshot:
     document_columns: tuple[TableColumn, ...] = ()  # the round's (rounds.columns)
     phase: RoundPhase | None = None  # the plan's phase; None for a round without phases
     group_name: str = ""  # the aligned plan group the plan is in, if any (plans.groups)
+    figures: tuple[FigureRow, ...] = ()  # in question and figure order
+
+    def figures_of(self, section_key: str, question_key: str) -> list[FigureRow]:
+        return [f for f in self.figures if (f.section_key, f.question_key) == (section_key, question_key)]
 
     def content(self) -> dict:
         """Everything the plan says: answers, condition responses, documents, schemes, finance, metrics, risks."""
@@ -244,6 +262,23 @@ def read_plan_snapshot(plan: Plan) -> PlanSnapshot:
     )
     part_two = part_two_for_plan(plan, schemes={s.id: SchemeName(s.id, s.reference, s.name) for s in schemes})
 
+    figure_fields = (
+        "question__section__key",
+        "question__key",
+        "alt_text",
+        "caption",
+        "file",
+        "sha256",
+        "width",
+        "height",
+    )
+    figures = tuple(
+        FigureRow(*f)
+        for f in Figure.objects.filter(plan_id=plan.pk)
+        .order_by("question__section__order", "question__order", "order", "id")
+        .values_list(*figure_fields)
+    )
+
     slots = tuple(SignOffSlot.objects.filter(round_id=plan.round_id).order_by("order"))
     signature_fields = ("slot_id", "organisation_name", "signatory_name", "position", "signed_on", "content_hash")
     signature_fields += ("under_delegation", "delegating_body", "delegation_date", "delegation_minute_ref")
@@ -267,6 +302,7 @@ def read_plan_snapshot(plan: Plan) -> PlanSnapshot:
         organisations=tuple(part_two.organisations),
         phase=plan_phase(plan),
         group_name=plan.group.name if plan.group_id else "",
+        figures=figures,
     )
 
 
@@ -376,6 +412,21 @@ def plan_content_of(snapshot: PlanSnapshot) -> dict:
         # Only a round with a capacity and demand table has the key, so every other plan's content,
         # and the hash its signatures and submissions hold, is what it always was.
         **({"capacity_demand": capacity_content(part.capacity_demand)} if part.capacity_demand is not None else {}),
+        # Likewise only a plan with figures has the key; each is bound by the SHA-256 of its stored bytes.
+        **({"figures": [figure_content(f) for f in snapshot.figures]} if snapshot.figures else {}),
+    }
+
+
+def figure_content(figure: FigureRow) -> dict:
+    return {
+        "section": figure.section_key,
+        "question": figure.question_key,
+        "alt_text": figure.alt_text,
+        "caption": figure.caption,
+        "file": figure.file,
+        "sha256": figure.sha256,
+        "width": figure.width,
+        "height": figure.height,
     }
 
 

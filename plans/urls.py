@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import api_views, group_views, views, word_import_views
+from . import api_views, figure_views, group_views, views, word_import_views
 
 app_name = "plans"
 
@@ -37,6 +37,14 @@ urlpatterns = [
         word_import_views.word_import_preview,
         name="word_import_preview",
     ),
+    path(
+        "<slug:round_slug>/<str:ons_code>/questions/<int:question_id>/figures/add/",
+        figure_views.figure_add,
+        name="figure_add",
+    ),
+    path("<slug:round_slug>/<str:ons_code>/figures/<int:pk>/remove/", figure_views.figure_remove, name="figure_remove"),
+    path("<slug:round_slug>/<str:ons_code>/figures/<int:pk>/move/", figure_views.figure_move, name="figure_move"),
+    path("<slug:round_slug>/<str:ons_code>/figures/<int:pk>/image/", figure_views.figure_image, name="figure_image"),
     path("<slug:round_slug>/<str:ons_code>/autosave/", api_views.autosave, name="autosave"),
     path("<slug:round_slug>/<str:ons_code>/markdown-preview/", api_views.markdown_preview, name="markdown_preview"),
 ]

@@ -19,7 +19,8 @@ from governance.models import SignOff
 from governance.pdf import part1_content_hash, pdf_bytes
 from governance.snapshots import canonical_json, plan_content_hash, read_plan_snapshot, sha256_hex
 from metrics.models import MetricAmbition, PlannedValue
-from plans.models import Answer, ConditionResponse, Plan, RelatedDocument, Risk
+from plans.models import Answer, ConditionResponse, Figure, Plan, RelatedDocument, Risk
+from rounds.models import Question
 from schemes.models import Scheme
 from tests import factories as f
 
@@ -37,6 +38,7 @@ PLAN_TABLES = [
     MetricAmbition,
     PlannedValue,
     SignOff,
+    Figure,
 ]
 
 
@@ -59,6 +61,7 @@ def full_plan(db):
         plan=plan, local_name="Falls at home", local_unit="count", baseline_value=Decimal("410"), baseline_period="2013"
     )
     PlannedValue.objects.create(ambition=ambition, period="2015/16", value=Decimal("380"), order=1)
+    f.FigureFactory(plan=plan, question=Question.objects.get(section__round=plan.round, key="vision"))
     for model in PLAN_TABLES[1:]:
         assert model._base_manager.exists(), model  # the test means something only if every table has rows
     return Plan.objects.select_related("round", "hwb_area__region").get(pk=plan.pk)

@@ -23,6 +23,7 @@ from governance.models import ExportJob
 from plans.models import (
     Answer,
     ConditionResponse,
+    Figure,
     Plan,
     PlanGroup,
     RelatedDocument,
@@ -106,6 +107,11 @@ def build_victim_plan(rnd: PlanningRound) -> tuple[Plan, dict[str, list]]:
     uploaded = RelatedDocument(plan=plan, ref="D2", title=f"{SECRET} uploaded", original_filename="zqx.pdf")
     uploaded.file.save("zqx.pdf", ContentFile(b"%PDF-1.4\n% ZQXSECRET\n%%EOF\n"), save=True)
     add("document", doc.pk, uploaded.pk)
+    narrative = next((q for q in questions if q.kind == Question.Kind.NARRATIVE), None)
+    if narrative is not None:
+        figure = Figure(plan=plan, question=narrative, alt_text=f"{SECRET} figure", caption=f"{SECRET} caption")
+        figure.file.save("zqx.png", ContentFile(_tiny_png()), save=True)
+        add("figure", figure.pk)
     rating = CodeListEntry.objects.filter(round=rnd, list="risk_rating").first() or _code(
         rnd, "risk_rating", "high", "High"
     )
@@ -249,6 +255,16 @@ def build_victim_plan(rnd: PlanningRound) -> tuple[Plan, dict[str, list]]:
     return plan, ids
 
 
+def _tiny_png() -> bytes:
+    import io
+
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (4, 3), (0, 0, 0)).save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
 def _add_victim_return(plan, submission, owner, add) -> None:
     """The plan's first monitoring return (if the round has any), with a line carrying SECRET."""
     from monitoring.models import Return, ReturnCondition, ReturnLine, ReturnMetric
@@ -355,6 +371,7 @@ def plan_fingerprint(plan):
         "return_reviews": ReturnReview.objects.filter(submission__ret__plan=plan).count(),
         "answers": sorted(Answer.objects.filter(plan=plan).values_list("pk", "text", "version")),
         "documents": sorted(RelatedDocument.objects.filter(plan=plan).values_list("pk", "title", "version")),
+        "figures": sorted(Figure.objects.filter(plan=plan).values_list("pk", "alt_text", "order", "version")),
         "risks": sorted(Risk.objects.filter(plan=plan).values_list("pk", "description", "version")),
         "schemes": sorted(Scheme.objects.filter(plan=plan).values_list("pk", "name", "version")),
         "responses": sorted(ConditionResponse.objects.filter(plan=plan).values_list("pk", "narrative", "version")),

@@ -187,6 +187,10 @@ RULES: dict[str, Rule] = {
     "plans:document_change": EDIT,
     "plans:document_remove": EDIT,
     "plans:document_download": READ,
+    "plans:figure_add": EDIT,
+    "plans:figure_remove": EDIT,
+    "plans:figure_move": EDIT,
+    "plans:figure_image": READ,
     "plans:autosave": READ_OWN_DRAFTS,
     # Aligned plans: the group page and the shared text are read like the plan; the group is set up,
     # joined or left by the area's commissioners until submission (and by national admins), and the
@@ -672,6 +676,7 @@ def test_signed_in_pages_and_downloads_carry_cache_control_private_no_store(clie
                     )
     downloads = {
         "plans:document_download",
+        "plans:figure_image",
         "governance:export_download",
         "governance:download",
         "governance:decision_letter",
