@@ -164,6 +164,20 @@ def render_markdown(text: str) -> SafeString:
     return mark_safe(_sanitised(tokens))  # noqa: S308 - nh3 has sanitised it
 
 
+def with_scrolling_tables(html: SafeString) -> SafeString:
+    """Each table in its own horizontally scrolling box, so a wide table never widens the page.
+
+    The box takes keyboard focus (tabindex) so that people who cannot use a mouse can scroll it
+    too. The HTML is already sanitised: every "<table>" in it is a tag nh3 kept, never typed text.
+    """
+    if "<table>" not in html:
+        return html
+    wrapped = html.replace("<table>", '<div class="app-table-scroll" tabindex="0"><table>').replace(
+        "</table>", "</table></div>"
+    )
+    return mark_safe(wrapped)  # noqa: S308 - only the sanitised tags were wrapped
+
+
 def too_long_message(subject: str) -> str:
     return f"{subject} must be {MAX_MARKDOWN_CHARS:,} characters or fewer"
 

@@ -4,7 +4,7 @@ from decimal import Decimal
 
 from django import template
 
-from plans.markdown import render_markdown
+from plans.markdown import render_markdown, with_scrolling_tables
 from rounds.models import round_label as _round_label
 
 register = template.Library()
@@ -12,7 +12,7 @@ register = template.Library()
 
 @register.filter
 def markdown(text: str):
-    return render_markdown(text)
+    return with_scrolling_tables(render_markdown(text))
 
 
 @register.filter
