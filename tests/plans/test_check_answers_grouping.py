@@ -48,14 +48,14 @@ def test_check_answers_groups_sections_under_part_and_group_headings(client, a, 
     client.force_login(a.commissioner)
     with django_assert_max_num_queries(18):
         html = client.get(url(a, "plans:check_answers")).content.decode()
-    headings = re.findall(r'<h([234]) class="govuk-heading-[lms][^"]*" id="([^"]+)"', html)
-    assert ("2", "part-1") in headings and ("2", "part-2") in headings
+    headings = re.findall(r'<h([23]) class="govuk-heading-[lms][^"]*" id="([^"]+)"', html)
+    assert ("2", "part-1") in headings and ("2", "part-2") in headings and ("2", "part-1-group-1") in headings
     # Each group heading once, in template order, under its part: "a)" no longer repeats without context.
-    group_titles = re.findall(r'<h3 class="govuk-heading-m app-check__group" id="[^"]+">([^<]+)</h3>', html)
+    group_titles = re.findall(r'<h2 class="govuk-heading-m app-check__group" id="[^"]+">([^<]+)</h2>', html)
     assert group_titles == ["1) PLAN DETAILS", "VISION AND SCHEMES", "2) NATIONAL CONDITIONS", "3) RISKS", "PART 2"]
     part_1, part_2 = html.index('id="part-1"'), html.index('id="part-2"')
     assert part_1 < html.index(">1) PLAN DETAILS<", part_1) < part_2 < html.index(">PART 2<", part_2)
-    assert '<h4 class="govuk-heading-s" id="section-1a-heading">a) Summary of Plan' in html
+    assert '<h3 class="govuk-heading-s" id="section-1a-heading">a) Summary of Plan' in html
 
 
 def test_contents_list_links_to_every_part_group_and_section_anchor(client, a):
