@@ -5,7 +5,9 @@ import re
 import pytest
 from django.urls import reverse
 
+from governance.selectors import part1_document
 from governance.services import incomplete_sections
+from governance.snapshots import read_plan_snapshot
 from plans.models import Answer, Plan, SectionProgress
 from plans.selectors import check_answers, plan_for_task_list
 from rounds.models import Section
@@ -149,3 +151,13 @@ def test_shipped_rounds_open_with_optional_front_matter(shipped_rounds):
     plan = f.PlanFactory(round=Section.objects.get(round__slug="2025-26", key="foreword").round)
     assert "foreword" not in {s.key for s in incomplete_sections(plan)}
     assert Plan.objects.filter(pk=plan.pk).exists()
+
+
+def test_front_matter_is_in_the_part_1_pdf_only_when_answered(a):
+    def keys():
+        document = part1_document(read_plan_snapshot(a.plan))
+        return [s["key"] for g in document["groups"] for s in g["sections"]]
+
+    assert "foreword" not in keys()
+    _answer(a, "foreword", "Our chair introduces the plan.")
+    assert keys()[0] == "foreword"
