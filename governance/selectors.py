@@ -268,6 +268,8 @@ def part1_document(snapshot: PlanSnapshot) -> dict:
                     }
                 )
             continue
+        if section.front_matter and not any(answer.answered for answer in row.answers):
+            continue  # optional opening matter appears only when the area wrote it
         questions = []
         for answer in row.answers:
             if answer.updated_at is not None:

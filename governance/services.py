@@ -125,9 +125,11 @@ def _void_all(plan: Plan) -> list[SignOff]:
 
 
 def incomplete_sections(plan: Plan) -> list[Section]:
-    """Sections not yet marked completed (the sign-off section is judged by its signatures instead)."""
+    """Required sections not yet marked completed (the sign-off section is judged by its signatures
+    instead; optional front matter never holds a plan back)."""
     done = SectionProgress.objects.filter(plan=plan, section=OuterRef("pk"), status=SectionProgress.Status.COMPLETED)
-    return list(plan_sections(plan).exclude(table=Section.Table.SIGNOFF).filter(~Exists(done)).order_by("order"))
+    required = plan_sections(plan).required().exclude(table=Section.Table.SIGNOFF)
+    return list(required.filter(~Exists(done)).order_by("order"))
 
 
 def failed_rules(plan: Plan) -> list[rules.RuleResult]:

@@ -9,6 +9,7 @@ in the browser); only absolute web and email links become links; and nh3 then ke
 safe tags and attributes, so script, event handlers and style never get through.
 """
 
+import re
 from urllib.parse import urlsplit
 
 import nh3
@@ -162,6 +163,37 @@ def render_markdown(text: str) -> SafeString:
     if tokens is None:
         return _as_plain_text(text, TOO_DEEP_REASON)
     return mark_safe(_sanitised(tokens))  # noqa: S308 - nh3 has sanitised it
+
+
+def with_scrolling_tables(html: SafeString) -> SafeString:
+    """Each table in its own horizontally scrolling box, so a wide table never widens the page.
+
+    The box takes keyboard focus (tabindex) so that people who cannot use a mouse can scroll it
+    too. The HTML is already sanitised: every "<table>" in it is a tag nh3 kept, never typed text.
+    """
+    if "<table>" not in html:
+        return html
+    wrapped = html.replace("<table>", '<div class="app-table-scroll" tabindex="0"><table>').replace(
+        "</table>", "</table></div>"
+    )
+    return mark_safe(wrapped)  # noqa: S308 - only the sanitised tags were wrapped
+
+
+_HEADING_TAG = re.compile(r"<(/?)h([1-6])>")
+
+
+def headings_from(html: SafeString, level: int) -> SafeString:
+    """The answer's headings moved so its highest is `level` (at most h6), keeping their steps.
+
+    On a page where the answer sits under an h3, a "# heading" typed in it becomes an h4, not an
+    h1 that would break the page's outline. The HTML is sanitised: heading tags carry no attributes.
+    """
+    levels = [int(n) for _, n in _HEADING_TAG.findall(html)]
+    if not levels:
+        return html
+    shift = level - min(levels)
+    moved = _HEADING_TAG.sub(lambda m: f"<{m.group(1)}h{min(6, int(m.group(2)) + shift)}>", html)
+    return mark_safe(moved)  # noqa: S308 - only the sanitised heading tags were renumbered
 
 
 def too_long_message(subject: str) -> str:

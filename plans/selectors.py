@@ -71,10 +71,14 @@ def plan_list_for_user(user: User) -> list[Plan]:
         plans_for_user(user)
         .select_related("round", "hwb_area")
         .annotate(
-            sections_total=Count("round__sections", distinct=True),
+            # Optional front matter is not counted: the count says how far the plan is from complete.
+            sections_total=Count("round__sections", filter=Q(round__sections__front_matter=False), distinct=True),
             sections_completed=Count(
                 "section_progress",
-                filter=Q(section_progress__status=SectionProgress.Status.COMPLETED),
+                filter=Q(
+                    section_progress__status=SectionProgress.Status.COMPLETED,
+                    section_progress__section__front_matter=False,
+                ),
                 distinct=True,
             ),
         )
@@ -83,12 +87,15 @@ def plan_list_for_user(user: User) -> list[Plan]:
     # A plan in a later phase (a planning update) is asked for that phase's sections only.
     for plan in plans:
         if plan.phase_id is not None:
-            sections = plan_sections(plan)
+            sections = plan_sections(plan).required()
             plan.sections_total = sections.count()
             plan.sections_completed = SectionProgress.objects.filter(
                 plan=plan, section__in=sections, status=SectionProgress.Status.COMPLETED
             ).count()
     return plans
+
+
+OPTIONAL_LABEL = "Optional"
 
 
 def plan_sections(plan: Plan) -> QuerySet[Section]:
@@ -102,22 +109,29 @@ def plan_phase(plan: Plan) -> RoundPhase | None:
 
 
 def plan_for_task_list(plan: Plan) -> dict:
-    """Sections of the plan's current phase in template order, each with its status, grouped by heading."""
+    """Sections of the plan's current phase in template order, each with its status, grouped by heading.
+
+    Optional front matter comes first (it is first in the round's file), is labelled "Optional" until
+    started, and is left out of the completed count.
+    """
     sections = list(plan_sections(plan).order_by("order"))
     statuses = dict(SectionProgress.objects.filter(plan=plan).values_list("section_id", "status"))
     groups: list[dict] = []
-    completed = 0
+    completed = required = 0
     for section in sections:
         status = statuses.get(section.pk, SectionProgress.Status.NOT_STARTED)
-        completed += status == SectionProgress.Status.COMPLETED
+        if not section.front_matter:
+            required += 1
+            completed += status == SectionProgress.Status.COMPLETED
         heading = section.group_heading or section.heading
         if not groups or groups[-1]["heading"] != heading:
             groups.append({"heading": heading, "items": []})
+        optional = section.front_matter and status == SectionProgress.Status.NOT_STARTED
         groups[-1]["items"].append(
             {
                 "section": section,
-                "status": status,
-                "label": SectionProgress.Status(status).label,
+                "status": "optional" if optional else status,
+                "label": OPTIONAL_LABEL if optional else SectionProgress.Status(status).label,
                 "url": section_url(plan, section),
             }
         )
@@ -125,7 +139,7 @@ def plan_for_task_list(plan: Plan) -> dict:
     return {
         "groups": groups,
         "completed": completed,
-        "total": len(sections),
+        "total": required,
         # A plan in a later phase (a planning update) is shown as that phase, with its own deadline.
         "phase": phase,
         "deadline": phase.deadline if phase is not None and phase.deadline else plan.round.final_deadline,
@@ -298,8 +312,23 @@ def slot_rows(slots, organisations, signatures: dict, *, area_name: str) -> list
     return rows
 
 
+RETURN_TO_CHECK = "check"
+
+
+def _has_answer(answer: Answer | None) -> bool:
+    """Something was given: a blank text counts as no answer."""
+    if answer is None:
+        return False
+    return bool(answer.text.strip()) or any(v is not None for v in (answer.date, answer.money, answer.confirmed))
+
+
 def check_answers(plan: Plan) -> dict:
-    """The whole plan as summary lists, incomplete sections first, in a fixed number of queries."""
+    """The whole plan as summary lists, grouped by part and group heading, in a fixed number of queries.
+
+    Each section has an anchor for the contents list and for the section page to return to; its
+    "Change" links carry ?next=check when they lead to a section page. Optional front matter appears
+    only once answered, and never counts as incomplete.
+    """
     sections = list(
         plan_sections(plan)
         .select_related("national_condition")
@@ -319,11 +348,16 @@ def check_answers(plan: Plan) -> dict:
     documents = table_rows(plan, Section.Table.DOCUMENTS, documents, code_labels)
     risks = list(Risk.objects.filter(plan=plan).select_related("rating").order_by("order", "id"))
     risks = table_rows(plan, Section.Table.RISKS, risks, code_labels)
+    plan_kwargs = {"round_slug": plan.round.slug, "ons_code": plan.hwb_area.ons_code}
     items = []
+    parts: list[dict] = []
     for section in sections:
         status = statuses.get(section.pk, SectionProgress.Status.NOT_STARTED)
+        questions = sorted(section.questions.all(), key=lambda q: q.order)
+        if section.front_matter and not any(_has_answer(answers.get(q.pk)) for q in questions):
+            continue  # optional and not written: nothing to check
         rows = []
-        for question in sorted(section.questions.all(), key=lambda q: q.order):
+        for question in questions:
             row = {"label": question.label, "answer": answers.get(question.pk), "question": question}
             if section.shareable and plan.group_id and question.kind in SHARED_TEXT_KINDS:
                 # An aligned plan: the group's shared text ("" before it is written), then the local addendum.
@@ -333,20 +367,48 @@ def check_answers(plan: Plan) -> dict:
         if section.national_condition_id:
             for cq in sorted(section.national_condition.questions.all(), key=lambda q: q.order):
                 conditions.append({"cq": cq, "response": responses.get(cq.pk)})
-        items.append(
-            {
-                "section": section,
-                "status": status,
-                "status_label": SectionProgress.Status(status).label,
-                "url": section_url(plan, section),
-                "rows": rows,
-                "conditions": conditions,
-                "documents": documents if section.table == Section.Table.DOCUMENTS else None,
-                "risks": risks if section.table == Section.Table.RISKS else None,
-            }
-        )
-    incomplete = [i for i in items if i["status"] != SectionProgress.Status.COMPLETED]
-    return {"incomplete": incomplete, "sections": items, "completed": len(items) - len(incomplete)}
+        url = section_url(plan, section)
+        # Only the plan's own section pages know how to send the user back here after saving.
+        own_page = reverse("plans:section", kwargs={**plan_kwargs, "section_key": section.key})
+        change_url = f"{url}?next={RETURN_TO_CHECK}" if url == own_page else url
+        item = {
+            "section": section,
+            "anchor": f"section-{section.key}",
+            "status": status,
+            "status_label": SectionProgress.Status(status).label,
+            "url": url,
+            "change_url": change_url,
+            "rows": rows,
+            "conditions": conditions,
+            "documents": documents if section.table == Section.Table.DOCUMENTS else None,
+            "risks": risks if section.table == Section.Table.RISKS else None,
+        }
+        items.append(item)
+        if not parts or parts[-1]["number"] != section.part:
+            parts.append(
+                {
+                    "number": section.part,
+                    "title": section.get_part_display(),
+                    "anchor": f"part-{section.part}",
+                    "groups": [],
+                }
+            )
+        groups = parts[-1]["groups"]
+        heading = section.group_heading or section.heading
+        if not groups or groups[-1]["heading"] != heading:
+            groups.append(
+                {"heading": heading, "anchor": f"part-{section.part}-group-{len(groups) + 1}", "sections": []}
+            )
+        groups[-1]["sections"].append(item)
+    required = [i for i in items if not i["section"].front_matter]
+    incomplete = [i for i in required if i["status"] != SectionProgress.Status.COMPLETED]
+    return {
+        "incomplete": incomplete,
+        "sections": items,
+        "parts": parts,
+        "required": len(required),
+        "completed": len(required) - len(incomplete),
+    }
 
 
 def _diff_html(old: str, new: str) -> SafeString:

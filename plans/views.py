@@ -210,6 +210,9 @@ def section(request: HttpRequest, round_slug: str, ons_code: str, section_key: s
     action = request.POST.get("action", "draft") if request.method == "POST" else None
     if request.method == "POST" and not can_edit:
         raise PermissionDenied("You cannot change this plan.")
+    # Only the one known value is honoured, so the parameter can never redirect anywhere else.
+    wanted = request.POST.get("next") if request.method == "POST" else request.GET.get("next")
+    return_to = selectors.RETURN_TO_CHECK if wanted == selectors.RETURN_TO_CHECK else ""
 
     if section_obj.table and not page["questions"] and not page["condition_questions"]:
         return _table_section(request, plan, section_obj, page, can_edit, action)
@@ -253,7 +256,7 @@ def section(request: HttpRequest, round_slug: str, ons_code: str, section_key: s
             except ValidationError as exc:
                 add_service_error(form, exc)
             else:
-                return _after_save(request, plan, section_obj, action)
+                return _after_save(request, plan, section_obj, action, return_to=return_to)
         status = 400
     else:
         form = SectionForm(**form_kwargs)
@@ -269,19 +272,25 @@ def section(request: HttpRequest, round_slug: str, ons_code: str, section_key: s
             "form_key": f"section:{section_obj.key}",
             # An aligned plan's shareable section: the group's shared text above this plan's addendum.
             "shared": groups.shared_context(request.user, plan, section_obj),
+            "return_to": return_to,
         },
         status=status,
     )
 
 
-def _after_save(request, plan: Plan, section_obj: Section, action: str) -> HttpResponse:
+def _after_save(request, plan: Plan, section_obj: Section, action: str, return_to: str = "") -> HttpResponse:
+    # Come from check your answers: go back to the same section there, not on to the next one.
+    back_to_check = f"{reverse('plans:check_answers', kwargs=_plan_kwargs(plan))}#section-{section_obj.key}"
     if action == "complete":
         messages.success(request, f"You marked ‘{section_obj.title}’ as completed.")
+        if return_to:
+            return redirect(back_to_check)
         return redirect("plans:plan_overview", **_plan_kwargs(plan))
     if action == "continue":
-        return redirect(selectors.next_section_url(plan, section_obj))
+        return redirect(back_to_check if return_to else selectors.next_section_url(plan, section_obj))
     messages.success(request, "Your changes have been saved.")
-    return redirect(_section_url(plan, section_obj))
+    suffix = f"?next={return_to}" if return_to else ""
+    return redirect(_section_url(plan, section_obj) + suffix)
 
 
 def _table_section(request, plan, section_obj, page, can_edit, action):

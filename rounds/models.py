@@ -276,6 +276,10 @@ class SectionQuerySet(models.QuerySet):
             return self.filter(round_id=round_id, phase__isnull=True)
         return self.filter(round_id=round_id, phases=phase_id)
 
+    def required(self):
+        """The sections a plan must complete: every one but the optional front matter (foreword, introduction)."""
+        return self.filter(front_matter=False)
+
 
 class Section(models.Model):
     """A section of the round's template, in template order; one item of the plan's task list.

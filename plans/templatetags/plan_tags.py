@@ -4,15 +4,17 @@ from decimal import Decimal
 
 from django import template
 
-from plans.markdown import render_markdown
+from plans.markdown import headings_from, render_markdown, with_scrolling_tables
 from rounds.models import round_label as _round_label
 
 register = template.Library()
 
 
 @register.filter
-def markdown(text: str):
-    return render_markdown(text)
+def markdown(text: str, top_heading: int | None = None):
+    """`|markdown`, or `|markdown:4` where the answer sits under an h3 and its headings must start at h4."""
+    html = with_scrolling_tables(render_markdown(text))
+    return headings_from(html, top_heading) if top_heading else html
 
 
 @register.filter

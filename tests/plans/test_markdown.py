@@ -17,7 +17,14 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 
 from plans import drafts, services
-from plans.markdown import MAX_MARKDOWN_CHARS, MAX_MARKDOWN_NESTING, check_markdown, render_markdown
+from plans.markdown import (
+    MAX_MARKDOWN_CHARS,
+    MAX_MARKDOWN_NESTING,
+    check_markdown,
+    headings_from,
+    render_markdown,
+    with_scrolling_tables,
+)
 from plans.models import Answer, ConditionResponse, Risk, UnsavedDraft
 from rounds.models import Question
 from tests.plans.authoring import build_round, plan_kwargs
@@ -362,3 +369,15 @@ def test_lone_surrogate_in_autosave_or_preview_json_gets_400_and_nothing_is_stor
 
 def test_check_markdown_returns_the_html_it_would_show():
     assert str(check_markdown("**bold**")) == "<p><strong>bold</strong></p>"
+
+
+def test_headings_from_moves_an_answers_headings_under_the_page_heading_keeping_their_steps():
+    html = render_markdown("# Vision\n\nText\n\n## Priorities\n\n#### Detail")
+    assert str(headings_from(html, 4)) == ("<h4>Vision</h4>\n<p>Text</p>\n<h5>Priorities</h5>\n<h6>Detail</h6>")
+    assert str(headings_from(render_markdown("## Only\n\n### Sub"), 4)) == "<h4>Only</h4>\n<h5>Sub</h5>"
+
+
+def test_with_scrolling_tables_puts_each_table_in_a_focusable_box():
+    html = str(with_scrolling_tables(render_markdown("| a |\n|---|\n| 1 |")))
+    assert html.startswith('<div class="app-table-scroll" tabindex="0"><table>')
+    assert html.endswith("</table></div>")

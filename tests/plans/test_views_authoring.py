@@ -238,7 +238,8 @@ def test_check_your_answers_lists_incomplete_sections_first(client, a, django_as
     ]
     assert section_url(a, "1a") in incomplete and "a) Summary of Plan" in incomplete
     assert "c) Service provider engagement" not in incomplete
-    assert "<h2>Engagement</h2>" in html and "<li>workshops</li>" in html
+    # The answer sits under its section's h3 heading: its own "## Engagement" becomes an h4.
+    assert "<h4>Engagement</h4>" in html and "<li>workshops</li>" in html
 
 
 def test_viewer_can_read_but_not_edit(client, a):
