@@ -1,31 +1,37 @@
 """The national data API (/api/v1/) and the pages where users manage their API tokens."""
 
-from django.urls import include, path
+from django.urls import path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
-from rest_framework.routers import SimpleRouter
 
 from . import views
 
 app_name = "api"
 
-router = SimpleRouter()
-router.register("rounds", views.RoundViewSet, basename="round")
-router.register("regions", views.RegionViewSet, basename="region")
-router.register("areas", views.AreaViewSet, basename="area")
-router.register("plans", views.PlanViewSet, basename="plan")
-router.register("income-lines", views.IncomeLineViewSet, basename="income-line")
-router.register("expenditure-lines", views.ExpenditureLineViewSet, basename="expenditure-line")
-router.register("schemes", views.SchemeViewSet, basename="scheme")
-router.register("metric-ambitions", views.MetricAmbitionViewSet, basename="metric-ambition")
-router.register("condition-responses", views.ConditionResponseViewSet, basename="condition-response")
-router.register("submissions", views.SubmissionViewSet, basename="submission")
-router.register("assurance-outcomes", views.AssuranceOutcomeViewSet, basename="assurance-outcome")
-router.register("returns", views.ReturnViewSet, basename="return")
+
+def read_only(plural: str, viewset, name: str, lookup: str) -> list:
+    """A list and a detail URL (path(), not a router's regexes: the permission matrix fills named kwargs)."""
+    assert viewset.lookup_url_kwarg == lookup.split(":")[-1], viewset
+    return [
+        path(f"api/v1/{plural}/", viewset.as_view({"get": "list"}), name=f"{name}-list"),
+        path(f"api/v1/{plural}/<{lookup}>/", viewset.as_view({"get": "retrieve"}), name=f"{name}-detail"),
+    ]
+
 
 urlpatterns = [
     # The OpenAPI 3 document (docs/api/openapi.yaml is this, committed) and Swagger UI, served from
     # this site (drf-spectacular-sidecar) with its script as a file, so the CSP needs no inline script.
     path("api/v1/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/v1/docs/", SpectacularSwaggerSplitView.as_view(url_name="api:schema"), name="docs"),
-    path("api/v1/", include(router.urls)),
+    *read_only("rounds", views.RoundViewSet, "round", "slug:round_slug"),
+    *read_only("regions", views.RegionViewSet, "region", "str:region_code"),
+    *read_only("areas", views.AreaViewSet, "area", "str:ons_code"),
+    *read_only("plans", views.PlanViewSet, "plan", "int:plan_id"),
+    *read_only("income-lines", views.IncomeLineViewSet, "income-line", "int:income_line_id"),
+    *read_only("expenditure-lines", views.ExpenditureLineViewSet, "expenditure-line", "int:expenditure_line_id"),
+    *read_only("schemes", views.SchemeViewSet, "scheme", "int:scheme_id"),
+    *read_only("metric-ambitions", views.MetricAmbitionViewSet, "metric-ambition", "int:ambition_id"),
+    *read_only("condition-responses", views.ConditionResponseViewSet, "condition-response", "int:response_id"),
+    *read_only("submissions", views.SubmissionViewSet, "submission", "int:submission_id"),
+    *read_only("assurance-outcomes", views.AssuranceOutcomeViewSet, "assurance-outcome", "int:outcome_id"),
+    *read_only("returns", views.ReturnViewSet, "return", "int:return_id"),
 ]

@@ -47,8 +47,8 @@ PLAN_ROW = ("plan__round", "plan__hwb_area__region")
 
 @extend_schema_view(list=extend_schema(summary="Planning rounds with their configuration"))
 class RoundViewSet(ApiViewSet):
+    lookup_field, lookup_url_kwarg = "slug", "round_slug"
     serializer_class = serializers.RoundSerializer
-    lookup_field = "slug"
     queryset = PlanningRound.objects.prefetch_related(
         "years",
         "funding_streams",
@@ -60,6 +60,7 @@ class RoundViewSet(ApiViewSet):
 
 
 class RegionViewSet(ApiViewSet):
+    lookup_field, lookup_url_kwarg = "code", "region_code"
     serializer_class = serializers.RegionSerializer
     queryset = Region.objects.all()
     pagination_class = None  # a short, fixed list
@@ -68,6 +69,7 @@ class RegionViewSet(ApiViewSet):
 class AreaViewSet(ApiViewSet):
     """Health and Wellbeing Board areas."""
 
+    lookup_field = lookup_url_kwarg = "ons_code"
     serializer_class = serializers.AreaSerializer
     queryset = HwbArea.objects.select_related("region")
     filterset_class = filters.AreaFilter
@@ -76,6 +78,7 @@ class AreaViewSet(ApiViewSet):
 class PlanViewSet(ApiViewSet):
     """Plans (status, version, dates) and their aligned-plan group."""
 
+    lookup_url_kwarg = "plan_id"
     serializer_class = serializers.PlanSerializer
     filterset_class = filters.PlanFilter
 
@@ -86,6 +89,7 @@ class PlanViewSet(ApiViewSet):
 
 
 class IncomeLineViewSet(ApiViewSet):
+    lookup_url_kwarg = "income_line_id"
     serializer_class = serializers.IncomeLineSerializer
     filterset_class = filters.plan_filterset(IncomeLine, "plan")
 
@@ -96,6 +100,7 @@ class IncomeLineViewSet(ApiViewSet):
 
 
 class ExpenditureLineViewSet(ApiViewSet):
+    lookup_url_kwarg = "expenditure_line_id"
     serializer_class = serializers.ExpenditureLineSerializer
     filterset_class = filters.plan_filterset(ExpenditureLine, "plan")
 
@@ -119,6 +124,7 @@ class ExpenditureLineViewSet(ApiViewSet):
 
 
 class SchemeViewSet(ApiViewSet):
+    lookup_url_kwarg = "scheme_id"
     serializer_class = serializers.SchemeSerializer
     filterset_class = filters.plan_filterset(Scheme, "plan")
 
@@ -129,6 +135,7 @@ class SchemeViewSet(ApiViewSet):
 
 
 class MetricAmbitionViewSet(ApiViewSet):
+    lookup_url_kwarg = "ambition_id"
     serializer_class = serializers.MetricAmbitionSerializer
     filterset_class = filters.plan_filterset(MetricAmbition, "plan")
 
@@ -143,6 +150,7 @@ class MetricAmbitionViewSet(ApiViewSet):
 class ConditionResponseViewSet(ApiViewSet):
     """Responses to the round's national conditions."""
 
+    lookup_url_kwarg = "response_id"
     serializer_class = serializers.ConditionResponseSerializer
     filterset_class = filters.plan_filterset(ConditionResponse, "plan")
 
@@ -153,6 +161,7 @@ class ConditionResponseViewSet(ApiViewSet):
 class SubmissionViewSet(ApiViewSet):
     """What each plan submitted, with the SHA-256 of its snapshot, PDF and workbook."""
 
+    lookup_url_kwarg = "submission_id"
     serializer_class = serializers.SubmissionSerializer
     filterset_class = filters.plan_filterset(Submission, "plan")
 
@@ -164,6 +173,7 @@ class SubmissionViewSet(ApiViewSet):
 class AssuranceOutcomeViewSet(ApiViewSet):
     """Decided assurance reviews: the outcome and any conditions. Reviews in progress are not shown."""
 
+    lookup_url_kwarg = "outcome_id"
     serializer_class = serializers.AssuranceOutcomeSerializer
     filterset_class = filters.plan_filterset(Review, "submission__plan")
 
@@ -178,6 +188,7 @@ class AssuranceOutcomeViewSet(ApiViewSet):
 class ReturnViewSet(ApiViewSet):
     """Quarterly and year-end monitoring returns, with their lines."""
 
+    lookup_url_kwarg = "return_id"
     serializer_class = serializers.ReturnSerializer
     filterset_class = filters.ReturnFilter
 
