@@ -278,7 +278,15 @@ class ConditionResponseSerializer(OfPlanSerializer):
 
     class Meta:
         model = ConditionResponse
-        fields = [*OfPlanSerializer.PLAN_FIELDS, "condition", "question", "prompt", "status", "target_date", "narrative"]
+        fields = [
+            *OfPlanSerializer.PLAN_FIELDS,
+            "condition",
+            "question",
+            "prompt",
+            "status",
+            "target_date",
+            "narrative",
+        ]
 
 
 class SubmissionSerializer(OfPlanSerializer):
@@ -339,7 +347,17 @@ class AssuranceOutcomeSerializer(serializers.ModelSerializer):
 class ReturnLineSerializer(serializers.ModelSerializer):
     class Meta:
         model = ReturnLine
-        fields = ["kind", "source_key", "label", "detail", "planned_year", "planned", "actual", "forecast", "explanation"]
+        fields = [
+            "kind",
+            "source_key",
+            "label",
+            "detail",
+            "planned_year",
+            "planned",
+            "actual",
+            "forecast",
+            "explanation",
+        ]
 
 
 class ReturnSerializer(OfPlanSerializer):

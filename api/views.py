@@ -12,7 +12,6 @@ from rest_framework import viewsets
 from finance.models import ExpenditureAmount, ExpenditureLine, IncomeLine
 from governance.models import Review, Submission
 from metrics.models import MetricAmbition
-from monitoring.models import Return
 from plans.models import ConditionResponse, Plan
 from rounds.models import HwbArea, PlanningRound, Region, ReturnPeriod
 from schemes.models import Scheme
@@ -83,8 +82,10 @@ class PlanViewSet(ApiViewSet):
     filterset_class = filters.PlanFilter
 
     def get_queryset(self):
-        return self.plans().select_related("round", "hwb_area__region", "phase", "group").prefetch_related(
-            Prefetch("group__plans", queryset=Plan.objects.select_related("hwb_area"))
+        return (
+            self.plans()
+            .select_related("round", "hwb_area__region", "phase", "group")
+            .prefetch_related(Prefetch("group__plans", queryset=Plan.objects.select_related("hwb_area")))
         )
 
 

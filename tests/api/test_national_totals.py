@@ -52,11 +52,7 @@ def dataset_totals(workbook, round_slug: str, sheet_name: str, amount_header: st
     rows = sheet.iter_rows(values_only=True)
     headers = list(next(rows))
     region, area, amount = headers.index("Region"), headers.index("ONS code"), headers.index(amount_header)
-    return totals(
-        (round_slug, region_codes[row[region]], row[area], row[amount])
-        for row in rows
-        if row[0] != "Total"
-    )
+    return totals((round_slug, region_codes[row[region]], row[area], row[amount]) for row in rows if row[0] != "Total")
 
 
 @pytest.fixture
@@ -77,9 +73,7 @@ def test_api_totals_equal_the_national_dataset_and_the_database(national):
     assert sum(p.status in submitted for p in plans) >= AREAS // 3
 
     def api_income(**params):
-        return totals(
-            (r["round"], r["region"], r["area"], r["amount"]) for r in pull(client, "income-line", **params)
-        )
+        return totals((r["round"], r["region"], r["area"], r["amount"]) for r in pull(client, "income-line", **params))
 
     def api_expenditure(**params):
         return totals(
