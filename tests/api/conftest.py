@@ -71,7 +71,7 @@ def _fill(plan, year, stream, outcome, period, *, submitted: bool, returned: boo
 
 @pytest.fixture
 def country(db) -> Country:
-    rnd = PlanningRoundFactory(slug="2025-26", name="BCF 2025 to 2026")
+    rnd = PlanningRoundFactory(slug="api-2030-31", name="BCF 2025 to 2026")
     year = RoundYearFactory(round=rnd, label="2025/26", order=1)
     stream = FundingStreamFactory(round=rnd, key="nhs-minimum")
     outcome = OutcomeCategoryFactory(round=rnd, code="approved", label="Approved", is_approval=True)

@@ -27,7 +27,7 @@ def test_filters_by_round_region_area_status_and_updated_since(country):
     assert areas(client.get(lines, {"region": "RS"})) == ["E06000003"]
     assert areas(client.get(lines, {"area": "E06000002"})) == ["E06000002"]
     assert areas(client.get(plans, {"status": ["approved", "submitted"]})) == ["E06000002", "E06000003"]
-    assert areas(client.get(lines, {"round": "2025-26"})) == ["E06000001", "E06000002", "E06000003"]
+    assert areas(client.get(lines, {"round": "api-2030-31"})) == ["E06000001", "E06000002", "E06000003"]
     assert areas(client.get(lines, {"round": "no-such-round"})) == []
     assert client.get(plans, {"status": "nonsense"}).status_code == 400
 
@@ -116,13 +116,13 @@ def test_a_plan_shows_its_aligned_plan_group(country):
         "name": "Northern alliance",
         "members": ["E06000001", "E06000002"],
     }
-    assert plan["status"] == "draft" and plan["version"] == 1 and plan["round"] == "2025-26"
+    assert plan["status"] == "draft" and plan["version"] == 1 and plan["round"] == "api-2030-31"
     foreign = country.client("foreign_commissioner").get(reverse("api:plan-list")).json()["results"]
     assert foreign[0]["group"] is None
 
 
 def test_rounds_carry_their_configuration(country):
-    data = country.client("viewer").get(reverse("api:round-detail", kwargs={"round_slug": "2025-26"})).json()
+    data = country.client("viewer").get(reverse("api:round-detail", kwargs={"round_slug": "api-2030-31"})).json()
     assert data["years"] == [{"label": "2025/26", "order": 1}]
     assert [s["key"] for s in data["funding_streams"]] == ["nhs-minimum"]
     assert [o["code"] for o in data["outcomes"]] == ["approved"]
@@ -145,3 +145,34 @@ def test_no_names_or_emails_of_people(country):
         body = client.get(reverse(f"api:{name}-list"), {"format": "csv"}).content.decode()
         for person in people:
             assert person.email not in body and person.full_name not in body, name
+
+
+def test_list_endpoints_read_in_a_fixed_number_of_queries(country, django_assert_max_num_queries):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from tests.factories import ExpenditureAmountFactory, IncomeLineFactory, PlannedValueFactory
+
+    client = country.client("national_admin")
+    names = ["plan", "income-line", "expenditure-line", "scheme", "metric-ambition"]
+    names += ["condition-response", "submission", "assurance-outcome", "return", "round", "area"]
+
+    def counts():
+        found = {}
+        for name in names:
+            with CaptureQueriesContext(connection) as captured:
+                assert client.get(reverse(f"api:{name}-list")).status_code == 200
+            found[name] = len(captured)
+        return found
+
+    before = counts()
+    plan = country.plans["neighbour_approved"]
+    line = IncomeLine.objects.filter(plan=plan).first()
+    for _ in range(5):
+        IncomeLineFactory(plan=plan, year=line.year, funding_stream=line.funding_stream)
+        amount = ExpenditureAmountFactory(line__plan=plan, line__funding_stream=line.funding_stream, year=line.year)
+        PlannedValueFactory(ambition__plan=plan, period="2026/27")
+        assert amount.pk
+    after = counts()
+    assert after == before
+    assert max(after.values()) <= 10, after
