@@ -53,9 +53,8 @@ class CsvRenderer(BaseRenderer):
     def render(self, data, accepted_media_type=None, renderer_context=None):
         if data is None:
             return b""
+        # A page's results, an unpaginated list, or one object (a detail, or an error) as one row.
         rows = data.get("results", [data]) if isinstance(data, dict) else data
-        if isinstance(data, dict) and "detail" in data and "results" not in data:
-            rows = [data]  # an error answer still reads as one row
         flat_rows = [_flatten(row) for row in rows]
         columns: list[str] = []
         for row in flat_rows:
