@@ -1,5 +1,5 @@
 # The README's commands. `make run` for a newcomer's first look, `make test` for the whole suite.
-.PHONY: run test lint bench worker beat backup restore setup setup-dev demo loadtest
+.PHONY: run test lint bench worker beat backup restore setup setup-dev demo loadtest api-schema
 
 PY := .venv/bin/python
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/bcf_portal
@@ -32,6 +32,10 @@ lint: setup-dev
 	.venv/bin/ruff check .
 	.venv/bin/ruff format --check .
 	.venv/bin/lint-imports
+
+## Regenerate the committed OpenAPI document from the code (tests/api/test_schema.py fails until it matches).
+api-schema: setup
+	$(PY) manage.py spectacular --validate --fail-on-warn --file docs/api/openapi.yaml
 
 ## A Celery worker for when CELERY_BROKER_URL is set.
 worker: setup

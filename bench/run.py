@@ -9,6 +9,8 @@
 4. Times the Part 1 PDF against bare WeasyPrint on the identical HTML, and the Part 2
    workbook against a bare openpyxl script writing the identical cells and styles.
 5. Times the national dataset export and the import of one full Part 2 workbook.
+6. Pulls every plan's income and expenditure lines through the national data API (api_pull_s),
+   and measures its list endpoints (pages.api_*) under the same load as the other pages.
 
 Writes bench/results/latest.json and prints a Markdown table.
 """
@@ -152,7 +154,10 @@ def seed(password: str, areas: int) -> dict:
     admin = User.objects.create(email="admin@bench.local", password=hashed)
     Membership.objects.create(user=admin, role=Membership.Role.NATIONAL_ADMIN)
     floor = User.objects.create(email="floor@bench.local", password=hashed)
-    return {**result, "assurers": assurers, "admin": admin, "floor": floor}
+    from api.tokens import issue_token
+
+    _, api_key = issue_token(user=admin, name="bench pull")
+    return {**result, "assurers": assurers, "admin": admin, "floor": floor, "api_key": api_key}
 
 
 def page_urls(plan, section_key: str) -> dict[str, str]:
@@ -174,6 +179,30 @@ def dashboard_urls(round_slug: str) -> dict[str, str]:
         "assurer_dashboard": reverse("governance:assurance_dashboard") + f"?round={round_slug}",
         "national_view": reverse("governance:national_dashboard") + f"?round={round_slug}",
     }
+
+
+def api_urls(round_slug: str) -> dict[str, str]:
+    """The national data API's list endpoints, one page each (100 rows), as a national analyst reads them."""
+    from django.urls import reverse
+
+    return {
+        f"api_{name.replace('-', '_')}s": reverse(f"api:{name}-list") + f"?round={round_slug}"
+        for name in ("plan", "income-line", "expenditure-line", "metric-ambition", "return")
+    }
+
+
+def api_pull_seconds(api_key: str, round_slug: str) -> tuple[float, int]:
+    """A nightly pull over HTTP: every plan's income and expenditure lines, following the cursor, 1,000 a page."""
+    started, rows = time.perf_counter(), 0
+    for endpoint in ("income-lines", "expenditure-lines"):
+        url = f"http://127.0.0.1:{PORT}/api/v1/{endpoint}/?round={round_slug}&page_size=1000"
+        while url:
+            request = urllib.request.Request(url, headers={"Authorization": f"Bearer {api_key}"})
+            with urllib.request.urlopen(request, timeout=120) as response:  # noqa: S310 (our own server)
+                body = json.load(response)
+            rows += len(body["results"])
+            url = body["next"]
+    return time.perf_counter() - started, rows
 
 
 def national_returns_url(period) -> str:
@@ -241,6 +270,7 @@ def count_queries(seeded: dict) -> dict[str, dict[str, int]]:
         pages += [("assurer_dashboard", boards["assurer_dashboard"], assurer)]
         pages += [("national_view", boards["national_view"], seeded["admin"])]
         pages += [("national_returns", national_returns_url(seeded["returns"]["period"]), seeded["admin"])]
+        pages += [(name, url, seeded["admin"]) for name, url in api_urls(plan.round.slug).items()]
         for ret, owner in draft_returns(seeded)[:1]:
             pages += [(name, url, owner) for name, url in return_urls(ret).items()]
         for name, url, user in pages:
@@ -638,6 +668,8 @@ def main() -> None:
         "floor": {"users": [seeded["floor"].email], "pages": {"floor": ["/plans/"]}},
     }
     spec["national_admin"]["pages"]["national_returns"] = [national_returns_url(seeded["returns"]["period"])]
+    # The API's list endpoints, read by the signed-in national admin (the session authenticates the API too).
+    spec["national_admin"]["pages"].update({name: [url] for name, url in api_urls(full_plan.round.slug).items()})
     drafts = draft_returns(seeded)
     if drafts:
         pages = {name: [return_urls(r)[name] for r, _ in drafts] for name in RETURN_PAGES}
@@ -653,6 +685,8 @@ def main() -> None:
         if args.warmup:
             run_load(env, spec, password, args.users, args.warmup, quiet=True)  # only steady state is measured
         load = run_load(env, spec, password, args.users, args.seconds)
+        log("pulling every plan's lines through the API, page by page")
+        api_pull_s, api_pull_rows = api_pull_seconds(seeded["api_key"], full_plan.round.slug)
     finally:
         server.terminate()
         server.wait(timeout=30)
@@ -672,7 +706,7 @@ def main() -> None:
     floor = load["floor"]
     pages = {}
     measured = ["task_list", "section", "schemes", "finance_summary", "assurer_dashboard", "national_view"]
-    measured += ["national_returns", *RETURN_PAGES]
+    measured += ["national_returns", *RETURN_PAGES, *api_urls(full_plan.round.slug)]
     for name in measured:
         stats = load.get(name, {"p50_ms": float("nan"), "p95_ms": float("nan"), "requests": 0, "failures": 0})
         pages[name] = {
@@ -703,6 +737,8 @@ def main() -> None:
         "return_xlsx_bare_s": round(return_xlsx[2], 3),
         "national_export_s": round(national_s, 2),
         "import_s": round(import_s, 2),
+        "api_pull_s": round(api_pull_s, 2),
+        "api_pull_rows": api_pull_rows,
     }
     results["targets"] = targets(results)
     (RESULTS / "latest.json").write_text(json.dumps(results, indent=2) + "\n")
@@ -750,6 +786,8 @@ def markdown_table(r: dict) -> str:
         "",
         f"National dataset export ({r['dataset']['areas']} plans): {r['national_export_s']:.2f} s. "
         f"Import of one full Part 2 workbook: {r['import_s']:.2f} s. Failed requests: {r['failed_requests']}.",
+        f"API pull of every plan's income and expenditure lines ({r.get('api_pull_rows', '–')} rows, cursor pages "
+        f"of 1,000): {r.get('api_pull_s', float('nan')):.2f} s.",
         "",
         "Targets: " + ", ".join(f"{name} {'met' if met else 'NOT met'}" for name, met in r["targets"].items()) + ".",
     ]

@@ -27,8 +27,9 @@ from django.utils import timezone
 
 from accounts import invitations
 from accounts.models import Membership
-from governance.models import ExportJob
+from governance.models import ExportJob, Review, Submission
 from metrics.models import MetricAmbition
+from monitoring.models import Return
 from plans.models import Plan
 from rounds.models import PlanningRound, ReturnPeriod, SignOffSlot
 from tests.factories import HwbAreaFactory, MembershipFactory, PlanFactory, RegionFactory, UserFactory
@@ -287,6 +288,39 @@ RULES: dict[str, Rule] = {
     "monitoring:submission_file": READ,
     "monitoring:review": REVIEW,
     "monitoring:assurance": ASSURANCE,
+    # The national data API (api.views): a list answers every signed-in user with what they may read
+    # (tests/api/test_contract.py checks each role's rows); a plan's rows read like the plan.
+    "api:schema": PUBLIC,  # the OpenAPI document describes the API, not its data
+    "api:docs": PUBLIC,
+    **{f"api:{kind}-{view}": SIGNED_IN_LIST for kind in ("round", "region", "area") for view in ("list", "detail")},
+    **{
+        f"api:{kind}-list": SIGNED_IN_LIST
+        for kind in (
+            "plan",
+            "income-line",
+            "expenditure-line",
+            "scheme",
+            "metric-ambition",
+            "condition-response",
+            "submission",
+            "assurance-outcome",
+            "return",
+        )  # fmt: skip
+    },
+    **{
+        f"api:{kind}-detail": READ
+        for kind in (
+            "plan",
+            "income-line",
+            "expenditure-line",
+            "scheme",
+            "metric-ambition",
+            "condition-response",
+            "submission",
+            "assurance-outcome",
+            "return",
+        )  # fmt: skip
+    },
 }
 # URLs whose filled-in form may rightly be 404 even for a role allowed to reach them (say why).
 MAY_BE_404: dict[str, str] = {}
@@ -372,6 +406,12 @@ def world(shipped_rounds):
             "job": [str(job.pk)],
             "local": [str(local.pk)],
             "period": list(ReturnPeriod.objects.filter(round=rnd).order_by("order").values_list("key", flat=True)),
+            # The API's detail URLs name their object by id (api/urls.py).
+            "plan_id": [str(plan.pk)],
+            "submission_id": [str(pk) for pk in Submission.objects.filter(plan=plan).values_list("pk", flat=True)],
+            "outcome_id": [str(pk) for pk in Review.objects.filter(submission__plan=plan).values_list("pk", flat=True)],
+            "return_id": [str(pk) for pk in Return.objects.filter(plan=plan).values_list("pk", flat=True)],
+            "region_code": [area.region.code],
         }
     )
     return plan, ids, users
@@ -569,6 +609,8 @@ def test_every_url_pattern_has_a_rule_and_every_role_gets_the_expected_answer(cl
             "audit_log",
             "monitoring:national",
             "monitoring:assurance",
+            *[f"api:{kind}-list" for kind in ("plan", "income-line", "condition-response", "assurance-outcome")],
+            *[f"api:{kind}-list" for kind in ("metric-ambition", "scheme", "return")],
         ):
             if name in chosen:
                 for role in ROLES:
