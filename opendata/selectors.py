@@ -56,9 +56,9 @@ def approved_plans(planning_round: PlanningRound) -> list[PublishedPlan]:
     # recorded before assurance can start, but a row without them is never offered.
     submissions = {
         (s.plan_id, s.version): s
-        for s in Submission.objects.filter(
-            plan__in=plans, files_status=Submission.FilesStatus.DONE
-        ).annotate(approved_at=Max("reviews__decided_at"))
+        for s in Submission.objects.filter(plan__in=plans, files_status=Submission.FilesStatus.DONE).annotate(
+            approved_at=Max("reviews__decided_at")
+        )
     }
     published = []
     for plan in plans:

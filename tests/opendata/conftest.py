@@ -42,7 +42,9 @@ def submit(plan: Plan, status: str, *, decided_at=None) -> Submission:
     )
     if decided_at is not None:
         assurer = User.objects.filter(memberships__role=Membership.Role.ASSURER).first()
-        Review.objects.create(submission=submission, assurer=assurer, summary="Assurer's private notes", decided_at=decided_at)
+        Review.objects.create(
+            submission=submission, assurer=assurer, summary="Assurer's private notes", decided_at=decided_at
+        )
     return submission
 
 
