@@ -6,9 +6,14 @@ from playwright.sync_api import Page, expect
 
 from tests.browser.conftest import assert_no_axe_violations, save_screenshot, sign_in
 from tests.factories import DEMO_PASSWORD
-from tests.opendata.conftest import assert_no_personal_data, pdf_bytes
+from tests.opendata.conftest import assert_no_personal_data, build_open_round, pdf_bytes
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture
+def open_round(demo_data):
+    return build_open_round()
 
 
 def test_a_national_admin_publishes_and_an_anonymous_visitor_downloads(page: Page, live_server, open_round):

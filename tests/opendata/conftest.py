@@ -60,6 +60,11 @@ class OpenRound:
 
 @pytest.fixture
 def open_round(demo_data):
+    return build_open_round()
+
+
+def build_open_round() -> OpenRound:
+    """On the demo data (demo_data): the round's plans in the states above, and a national administrator."""
     planning_round = PlanningRound.objects.get(slug="2014-15")
     plans = {p.hwb_area.ons_code: p for p in Plan.objects.filter(round=planning_round).select_related("hwb_area")}
     approved_at = timezone.now() - timedelta(days=2)
