@@ -186,6 +186,8 @@ class SecurityEvent(models.Model):
         MEMBERSHIP_ENDED = "membership_ended", "Role ended"
         PASSWORD_RESET_REQUESTED = "password_reset_requested", "Password reset asked for"
         PASSWORD_CHANGED = "password_changed", "Password changed"
+        OPEN_DATA_PUBLISHED = "open_data_published", "Open data published"
+        OPEN_DATA_WITHDRAWN = "open_data_withdrawn", "Open data withdrawn"
 
     action = models.CharField(max_length=30, choices=Action.choices, db_index=True)
     user = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")

@@ -112,12 +112,18 @@ def _icb_allocations_sheet(wb: Workbook, config, plans: list[Plan], parts: dict)
         )
 
 
-def national_dataset(planning_round: PlanningRound, extra_sheets: Sequence[ExtraSheet] = ()) -> bytes:
-    plans = list(
-        Plan.objects.filter(round=planning_round, status__in=ASSURER_VISIBLE_STATUSES)
-        .select_related("round", "hwb_area__region")
-        .order_by("hwb_area__region__name", "hwb_area__name")
-    )
+def national_dataset(
+    planning_round: PlanningRound, extra_sheets: Sequence[ExtraSheet] = (), plans: Sequence[Plan] | None = None
+) -> bytes:
+    """Every submitted plan of the round; or only `plans` (the open dataset passes its published ones),
+    which must be of the round, with their area and region selected."""
+    if plans is None:
+        plans = (
+            Plan.objects.filter(round=planning_round, status__in=ASSURER_VISIBLE_STATUSES)
+            .select_related("round", "hwb_area__region")
+            .order_by("hwb_area__region__name", "hwb_area__name")
+        )
+    plans = list(plans)
     parts = part_two_for_plans(plans)
     config = round_config(planning_round.pk, planning_round.config_version)
     years = config.years

@@ -120,6 +120,8 @@ READ_OWN_DRAFTS = rule(
 PUBLIC = rule(plan_scoped=False, why="public")
 SIGNED_IN_LIST = rule(plan_scoped=False, any_signed_in=True, why="any signed-in user; the list is scoped to them")
 NATIONAL = rule({"national_admin"}, {"national_admin"}, plan_scoped=False, why="national administrators")
+# Public pages of something the matrix never makes public (an unpublished round): nobody reaches them.
+UNPUBLISHED_OPEN_DATA = rule(plan_scoped=False, why="public once published; the matrix's round never is")
 # An area's team page: its commissioners read it; its lead commissioner and national admins manage it.
 TEAM = rule(
     {"commissioner", "lead_commissioner", "national_admin"},
@@ -270,6 +272,16 @@ RULES: dict[str, Rule] = {
     # the national dataset, which monitoring serves because it carries the returns too.
     "monitoring:national": ASSURANCE,
     "monitoring:national_dataset": NATIONAL,
+    # Open data (opendata.views): the list of published rounds is public; a round's pages, datasets and
+    # Part 1 PDFs are public only once it is published and the plan approved, which the matrix's
+    # round and plan never are, so they are a 404 for everyone. Publishing is for national admins.
+    "opendata:index": PUBLIC,
+    "opendata:round": UNPUBLISHED_OPEN_DATA,
+    "opendata:dictionary": UNPUBLISHED_OPEN_DATA,
+    "opendata:dataset_xlsx": UNPUBLISHED_OPEN_DATA,
+    "opendata:dataset_csv": UNPUBLISHED_OPEN_DATA,
+    "opendata:part_one_pdf": UNPUBLISHED_OPEN_DATA,
+    "opendata:publish": NATIONAL,
     # Monitoring returns (monitoring.views). The plan's returns page reads like the plan; only its
     # commissioners start a return (refused until the plan is approved, which the matrix's plan never is).
     "monitoring:returns": rule(
