@@ -34,6 +34,16 @@ def expected_part1(plan: pm.Plan) -> list[str]:
             if question.label.lower() != section.heading.lower():  # else the heading says it
                 expected.append(question.label)
             answer = pm.Answer.objects.filter(plan=plan, question=question).first()
+            shared = (
+                pm.SharedAnswer.objects.filter(group_id=plan.group_id, question=question).exclude(text="").first()
+                if plan.group_id and section.shareable
+                else None
+            )
+            if shared is not None:  # an aligned plan: the group's shared text, then the local addendum
+                expected += [f"Shared narrative of {plan.group.name}", *markdown_texts(shared.text)]
+                if answer and answer.text.strip():
+                    expected += ["Local addendum", *markdown_texts(answer.text)]
+                continue
             value = (
                 {
                     "narrative": lambda a: a.text.strip() and markdown_texts(a.text),
