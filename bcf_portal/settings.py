@@ -77,6 +77,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     "accounts.security.PermissionDeniedAuditMiddleware",
+    # Every /api/ call in the audit log, once (so after the refusal recorder above).
+    "api.audit.ApiCallAuditMiddleware",
     "accounts.security.SessionIdleRenewalMiddleware",
     "accounts.security.SignedInNoStoreMiddleware",
     # Last, as django-axes asks: it turns a lockout into the lockout page.
@@ -214,6 +216,22 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = MAX_UPLOAD_SIZE + 1024 * 1024
 MAX_WORKBOOK_UNCOMPRESSED_SIZE = env.int("MAX_WORKBOOK_UNCOMPRESSED_SIZE", default=50 * 1024 * 1024)
 
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+
+# Django's cache holds the API rate-limit counts. The default is per process; with several web
+# processes set CACHE_URL (e.g. redis://redis:6379/2) so they share one count per token.
+CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://")}
+
+# --- The national data API (api app, docs/api.md) -------------------------------------------
+# Calls each personal token may make (DRF rate syntax: N/second, minute, hour or day).
+API_RATE = env.str("API_RATE", default="600/hour")
+REST_FRAMEWORK = {
+    # Personal tokens only ("Authorization: Bearer …"): a browser session is not accepted.
+    "DEFAULT_AUTHENTICATION_CLASSES": ["api.authentication.TokenAuthentication"],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_THROTTLE_CLASSES": ["api.throttling.TokenRateThrottle"],
+    # For reference: TokenRateThrottle reads settings.API_RATE itself, so overrides apply at once.
+    "DEFAULT_THROTTLE_RATES": {"api_token": API_RATE},
+}
 
 # --- Security -------------------------------------------------------------------------------
 # Sessions end after SESSION_COOKIE_AGE of inactivity and when the browser closes, so an
