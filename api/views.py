@@ -45,7 +45,7 @@ def token_list(request):
 def token_create(request):
     if not allowed(request.user, "api.hold_token"):
         raise PermissionDenied("You need a role in the portal to create an API token.")
-    form = NewTokenForm(request.POST or None, regions=regions_user_may_read(request.user))
+    form = NewTokenForm(request.POST if request.method == "POST" else None, regions=regions_user_may_read(request.user))
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
