@@ -11,7 +11,10 @@ class NewTokenForm(forms.Form):
         label="Token name",
         max_length=100,
         help_text="Say what it is for, so you can tell your tokens apart, e.g. Power BI nightly refresh",
-        error_messages={"required": "Enter a name for the token", "max_length": "Enter a name of 100 characters or fewer"},
+        error_messages={
+            "required": "Enter a name for the token",
+            "max_length": "Enter a name of 100 characters or fewer",
+        },
     )
     scope = forms.ChoiceField(
         label="What the token may read",

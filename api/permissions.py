@@ -38,6 +38,8 @@ def regions_user_may_read(user):
     administrator, an assurer's own regions, none for anyone else (their data is one area, not a region)."""
     if is_national_admin(user):
         return Region.objects.order_by("name")
-    return Region.objects.filter(
-        memberships__user=user, memberships__role=Membership.Role.ASSURER
-    ).distinct().order_by("name")
+    return (
+        Region.objects.filter(memberships__user=user, memberships__role=Membership.Role.ASSURER)
+        .distinct()
+        .order_by("name")
+    )
