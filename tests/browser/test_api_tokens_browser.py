@@ -39,7 +39,7 @@ def test_create_see_once_use_revoke_then_401(page, live_server):
     expect(page.locator("#api-tokens")).to_contain_text("You have no API tokens.")
     assert_no_axe_violations(page, "token list, empty")
 
-    page.get_by_role("button", name="Create a token").click()
+    page.get_by_role("link", name="Create a token").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Create an API token")
     assert_no_axe_violations(page, "create token")
     # Region chosen, but not which one: the error says how to fix it.
