@@ -161,7 +161,7 @@ def signoff_slot_codes() -> list[str]:
 
 
 class SecurityEvent(models.Model):
-    """Append-only audit entry for a security event: sign-in, refusals, sign-off, submission, downloads.
+    """Append-only audit entry for a security event: sign-in, refusals, sign-off, submission, downloads, API calls.
 
     Kept in accounts, below plans, so sign-in and permission events, which have no plan, are
     recorded by a low layer (accounts.security). An event about a plan keeps the plan's id as a
@@ -188,6 +188,8 @@ class SecurityEvent(models.Model):
         PASSWORD_CHANGED = "password_changed", "Password changed"
         OPEN_DATA_PUBLISHED = "open_data_published", "Open data published"
         OPEN_DATA_WITHDRAWN = "open_data_withdrawn", "Open data withdrawn"
+        # One per call to the national data API (api.audit), whatever its answer: who, which token, what status.
+        API_CALL = "api_call", "API call"
 
     action = models.CharField(max_length=30, choices=Action.choices, db_index=True)
     user = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")

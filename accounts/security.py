@@ -167,7 +167,8 @@ class PermissionDeniedAuditMiddleware:
 
     def __call__(self, request):
         response = self.get_response(request)
-        if response.status_code == 403:
+        # An API call's 403 is already in the log as that call (api.audit): one event per request.
+        if response.status_code == 403 and not getattr(request, "security_event_recorded", False):
             record(
                 Action.PERMISSION_DENIED,
                 request=request,

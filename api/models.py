@@ -2,6 +2,7 @@
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 
 from rounds.models import Region
 
@@ -35,3 +36,13 @@ class ApiToken(models.Model):
 
     def __str__(self):
         return f"{self.name} ({self.prefix}…)"
+
+    @property
+    def status(self) -> str:
+        if self.revoked_at:
+            return "Revoked"
+        return "Active" if self.expires_at > timezone.now() else "Expired"
+
+    @property
+    def is_live(self) -> bool:
+        return self.status == "Active"

@@ -3,7 +3,7 @@
 from django.urls import path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
-from . import views
+from . import token_views, views
 
 app_name = "api"
 
@@ -18,6 +18,12 @@ def read_only(plural: str, viewset, name: str, lookup: str) -> list:
 
 
 urlpatterns = [
+    # The account pages where a user manages their own tokens.
+    path("account/api-tokens/", token_views.token_list, name="token_list"),
+    path("account/api-tokens/new/", token_views.token_create, name="token_create"),
+    path("account/api-tokens/<int:api_token>/revoke/", token_views.token_revoke, name="token_revoke"),
+    # Who a token belongs to and what it may do (token authentication only; see api.authentication).
+    path("api/v1/me/", token_views.me, name="me"),
     # The OpenAPI 3 document (docs/api/openapi.yaml is this, committed) and Swagger UI, served from
     # this site (drf-spectacular-sidecar) with its script as a file, so the CSP needs no inline script.
     path("api/v1/schema/", SpectacularAPIView.as_view(), name="schema"),

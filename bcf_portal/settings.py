@@ -78,6 +78,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     "accounts.security.PermissionDeniedAuditMiddleware",
+    # Every /api/ call in the audit log, once (so after the refusal recorder above).
+    "api.audit.ApiCallAuditMiddleware",
     "accounts.security.SessionIdleRenewalMiddleware",
     "accounts.security.SignedInNoStoreMiddleware",
     # Last, as django-axes asks: it turns a lockout into the lockout page.
@@ -216,6 +218,14 @@ MAX_WORKBOOK_UNCOMPRESSED_SIZE = env.int("MAX_WORKBOOK_UNCOMPRESSED_SIZE", defau
 
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 
+# Django's cache holds the API rate-limit counts. The default is per process; with several web
+# processes set CACHE_URL (e.g. redis://redis:6379/2) so they share one count per token.
+CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://")}
+
+# --- The national data API (api app, docs/api.md) -------------------------------------------
+# Calls each personal token may make (DRF rate syntax: N/second, minute, hour or day).
+API_RATE = env.str("API_RATE", default="600/hour")
+
 # --- Security -------------------------------------------------------------------------------
 # Sessions end after SESSION_COOKIE_AGE of inactivity and when the browser closes, so an
 # unattended shared computer does not stay signed in. The idle clock is renewed by
@@ -275,12 +285,13 @@ CONTENT_SECURITY_POLICY = {
 
 # The national data API (api/, docs/api.md): read-only, token or session, JSON or CSV, cursor pages.
 REST_FRAMEWORK = {
-    "DEFAULT_AUTHENTICATION_CLASSES": [
-        "api.authentication.TokenAuthentication",
-        # A signed-in user can try the API from its Swagger page; GETs only, so no CSRF to check.
-        "rest_framework.authentication.SessionAuthentication",
-    ],
+    # Personal tokens only ("Authorization: Bearer …"): a browser session is not accepted (docs/api.md).
+    # The Swagger page's "Authorize" button takes a token.
+    "DEFAULT_AUTHENTICATION_CLASSES": ["api.authentication.TokenAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_THROTTLE_CLASSES": ["api.throttling.TokenRateThrottle"],
+    # For reference: TokenRateThrottle reads settings.API_RATE itself, so overrides apply at once.
+    "DEFAULT_THROTTLE_RATES": {"api_token": API_RATE},
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer", "api.renderers.CsvRenderer"],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_PAGINATION_CLASS": "api.pagination.StableCursorPagination",

@@ -32,7 +32,7 @@ from metrics.models import MetricAmbition
 from monitoring.models import Return
 from plans.models import Plan
 from rounds.models import PlanningRound, ReturnPeriod, SignOffSlot
-from tests.factories import HwbAreaFactory, MembershipFactory, PlanFactory, RegionFactory, UserFactory
+from tests.factories import ApiTokenFactory, HwbAreaFactory, MembershipFactory, PlanFactory, RegionFactory, UserFactory
 from tests.plans.test_views_foreign_area import (
     POST_DATA,
     SECRET,
@@ -78,6 +78,8 @@ class Rule:
     writers: "Rule | None" = None
     # Assurers who also hold a role in the plan's area are refused (no marking one's own homework).
     independent_assurers_only: bool = False
+    # The API takes personal tokens only: a signed-in session is refused with 401, like no token.
+    token_only: bool = False
 
     def allows(self, role: str, phase: str) -> bool:
         if self.why == "public":
@@ -133,6 +135,15 @@ MANAGE_TEAM = rule(
     {"lead_commissioner", "national_admin"},
     why="the area's lead commissioner and national admins",
 )
+# A user's API tokens: the matrix's token is the national admin's; anyone else's request is a 404.
+OWN_API_TOKEN = rule(
+    {"national_admin"},
+    {"national_admin"},
+    plan_scoped=False,
+    why="the token's owner only (the matrix's token is the national admin's)",
+)
+# The API (api/v1/): no session is accepted, whoever is signed in (tests/api test tokens).
+API_TOKEN_ONLY = rule(plan_scoped=False, token_only=True, why="API: a personal token, never a session")
 ASSURANCE = rule(
     {"assurer", "foreign_assurer", "national_admin"},
     {"assurer", "foreign_assurer", "national_admin"},
@@ -300,13 +311,13 @@ RULES: dict[str, Rule] = {
     "monitoring:submission_file": READ,
     "monitoring:review": REVIEW,
     "monitoring:assurance": ASSURANCE,
-    # The national data API (api.views): a list answers every signed-in user with what they may read
-    # (tests/api/test_contract.py checks each role's rows); a plan's rows read like the plan.
+    # The national data API (api.views) answers personal tokens only, never a session: with a token, each
+    # role sees exactly what these pages' rules allow (tests/api/test_contract.py checks every endpoint).
     "api:schema": PUBLIC,  # the OpenAPI document describes the API, not its data
     "api:docs": PUBLIC,
-    **{f"api:{kind}-{view}": SIGNED_IN_LIST for kind in ("round", "region", "area") for view in ("list", "detail")},
+    **{f"api:{kind}-{view}": API_TOKEN_ONLY for kind in ("round", "region", "area") for view in ("list", "detail")},
     **{
-        f"api:{kind}-list": SIGNED_IN_LIST
+        f"api:{kind}-list": API_TOKEN_ONLY
         for kind in (
             "plan",
             "income-line",
@@ -320,7 +331,7 @@ RULES: dict[str, Rule] = {
         )  # fmt: skip
     },
     **{
-        f"api:{kind}-detail": READ
+        f"api:{kind}-detail": API_TOKEN_ONLY
         for kind in (
             "plan",
             "income-line",
@@ -333,6 +344,12 @@ RULES: dict[str, Rule] = {
             "return",
         )  # fmt: skip
     },
+    # API tokens (api.views): each user lists and creates their own (creating needs a role, which
+    # every matrix role has) and revokes only their own.
+    "api:token_list": SIGNED_IN_LIST,
+    "api:token_create": SIGNED_IN_LIST,
+    "api:token_revoke": OWN_API_TOKEN,
+    "api:me": API_TOKEN_ONLY,
 }
 # URLs whose filled-in form may rightly be 404 even for a role allowed to reach them (say why).
 MAY_BE_404: dict[str, str] = {}
@@ -406,10 +423,12 @@ def world(shipped_rounds):
         by=users["national_admin"], email_address="invitee@example.org", role="viewer", hwb_area=area
     )
     token = invitation_token(invitation)
+    api_token = ApiTokenFactory(user=users["national_admin"], name=f"{SECRET} token")
     ids.update(
         {
             "token": [token],
             "invitation": [str(invitation.pk)],
+            "api_token": [str(api_token.pk)],
             "membership": [str(area.memberships.get(user=users["viewer"]).pk)],
             "slot": [slot.code],
             "step": ["send_for_signoff"],
@@ -530,7 +549,9 @@ def allowed_answer(rule_, status, login_redirect) -> bool:
     return status not in (401, 403, 404) and (rule_ is PUBLIC or not login_redirect)
 
 
-def refused_answer(role, status, login_redirect) -> bool:
+def refused_answer(role, status, login_redirect, rule_=None) -> bool:
+    if rule_ is not None and rule_.token_only:
+        return status == 401
     if role == "anonymous":
         return login_redirect or status in (401, 403, 404)
     return status in (403, 404)
@@ -575,7 +596,7 @@ def check_url(client, url, name, rule_, phase, users, plan, problems, covered):
                 if status not in (403, 404, 405) or changed:
                     problems.append(f"{phase}: POST {url} ({name}) as {role} answered {status}; only editors may")
             continue
-        if not refused_answer(role, status, login_redirect):
+        if not refused_answer(role, status, login_redirect, rule_):
             problems.append(f"{where} answered {status}; it should be refused ({rule_.why})")
         if changed:
             problems.append(f"{where} was refused but changed the plan")
