@@ -8,6 +8,8 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods
+from drf_spectacular.utils import extend_schema, inline_serializer
+from rest_framework import serializers
 from rest_framework.decorators import api_view
 from rest_framework.response import Response
 
@@ -76,6 +78,32 @@ def token_revoke(request, api_token):
     return render(request, "api/token_revoke.html", {"token": token})
 
 
+_ROLES = inline_serializer(
+    "MeRole",
+    many=True,
+    {
+        "role": serializers.CharField(),
+        "hwb_area": serializers.CharField(allow_null=True),
+        "region": serializers.CharField(allow_null=True),
+    },
+)
+_TOKEN = inline_serializer(
+    "MeToken",
+    {
+        "name": serializers.CharField(),
+        "prefix": serializers.CharField(),
+        "scope": serializers.CharField(),
+        "region": serializers.CharField(allow_null=True),
+        "expires_at": serializers.DateTimeField(),
+    },
+)
+
+
+@extend_schema(
+    responses=inline_serializer(
+        "Me", {"name": serializers.CharField(), "roles": _ROLES, "token": _TOKEN}
+    )
+)
 @api_view(["GET"])
 def me(request):
     """The calling token and its user's roles: enough for a client to check its set-up."""
