@@ -80,12 +80,12 @@ def token_revoke(request, api_token):
 
 _ROLES = inline_serializer(
     "MeRole",
-    many=True,
     {
         "role": serializers.CharField(),
         "hwb_area": serializers.CharField(allow_null=True),
         "region": serializers.CharField(allow_null=True),
     },
+    many=True,
 )
 _TOKEN = inline_serializer(
     "MeToken",
@@ -99,11 +99,7 @@ _TOKEN = inline_serializer(
 )
 
 
-@extend_schema(
-    responses=inline_serializer(
-        "Me", {"name": serializers.CharField(), "roles": _ROLES, "token": _TOKEN}
-    )
-)
+@extend_schema(responses=inline_serializer("Me", {"name": serializers.CharField(), "roles": _ROLES, "token": _TOKEN}))
 @api_view(["GET"])
 def me(request):
     """The calling token and its user's roles: enough for a client to check its set-up."""
