@@ -407,7 +407,7 @@ def test_the_public_rendering_shows_sign_off_roles_and_dates_but_no_signatory(db
     signed_copy = plain(part1_html(snapshot))
     public_copy = plain(part1_html(snapshot, public=True))
 
-    assert "Ottoline Brackenbury" in signed_copy and "Director of Lighthouses" in signed_copy
+    assert "Ottoline Brackenbury" in signed_copy
     for personal in ("Ottoline Brackenbury", "Director of Lighthouses", "Board of Lighthouses"):
         assert personal not in public_copy
     assert slot.title in public_copy and "Date signed" in public_copy
