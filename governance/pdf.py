@@ -2,7 +2,8 @@
 
 `part1_content_hash` and `pdf_bytes` take the plan's snapshot (governance.snapshots) and are the
 "pdf" export kind (governance.exports.EXPORT_KINDS), so the export machinery renders them in a
-Celery worker from one read of the plan and reuses a stored PDF while the hash holds.
+Celery worker from one read of the plan and reuses a stored PDF while the hash holds. With
+`public=True` they are the public copy: the same template, without personal data.
 """
 
 import hashlib
@@ -52,9 +53,9 @@ def _template_fingerprint() -> bytes:
     return digest.digest()
 
 
-def part1_content_hash(snapshot: PlanSnapshot) -> str:
+def part1_content_hash(snapshot: PlanSnapshot, *, public: bool = False) -> str:
     """SHA-256 over everything the PDF shows and how it is drawn: equal hashes, equal PDFs."""
-    document = part1_document(snapshot)
+    document = part1_document(snapshot, public=public)
     digest = hashlib.sha256(_template_fingerprint())
     digest.update(json.dumps(document, default=str, sort_keys=True).encode())
     return digest.hexdigest()
@@ -72,8 +73,10 @@ def _demote_answer_headings(html: str) -> str:
     return re.sub(r'<div class="[^"]*\bmd\b[^"]*">.*?</div>', demote, html, flags=re.DOTALL)
 
 
-def part1_html(snapshot: PlanSnapshot) -> str:
-    return _demote_answer_headings(render_to_string(TEMPLATE, {"doc": part1_document(snapshot)}))
+def part1_html(snapshot: PlanSnapshot, *, public: bool = False) -> str:
+    """`public`: the open data rendering, without personal data (see selectors.part1_document)."""
+    document = part1_document(snapshot, public=public)
+    return _demote_answer_headings(render_to_string(TEMPLATE, {"doc": document}))
 
 
 def render_part1_html(plan: Plan) -> str:
@@ -81,9 +84,9 @@ def render_part1_html(plan: Plan) -> str:
     return part1_html(read_plan_snapshot(plan))
 
 
-def pdf_bytes(snapshot: PlanSnapshot) -> bytes:
-    """The snapshot's Part 1 as PDF."""
-    return _write_pdf(part1_html(snapshot))
+def pdf_bytes(snapshot: PlanSnapshot, *, public: bool = False) -> bytes:
+    """The snapshot's Part 1 as PDF; `public=True` is the open data copy, without personal data."""
+    return _write_pdf(part1_html(snapshot, public=public))
 
 
 def render_plan_pdf(plan: Plan) -> bytes:

@@ -148,8 +148,12 @@ def _figures(snapshot: PlanSnapshot, section_key: str, question_key: str) -> lis
     ]
 
 
-def part1_document(snapshot: PlanSnapshot) -> dict:
-    """Everything the Part 1 PDF shows, in the round's template order, as plain values (no queries)."""
+def part1_document(snapshot: PlanSnapshot, *, public: bool = False) -> dict:
+    """Everything the Part 1 PDF shows, in the round's template order, as plain values (no queries).
+
+    `public` is the open data rendering: no personal data, so the sign-off rows keep each slot's
+    role, organisation and date but not who signed, their position or the delegation details.
+    """
     plan = snapshot.plan
     part = snapshot.part_two
     years = part.year_labels
@@ -197,6 +201,16 @@ def part1_document(snapshot: PlanSnapshot) -> dict:
     signatures = {signature.slot_id: signature for signature in snapshot.signatures}
     for row in slot_rows(snapshot.slots, snapshot.organisations, signatures, area_name=plan.area_name):
         slot, signoff = row["slot"], row["signature"]
+        if public:
+            signoff_rows.append(
+                {
+                    "title": slot.title,
+                    "signed": signoff is not None,
+                    "organisation": row["organisation"],
+                    "date": signoff.signed_on if signoff else None,
+                }
+            )
+            continue
         signoff_rows.append(
             {
                 "title": slot.title,
@@ -335,6 +349,7 @@ def part1_document(snapshot: PlanSnapshot) -> dict:
         if table not in summarised:
             part2_summary.append({"key": table, "anchor": f"part2-{table}", "title": title, "table": table})
     return {
+        "public": public,
         "plan": {
             "id": plan.id,
             "status": plan.status,

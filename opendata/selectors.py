@@ -77,3 +77,12 @@ def published_plans(planning_round: PlanningRound) -> list[PublishedPlan]:
 
 def published_plan(planning_round: PlanningRound, ons_code: str) -> PublishedPlan | None:
     return next((p for p in published_plans(planning_round) if p.plan.hwb_area.ons_code == ons_code), None)
+
+
+def published_plan_by_id(plan_id: int) -> Plan | None:
+    """The plan if it is published now (its round published, not withdrawn, and it approved), else None."""
+    plan = Plan.objects.filter(pk=plan_id).select_related("round", "hwb_area").first()
+    if plan is None:
+        return None
+    found = next((p for p in published_plans(plan.round) if p.plan.pk == plan_id), None)
+    return found.plan if found else None

@@ -15,6 +15,7 @@ from rounds.models import PlanningRound
 
 from .models import Publication
 from .permissions import can_publish_open_data
+from .public_pdf import enqueue_public_pdfs
 from .selectors import approved_plans
 
 
@@ -41,11 +42,14 @@ def publish_round(*, user: User, planning_round: PlanningRound, request=None) ->
         publication.save(update_fields=["published_at", "published_by", "withdrawn_at"])
     else:
         return publication  # already published: nothing changes
+    # Render each plan's public Part 1 PDF now, so the first visitor does not wait for it.
+    plan_ids = [published.plan.pk for published in approved_plans(locked)]
+    transaction.on_commit(lambda: enqueue_public_pdfs(plan_ids), robust=True)
     security.record(
         SecurityEvent.Action.OPEN_DATA_PUBLISHED,
         request=request,
         user=user,
-        detail={"round": locked.slug, "approved_plans": len(approved_plans(locked))},
+        detail={"round": locked.slug, "approved_plans": len(plan_ids)},
     )
     return publication
 

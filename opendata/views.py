@@ -5,6 +5,7 @@ The national administrator's publish page is refused to everyone else."""
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.core.files.storage import default_storage
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -13,7 +14,7 @@ from django.views.decorators.http import require_GET
 
 from rounds.models import PlanningRound
 
-from . import selectors, services
+from . import public_pdf, selectors, services
 from .dataset import open_dataset_csv_zip, open_dataset_xlsx
 from .dictionary import data_dictionary
 from .permissions import can_publish_open_data
@@ -64,8 +65,10 @@ def part_one_pdf(request, round_slug: str, ons_code: str):
     published = selectors.published_plan(_published_round(round_slug), ons_code)
     if published is None:
         raise Http404("No published plan for this area.")
+    # The public copy (no personal data), rendered by the task at publication or now if it has not yet.
+    name = public_pdf.stored_public_pdf(published.plan)
     return FileResponse(
-        published.submission.pdf.open("rb"),
+        default_storage.open(name, "rb"),
         as_attachment=False,
         filename=published.pdf_filename,
         content_type="application/pdf",

@@ -384,3 +384,32 @@ def test_structure_tree_has_one_title_then_headings_tables_and_lists(pdf):
     assert headings.count("/H3") == rm.Section.objects.count() + 2  # every section, and the Part 2 summary's two
     for role in ["/Table", "/THead", "/TH", "/TD", "/L", "/LI", "/Link", "/Caption"]:
         assert role in roles, role
+
+
+def test_the_public_rendering_shows_sign_off_roles_and_dates_but_no_signatory(db):
+    """Open data's copy (pdf_bytes(public=True)): one template, without names, positions or delegation details."""
+    from governance.models import SignOff
+    from governance.pdf import part1_content_hash, part1_html
+    from governance.snapshots import read_plan_snapshot
+
+    plan = f.PlanWithContentFactory()
+    slot = rm.SignOffSlot.objects.filter(round=plan.round).first() or f.SignOffSlotFactory(round=plan.round)
+    signatory = {
+        "signatory_name": "Ottoline Brackenbury",
+        "position": "Director of Lighthouses",
+        "under_delegation": True,
+        "delegating_body": "Board of Lighthouses",
+    }
+    if not SignOff.objects.filter(plan=plan, slot=slot, voided_at__isnull=True).update(**signatory):
+        f.SignOffFactory(plan=plan, slot=slot, **signatory)
+    snapshot = read_plan_snapshot(plan)
+
+    signed_copy = plain(part1_html(snapshot))
+    public_copy = plain(part1_html(snapshot, public=True))
+
+    assert "Ottoline Brackenbury" in signed_copy
+    for personal in ("Ottoline Brackenbury", "Director of Lighthouses", "Board of Lighthouses"):
+        assert personal not in public_copy
+    assert slot.title in public_copy and "Date signed" in public_copy
+    assert "does not name the people who signed it off" in public_copy
+    assert part1_content_hash(snapshot, public=True) != part1_content_hash(snapshot)

@@ -59,13 +59,15 @@ def test_a_published_round_lists_its_approved_plans_only(client, open_round, dja
     assert page["Cache-Control"] == "public, max-age=300"
 
 
-def test_the_approved_plans_pdf_is_the_stored_submission_file(client, open_round):
+def test_the_approved_plans_pdf_is_the_public_rendering_not_the_signed_submission_file(client, open_round):
+    """The submitted PDF names the signatories; the public one is its own rendering (test_public_pdf.py)."""
     publish_round(user=open_round.national_admin, planning_round=open_round.round)
     for plan in (open_round.approved, open_round.with_conditions):
         response = client.get(_pdf_url(plan))
         assert response.status_code == 200
         assert response["Content-Type"] == "application/pdf"
-        assert b"".join(response.streaming_content) == pdf_bytes(plan)
+        body = b"".join(response.streaming_content)
+        assert body.startswith(b"%PDF") and body != pdf_bytes(plan)
         assert f"{plan.hwb_area.ons_code}-2014-15-part1.pdf" in response["Content-Disposition"]
     assert client.get(_pdf_url(open_round.submitted)).status_code == 404
     assert client.get(reverse("opendata:part_one_pdf", args=["2014-15", "E99999999"])).status_code == 404
