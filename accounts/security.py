@@ -236,7 +236,9 @@ class SessionIdleRenewalMiddleware:
         response = self.get_response(request)
         session = getattr(request, "session", None)
         user = getattr(request, "user", None)
-        if session is not None and user is not None and user.is_authenticated:
+        # Only a signed-in session is renewed: an API call authenticated by a token has none, and
+        # must not start one (a nightly pull would otherwise write a session row per request).
+        if session is not None and session.session_key and user is not None and user.is_authenticated:
             now = int(time.time())
             if now - int(session.get(RENEWED_KEY, 0)) >= RENEW_EVERY_SECONDS:
                 session[RENEWED_KEY] = now  # marks the session modified: saved with a fresh expiry

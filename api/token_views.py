@@ -99,7 +99,7 @@ _TOKEN = inline_serializer(
 )
 
 
-@extend_schema(responses=inline_serializer("Me", {"name": serializers.CharField(), "roles": _ROLES, "token": _TOKEN}))
+@extend_schema(responses=inline_serializer("Me", {"roles": _ROLES, "token": _TOKEN}))
 @api_view(["GET"])
 def me(request):
     """The calling token and its user's roles: enough for a client to check its set-up."""
@@ -107,7 +107,6 @@ def me(request):
     memberships = request.user.memberships.select_related("hwb_area", "region").order_by("role", "pk")
     return Response(
         {
-            "name": request.user.get_full_name() if request.user.full_name else "",
             "roles": [
                 {
                     "role": m.role,

@@ -114,6 +114,8 @@ def shared_section(request: HttpRequest, round_slug: str, ons_code: str, section
     can_edit = permissions.can_edit_shared_text(request.user, group) and selectors.can_edit_plan(request.user, plan)
     if request.method == "POST" and not can_edit:
         raise PermissionDenied("You cannot change this group's shared text.")
+    members = list(groups.group_members(group))
+    frozen = groups.frozen_members(members)
     questions = groups.shared_questions(section_obj)
     form_kwargs = {
         "examples": hint_examples(plan.round),
@@ -165,9 +167,11 @@ def shared_section(request: HttpRequest, round_slug: str, ons_code: str, section
             "plan": plan,
             "section": section_obj,
             "group": group,
-            "members": list(groups.group_members(group)),
+            "members": members,
+            "frozen_message": groups.frozen_message(frozen) if frozen else "",
             "form": form,
-            "can_edit": can_edit,
+            # While frozen the form is not offered, except to give back what someone just posted.
+            "can_edit": can_edit and (not frozen or request.method == "POST"),
             "form_key": form_key,
             "section_url": section_url,
             "status": selectors.section_status(plan, section_obj),

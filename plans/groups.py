@@ -243,6 +243,19 @@ class SharedEdit:
     version: int = 0
 
 
+def frozen_members(members) -> list[Plan]:
+    """The member plans whose content cannot change now (with NHS England), which freeze the shared text."""
+    return [m for m in members if m.status not in permissions.EDITABLE_STATUSES]
+
+
+def frozen_message(blocked: list[Plan]) -> str:
+    named = ", ".join(f"{m.hwb_area.name} ({m.get_status_display().lower()})" for m in blocked)
+    return (
+        f"The shared text cannot change while a member's plan is with NHS England: {named}. "
+        "It can change once that plan is returned for changes."
+    )
+
+
 def save_shared_section(*, user: User, group: PlanGroup, section: Section, answers: dict) -> int:
     """Write the group's shared text of one shareable section, for every member plan at once.
 
@@ -260,13 +273,9 @@ def save_shared_section(*, user: User, group: PlanGroup, section: Section, answe
         )
         if not permissions.can_edit_shared_text(user, group):
             raise PermissionDenied("You cannot change this group's shared text.")
-        blocked = [m for m in members if m.status not in permissions.EDITABLE_STATUSES]
+        blocked = frozen_members(members)
         if blocked:
-            named = ", ".join(f"{m.hwb_area.name} ({m.get_status_display().lower()})" for m in blocked)
-            raise ValidationError(
-                f"The shared text cannot change while a member's plan is with NHS England: {named}. "
-                "It can change once that plan is returned for changes."
-            )
+            raise ValidationError(frozen_message(blocked))
         questions = {q.key: q for q in shared_questions(section)}
         current = {
             row.question_id: row
@@ -328,9 +337,13 @@ def shared_context(user: User, plan: Plan, section: Section) -> dict | None:
     questions = shared_questions(section)
     answers = shared_answers(group.pk, questions)
     kwargs = {"round_slug": plan.round.slug, "ons_code": plan.hwb_area.ons_code, "section_key": section.key}
+    members = list(group_members(group))
+    frozen = frozen_members(members)
     return {
         "group": group,
-        "members": list(group_members(group)),
+        "members": members,
+        # Said before anyone types: the shared text cannot change while a member plan is with NHS England.
+        "frozen_message": frozen_message(frozen) if frozen else "",
         "rows": [{"question": q, "answer": answers.get(q.pk)} for q in questions],
         "can_edit": permissions.can_edit_shared_text(user, group) and permissions.can_edit_plan(user, plan),
         "edit_url": reverse("plans:shared_section", kwargs=kwargs),

@@ -3,6 +3,7 @@
 import datetime
 
 import pytest
+from django.contrib.sessions.models import Session
 from django.utils import timezone
 
 from api.models import ApiToken
@@ -28,6 +29,16 @@ def test_a_live_token_reads_its_summary_without_the_email(client, live_key, comm
         {"role": "commissioner", "hwb_area": commissioner.memberships.get().hwb_area.ons_code, "region": None}
     ]
     assert commissioner.email not in response.content.decode()
+    assert commissioner.full_name not in response.content.decode()
+
+
+def test_a_token_call_starts_no_session(client, live_key):
+    _, key = live_key
+    for _ in range(3):
+        response = client.get(ME, **bearer(key))
+        assert response.status_code == 200
+        assert "sessionid" not in response.cookies
+    assert not Session.objects.exists()
 
 
 def test_using_a_token_notes_when_it_was_last_used(client, live_key):

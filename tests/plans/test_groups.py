@@ -180,6 +180,22 @@ def test_the_section_page_shows_the_shared_text_and_the_shared_page_saves_it(s, 
     assert "Shared text: Vision" in history
 
 
+def test_the_pages_say_the_shared_text_is_frozen_before_anyone_types_and_a_refused_post_keeps_it(s, client):
+    s.grouped()
+    Plan.objects.filter(pk=s.plans[0].pk).update(status=Plan.Status.APPROVED)
+    client.force_login(s.commissioners[2])
+    section_page = client.get(_url("plans:section", s.plans[2], section_key="vision")).content.decode()
+    assert "data-shared-frozen" in section_page and "Barking and Dagenham (approved)" in section_page
+    shared_url = _url("plans:shared_section", s.plans[2], section_key="vision")
+    shared_page = client.get(shared_url).content.decode()
+    assert "data-shared-frozen" in shared_page and "data-autosave-form" not in shared_page
+    # Someone who opened the page before the plan was approved gets their text back with the reason.
+    refused = client.post(shared_url, {"q_vision": "Typed before approval.", "v_q_vision": "0", "action": "draft"})
+    assert refused.status_code == 400
+    assert "Typed before approval." in refused.content.decode()
+    assert not SharedAnswer.objects.exists()
+
+
 def test_a_local_section_and_an_ungrouped_plan_have_no_shared_page(s, client):
     client.force_login(s.commissioners[0])
     assert client.get(_url("plans:shared_section", s.plans[0], section_key="vision")).status_code == 404
