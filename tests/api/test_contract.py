@@ -138,7 +138,7 @@ def test_no_token_a_revoked_token_and_an_expired_token_get_401(country):
     url = reverse("api:plan-list")
     response = country.client("anonymous").get(url)
     assert response.status_code == 401
-    assert response["WWW-Authenticate"] == "Bearer"
+    assert response["WWW-Authenticate"].startswith("Bearer")
     assert country.client("commissioner").get(url).status_code == 200
 
     revoke_token(token=country.tokens["commissioner"])

@@ -162,7 +162,9 @@ def test_list_endpoints_read_in_a_fixed_number_of_queries(country, django_assert
         for name in names:
             with CaptureQueriesContext(connection) as captured:
                 assert client.get(reverse(f"api:{name}-list")).status_code == 200
-            found[name] = len(captured)
+            # Savepoints are the test's own transaction around the audit row's atomic block, not queries
+            # a production request sends; the token lookup and the audit insert do count.
+            found[name] = sum(1 for q in captured.captured_queries if "SAVEPOINT" not in q["sql"])
         return found
 
     counts()  # warm per-process caches (the first request of a run reads a few more)
