@@ -228,6 +228,11 @@ def move_figure(*, user: User, plan: Plan, figure_id: int, up: bool) -> None:
         reorder_figures(user=user, plan=plan, question=figure.question, figure_ids=ids)
 
 
+def none_to_read(plan: Plan) -> None:
+    """The page already knows the plan has no figures where it shows them: figures_by_question reads nothing."""
+    plan._figures_by_question = {}
+
+
 def figures_by_question(plan: Plan) -> dict[int, list[Figure]]:
     """The plan's figures by question id, in order, read once per plan object (one query per page)."""
     cached = getattr(plan, "_figures_by_question", None)

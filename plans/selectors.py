@@ -4,7 +4,7 @@ import datetime
 import difflib
 import re
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.http import Http404
 from django.urls import NoReverseMatch, reverse
 from django.utils.html import escape
@@ -16,7 +16,7 @@ from rounds.columns import NAMING_FIELD, cells, display
 from rounds.models import CodeListEntry, Organisation, RoundPhase, Section, SignOffSlot
 
 from . import permissions
-from .models import Answer, ConditionResponse, Plan, RelatedDocument, Risk, SectionProgress, SharedAnswer
+from .models import Answer, ConditionResponse, Figure, Plan, RelatedDocument, Risk, SectionProgress, SharedAnswer
 
 # Shareable sections hold the group's shared text for their text questions (plans.groups.SHARED_KINDS).
 SHARED_TEXT_KINDS = ("narrative", "text")
@@ -174,7 +174,14 @@ def section_url(plan: Plan, section: Section) -> str:
 def get_section(plan: Plan, section_key: str) -> Section:
     try:
         # A section of another phase is not the plan's now: the approved plan's stays as it was submitted.
-        return plan_sections(plan).select_related("national_condition").get(key=section_key)
+        # Whether any of the section's answers has a figure: a page without any need not read them.
+        has_figures = Exists(Figure.objects.filter(plan=plan, question__section=OuterRef("pk")))
+        return (
+            plan_sections(plan)
+            .select_related("national_condition")
+            .annotate(has_figures=has_figures)
+            .get(key=section_key)
+        )
     except Section.DoesNotExist:
         raise Http404("No such section") from None
 

@@ -22,7 +22,7 @@ from django.views.decorators.http import require_http_methods
 from rounds.examples import hint_examples
 from rounds.models import ReturnPeriod, Section
 
-from . import groups, permissions, selectors, services
+from . import figures, groups, permissions, selectors, services
 from .editing import StaleEdit, require_edit
 from .forms import ConfirmRemoveForm, DocumentForm, RiskForm, SectionForm, add_service_error
 from .models import Plan, RelatedDocument, Risk
@@ -205,6 +205,8 @@ def _resolved_post(request) -> QueryDict:
 def section(request: HttpRequest, round_slug: str, ons_code: str, section_key: str) -> HttpResponse:
     plan = selectors.get_plan_for_user(request.user, round_slug=round_slug, ons_code=ons_code)
     section_obj = selectors.get_section(plan, section_key)
+    if not section_obj.has_figures:
+        figures.none_to_read(plan)
     can_edit = selectors.can_edit_plan(request.user, plan)
     page = selectors.section_for_editing(plan, section_obj)
     action = request.POST.get("action", "draft") if request.method == "POST" else None
