@@ -23,8 +23,11 @@ def sheet_part(data: bytes, title: str) -> str:
     with zipfile.ZipFile(io.BytesIO(data)) as archive:
         workbook = archive.read("xl/workbook.xml").decode()
         rels = archive.read("xl/_rels/workbook.xml.rels").decode()
-    rel_id = re.search(rf'<sheet name="{re.escape(title)}"[^>]*r:id="([^"]+)"', workbook).group(1)
-    target = re.search(rf'<Relationship [^>]*Target="([^"]+)"[^>]*Id="{rel_id}"', rels).group(1)
+    # Attribute order and namespace declarations differ between openpyxl's writers (with or without lxml).
+    sheet = re.search(rf'<sheet\b[^>]*\bname="{re.escape(title)}"[^>]*>', workbook).group(0)
+    rel_id = re.search(r'\br:id="([^"]+)"', sheet).group(1)
+    relationship = re.search(rf'<Relationship\b[^>]*\bId="{rel_id}"[^>]*>', rels).group(0)
+    target = re.search(r'\bTarget="([^"]+)"', relationship).group(1)
     return target.lstrip("/") if target.startswith("/") else posixpath.normpath(f"xl/{target}")
 
 
