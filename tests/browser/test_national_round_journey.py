@@ -165,7 +165,7 @@ def set_up_round_in_the_browser(page: Page, base: str, tmp_path, *, screenshots:
     # Open the round and create every area's plan.
     page.get_by_role("link", name="Rounds", exact=True).click()
     assert_no_axe_violations(page, "rounds list")
-    page.get_by_role("link", name=rnd.name).click()
+    page.get_by_role("link", name=rnd.name, exact=True).click()
     expect(page.locator("#round-status")).to_have_text("Closed")
     expect(page.locator("#area-count")).to_have_text("150")
     assert_no_axe_violations(page, "round set-up")

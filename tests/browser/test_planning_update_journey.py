@@ -72,7 +72,7 @@ def test_an_approved_2023_25_plan_moves_to_its_planning_update_which_is_signed_s
     expect(page.locator("#completed-count")).to_contain_text("0 of 5 sections completed")
     assert_no_axe_violations(page, "planning update task list")
     page.get_by_role("link", name="What has changed for 2024/25").click()
-    expect(page.get_by_label("Executive summary")).to_have_value(
+    expect(page.get_by_label("Executive summary", exact=True)).to_have_value(
         "Home first: people stay well and independent at home."
     )
     _complete_every_section_of_the_update(page, base, overview)
