@@ -10,5 +10,6 @@ from .settings import STORAGES, VAR_DIR  # noqa: E402
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 STORAGES = {**STORAGES, "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}
-MEDIA_ROOT = VAR_DIR / "test-media"
+# Each pytest-xdist worker (gw0, gw1, ...) stores files apart, as it has a database of its own.
+MEDIA_ROOT = VAR_DIR / f"test-media{os.environ.get('PYTEST_XDIST_WORKER', '')}"
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
