@@ -20,9 +20,11 @@ demo: setup
 run: demo
 	$(PY) manage.py runserver 127.0.0.1:8000
 
-## The whole suite, browser tests included, against PostgreSQL; lint first.
+## The whole suite, browser tests included, against PostgreSQL; lint first. Test files are shared out
+## among PYTEST_WORKERS processes (pytest-xdist), each with its own test database and media directory.
+PYTEST_WORKERS ?= 2
 test: setup-dev lint
-	DATABASE_URL=$${DATABASE_URL:-$(TEST_DATABASE_URL)} .venv/bin/pytest
+	DATABASE_URL=$${DATABASE_URL:-$(TEST_DATABASE_URL)} .venv/bin/pytest -n $(PYTEST_WORKERS) --dist loadfile --durations=15
 
 ## National-scale benchmark against the local PostgreSQL; writes bench/results/latest.json.
 bench: setup-dev

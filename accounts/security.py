@@ -14,6 +14,7 @@ import time
 
 from axes.signals import user_locked_out
 from django.conf import settings
+from django.contrib.auth import SESSION_KEY
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
 from django.db import transaction
 from django.db.models import Q
@@ -264,6 +265,9 @@ class SignedInNoStoreMiddleware:
     def __call__(self, request):
         response = self.get_response(request)
         user = getattr(request, "user", None)
-        if user is not None and user.is_authenticated:
+        # The session too: a DRF view (the API's schema and docs pages) authenticates by token only and
+        # leaves request.user anonymous, yet the page went to a signed-in browser.
+        session = getattr(request, "session", None)
+        if (user is not None and user.is_authenticated) or (session is not None and SESSION_KEY in session):
             add_never_cache_headers(response)  # no-cache, no-store, must-revalidate, private
         return response
