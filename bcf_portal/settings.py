@@ -111,6 +111,11 @@ DATABASES = {
     "default": env.db("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'db.sqlite3'}"),
 }
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
+# Each web process keeps its connection open for DB_CONN_MAX_AGE seconds (0: a new one per request,
+# which cost the signed-in pages three quarters of their throughput; docs/performance.md), checked
+# before reuse so a restarted PostgreSQL costs one failed check rather than one failed request.
+DATABASES["default"]["CONN_MAX_AGE"] = env.int("DB_CONN_MAX_AGE", default=60)
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = env.bool("DB_CONN_HEALTH_CHECKS", default=True)
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # The embedded default must survive parallel requests (twenty people signing at once). WAL lets
     # pages read while another request writes; IMMEDIATE takes the write lock when a transaction
@@ -218,9 +223,13 @@ MAX_WORKBOOK_UNCOMPRESSED_SIZE = env.int("MAX_WORKBOOK_UNCOMPRESSED_SIZE", defau
 
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 
-# Django's cache holds the API rate-limit counts. The default is per process; with several web
-# processes set CACHE_URL (e.g. redis://redis:6379/2) so they share one count per token.
+# Django's cache holds sessions (read through it, kept in the database too), the rounds' configuration,
+# rendered answers and the API rate-limit counts. The default is per process, right for the embedded
+# single process; with several web processes set CACHE_URL (e.g. redis://redis:6379/2) so they share
+# one, or a sign-out in one process would not reach another's cached session.
 CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://")}
+# Sessions read from the cache, written to both: losing the cache (a Redis restart) signs nobody out.
+SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 
 # --- The national data API (api app, docs/api.md) -------------------------------------------
 # Calls each personal token may make (DRF rate syntax: N/second, minute, hour or day).

@@ -12,4 +12,7 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 STORAGES = {**STORAGES, "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}
 # Each pytest-xdist worker (gw0, gw1, ...) stores files apart, as it has a database of its own.
 MEDIA_ROOT = VAR_DIR / f"test-media{os.environ.get('PYTEST_XDIST_WORKER', '')}"
+# A live_server request thread's connection must close when the thread ends, so the flush after a
+# browser test never waits on a connection kept open for reuse.
+DATABASES["default"]["CONN_MAX_AGE"] = 0  # noqa: F405
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"

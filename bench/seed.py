@@ -545,3 +545,41 @@ def _return_snapshot(period, lines, metrics) -> dict:
         "conditions": [],
         "answers": [],
     }
+
+
+def sign_off_plans(*, plans: list[Plan], users: list[User]) -> None:
+    """Take draft plans through sign-off as the workflow does, so each is Signed off and ready to submit.
+
+    Each plan's commissioner (users, in the plans' order) sends it for sign-off, and a signatory of
+    each of the round's slots, created here, signs the content they were shown.
+    """
+    from governance import services
+    from governance.snapshots import plan_content_hash
+    from rounds.models import SignOffSlot
+
+    slots = list(SignOffSlot.objects.filter(round_id=plans[0].round_id).order_by("order"))
+    hashed = users[0].password
+    for plan, commissioner in zip(plans, users, strict=True):
+        plan = Plan.objects.select_related("round", "hwb_area").get(pk=plan.pk)
+        services.send_for_signoff(user=commissioner, plan=plan)
+        for slot in slots:
+            signer = User.objects.create(
+                email=f"{slot.code}-{plan.hwb_area.ons_code.lower()}@bench.local",
+                full_name=f"{slot.code.title()} signatory",
+                job_title="Chair",
+                password=hashed,
+            )
+            Membership.objects.create(
+                user=signer, role=Membership.Role.SIGNATORY, hwb_area=plan.hwb_area, signoff_slot_code=slot.code
+            )
+            plan.refresh_from_db()
+            services.sign_plan(
+                user=signer,
+                plan=plan,
+                slot_code=slot.code,
+                signature=services.Signature(signatory_name=signer.full_name, position=signer.job_title),
+                seen_content_hash=plan_content_hash(plan),
+            )
+        plan.refresh_from_db()
+        if plan.status != Plan.Status.SIGNED_OFF:
+            raise RuntimeError(f"{plan} is {plan.status} after signing, not signed off")

@@ -14,8 +14,9 @@ dev=false
 # libharfbuzz-subset0 makes WeasyPrint's font subsetting faster.
 packages=(libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-liberation2 fonts-dejavu-core)
 if $dev; then
-  # Browser tests, PDF page images, workbook recalculation and the compose-file check in tests.
-  packages+=(chromium poppler-utils libreoffice-calc-nogui docker-compose)
+  # Browser tests, PDF page images, workbook recalculation and the compose-file check in tests;
+  # wrk drives `make bench`'s closed-loop load.
+  packages+=(chromium poppler-utils libreoffice-calc-nogui docker-compose wrk)
 fi
 missing=()
 # Node.js and Python venv may come from elsewhere than apt; only ask apt when the command is absent.

@@ -72,3 +72,22 @@ def test_production_settings_refuse_to_start_without_a_secret_key():
     )
     assert result.returncode != 0
     assert "SECRET_KEY must be set" in result.stderr
+
+
+def test_compose_topology_migrates_once_and_keeps_queued_tasks():
+    """Scaling web must not race migrations; Redis keeps its queue; one scheduler; sizes from the environment."""
+    import yaml
+
+    compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+    services = compose["services"]
+    assert "migrate" in services["migrate"]["command"] and "collectstatic" in services["migrate"]["command"]
+    assert services["migrate"]["restart"] == "no"
+    for name in ("web", "worker", "beat"):
+        assert services[name]["depends_on"]["migrate"]["condition"] == "service_completed_successfully", name
+        assert "migrate" not in services[name]["command"], name
+    assert "gunicorn.conf.py" in services["web"]["command"]
+    assert services["web"]["environment"]["WEB_CONCURRENCY"] == "${WEB_CONCURRENCY:-4}"
+    assert "--concurrency=${WORKER_CONCURRENCY:-2}" in services["worker"]["command"]
+    assert "--appendonly yes" in services["redis"]["command"]
+    assert any(volume.endswith(":/data") for volume in services["redis"]["volumes"])
+    assert sum("celery -A bcf_portal beat" in str(s.get("command", "")) for s in services.values()) == 1
