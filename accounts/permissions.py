@@ -6,6 +6,8 @@ The rules about plans build on these in plans.permissions.
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import rules
 
 from .models import Membership
@@ -15,17 +17,61 @@ def active(user) -> bool:
     return bool(user is not None and user.is_authenticated and user.is_active)
 
 
-def roles_of(user) -> frozenset[str]:
-    """The roles the user holds in any area or region, read once per user object.
+class Held(NamedTuple):
+    """One membership, as the rules read it."""
 
-    A view's user is read afresh for each request, so the page's rules and its menu share one
-    query, and a membership changed in another request is seen on the next.
+    role: str
+    hwb_area_id: int | None
+    region_id: int | None
+    is_lead: bool
+    signoff_slot_code: str
+
+
+def memberships_of(user) -> tuple[Held, ...]:
+    """Every membership the user holds, read in one query once per user object.
+
+    A view's user is read afresh for each request, so every rule a page asks and its menu share
+    that one query, and a membership changed in another request is seen on the next. Code that
+    changes a user's memberships and then asks a rule about the same user object calls
+    `forget_memberships` first.
     """
     try:
-        return user._membership_roles
+        return user._memberships_held
     except AttributeError:
-        user._membership_roles = frozenset(user.memberships.values_list("role", flat=True))
-        return user._membership_roles
+        rows = user.memberships.values_list("role", "hwb_area_id", "region_id", "is_lead", "signoff_slot_code")
+        user._memberships_held = tuple(Held(*row) for row in rows)
+        return user._memberships_held
+
+
+def forget_memberships(user) -> None:
+    user.__dict__.pop("_memberships_held", None)
+
+
+def roles_of(user) -> frozenset[str]:
+    """The roles the user holds in any area or region."""
+    return frozenset(m.role for m in memberships_of(user))
+
+
+def area_ids_of(user, roles) -> set[int]:
+    """The HWB areas in which the user holds one of `roles`."""
+    return {m.hwb_area_id for m in memberships_of(user) if m.role in roles and m.hwb_area_id is not None}
+
+
+def assured_region_ids(user) -> set[int]:
+    """The regions the user assures."""
+    return {m.region_id for m in memberships_of(user) if m.role == Membership.Role.ASSURER}
+
+
+def holds(user, roles, *, hwb_area_id=None, region_id=None, slot_code=None, lead=False) -> bool:
+    """Whether the user holds one of `roles` in that area (or region, or sign-off slot)."""
+    return any(
+        m.role in roles
+        and (hwb_area_id is None or m.hwb_area_id == hwb_area_id)
+        and (region_id is None or m.region_id == region_id)
+        and (slot_code is None or m.signoff_slot_code == slot_code)
+        and (m.is_lead or not lead)
+        for m in memberships_of(user)
+    )
 
 
 @rules.predicate
@@ -38,16 +84,14 @@ def is_lead_commissioner_of(user, hwb_area) -> bool:
     return (
         active(user)
         and hwb_area is not None
-        and user.memberships.filter(role=Membership.Role.COMMISSIONER, is_lead=True, hwb_area=hwb_area).exists()
+        and holds(user, [Membership.Role.COMMISSIONER], hwb_area_id=hwb_area.pk, lead=True)
     )
 
 
 @rules.predicate
 def is_commissioner_of(user, hwb_area) -> bool:
     return (
-        active(user)
-        and hwb_area is not None
-        and user.memberships.filter(role=Membership.Role.COMMISSIONER, hwb_area=hwb_area).exists()
+        active(user) and hwb_area is not None and holds(user, [Membership.Role.COMMISSIONER], hwb_area_id=hwb_area.pk)
     )
 
 

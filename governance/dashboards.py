@@ -11,6 +11,7 @@ from django.db.models import Count, Max, Prefetch, Q, Sum, prefetch_related_obje
 from django.utils import timezone
 
 from accounts.models import Membership, User
+from accounts.permissions import area_ids_of
 from finance.models import ExpenditureAmount, IncomeLine
 from plans.models import Plan
 from plans.permissions import AREA_READER_ROLES
@@ -174,7 +175,7 @@ def assurance_dashboard(user: User, *, round_slug: str = "", status: str = "") -
         plans = plans.filter(status=status)
     regions = list(Region.objects.filter(memberships__user=user, memberships__role=Membership.Role.ASSURER).distinct())
     # An assurer does not review the plans of an area they hold a role in (plans.permissions).
-    own_area_ids = set(user.memberships.filter(role__in=AREA_READER_ROLES).values_list("hwb_area_id", flat=True))
+    own_area_ids = area_ids_of(user, AREA_READER_ROLES)
     region_ids = {r.pk for r in regions}
     rows = [
         {

@@ -7,7 +7,7 @@ looks its transition up here, so the table below is the whole workflow in one pl
 from dataclasses import dataclass
 
 from accounts.models import Membership, User
-from accounts.permissions import is_national_admin
+from accounts.permissions import is_national_admin, memberships_of
 from plans.models import Plan
 from plans.permissions import AREA_READER_ROLES
 
@@ -96,7 +96,7 @@ def roles_for(user: User | None, plan: Plan) -> set[str]:
     if not user.is_authenticated:
         return set()
     roles = set()
-    memberships = list(user.memberships.all())
+    memberships = memberships_of(user)
     for m in memberships:
         if m.role == Membership.Role.COMMISSIONER and m.hwb_area_id == plan.hwb_area_id:
             roles.add(COMMISSIONER)
@@ -119,7 +119,7 @@ def slot_codes_for(user: User, plan: Plan) -> set[str]:
         return set()
     return {
         m.signoff_slot_code
-        for m in user.memberships.all()
+        for m in memberships_of(user)
         if m.role == Membership.Role.SIGNATORY and m.hwb_area_id == plan.hwb_area_id
     }
 

@@ -13,7 +13,7 @@ import rules
 from django.db.models import Q
 
 from accounts.models import Membership, User
-from accounts.permissions import active, allowed, is_national_admin
+from accounts.permissions import active, allowed, area_ids_of, assured_region_ids, holds, is_national_admin
 from plans import permissions as plan_rules
 
 from .models import Return
@@ -59,9 +59,7 @@ def is_editable(user, ret) -> bool:
 def is_signatory_of_slot(user, target) -> bool:
     if not isinstance(target, SlotOfReturn) or not active(user):
         return False
-    return user.memberships.filter(
-        role=Role.SIGNATORY, hwb_area_id=target.ret.plan.hwb_area_id, signoff_slot_code=target.slot_code
-    ).exists()
+    return holds(user, [Role.SIGNATORY], hwb_area_id=target.ret.plan.hwb_area_id, slot_code=target.slot_code)
 
 
 PERMISSIONS = {
@@ -96,10 +94,8 @@ def readable_returns_filter(user: User) -> Q | None:
         return Q(pk__in=[])
     if is_national_admin(user):
         return None
-    area_ids = user.memberships.filter(role__in=plan_rules.AREA_READER_ROLES).values("hwb_area_id")
-    region_ids = user.memberships.filter(role=Role.ASSURER).values("region_id")
-    return Q(plan__hwb_area_id__in=area_ids) | Q(
-        plan__hwb_area__region_id__in=region_ids, status__in=ASSURER_VISIBLE_STATUSES
+    return Q(plan__hwb_area_id__in=sorted(area_ids_of(user, plan_rules.AREA_READER_ROLES))) | Q(
+        plan__hwb_area__region_id__in=sorted(assured_region_ids(user)), status__in=ASSURER_VISIBLE_STATUSES
     )
 
 
@@ -117,4 +113,4 @@ def national_region_ids(user: User) -> list[int] | None:
     """The regions whose returns the user sees in the national roll-up: None means every region."""
     if is_national_admin(user):
         return None
-    return list(user.memberships.filter(role=Role.ASSURER).values_list("region_id", flat=True))
+    return sorted(assured_region_ids(user))

@@ -9,10 +9,14 @@ in the browser); only absolute web and email links become links; and nh3 then ke
 safe tags and attributes, so script, event handlers and style never get through.
 """
 
+import hashlib
 import re
+from functools import lru_cache
 from urllib.parse import urlsplit
 
+import markdown_it
 import nh3
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.utils.html import format_html, linebreaks
 from django.utils.safestring import SafeString, mark_safe
@@ -150,13 +154,34 @@ TOO_LONG_REASON = f"it is longer than {MAX_MARKDOWN_CHARS:,} characters"
 TOO_DEEP_REASON = f"its lists or quotes are nested more than {MAX_MARKDOWN_NESTING} levels deep"
 
 
+# Bump when the rendering rules change, so no cache serves HTML made by the old ones.
+RENDERING = f"1-{nh3.__version__}-{markdown_it.__version__}"
+
+
 def render_markdown(text: str) -> SafeString:
     """Markdown to HTML that is safe to put on a page or in a PDF.
 
     Text saved before the limits existed, or beyond them, is shown as escaped plain text with a
     note saying why, rather than failing the page.
+
+    Rendering costs milliseconds per answer (a schemes page renders dozens), so the HTML is kept by
+    the text's content: in this process (most recent texts) and in Django's cache, shared by every
+    process, keyed by the text's SHA-256. Any change to an answer is a new key.
     """
-    text = text or ""
+    return mark_safe(_cached_html(text or ""))  # noqa: S308 - made by _render, sanitised
+
+
+@lru_cache(maxsize=1024)
+def _cached_html(text: str) -> str:
+    key = f"markdown:{RENDERING}:{hashlib.sha256(text.encode()).hexdigest()}"
+    html = cache.get(key)
+    if html is None:
+        html = str(_render(text))
+        cache.set(key, html, timeout=30 * 24 * 3600)
+    return html
+
+
+def _render(text: str) -> SafeString:
     if _too_long(text):
         return _as_plain_text(text, TOO_LONG_REASON)
     tokens = _parse(text)

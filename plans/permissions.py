@@ -17,7 +17,7 @@ import rules
 from django.db.models import Q
 
 from accounts.models import Membership, User
-from accounts.permissions import active, allowed, is_national_admin
+from accounts.permissions import active, allowed, area_ids_of, assured_region_ids, holds, is_national_admin, roles_of
 
 from .models import Plan
 
@@ -43,7 +43,7 @@ class SlotOfPlan(NamedTuple):
 def _holds_in_area(user, plan, roles) -> bool:
     if not active(user) or plan is None:
         return False
-    return user.memberships.filter(role__in=roles, hwb_area_id=plan.hwb_area_id).exists()
+    return holds(user, roles, hwb_area_id=plan.hwb_area_id)
 
 
 # --- Predicates ---------------------------------------------------------------------------
@@ -74,12 +74,12 @@ def holds_role_in_area(user, plan) -> bool:
 def is_assurer_of_region(user, plan) -> bool:
     if not active(user) or plan is None:
         return False
-    return user.memberships.filter(role=Role.ASSURER, region_id=plan.hwb_area.region_id).exists()
+    return holds(user, [Role.ASSURER], region_id=plan.hwb_area.region_id)
 
 
 @rules.predicate
 def is_assurer(user) -> bool:
-    return active(user) and user.memberships.filter(role=Role.ASSURER).exists()
+    return active(user) and Role.ASSURER in roles_of(user)
 
 
 @rules.predicate
@@ -96,9 +96,7 @@ def is_editable(user, plan) -> bool:
 def is_signatory_of_slot(user, target) -> bool:
     if not isinstance(target, SlotOfPlan) or not active(user):
         return False
-    return user.memberships.filter(
-        role=Role.SIGNATORY, hwb_area_id=target.plan.hwb_area_id, signoff_slot_code=target.slot_code
-    ).exists()
+    return holds(user, [Role.SIGNATORY], hwb_area_id=target.plan.hwb_area_id, slot_code=target.slot_code)
 
 
 # A plan group's rules look at its member plans' areas (plans.groups: aligned plans).
@@ -187,16 +185,20 @@ def can_review_plan(user, plan: Plan) -> bool:
 # --- Querysets --------------------------------------------------------------------------------
 
 
-def readable_plans_filter(user: User) -> Q | None:
-    """The plans `may_read_plan` allows, as a filter: None means every plan, Q(pk__in=[]) none.
+NO_PLANS = Q(pk__in=[])
 
-    Written from the same roles and statuses as the predicates above, in subqueries so it costs
-    no query of its own beyond the national-admin check.
+
+def readable_plans_filter(user: User) -> Q | None:
+    """The plans `may_read_plan` allows, as a filter: None means every plan, NO_PLANS none.
+
+    Written from the same roles and statuses as the predicates above, with the user's areas and
+    regions as plain lists (memberships_of has read them), so the plan query stays simple.
     """
     if not active(user):
-        return Q(pk__in=[])
+        return NO_PLANS
     if is_national_admin(user):
         return None
-    area_ids = user.memberships.filter(role__in=AREA_READER_ROLES).values("hwb_area_id")
-    region_ids = user.memberships.filter(role=Role.ASSURER).values("region_id")
-    return Q(hwb_area_id__in=area_ids) | Q(hwb_area__region_id__in=region_ids, status__in=ASSURER_VISIBLE_STATUSES)
+    areas, regions = sorted(area_ids_of(user, AREA_READER_ROLES)), sorted(assured_region_ids(user))
+    if not areas and not regions:
+        return NO_PLANS
+    return Q(hwb_area_id__in=areas) | Q(hwb_area__region_id__in=regions, status__in=ASSURER_VISIBLE_STATUSES)

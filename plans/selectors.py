@@ -5,6 +5,7 @@ import difflib
 import re
 
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.db.models.query import EmptyQuerySet
 from django.http import Http404
 from django.urls import NoReverseMatch, reverse
 from django.utils.html import escape
@@ -45,7 +46,10 @@ def is_national_admin(user: User) -> bool:
 def plans_for_user(user: User) -> QuerySet[Plan]:
     """Every plan the user may read (plans.permissions "plans.view_plan"), as a queryset."""
     scope = permissions.readable_plans_filter(user)
-    return Plan.objects.all() if scope is None else Plan.objects.filter(scope)
+    if scope is None:
+        return Plan.objects.all()
+    # none() is never compiled to SQL: the page of someone with no role yet asks nothing of the database.
+    return Plan.objects.none() if scope == permissions.NO_PLANS else Plan.objects.filter(scope)
 
 
 def get_plan_for_user(user: User, *, round_slug: str, ons_code: str) -> Plan:
@@ -67,8 +71,11 @@ def can_edit_plan(user: User, plan: Plan) -> bool:
 
 def plan_list_for_user(user: User) -> list[Plan]:
     """The "Your plans" list with completed-section counts, in two queries (and two more per plan in a later phase)."""
+    readable = plans_for_user(user)
+    if isinstance(readable, EmptyQuerySet):
+        return []  # not even compiled: building this query costs more than most pages' SQL
     plans = list(
-        plans_for_user(user)
+        readable
         .select_related("round", "hwb_area")
         .annotate(
             # Optional front matter is not counted: the count says how far the plan is from complete.

@@ -18,6 +18,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from functools import lru_cache
 
+from django.core.cache import cache
 from django.db.models import Prefetch, Subquery
 from django.db.models.signals import m2m_changed, post_delete, post_save
 
@@ -76,6 +77,17 @@ def round_config(round_id: int, version: uuid.UUID | None = None) -> RoundConfig
 
 @lru_cache(maxsize=32)
 def _read(round_id: int, version: uuid.UUID | None) -> RoundConfig:
+    """In this process's memory first; then Django's cache, which every web process and worker shares
+    (Redis in production), so a process started on deadline day does not read it all again."""
+    key = f"round-config:{round_id}:{version}"
+    config = cache.get(key)
+    if config is None:
+        config = _read_from_database(round_id)
+        cache.set(key, config, timeout=7 * 24 * 3600)
+    return config
+
+
+def _read_from_database(round_id: int) -> RoundConfig:
     output_units = list(OutputUnit.objects.filter(round_id=round_id).order_by("order"))
     unit_by_id = {unit.pk: unit for unit in output_units}
     codes: dict[str, list[CodeListEntry]] = defaultdict(list)
