@@ -75,8 +75,7 @@ def plan_list_for_user(user: User) -> list[Plan]:
     if isinstance(readable, EmptyQuerySet):
         return []  # not even compiled: building this query costs more than most pages' SQL
     plans = list(
-        readable
-        .select_related("round", "hwb_area")
+        readable.select_related("round", "hwb_area")
         .annotate(
             # Optional front matter is not counted: the count says how far the plan is from complete.
             sections_total=Count("round__sections", filter=Q(round__sections__front_matter=False), distinct=True),
