@@ -24,6 +24,7 @@ def production_env(**extra) -> dict:
         ALLOWED_HOSTS="bcf.example.org",
         SITE_URL="https://bcf.example.org",
         DATABASE_URL="postgres://postgres@127.0.0.1:5432/bcf_h7",
+        CACHE_URL="redis://127.0.0.1:6379/2",
     )
     env.update(extra)
     return env
@@ -44,6 +45,14 @@ def test_check_deploy_reports_no_issues_under_production_settings():
     result = run_check(production_env())
     assert result.returncode == 0, result.stdout + result.stderr
     assert "System check identified no issues (0 silenced)." in result.stdout
+
+
+def test_check_deploy_warns_when_web_processes_would_not_share_sessions():
+    env = production_env()
+    del env["CACHE_URL"]
+    result = run_check(env)
+    assert result.returncode != 0
+    assert "accounts.W001" in result.stdout + result.stderr and "CACHE_URL" in result.stdout + result.stderr
 
 
 def test_check_deploy_still_clean_with_single_sign_on_configured():
