@@ -150,7 +150,7 @@ def main() -> int:
     log(f"seeded {args.areas} plans; {len(specs)} commissioners on {len(specs) // args.per_plan} draft plans")
 
     worker = start_worker(env)
-    server = bench.serve(env)
+    server = bench.serve(env, port=PORT)  # its default port is the benchmark's
     try:
         log(f"{args.users} users for {args.seconds}s against gunicorn on 127.0.0.1:{PORT}")
         started = time.monotonic()
