@@ -55,7 +55,8 @@ backup:
 restore:
 	$(PY) scripts/backup.py restore $(BACKUP)
 
-## Load scenario: 50 commissioners editing and exporting for 2 minutes against gunicorn, PostgreSQL
-## and a Celery worker, all on 127.0.0.1; fails unless zero requests failed and every saved edit is stored.
+## Load scenario: 200 commissioners editing, exporting and submitting for 2 minutes against gunicorn,
+## PostgreSQL and a Celery worker, all on 127.0.0.1; fails unless zero requests failed, every saved
+## edit is stored, and every submission is stored with its PDF and workbook.
 loadtest: setup-dev
-	$(PY) loadtest/run.py --users 50 --seconds 120
+	$(PY) loadtest/run.py --users 200 --seconds 120
