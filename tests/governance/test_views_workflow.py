@@ -7,8 +7,11 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from finance.models import ExpenditureLine, IncomeLine
+from finance.services import save_expenditure_line, save_income_line
 from governance.models import KloeRating, PlanEvent, SectionComment, SignOff
-from plans.models import Plan
+from plans.models import Plan, SectionProgress
+from plans.services import complete_section
 from rounds.models import KeyLineOfEnquiry, OutcomeCategory, Section
 from tests.governance.conftest import submit
 
@@ -265,6 +268,65 @@ def test_national_dashboard_shows_status_by_region_and_charts(client, submitted,
     assert "£21,758,000" not in page  # the pooled budget is both years together
     assert "£45,994,000" in page  # 21,758,000 + 24,236,000
     assert "<svg" in page and "Intermediate Care Services" in page
+
+
+def test_the_national_sums_follow_a_plan_returned_changed_and_resubmitted(client, submitted):
+    """The national view keeps its sums in the cache: they must never outlive the plans they add up."""
+    cast, _ = submitted
+    national = reverse("governance:national_dashboard") + f"?round={cast.plan.round.slug}"
+    client.force_login(cast.national_admin)
+    assert "£45,994,000" in client.get(national).content.decode()
+    assert "£45,994,000" in client.get(national).content.decode()  # the cached sums, read again
+
+    client.force_login(cast.assurer)
+    client.post(url("review", cast.plan), {"action": "return", "comment": "Check the DFG figure."})
+    client.force_login(cast.national_admin)
+    assert "£45,994,000" not in client.get(national).content.decode()  # returned: no longer submitted
+
+    # £1,000 more income from one stream, and £1,000 more spent from it, in the same year.
+    cast.plan.refresh_from_db()
+    line = IncomeLine.objects.filter(plan=cast.plan).order_by("pk").first()
+    save_income_line(
+        user=cast.commissioner,
+        plan=cast.plan,
+        line=line,
+        version=line.version,
+        funding_stream=line.funding_stream,
+        organisation=line.organisation,
+        year=line.year,
+        amount=line.amount + 1000,
+        note=line.note,
+    )
+    spend = (
+        ExpenditureLine.objects.filter(plan=cast.plan, funding_stream=line.funding_stream, amounts__year=line.year)
+        .select_related("scheme")
+        .first()
+    )
+    amounts = {a.year: a.amount for a in spend.amounts.select_related("year")}
+    amounts[line.year] += 1000
+    save_expenditure_line(
+        user=cast.commissioner,
+        plan=cast.plan,
+        line=spend,
+        version=spend.version,
+        scheme_reference=spend.scheme.reference,
+        scheme_type=spend.scheme_type,
+        sub_type=spend.sub_type,
+        area_of_spend=spend.area_of_spend,
+        commissioner=spend.commissioner,
+        percent_nhs=spend.percent_nhs,
+        percent_la=spend.percent_la,
+        provider=spend.provider,
+        funding_stream=spend.funding_stream,
+        is_new=spend.is_new,
+        amounts=amounts,
+        outputs={a.year: a.planned_output for a in spend.amounts.select_related("year")},
+    )
+    for progress in SectionProgress.objects.filter(plan=cast.plan).exclude(status=SectionProgress.Status.COMPLETED):
+        complete_section(user=cast.commissioner, plan=cast.plan, section=progress.section)
+    submit(cast)
+    client.force_login(cast.national_admin)
+    assert "£45,995,000" in client.get(national).content.decode()
 
 
 def test_signing_a_plan_not_awaiting_signoff_redirects_with_a_message(client, cast):
