@@ -212,7 +212,7 @@ def _bars(rows: list[dict], key: str) -> list[dict]:
     return rows
 
 
-# The sums are kept this long at most, in case a label or line is changed outside the plan workflow.
+# The sums are kept this long at most, in case a line is changed outside the plan workflow.
 NATIONAL_MONEY_SECONDS = 600
 
 
@@ -222,12 +222,14 @@ def submitted_money(planning_round: PlanningRound) -> tuple[int, dict]:
     Adding up every submitted plan's lines is most of the national view's time (about 20 ms of SQL
     at 150 areas), and those lines cannot change while the plan stays submitted: changing them
     reopens it, which changes its status and, on resubmission, its version. So the sums are kept in
-    the cache under a digest of the submitted plans' ids, versions, statuses and last saves.
+    the cache under a digest of the submitted plans' ids, versions, statuses, last saves and regions
+    (an area moved to another region moves its money), and the round's configuration version.
     """
     visible = Plan.objects.filter(round=planning_round, status__in=ASSURER_VISIBLE_STATUSES)
-    plans = list(visible.order_by("pk").values_list("pk", "version", "status", "updated_at"))
+    plans = list(visible.order_by("pk").values_list("pk", "version", "status", "updated_at", "hwb_area__region_id"))
     digest = hashlib.sha256(repr(plans).encode()).hexdigest()
-    key = f"national-money:{planning_round.pk}:{digest}"
+    # The round's configuration version changes with its code lists (a scheme type renamed).
+    key = f"national-money:{planning_round.pk}:{planning_round.config_version}:{digest}"
     money = cache.get(key)
     if money is None:
         submitted = Q(plan__round=planning_round, plan__status__in=ASSURER_VISIBLE_STATUSES)
