@@ -23,7 +23,7 @@ from .snapshots import PlanSnapshot, read_plan_snapshot
 TEMPLATE = "pdf/part1.html"
 STYLESHEET = "part1.css"
 # Bump when the way the PDF is drawn changes in code, so stored PDFs are not reused.
-RENDERER_VERSION = "2"
+RENDERER_VERSION = "3"
 EMBEDDED_FIGURES = ("data:image/png;base64,", "data:image/jpeg;base64,")
 
 
@@ -61,16 +61,31 @@ def part1_content_hash(snapshot: PlanSnapshot, *, public: bool = False) -> str:
     return digest.hexdigest()
 
 
+ANSWER_BLOCK = re.compile(r'<div class="[^"]*\bmd\b[^"]*">')
+DIV_TAG = re.compile(r"<(/?)div\b[^>]*>")
+HEADING_TAG = re.compile(r"<(/?)h([1-6])>")
+
+
 def _demote_answer_headings(html: str) -> str:
     """Headings typed into answers become h5/h6, below the template's own h1-h4 in the PDF's tag tree.
 
-    Sanitised Markdown escapes every "<" an author types, so a block's own tags are the only ones in it.
+    Sanitised Markdown escapes every "<" an author types, so a block's own tags are the only ones in
+    it; a block holds divs of its own (a table's scroll wrapper), so its end is found by counting them.
     """
-
-    def demote(block: re.Match) -> str:
-        return re.sub(r"<(/?)h([1-6])>", lambda m: f"<{m[1]}h{min(int(m[2]) + 4, 6)}>", block[0])
-
-    return re.sub(r'<div class="[^"]*\bmd\b[^"]*">.*?</div>', demote, html, flags=re.DOTALL)
+    pieces, done = [], 0
+    for block in ANSWER_BLOCK.finditer(html):
+        if block.start() < done:
+            continue  # inside a block already demoted
+        depth, end = 1, len(html)
+        for tag in DIV_TAG.finditer(html, block.end()):
+            depth += -1 if tag[1] else 1
+            if depth == 0:
+                end = tag.end()
+                break
+        demoted = HEADING_TAG.sub(lambda m: f"<{m[1]}h{min(int(m[2]) + 4, 6)}>", html[block.start() : end])
+        pieces += [html[done : block.start()], demoted]
+        done = end
+    return "".join(pieces) + html[done:]
 
 
 def part1_html(snapshot: PlanSnapshot, *, public: bool = False) -> str:

@@ -13,7 +13,7 @@ from pypdf import PdfReader
 from governance.pdf import render_plan_pdf
 from plans import models as pm
 from tests import factories as f
-from tests.governance.test_pdf import ARTIFACTS, body_text
+from tests.governance.test_pdf import ARTIFACTS, body_text, structure_roles
 from tests.governance.test_pdf_xss import walk_objects
 from tests.plans.test_markdown import (
     BRACKETS_20K,
@@ -103,3 +103,15 @@ def test_pdf_of_a_plan_with_hostile_saved_markdown_is_still_made(plan):
     assert "Shown as plain text: it is longer than 100,000 characters." in text
     assert text.count("- level 299") >= 2
     assert "[[[[[[[[[[" in text
+
+
+def test_headings_after_a_table_in_an_answer_stay_below_the_templates_headings(plan):
+    """A Markdown table is wrapped in a div of its own; the heading after it is still the answer's."""
+    set_answer(
+        plan,
+        "# Before the table\n\n| Service | Beds |\n| --- | --- |\n| Reablement | 12 |\n\n# After the table\n\nText.",
+    )
+    pdf = render_plan_pdf(plan)
+    roles = structure_roles(pdf)
+    assert roles.count("/H1") == 1  # the document title only
+    assert "After the table" in body_text(pdf, plan)
