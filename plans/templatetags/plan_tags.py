@@ -44,3 +44,14 @@ def plain_number(value) -> str:
     if "." in text:
         text = text.rstrip("0").rstrip(".")
     return text
+
+
+# A table this short fits on one page, so the PDF keeps it whole. A longer one must break anyway;
+# keeping it together would only push it onto a fresh page and leave its heading alone on the last.
+SHORT_TABLE_ROWS = 15
+
+
+@register.filter
+def keep_together(rows) -> str:
+    """`class="{{ rows|keep_together }}"`: "keep-together" when the table fits on one page."""
+    return "keep-together" if len(rows) <= SHORT_TABLE_ROWS else ""

@@ -413,3 +413,25 @@ def test_the_public_rendering_shows_sign_off_roles_and_dates_but_no_signatory(db
     assert slot.title in public_copy and "Date signed" in public_copy
     assert "does not name the people who signed it off" in public_copy
     assert part1_content_hash(snapshot, public=True) != part1_content_hash(snapshot)
+
+
+def test_a_long_money_table_starts_under_its_heading_and_a_short_one_stays_whole(db):
+    """Kept whole, a 40-row table was pushed past its heading, leaving the heading alone on a page."""
+    plan = f.PlanWithContentFactory()
+    year = plan.round.years.order_by("order").first()
+    scheme_type = rm.CodeListEntry.objects.get(round=plan.round, list="scheme_type", code="reablement")
+    for n in range(10, 50):
+        scheme = f.PartTwoSchemeFactory(plan=plan, reference=f"S{n}", name=f"Long scheme {n}", scheme_type=scheme_type)
+        f.ExpenditureAmountFactory(line=f.ExpenditureLineFactory(plan=plan, scheme=scheme), year=year)
+    pdf = render_plan_pdf(plan)
+    pages = page_texts(pdf)
+
+    def pages_with(text: str) -> list[int]:
+        return [n for n, page in enumerate(pages) if text in page]
+
+    heading = page_starting_a_line_with(pdf, "Planned expenditure", after=2) - 1
+    assert pages_with("Planned expenditure by scheme Scheme 2014/15")[0] == heading  # the 40-row table starts there
+    assert pages_with("S49 Long scheme 49 £250,000.00")[0] > heading  # and runs on
+    # The by-type table (two rows and a total) fits on a page, so it is kept whole.
+    assert len(pages_with("Planned expenditure by scheme type")) == 1
+    assert pages_with("Planned expenditure by scheme type") == pages_with("Integrated care planning £2,700,000.00")
