@@ -156,7 +156,7 @@ def accept_invitation(request, token):
             return redirect("oidc_authentication_init")
         if account is None and form.is_valid():
             user = invitations.accept(token=token, password=form.cleaned_data["password1"], request=request)
-            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+            login(request, user, backend="accounts.backends.CachedModelBackend")
             messages.success(request, "Your account is ready and you are signed in.")
             return redirect("plans:your_plans")
     return render(

@@ -30,8 +30,9 @@ class Held(NamedTuple):
 def memberships_of(user) -> tuple[Held, ...]:
     """Every membership the user holds, read in one query once per user object.
 
-    A view's user is read afresh for each request, so every rule a page asks and its menu share
-    that one query, and a membership changed in another request is seen on the next. Code that
+    The signed-in user comes with them already read (accounts.backends, from the cache until the
+    user or a membership changes), so every rule a page asks and its menu share one read, and a
+    membership changed in another request is seen on the next. Code that
     changes a user's memberships and then asks a rule about the same user object calls
     `forget_memberships` first.
     """

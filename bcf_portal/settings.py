@@ -227,7 +227,15 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 # rendered answers and the API rate-limit counts. The default is per process, right for the embedded
 # single process; with several web processes set CACHE_URL (e.g. redis://redis:6379/2) so they share
 # one, or a sign-out in one process would not reach another's cached session.
-CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://")}
+CACHES = {
+    "default": env.cache_url("CACHE_URL", default="locmemcache://"),
+    # Each process's own memory, for copies keyed by a version kept in the shared cache (accounts.backends).
+    "process": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "process",
+        "OPTIONS": {"MAX_ENTRIES": 10_000},
+    },
+}
 # Sessions read from the cache, written to both: losing the cache (a Redis restart) signs nobody out.
 SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 
@@ -246,11 +254,12 @@ SESSION_SAVE_EVERY_REQUEST = False
 SESSION_COOKIE_SAMESITE = "Lax"
 
 # django-axes first (it refuses a locked-out username+IP before any password is checked), then
-# django-rules for object permissions (accounts.permissions, plans.permissions), then the ordinary model backend.
+# django-rules for object permissions (accounts.permissions, plans.permissions), then the model backend,
+# which reads the signed-in user and their memberships through the cache (accounts.backends).
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "rules.permissions.ObjectPermissionBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    "accounts.backends.CachedModelBackend",
 ]
 AXES_ENABLED = env.bool("AXES_ENABLED", default=True)
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
