@@ -93,3 +93,25 @@ def test_the_version_lives_in_the_shared_cache_so_every_process_sees_a_change():
     assert user_with_memberships(user.pk)._memberships_held == ()  # this process's copy, as expected
     cache.set(f"signed-in-user:{user.pk}:version", "set-by-another-process")
     assert [held.role for held in user_with_memberships(user.pk)._memberships_held] == ["national_admin"]
+
+
+def test_with_the_shared_redis_cache_an_ended_membership_refuses_the_next_request(client, settings):
+    """As deployed: CACHE_URL names a Redis database (django-redis), shared by every web process."""
+    import environ
+
+    settings.CACHES = {
+        **settings.CACHES,
+        "default": environ.Env().cache_url_config("redis://127.0.0.1:6379/11"),
+    }
+    assert settings.CACHES["default"]["BACKEND"] == "django_redis.cache.RedisCache"
+    cache.clear()
+    plan = PlanFactory()
+    membership = MembershipFactory(hwb_area=plan.hwb_area)
+    client.force_login(membership.user)
+    assert client.get(overview_url(plan)).status_code == 200
+    assert cache.get(f"signed-in-user:{membership.user_id}:version") is not None  # kept in Redis
+    caches["process"].clear()  # as if the next request went to another web process
+    assert client.get(overview_url(plan)).status_code == 200
+    membership.delete()
+    assert client.get(overview_url(plan)).status_code == 404
+    cache.clear()
