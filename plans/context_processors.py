@@ -18,9 +18,14 @@ def _roles(user) -> set[str]:
 
 def service(request):
     user = getattr(request, "user", None)
+    if user is None:
+        return {"service_name": settings.SERVICE_NAME, "phase": settings.PHASE, "nav_roles": set(), "nav_roles_key": ""}
+    # Lazy: read only on pages that draw the menu.
+    roles = SimpleLazyObject(lambda: _roles(user))
     return {
         "service_name": settings.SERVICE_NAME,
         "phase": settings.PHASE,
-        # Lazy: the query runs only on pages that draw the menu.
-        "nav_roles": SimpleLazyObject(lambda: _roles(user)) if user is not None else set(),
+        "nav_roles": roles,
+        # The menu is cached per set of roles (templates/base.html): the same roles, the same menu.
+        "nav_roles_key": SimpleLazyObject(lambda: ",".join(sorted(roles))),
     }
