@@ -40,7 +40,13 @@ def scheme_list(request, round_slug: str, ons_code: str):
     return render(
         request,
         "schemes/scheme_list.html",
-        {**page, "plan": plan, "schemes": selectors.schemes_for_plan(plan), "can_edit": can_edit},
+        {
+            **page,
+            "plan": plan,
+            "schemes": selectors.schemes_for_plan(plan),
+            "can_edit": can_edit,
+            "schemes_url": request.path,
+        },
     )
 
 

@@ -76,6 +76,9 @@ def test_add_change_and_remove_a_scheme(client, a, django_assert_max_num_queries
     html = listing.content.decode()
     assert "Integrated reablement service" in html and "Reablement: Reablement at home" in html
     assert "<strong>reablement</strong>" in html
+    # Each row's links, written from the list's URL, are the scheme's own pages.
+    assert f'href="{url(a, "schemes:change", pk=scheme.pk)}"' in html
+    assert f'href="{url(a, "schemes:remove", pk=scheme.pk)}"' in html
     client.post(url(a, "schemes:change", pk=scheme.pk), scheme_data(a, version="1", name="Renamed", is_new="yes"))
     scheme.refresh_from_db()
     assert (scheme.name, scheme.is_new, scheme.version) == ("Renamed", True, 2)
