@@ -29,6 +29,9 @@ ALLOWED_SAVE_RECEIVERS = {
     # Cache invalidation: a round's configuration is cached per process; any change to it, an admin
     # edit included, gives the round a new config_version.
     "rounds/config.py": "round configuration cache",
+    # Cache invalidation: the signed-in user and their memberships are cached under a per-user version;
+    # any change to either, an admin edit or a cascade included, replaces the version.
+    "accounts/backends.py": "signed-in user cache",
 }
 SAVE_SIGNALS = {"post_save", "pre_save", "post_delete", "pre_delete"}
 MODEL_FIELDS = {"ForeignKey", "OneToOneField", "ManyToManyField"}
