@@ -1,9 +1,10 @@
-"""The signed-in user and their memberships, read from the database once and then from the shared cache.
+"""The signed-in user and their memberships, read from the database once and then from memory.
 
 Every signed-in page needs the user's row (Django's session check) and their memberships (every rule
 and the menu). Reading both from PostgreSQL cost two queries a request, most of the floor page's time.
-Here both are kept together in the cache under a key that includes a per-user version, and any change
-to the user's row or to one of their memberships replaces that version (the receivers below). The next
+Here both are kept together in each process's memory under a key that includes a per-user version held
+in the shared cache, and any change to the user's row or to one of their memberships replaces that
+version (the receivers below). The next
 request, in any web process sharing the cache, then misses and reads the database: an ended membership
 or a deactivated account takes effect on the next request, as before.
 
