@@ -201,4 +201,10 @@ def readable_plans_filter(user: User) -> Q | None:
     areas, regions = sorted(area_ids_of(user, AREA_READER_ROLES)), sorted(assured_region_ids(user))
     if not areas and not regions:
         return NO_PLANS
-    return Q(hwb_area_id__in=areas) | Q(hwb_area__region_id__in=regions, status__in=ASSURER_VISIBLE_STATUSES)
+    # Only the parts the user holds: most people have areas or regions, not both, and an empty part
+    # would still be built and compiled on every plan page.
+    own = Q(hwb_area_id__in=areas) if areas else None
+    assured = Q(hwb_area__region_id__in=regions, status__in=ASSURER_VISIBLE_STATUSES) if regions else None
+    if own is not None and assured is not None:
+        return own | assured
+    return own if own is not None else assured
