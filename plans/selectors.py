@@ -4,7 +4,7 @@ import datetime
 import difflib
 import re
 
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
 from django.db.models.query import EmptyQuerySet
 from django.http import Http404
 from django.urls import NoReverseMatch, reverse
@@ -183,7 +183,7 @@ def get_section(plan: Plan, section_key: str) -> Section:
         # Whether any of the section's answers has a figure: a page without any need not read them.
         has_figures = Exists(Figure.objects.filter(plan=plan, question__section=OuterRef("pk")))
         return (
-            plan_sections(plan)
+            with_progress(plan_sections(plan), plan)
             .select_related("national_condition")
             .annotate(has_figures=has_figures)
             .get(key=section_key)
@@ -209,7 +209,22 @@ def next_section_url(plan: Plan, section: Section) -> str:
     return section_url(plan, following)
 
 
+def with_progress(sections: QuerySet[Section], plan: Plan) -> QuerySet[Section]:
+    """Each section with, in the same query, the plan's status on it (`progress_status`) and whether
+    an assurer has commented on it (`has_comments`): a section page then skips the reads they save."""
+    progress = SectionProgress.objects.filter(plan=plan, section=OuterRef("pk")).values("status")[:1]
+    comments = plan.section_comments.filter(section=OuterRef("pk"))
+    return sections.annotate(progress_status=Subquery(progress), has_comments=Exists(comments))
+
+
+def table_section(plan: Plan, table: str) -> Section | None:
+    """The task-list section a table page belongs to, with its progress (with_progress), for the page."""
+    return with_progress(plan_sections(plan), plan).filter(table=table).order_by("order").first()
+
+
 def section_status(plan: Plan, section: Section) -> str:
+    if hasattr(section, "progress_status"):  # read with the section (with_progress)
+        return section.progress_status or SectionProgress.Status.NOT_STARTED
     status = SectionProgress.objects.filter(plan=plan, section=section).values_list("status", flat=True).first()
     return status or SectionProgress.Status.NOT_STARTED
 
@@ -220,15 +235,18 @@ def section_comments(plan: Plan, section: Section) -> list:
     Every section page reads them here: Part 1 and table pages in plans, and the schemes, finance
     and metrics pages that the task list links Part 2 sections to. The comments are governance's
     rows (a higher layer than all of those apps), so this one selector in the lowest layer reads them
-    through the plan's reverse relation rather than any app importing governance (one query).
+    through the plan's reverse relation rather than any app importing governance (one query, or
+    none when the section was read with_progress and has no comments).
     """
+    if hasattr(section, "has_comments") and not section.has_comments:
+        return []
     return list(plan.section_comments.filter(section=section).select_related("author").order_by("created_at"))
 
 
 def table_section_context(plan: Plan, table: str) -> dict:
     """For a page built on another app's table (income, expenditure, metrics): the task-list section
     it belongs to, the section's status and the assurer's comments on it, for its heading."""
-    section = plan_sections(plan).filter(table=table).order_by("order").first()
+    section = table_section(plan, table)
     if section is None:
         return {"section": None, "status": SectionProgress.Status.NOT_STARTED, "comments": []}
     return {

@@ -17,7 +17,7 @@ from .models import Scheme
 
 
 def _schemes_section(plan):
-    section = plan_services.table_section(plan, Section.Table.SCHEMES)
+    section = plan_selectors.table_section(plan, Section.Table.SCHEMES)
     if section is None:
         raise Http404("This round has no schemes table")
     return section

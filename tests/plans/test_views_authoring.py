@@ -508,3 +508,27 @@ def test_keep_their_version_keeps_theirs_for_the_clash_and_saves_your_other_chan
     values = {ans.question.key: ans for ans in Answer.objects.filter(plan=a.plan).select_related("question")}
     assert values["date_agreed"].date == datetime.date(2014, 3, 27)
     assert values["local_authority"].text == "Torbay Council"
+
+
+def test_section_page_reads_its_status_and_comments_with_the_section(client, a):
+    """The section's status and whether an assurer commented come with the section's own row
+    (selectors.with_progress): a section without comments costs no comment query (issue 21)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from governance.models import SectionComment  # the test may reach across layers
+
+    page = section_url(a, "1c")
+    SectionProgress.objects.create(plan=a.plan, section=a.sections["1c"], status=SectionProgress.Status.IN_PROGRESS)
+    client.force_login(a.commissioner)
+    client.get(page)  # the signed-in user, read once and then cached
+    with CaptureQueriesContext(connection) as queries:
+        html = client.get(page).content.decode()
+    assert 'light-blue">In progress</strong>' in html and "Comments from your assurer" not in html
+    main_tables = [q["sql"].split('"', 2)[1] for q in queries.captured_queries]
+    assert "governance_sectioncomment" not in main_tables and "plans_sectionprogress" not in main_tables
+
+    SectionComment.objects.create(plan=a.plan, section=a.sections["1c"], author=a.colleague, text="Add dates.")
+    SectionProgress.objects.filter(plan=a.plan).update(status=SectionProgress.Status.COMPLETED)
+    html = client.get(page).content.decode()
+    assert "Comments from your assurer" in html and "Add dates." in html and 'green">Completed</strong>' in html
