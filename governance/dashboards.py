@@ -12,8 +12,8 @@ from django.core.cache import cache
 from django.db.models import Count, Max, Prefetch, Q, Sum, prefetch_related_objects
 from django.utils import timezone
 
-from accounts.models import Membership, User
-from accounts.permissions import area_ids_of
+from accounts.models import User
+from accounts.permissions import area_ids_of, assured_region_ids
 from finance.models import ExpenditureAmount, IncomeLine
 from plans.models import Plan
 from plans.permissions import AREA_READER_ROLES
@@ -175,7 +175,9 @@ def assurance_dashboard(user: User, *, round_slug: str = "", status: str = "") -
         plans = plans.filter(round__slug=round_slug)
     if status:
         plans = plans.filter(status=status)
-    regions = list(Region.objects.filter(memberships__user=user, memberships__role=Membership.Role.ASSURER).distinct())
+    # The regions the user assures, from the memberships read once per request (accounts.permissions).
+    assured = sorted(assured_region_ids(user))
+    regions = list(Region.objects.filter(pk__in=assured).order_by("name")) if assured else []
     # An assurer does not review the plans of an area they hold a role in (plans.permissions).
     own_area_ids = area_ids_of(user, AREA_READER_ROLES)
     region_ids = {r.pk for r in regions}
@@ -189,14 +191,16 @@ def assurance_dashboard(user: User, *, round_slug: str = "", status: str = "") -
         }
         for p in plans.order_by("round__final_deadline", "hwb_area__name")
     ]
+    rounds = list(PlanningRound.objects.order_by("-final_deadline"))
+    # Every round's return periods in one plain query (a prefetch cost this page twice as much).
+    periods = defaultdict(list)
+    for period in ReturnPeriod.objects.order_by("order"):
+        periods[period.round_id].append(period)
     return {
         "rows": rows,
-        # Each round with its return periods: the page links to each period's roll-up of returns.
-        "rounds": list(
-            PlanningRound.objects.order_by("-final_deadline").prefetch_related(
-                Prefetch("return_periods", queryset=ReturnPeriod.objects.order_by("order"))
-            )
-        ),
+        "rounds": rounds,
+        # Each round that has return periods, with them: the page links to each period's roll-up of returns.
+        "return_periods": [(r, periods[r.pk]) for r in rounds if periods[r.pk]],
         "statuses": [(s, Plan.Status(s).label) for s in ASSURER_VISIBLE_STATUSES],
         "regions": regions,
         "round_slug": round_slug,
