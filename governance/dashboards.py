@@ -9,7 +9,7 @@ from collections import defaultdict
 from decimal import Decimal
 
 from django.core.cache import cache
-from django.db.models import Count, Max, Prefetch, Q, Sum, prefetch_related_objects
+from django.db.models import Count, OuterRef, Prefetch, Q, Subquery, Sum, prefetch_related_objects
 from django.utils import timezone
 
 from accounts.models import User
@@ -165,11 +165,15 @@ def review_page(plan: Plan) -> dict:
 
 def assurance_dashboard(user: User, *, round_slug: str = "", status: str = "") -> dict:
     """Submitted plans the user may assure (their region's; every region's for national admins)."""
+    latest_submission = (
+        Submission.objects.filter(plan=OuterRef("pk")).order_by("-submitted_at").values("submitted_at")[:1]
+    )
     plans = (
         plans_for_user(user)
         .filter(status__in=ASSURER_VISIBLE_STATUSES)
         .select_related("round", "hwb_area__region", "group")
-        .annotate(submitted_at=Max("submissions__submitted_at"), submissions_count=Count("submissions"))
+        # The latest submission's time as a subquery: an aggregate would group by every selected column.
+        .annotate(submitted_at=Subquery(latest_submission))
     )
     if round_slug:
         plans = plans.filter(round__slug=round_slug)

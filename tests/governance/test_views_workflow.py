@@ -239,6 +239,31 @@ def test_assurance_dashboard_lists_region_plans_with_days_late_and_filters(clien
     assert "Barking and Dagenham" not in page
 
 
+def test_assurance_dashboard_dates_a_plan_by_its_latest_submission(client, submitted):
+    """A resubmitted plan is dated, and counted late, by its latest submission (a subquery, issue 21)."""
+    from governance.models import Submission
+
+    cast, submission = submitted
+    deadline = cast.plan.round.final_deadline
+    first = deadline - datetime.timedelta(days=3)
+    Submission.objects.filter(pk=submission.pk).update(submitted_at=first)
+    latest = deadline + datetime.timedelta(days=4, hours=2)  # part of a day counts as a whole one
+    Submission.objects.create(
+        plan=cast.plan,
+        version=submission.version + 1,
+        snapshot={},
+        snapshot_sha256="0" * 64,
+        submitted_by=cast.commissioner,
+        submitted_at=latest,
+    )
+    client.force_login(cast.assurer)
+    page = client.get(reverse("governance:assurance_dashboard")).content.decode()
+    row = page.split("Barking and Dagenham", 1)[1].split("</tr>", 1)[0]
+    shown = [f"{timezone.localtime(when):%-d %b %Y}" for when in (latest, first)]
+    assert shown[0] in row and shown[1] not in row
+    assert 'govuk-tag--red">5</strong>' in row
+
+
 def test_the_assurance_dashboard_does_not_send_an_assurer_to_review_their_own_areas_plan(client, submitted):
     from accounts.models import Membership
 
