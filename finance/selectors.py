@@ -299,12 +299,10 @@ def _known(ids, known: Mapping[int, object], model) -> Mapping[int, object]:
     return known
 
 
-def _plan_rows(
-    model, ids: list[int], *fields: str, by: str = "plan_id", plan: str | None = None
-) -> dict[int, list[tuple]]:
-    """The rows of one table whose `plan` (by default `by`) is in `ids`, as tuples of `fields`, grouped by `by`, unordered."""
+def _plan_rows(model, plan_ids: list[int], *fields: str, by: str = "plan_id") -> dict[int, list[tuple]]:
+    """The plans' rows of one table as tuples of `fields`, grouped by `by` (the plan), unordered."""
     grouped: dict[int, list[tuple]] = defaultdict(list)
-    for row in model._base_manager.filter(**{f"{plan or by}__in": ids}).order_by().values_list(by, *fields):
+    for row in model._base_manager.filter(**{f"{by}__in": plan_ids}).order_by().values_list(by, *fields):
         grouped[row[0]].append(row[1:])
     return grouped
 
@@ -380,14 +378,15 @@ def part_two_for_plans(
         # A scheme's narrative is long and Part 2 shows only its reference and name: they come with the line.
         line_fields += ("scheme__reference", "scheme__name")
     lines = _plan_rows(ExpenditureLine, ids, *line_fields)
-    # Joined to the lines by plan: a plan's hundred lines are not sent back as a hundred parameters.
-    amounts = _plan_rows(
-        ExpenditureAmount, ids, "year_id", "amount", "planned_output", by="line_id", plan="line__plan_id"
+    line_ids = [row[0] for rows in lines.values() for row in rows]
+    amounts = (
+        _plan_rows(ExpenditureAmount, line_ids, "year_id", "amount", "planned_output", by="line_id") if line_ids else {}
     )
     ambitions, planned, responses, risks = {}, {}, {}, {}
     if not finance_only:
         ambitions = _plan_rows(MetricAmbition, ids, *AMBITION_FIELDS)
-        planned = _plan_rows(PlannedValue, ids, *PLANNED_FIELDS, by="ambition_id", plan="ambition__plan_id")
+        ambition_ids = [row[0] for rows in ambitions.values() for row in rows]
+        planned = _plan_rows(PlannedValue, ambition_ids, *PLANNED_FIELDS, by="ambition_id") if ambition_ids else {}
         responses = _plan_rows(ConditionResponse, ids, *RESPONSE_FIELDS)
         risks = _plan_rows(Risk, ids, *RISK_FIELDS)
     # Only a round with a capacity and demand table costs the query for its figures.
