@@ -1,10 +1,11 @@
 """Reads for plan pages. Every plan a view shows is fetched through these, scoped to the user."""
 
+import copy
 import datetime
 import difflib
 import re
 
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, Q, QuerySet
 from django.db.models.query import EmptyQuerySet
 from django.http import Http404
 from django.urls import NoReverseMatch, reverse
@@ -14,10 +15,11 @@ from django.utils.safestring import SafeString, mark_safe
 from accounts.models import User
 from accounts.security import RefusedAsNotFound
 from rounds.columns import NAMING_FIELD, cells, display
+from rounds.config import round_config
 from rounds.models import CodeListEntry, Organisation, RoundPhase, Section, SignOffSlot
 
 from . import permissions
-from .models import Answer, ConditionResponse, Figure, Plan, RelatedDocument, Risk, SectionProgress, SharedAnswer
+from .models import Answer, ConditionResponse, Plan, RelatedDocument, Risk, SectionProgress, SharedAnswer
 
 # Shareable sections hold the group's shared text for their text questions (plans.groups.SHARED_KINDS).
 SHARED_TEXT_KINDS = ("narrative", "text")
@@ -109,6 +111,13 @@ def plan_sections(plan: Plan) -> QuerySet[Section]:
     return Section.objects.of_phase(plan.round_id, plan.phase_id)
 
 
+def round_sections(plan: Plan) -> list[Section]:
+    """plan_sections(plan) in template order, each with its questions and national condition, from the
+    round's cached configuration (rounds.config): no query. Shared between requests: never change them."""
+    version = plan.round.config_version if Plan.round.is_cached(plan) else None
+    return round_config(plan.round_id, version).sections_of_phase(plan.phase_id)
+
+
 def plan_phase(plan: Plan) -> RoundPhase | None:
     """The phase the plan is in (the round's first when it has not moved on); None for a round without phases."""
     return RoundPhase.objects.current(plan.round_id, plan.phase_id)
@@ -120,7 +129,7 @@ def plan_for_task_list(plan: Plan) -> dict:
     Optional front matter comes first (it is first in the round's file), is labelled "Optional" until
     started, and is left out of the completed count.
     """
-    sections = list(plan_sections(plan).order_by("order"))
+    sections = round_sections(plan)
     statuses = dict(SectionProgress.objects.filter(plan=plan).values_list("section_id", "status"))
     groups: list[dict] = []
     completed = required = 0
@@ -178,18 +187,11 @@ def section_url(plan: Plan, section: Section) -> str:
 
 
 def get_section(plan: Plan, section_key: str) -> Section:
-    try:
-        # A section of another phase is not the plan's now: the approved plan's stays as it was submitted.
-        # Whether any of the section's answers has a figure: a page without any need not read them.
-        has_figures = Exists(Figure.objects.filter(plan=plan, question__section=OuterRef("pk")))
-        return (
-            with_progress(plan_sections(plan), plan)
-            .select_related("national_condition")
-            .annotate(has_figures=has_figures)
-            .get(key=section_key)
-        )
-    except Section.DoesNotExist:
-        raise Http404("No such section") from None
+    """One of the plan's sections (round_sections), with the plan's status on it (with_status)."""
+    section = next((s for s in round_sections(plan) if s.key == section_key), None)
+    if section is None:
+        raise Http404("No such section")
+    return with_status(plan, section)
 
 
 def section_neighbours(plan: Plan, section: Section) -> dict:
@@ -209,21 +211,24 @@ def next_section_url(plan: Plan, section: Section) -> str:
     return section_url(plan, following)
 
 
-def with_progress(sections: QuerySet[Section], plan: Plan) -> QuerySet[Section]:
-    """Each section with, in the same query, the plan's status on it (`progress_status`) and whether
-    an assurer has commented on it (`has_comments`): a section page then skips the reads they save."""
-    progress = SectionProgress.objects.filter(plan=plan, section=OuterRef("pk")).values("status")[:1]
-    comments = plan.section_comments.filter(section=OuterRef("pk"))
-    return sections.annotate(progress_status=Subquery(progress), has_comments=Exists(comments))
+def with_status(plan: Plan, section: Section) -> Section:
+    """A copy of a cached section (round_sections) with the plan's status on it (`progress_status`),
+    so the page can carry it without changing the copy other requests share."""
+    section = copy.copy(section)
+    section.progress_status = (
+        SectionProgress.objects.filter(plan=plan, section=section).values_list("status", flat=True).first()
+    )
+    return section
 
 
 def table_section(plan: Plan, table: str) -> Section | None:
-    """The task-list section a table page belongs to, with its progress (with_progress), for the page."""
-    return with_progress(plan_sections(plan), plan).filter(table=table).order_by("order").first()
+    """The task-list section a table page belongs to, with the plan's status on it (with_status)."""
+    section = next((s for s in round_sections(plan) if s.table == table), None)
+    return with_status(plan, section) if section is not None else None
 
 
 def section_status(plan: Plan, section: Section) -> str:
-    if hasattr(section, "progress_status"):  # read with the section (with_progress)
+    if hasattr(section, "progress_status"):  # read with the section (with_status)
         return section.progress_status or SectionProgress.Status.NOT_STARTED
     status = SectionProgress.objects.filter(plan=plan, section=section).values_list("status", flat=True).first()
     return status or SectionProgress.Status.NOT_STARTED
@@ -235,11 +240,8 @@ def section_comments(plan: Plan, section: Section) -> list:
     Every section page reads them here: Part 1 and table pages in plans, and the schemes, finance
     and metrics pages that the task list links Part 2 sections to. The comments are governance's
     rows (a higher layer than all of those apps), so this one selector in the lowest layer reads them
-    through the plan's reverse relation rather than any app importing governance (one query, or
-    none when the section was read with_progress and has no comments).
+    through the plan's reverse relation rather than any app importing governance (one query).
     """
-    if hasattr(section, "has_comments") and not section.has_comments:
-        return []
     return list(plan.section_comments.filter(section=section).select_related("author").order_by("created_at"))
 
 
@@ -258,10 +260,9 @@ def table_section_context(plan: Plan, table: str) -> dict:
 
 def section_for_editing(plan: Plan, section: Section) -> dict:
     """Everything a section page shows, in a fixed number of queries whatever the section holds."""
-    questions = list(section.questions.order_by("order"))
-    condition_questions = (
-        list(section.national_condition.questions.order_by("order")) if section.national_condition_id else []
-    )
+    # In order: prefetched so for a cached section (round_sections), by the models' default ordering otherwise.
+    questions = list(section.questions.all())
+    condition_questions = list(section.national_condition.questions.all()) if section.national_condition_id else []
     # A section that is only a table (schemes, risks, sign-off) has no questions to read answers for.
     answers = (
         {a.question_id: a for a in Answer.objects.filter(plan=plan, question__section=section)} if questions else {}

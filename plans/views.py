@@ -20,7 +20,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
 from rounds.examples import hint_examples
-from rounds.models import ReturnPeriod, Section
+from rounds.models import Question, ReturnPeriod, Section
 
 from . import figures, groups, permissions, selectors, services
 from .editing import StaleEdit, require_edit
@@ -205,8 +205,8 @@ def _resolved_post(request) -> QueryDict:
 def section(request: HttpRequest, round_slug: str, ons_code: str, section_key: str) -> HttpResponse:
     plan = selectors.get_plan_for_user(request.user, round_slug=round_slug, ons_code=ons_code)
     section_obj = selectors.get_section(plan, section_key)
-    if not section_obj.has_figures:
-        figures.none_to_read(plan)
+    if not any(q.kind == Question.Kind.NARRATIVE for q in section_obj.questions.all()):
+        figures.none_to_read(plan)  # figures belong to narrative answers: nothing here to read them for
     can_edit = selectors.can_edit_plan(request.user, plan)
     page = selectors.section_for_editing(plan, section_obj)
     action = request.POST.get("action", "draft") if request.method == "POST" else None

@@ -1,8 +1,9 @@
 """A planning round's configuration, read once per process and reused while it is unchanged.
 
 Every Part 2 read needs the round's years, funding streams, code lists, metrics, national
-conditions, ring-fences, capacity and demand table and published allocations, and the area's organisations: the same rows
-for every plan in the round, read on every page and export. They change only when a round is
+conditions, ring-fences, capacity and demand table and published allocations, and the area's organisations, and
+every section page the round's sections and questions: the same rows for every plan in the round, read on every
+page and export. They change only when a round is
 loaded again or edited in the admin, and every such change gives the round a new
 `config_version` (the receivers below; an organisation changed or linked to another area
 renews every round's), so a cached copy is never used after a change. The version comes with
@@ -15,7 +16,7 @@ from __future__ import annotations
 
 import uuid
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 
 from django.core.cache import cache
@@ -37,8 +38,11 @@ from .models import (
     Organisation,
     OutputUnit,
     PlanningRound,
+    Question,
     RingFence,
+    RoundPhase,
     RoundYear,
+    Section,
     SplitRule,
 )
 
@@ -66,6 +70,16 @@ class RoundConfig:
     risk_columns: tuple[TableColumn, ...] = ()  # the round's risk register columns (rounds.columns)
     document_columns: tuple[TableColumn, ...] = ()
     capacity_demand: CapacityDemand | None = None  # the round's capacity and demand table, if it has one
+    # Every section in template order, its questions (in order) and national condition attached.
+    sections: tuple[Section, ...] = ()
+    phase_section_ids: dict[int, frozenset[int]] = field(default_factory=dict)  # phase id -> the sections it lists
+
+    def sections_of_phase(self, phase_id: int | None) -> list[Section]:
+        """What Section.objects.of_phase(round, phase) reads, in template order, without a query."""
+        if phase_id is None:
+            return [s for s in self.sections if s.phase_id is None]
+        listed = self.phase_section_ids.get(phase_id, frozenset())
+        return [s for s in self.sections if s.pk in listed]
 
 
 def round_config(round_id: int, version: uuid.UUID | None = None) -> RoundConfig:
@@ -142,7 +156,19 @@ def _read_from_database(round_id: int) -> RoundConfig:
         for area in areas:
             icb_allocations[area.pk].append(allocation)
     table = CapacityDemandTable.objects.filter(round_id=round_id).first()
+    condition_by_id = {c.pk: c for c in conditions}
+    ordered_questions = Prefetch("questions", queryset=Question.objects.order_by("order"))
+    sections = list(Section.objects.filter(round_id=round_id).prefetch_related(ordered_questions).order_by("order"))
+    for section in sections:
+        Section.national_condition.field.set_cached_value(section, condition_by_id.get(section.national_condition_id))
+    phase_section_ids: dict[int, set[int]] = defaultdict(set)
+    for phase_id, section_id in RoundPhase.sections.through.objects.filter(roundphase__round_id=round_id).values_list(
+        "roundphase_id", "section_id"
+    ):
+        phase_section_ids[phase_id].add(section_id)
     return RoundConfig(
+        sections=tuple(sections),
+        phase_section_ids={phase: frozenset(ids) for phase, ids in phase_section_ids.items()},
         risk_columns=columns_of(risk_columns),
         document_columns=columns_of(document_columns),
         capacity_demand=table.definition if table is not None else None,
@@ -187,6 +213,8 @@ CONFIG_MODELS = (
     OutputUnit,
     IcbAllocation,
     CapacityDemandTable,
+    Section,
+    RoundPhase,
 )
 
 
@@ -203,11 +231,25 @@ def _question_changed(sender, instance, **kwargs):
     PlanningRound.objects.filter(national_conditions=instance.condition_id).update(config_version=uuid.uuid4())
 
 
+def _section_question_changed(sender, instance, **kwargs):
+    PlanningRound.objects.filter(sections=instance.section_id).update(config_version=uuid.uuid4())
+
+
+def _phase_sections_changed(sender, instance, **kwargs):
+    if kwargs.get("action", "").startswith("post_"):
+        bump_config_version(instance.round_id)  # a RoundPhase or a Section, by which side changed the link
+
+
 for _model in CONFIG_MODELS:
     post_save.connect(_config_changed, sender=_model, dispatch_uid=f"round_config_saved_{_model.__name__}")
     post_delete.connect(_config_changed, sender=_model, dispatch_uid=f"round_config_deleted_{_model.__name__}")
 post_save.connect(_question_changed, sender=ConditionQuestion, dispatch_uid="round_config_question_saved")
 post_delete.connect(_question_changed, sender=ConditionQuestion, dispatch_uid="round_config_question_deleted")
+post_save.connect(_section_question_changed, sender=Question, dispatch_uid="round_config_section_question_saved")
+post_delete.connect(_section_question_changed, sender=Question, dispatch_uid="round_config_section_question_deleted")
+m2m_changed.connect(
+    _phase_sections_changed, sender=RoundPhase.sections.through, dispatch_uid="round_config_phase_sections"
+)
 post_save.connect(_organisations_changed, sender=Organisation, dispatch_uid="round_config_organisation_saved")
 post_delete.connect(_organisations_changed, sender=Organisation, dispatch_uid="round_config_organisation_deleted")
 m2m_changed.connect(

@@ -1593,6 +1593,8 @@ class _RoundSpec:
                 _upsert(report, Question, {"section": section, "key": q["key"]}, _without(q, "key", "line"))
         for offset, key in enumerate(dropped, start=len(self.sections) + 1):
             Section.objects.filter(pk=existing[key].pk).update(order=offset)
+        if dropped:
+            bump_config_version(rnd.pk)  # update() sends no signal, and the sections are cached (rounds.config)
         return written
 
 

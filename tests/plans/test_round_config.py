@@ -40,7 +40,18 @@ def test_an_edited_code_list_entry_is_seen_at_once(round_2014):
 
 @pytest.mark.parametrize(
     "change",
-    ["year", "stream", "metric", "condition", "question", "ring_fence", "deleted_ring_fence"],
+    [
+        "year",
+        "stream",
+        "metric",
+        "condition",
+        "question",
+        "ring_fence",
+        "deleted_ring_fence",
+        "section",
+        "section_question",
+        "deleted_section_question",
+    ],
 )
 def test_every_kind_of_configuration_change_gives_a_fresh_read(round_2014, change):
     before = round_config(round_2014.pk)
@@ -65,6 +76,16 @@ def test_every_kind_of_configuration_change_gives_a_fresh_read(round_2014, chang
         fence = rm.RingFence.objects.filter(round=round_2014).first()
         fence.name = "Renamed ring-fence"
         fence.save()
+    elif change == "section":
+        section = rm.Section.objects.filter(round=round_2014).order_by("order").first()
+        section.heading = "Renamed section"
+        section.save()
+    elif change == "section_question":
+        question = rm.Question.objects.filter(section__round=round_2014).order_by("section__order", "order").first()
+        question.prompt = "Reworded prompt"
+        question.save()
+    elif change == "deleted_section_question":
+        rm.Question.objects.filter(section__round=round_2014).order_by("section__order", "order").first().delete()
     else:
         rm.RingFence.objects.filter(round=round_2014).first().delete()
 
@@ -78,8 +99,36 @@ def test_every_kind_of_configuration_change_gives_a_fresh_read(round_2014, chang
         "question": lambda: list(after.conditions[0].questions.all())[-1].prompt == "A new question",
         "ring_fence": lambda: any(f.name == "Renamed ring-fence" for f in after.ring_fences),
         "deleted_ring_fence": lambda: len(after.ring_fences) == len(before.ring_fences) - 1,
+        "section": lambda: after.sections[0].heading == "Renamed section",
+        "section_question": lambda: _first_question(after).prompt == "Reworded prompt",
+        "deleted_section_question": lambda: _first_question(after).pk != _first_question(before).pk,
     }
     assert fresh[change]()
+
+
+def _first_question(config):
+    return next(q for section in config.sections for q in section.questions.all())
+
+
+def test_the_cached_sections_are_those_each_phase_asks_for_with_their_questions_in_order(shipped_rounds):
+    for planning_round in rm.PlanningRound.objects.all():
+        config = round_config(planning_round.pk)
+        for phase_id in [None, *planning_round.phases.values_list("pk", flat=True)]:
+            expected = list(rm.Section.objects.of_phase(planning_round.pk, phase_id).order_by("order"))
+            cached = config.sections_of_phase(phase_id)
+            assert [s.pk for s in cached] == [s.pk for s in expected]
+            for section, stored in zip(cached, expected, strict=True):
+                assert list(section.questions.all()) == list(stored.questions.order_by("order"))
+                assert section.national_condition == stored.national_condition
+
+
+def test_a_phase_given_another_section_gives_a_fresh_read(shipped_rounds):
+    phase = rm.RoundPhase.objects.order_by("round", "order").last()
+    before = round_config(phase.round_id)
+    extra = rm.Section.objects.filter(round=phase.round).exclude(phases=phase).order_by("order").first()
+    phase.sections.add(extra)
+    assert extra.pk in {s.pk for s in round_config(phase.round_id).sections_of_phase(phase.pk)}
+    assert extra.pk not in {s.pk for s in before.sections_of_phase(phase.pk)}
 
 
 def test_other_rounds_keep_their_cached_copy(round_2014):
