@@ -168,17 +168,27 @@ def assurance_dashboard(user: User, *, round_slug: str = "", status: str = "") -
     latest_submission = (
         Submission.objects.filter(plan=OuterRef("pk")).order_by("-submitted_at").values("submitted_at")[:1]
     )
+    rounds = list(PlanningRound.objects.order_by("-final_deadline"))
+    round_by_id = {r.pk: r for r in rounds}
+    # Each plan's round comes from the rounds the page lists anyway, not from a join: building the
+    # joined query and its objects cost more Python than the page's whole SQL.
     plans = (
         plans_for_user(user)
         .filter(status__in=ASSURER_VISIBLE_STATUSES)
-        .select_related("round", "hwb_area__region", "group")
+        .select_related("hwb_area", "group")
         # The latest submission's time as a subquery: an aggregate would group by every selected column.
         .annotate(submitted_at=Subquery(latest_submission))
+        .order_by("hwb_area__name")
     )
     if round_slug:
-        plans = plans.filter(round__slug=round_slug)
+        plans = plans.filter(round_id__in=[r.pk for r in rounds if r.slug == round_slug])
     if status:
         plans = plans.filter(status=status)
+    # A round set up since the rounds were read has no submitted plans yet; skipping one costs nothing.
+    plans = [plan for plan in plans if plan.round_id in round_by_id]
+    for plan in plans:
+        Plan.round.field.set_cached_value(plan, round_by_id[plan.round_id])
+    plans.sort(key=lambda p: p.round.final_deadline)  # stable: by area name within a round
     # The regions the user assures, from the memberships read once per request (accounts.permissions).
     assured = sorted(assured_region_ids(user))
     regions = list(Region.objects.filter(pk__in=assured).order_by("name")) if assured else []
@@ -193,9 +203,8 @@ def assurance_dashboard(user: User, *, round_slug: str = "", status: str = "") -
             "own_area": p.hwb_area_id in own_area_ids,
             "may_review": p.hwb_area.region_id in region_ids and p.hwb_area_id not in own_area_ids,
         }
-        for p in plans.order_by("round__final_deadline", "hwb_area__name")
+        for p in plans
     ]
-    rounds = list(PlanningRound.objects.order_by("-final_deadline"))
     # Every round's return periods in one plain query (a prefetch cost this page twice as much).
     periods = defaultdict(list)
     for period in ReturnPeriod.objects.order_by("order"):

@@ -437,3 +437,32 @@ def test_assurance_dashboard_costs_the_same_for_more_plans(
     with django_assert_num_queries(len(one.captured_queries)):
         page = client.get(dashboard).content.decode()
     assert "London area 3" in page
+
+
+def test_assurance_dashboard_lists_plans_by_round_deadline_then_area_and_filters_by_round(db):
+    """Each plan's round comes from the page's own list of rounds, not a join (issue 21): the order
+    (earliest deadline first, then area name) and the round filter are as before."""
+    from accounts.models import Membership
+    from governance.dashboards import assurance_dashboard
+    from tests import factories as f
+
+    region = f.RegionFactory()
+    now = timezone.now()
+    later = f.PlanningRoundFactory(final_deadline=now + datetime.timedelta(days=60))
+    earlier = f.PlanningRoundFactory(final_deadline=now + datetime.timedelta(days=10))
+    areas = [f.HwbAreaFactory(name=name, region=region) for name in ("Wirral", "Bolton", "Merton")]
+    for planning_round in (later, earlier):
+        for area in areas:
+            f.PlanFactory(round=planning_round, hwb_area=area, status=Plan.Status.SUBMITTED)
+    f.PlanFactory(round=earlier, hwb_area=f.HwbAreaFactory(name="Aldershot", region=region))  # a draft: not listed
+    assurer = f.UserFactory()
+    Membership.objects.create(user=assurer, role=Membership.Role.ASSURER, region=region)
+
+    listed = [(row["plan"].round.slug, row["plan"].hwb_area.name) for row in assurance_dashboard(assurer)["rows"]]
+    names = ["Bolton", "Merton", "Wirral"]
+    assert listed == [(earlier.slug, n) for n in names] + [(later.slug, n) for n in names]
+    only_later = assurance_dashboard(assurer, round_slug=later.slug)["rows"]
+    assert [(row["plan"].round.slug, row["plan"].hwb_area.name) for row in only_later] == [
+        (later.slug, n) for n in names
+    ]
+    assert assurance_dashboard(assurer, round_slug="no-such-round")["rows"] == []
