@@ -55,11 +55,14 @@ def plans_for_user(user: User) -> QuerySet[Plan]:
 
 
 def get_plan_for_user(user: User, *, round_slug: str, ons_code: str) -> Plan:
-    """The one scoped getter for a plan: 404 for anything outside the user's reach."""
+    """The one scoped getter for a plan: 404 for anything outside the user's reach.
+
+    The plan comes with its round and area; the area's region only as its id (no plan page shows
+    the region, and joining it cost every page more than reading it where it is shown)."""
     try:
         return (
             plans_for_user(user)
-            .select_related("round", "hwb_area__region")
+            .select_related("round", "hwb_area")
             .get(round__slug=round_slug, hwb_area__ons_code=ons_code)
         )
     except Plan.DoesNotExist:
