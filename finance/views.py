@@ -24,6 +24,7 @@ from plans import selectors as plan_selectors
 from plans import services as plan_services
 from plans import views as plan_views
 from plans.editing import StaleEdit, require_edit
+from plans.fragments import content_key
 from rounds.models import Section
 
 from . import rules, selectors, services
@@ -256,6 +257,7 @@ def expenditure_remove(request, round_slug: str, ons_code: str, pk: int):
 def summary(request, round_slug: str, ons_code: str):
     plan = _plan(request, round_slug, ons_code)
     summary = selectors.finance_summary(selectors.part_two_for_plan(plan, finance_only=True), live=True)
+    chart = selectors.spend_chart(summary)
     return render(
         request,
         "finance/summary.html",
@@ -263,7 +265,8 @@ def summary(request, round_slug: str, ons_code: str):
             "plan": plan,
             "can_edit": plan_selectors.can_edit_plan(request.user, plan),
             "summary": summary,
-            "chart": selectors.spend_chart(summary),
+            "chart": chart,
+            "summary_key": content_key(summary, chart),
         },
     )
 

@@ -1,5 +1,6 @@
 """Reads for the schemes pages."""
 
+from plans.fragments import content_key
 from plans.models import Plan
 from rounds.config import round_config
 
@@ -22,3 +23,17 @@ def schemes_for_plan(plan: Plan) -> list[Scheme]:
         for name in CODE_FIELDS:
             Scheme._meta.get_field(name).set_cached_value(scheme, code_by_id.get(getattr(scheme, f"{name}_id")))
     return schemes
+
+
+def schemes_table_key(schemes: list[Scheme]) -> str:
+    """A key for the schemes table's rows: every stored field of each scheme and its code-list labels."""
+    fields = Scheme._meta.concrete_fields
+    return content_key(
+        [
+            (
+                [getattr(scheme, field.attname) for field in fields],
+                [getattr(getattr(scheme, name), "label", None) for name in CODE_FIELDS],
+            )
+            for scheme in schemes
+        ]
+    )

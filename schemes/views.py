@@ -37,13 +37,15 @@ def scheme_list(request, round_slug: str, ons_code: str):
             return redirect("plans:plan_overview", round_slug=round_slug, ons_code=ons_code)
         return redirect(plan_selectors.next_section_url(plan, section))
     page = plan_selectors.section_for_editing(plan, section)
+    schemes = selectors.schemes_for_plan(plan)
     return render(
         request,
         "schemes/scheme_list.html",
         {
             **page,
             "plan": plan,
-            "schemes": selectors.schemes_for_plan(plan),
+            "schemes": schemes,
+            "schemes_key": selectors.schemes_table_key(schemes),
             "can_edit": can_edit,
             "schemes_url": request.path,
         },

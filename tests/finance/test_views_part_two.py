@@ -304,3 +304,20 @@ def test_workbook_export_has_a_fixed_number_of_queries(bd_plan, plymouth_plan, d
     for each in (plan, smaller):
         with django_assert_max_num_queries(7):
             workbook.render_plan_workbook(each)
+
+
+def test_summary_tables_are_kept_by_their_figures_so_any_change_is_shown(signed_in):
+    """The summary's tables are kept per process by a hash of the figures they show (plans.fragments):
+    amounts changed outside the services (a bulk fix) still reach the next page."""
+    from django.db.models import F
+
+    from finance import selectors
+    from finance.models import ExpenditureAmount
+    from plans.templatetags.plan_tags import pounds
+
+    plan, _, client = signed_in
+    before = client.get(url("finance:summary")).content.decode()
+    ExpenditureAmount.objects.filter(line__plan=plan).update(amount=F("amount") + 1000)
+    spend = selectors.finance_summary(selectors.part_two_for_plan(plan, finance_only=True)).spend_totals[0]
+    after = client.get(url("finance:summary")).content.decode()
+    assert pounds(spend) in after and pounds(spend) not in before

@@ -192,3 +192,27 @@ def test_another_areas_commissioner_gets_404_on_every_schemes_page(client, a):
         assert response.status_code == 404 and SECRET not in response.content.decode()
     scheme.refresh_from_db()
     assert scheme.name == SECRET
+
+
+def test_schemes_table_is_kept_by_what_it_shows_so_a_change_by_any_path_is_shown(client, a):
+    """The table's HTML is kept per process by a hash of what it shows (schemes_table_key): a change
+    that bypasses the services (an admin update, a bulk fix) still gives the next page the new rows."""
+    scheme = services.save_scheme(
+        user=a.commissioner, plan=a.plan, scheme_id=None, values=_values(a, name="Reablement"), version=0
+    )
+    client.force_login(a.commissioner)
+    assert "Reablement" in client.get(url(a, "schemes:list")).content.decode()
+    Scheme.objects.filter(pk=scheme.pk).update(name="Falls prevention", description="Now **weekly**")
+    html = client.get(url(a, "schemes:list")).content.decode()
+    assert "Falls prevention" in html and "<strong>weekly</strong>" in html
+    assert 'class="govuk-table__header">Reablement' not in html
+    # A code-list entry relabelled in the round's configuration is shown too.
+    entry = a.codes["social_care"]
+    entry.label = "Adult social care (relabelled)"
+    entry.save()
+    assert "Adult social care (relabelled)" in client.get(url(a, "schemes:list")).content.decode()
+    # The same rows for someone who may not change them come without the commissioner's links.
+    client.force_login(a.viewer)
+    viewer_html = client.get(url(a, "schemes:list")).content.decode()
+    assert "Falls prevention" in viewer_html
+    assert url(a, "schemes:change", pk=scheme.pk) not in viewer_html
