@@ -237,6 +237,14 @@ CACHES = {
         "LOCATION": "process",
         "OPTIONS": {"MAX_ENTRIES": 10_000},
     },
+    # Each process's own copies of large tables' HTML, kept by what they show (plans.fragments). Their
+    # own alias so their number, not the small entries above, bounds the memory: 1,000 tables of up to
+    # about 60 kB each (a plan's schemes), the least recently used dropped first.
+    "fragments": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "fragments",
+        "OPTIONS": {"MAX_ENTRIES": 1_000},
+    },
 }
 # Sessions read from the cache, written to both: losing the cache (a Redis restart) signs nobody out.
 SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"

@@ -2,8 +2,9 @@
 
 A table's HTML is a function of the values it shows, so a hash of those values names it: any change
 to any of them, by whatever path, is a new key, and a kept copy is never stale. Pages keep such copies
-in each process's memory (`{% cache ... using="process" %}`), because drawing a few dozen rows
-through the template engine cost more than reading them from the database.
+in each process's memory (`{% cache ... using="fragments" %}`, a cache alias of its own whose size
+bounds the memory), because drawing a few dozen rows through the template engine cost more than
+reading them from the database.
 """
 
 import hashlib
