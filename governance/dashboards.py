@@ -15,6 +15,7 @@ from django.utils import timezone
 from accounts.models import User
 from accounts.permissions import area_ids_of, assured_region_ids
 from finance.models import ExpenditureAmount, IncomeLine
+from plans.fragments import content_key
 from plans.models import Plan
 from plans.permissions import AREA_READER_ROLES
 from plans.selectors import ASSURER_VISIBLE_STATUSES, plan_sections, plans_for_user
@@ -163,6 +164,29 @@ def review_page(plan: Plan) -> dict:
     }
 
 
+def assurance_rows_key(rows: list[dict]) -> str:
+    """A key for the dashboard's table rows: every value a row shows or links by (plans.fragments)."""
+    return content_key(
+        [
+            (
+                row["plan"].pk,
+                row["plan"].status,
+                row["plan"].round.slug,
+                row["plan"].round.name,
+                row["plan"].round.final_deadline,
+                row["plan"].hwb_area.ons_code,
+                row["plan"].hwb_area.name,
+                row["plan"].group.name if row["plan"].group_id else None,
+                row["submitted_at"],
+                row["days_late"],
+                row["own_area"],
+                row["may_review"],
+            )
+            for row in rows
+        ]
+    )
+
+
 def assurance_dashboard(user: User, *, round_slug: str = "", status: str = "") -> dict:
     """Submitted plans the user may assure (their region's; every region's for national admins)."""
     latest_submission = (
@@ -211,6 +235,7 @@ def assurance_dashboard(user: User, *, round_slug: str = "", status: str = "") -
         periods[period.round_id].append(period)
     return {
         "rows": rows,
+        "rows_key": assurance_rows_key(rows),
         "rounds": rounds,
         # Each round that has return periods, with them: the page links to each period's roll-up of returns.
         "return_periods": [(r, periods[r.pk]) for r in rounds if periods[r.pk]],

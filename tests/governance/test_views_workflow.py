@@ -264,6 +264,21 @@ def test_assurance_dashboard_dates_a_plan_by_its_latest_submission(client, submi
     assert late >= 5 and f'govuk-tag--red">{late}</strong>' in row
 
 
+def test_assurance_dashboard_rows_are_kept_by_what_they_show_so_a_change_by_any_path_is_shown(client, submitted):
+    """The table's rows are kept per process by a hash of what they show (assurance_rows_key): a change
+    that bypasses the services (a bulk update, an area renamed by the reference import) is still shown."""
+    cast, _ = submitted
+    client.force_login(cast.assurer)
+    dashboard = reverse("governance:assurance_dashboard")
+    assert "Barking and Dagenham" in client.get(dashboard).content.decode()
+    HwbArea.objects.filter(pk=cast.plan.hwb_area_id).update(name="Barking & Dagenham (renamed)")
+    Plan.objects.filter(pk=cast.plan.pk).update(status=S.APPROVED)
+    row = client.get(dashboard).content.decode().split("Barking &amp; Dagenham (renamed)", 1)[1].split("</tr>", 1)[0]
+    assert "Approved" in row and "Submitted" not in row
+    # The assurer's link to review is gone once the plan is decided: it links to the plan's status page.
+    assert url("review", cast.plan) not in row
+
+
 def test_the_assurance_dashboard_does_not_send_an_assurer_to_review_their_own_areas_plan(client, submitted):
     from accounts.models import Membership
 
