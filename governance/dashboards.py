@@ -320,8 +320,11 @@ def national_dashboard(planning_round: PlanningRound) -> dict:
         [{"label": r.name, "amount": money["pooled"][r.pk]} for r in regions if r.pk in money["pooled"]], "amount"
     )
     spend_rows = _bars([{"label": label, "amount": total} for label, total in money["spend"]], "amount")
+    shown = [(r["region"].name, r["counts"], r["total"]) for r in by_region]
     return {
         "round": planning_round,
+        # The table and the two charts are kept by what they show (plans.fragments): any change is a new key.
+        "tables_key": content_key(statuses, shown, status_totals, submitted_plans, pooled_rows, spend_rows),
         "statuses": [s.label for s in statuses],
         "by_region": by_region,
         "status_totals": status_totals,

@@ -3,6 +3,7 @@
 import datetime
 import json
 import math
+import re
 
 import pytest
 from django.db import connection
@@ -385,6 +386,24 @@ def test_the_national_sums_follow_an_area_moved_to_another_region(client, submit
     after = client.get(national).context["pooled_rows"]
     assert [r["amount"] for r in before] == [r["amount"] for r in after]
     assert [r["label"] for r in after] == ["North East and Yorkshire"] != [r["label"] for r in before]
+
+
+def test_national_tables_are_kept_by_what_they_show_so_a_change_by_any_path_is_shown(client, submitted):
+    """The status table and the charts are kept per process by a hash of what they show (tables_key):
+    a region renamed, or a plan's status changed, outside the services is shown on the next page."""
+    cast, _ = submitted
+    national = reverse("governance:national_dashboard") + f"?round={cast.plan.round.slug}"
+    client.force_login(cast.national_admin)
+    assert "£45,994,000" in client.get(national).content.decode()
+    Region.objects.filter(pk=cast.plan.hwb_area.region_id).update(name="London (renamed)")
+    Plan.objects.filter(pk=cast.plan.pk).update(status=S.APPROVED)
+    page = client.get(national).content.decode()
+    table = page.split('id="status-by-region"', 1)[1].split("</table>", 1)[0]
+    row = table.split("London (renamed)", 1)[1].split("</tr>", 1)[0]
+    counts = [int(cell) for cell in re.findall(r'numeric">(\d+)</td>', row)]
+    statuses = [label for label in re.findall(r'numeric">([^<]+)</th>', table) if label != "Total"]
+    assert counts[statuses.index(S.APPROVED.label)] == 1 and counts[statuses.index(S.SUBMITTED.label)] == 0
+    assert "£45,994,000" in page  # an approved plan's money still counts
 
 
 def test_signing_a_plan_not_awaiting_signoff_redirects_with_a_message(client, cast):
