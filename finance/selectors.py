@@ -467,12 +467,12 @@ class _Read:
             for row in lines
         )
         amounts, outputs = {}, {}
+        years = [(y.pk, y.label) for y in config.years]  # in order; read once, not per line
         for line in expenditure_lines:
             per_year = {year_id: (amount, output) for year_id, amount, output in self.amounts.get(line.id, ())}
-            amounts[line.id] = {y.label: per_year[y.pk][0] for y in config.years if y.pk in per_year}
-            outputs[line.id] = {
-                y.label: per_year[y.pk][1] for y in config.years if y.pk in per_year and per_year[y.pk][1] is not None
-            }
+            shown = [(label, per_year[pk]) for pk, label in years if pk in per_year]
+            amounts[line.id] = {label: amount for label, (amount, _) in shown}
+            outputs[line.id] = {label: output for label, (_, output) in shown if output is not None}
 
         metrics = _known((r[3] for r in ambitions), config.metric_by_id, Metric)
         ambition_rows = _in_order(AmbitionRow(*r[:3], metrics.get(r[3]), *r[4:]) for r in ambitions)
