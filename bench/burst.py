@@ -5,7 +5,7 @@
 1. Seeds a database of its own (bcf_bench_burst) with full plans and takes every one through
    sign-off as the workflow does (bench/seed.py: sign_off_plans).
 2. For each worker count: copies that database, serves it with gunicorn (bcf_portal/gunicorn.conf.py)
-   and starts a Celery worker on Redis with that concurrency, at lower CPU priority (nice 10) as in
+   and starts a Celery worker on Redis with that concurrency, at the lowest CPU priority (nice 19) as in
    docker-compose.yml, so web requests come first when both want the processor.
 3. Measures commissioners' page latency for a while with no burst; then each commissioner submits
    their plan over HTTP, spread across one minute, while the same commissioners keep reading pages.
@@ -194,7 +194,7 @@ def burst(template_url: str, specs: list[dict], password: str, workers: int) -> 
     redis.Redis.from_url(env["CACHE_URL"]).flushdb()
     worker_log = open(bench.WORK / f"burst-worker-{workers}.log", "wb")  # noqa: SIM115 - the worker's
     worker = subprocess.Popen(
-        ["nice", "-n", "10", sys.executable, "-m", "celery", "-A", "bcf_portal", "worker"]
+        ["nice", "-n", "19", sys.executable, "-m", "celery", "-A", "bcf_portal", "worker"]
         + [f"--concurrency={workers}", "--loglevel=WARNING", "--without-gossip", "--without-mingle"],
         cwd=ROOT,
         env=env,

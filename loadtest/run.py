@@ -107,8 +107,8 @@ def seed_users(password: str, areas: int, per_plan: int, submitters: int) -> tup
 def start_worker(env: dict) -> subprocess.Popen:
     log_path = WORK / "worker.log"
     out = open(log_path, "wb")  # noqa: SIM115 - handed to the worker process
-    # At lower CPU priority (nice 10) as in docker-compose.yml, so pages come first when both want the processor.
-    command = ["nice", "-n", "10", sys.executable, "-m", "celery", "-A", "bcf_portal", "worker", "--pool=solo"]
+    # At the lowest CPU priority (nice 19) as in docker-compose.yml, so pages come first when both want the processor.
+    command = ["nice", "-n", "19", sys.executable, "-m", "celery", "-A", "bcf_portal", "worker", "--pool=solo"]
     command += ["--loglevel=INFO"]
     command += ["-n", "h7-loadtest@%h", "--without-gossip", "--without-mingle"]
     process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
