@@ -116,6 +116,14 @@ DATABASES["default"]["ATOMIC_REQUESTS"] = False
 # before reuse so a restarted PostgreSQL costs one failed check rather than one failed request.
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DB_CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = env.bool("DB_CONN_HEALTH_CHECKS", default=True)
+# On PostgreSQL the server binds each query's parameters, and psycopg prepares a statement once a
+# connection has run it five times, so the plan pages' joins are not planned afresh on every request
+# (docs/performance.md, eighth look). Turn it off (DB_PREPARED_STATEMENTS=false) behind a pooler in
+# transaction mode, such as PgBouncer's, which cannot keep a prepared statement between transactions.
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and env.bool(
+    "DB_PREPARED_STATEMENTS", default=True
+):
+    DATABASES["default"].setdefault("OPTIONS", {}).update({"server_side_binding": True, "prepare_threshold": 5})
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # The embedded default must survive parallel requests (twenty people signing at once). WAL lets
     # pages read while another request writes; IMMEDIATE takes the write lock when a transaction
