@@ -98,7 +98,19 @@ def registered_kinds() -> list[str]:
 
 
 def latest_job(plan: Plan, kind: str) -> ExportJob | None:
-    return ExportJob.objects.filter(plan=plan, kind=kind).order_by("-created_at", "-pk").first()
+    """The plan's newest export of that kind, for the export panel on the task list and Part 2 pages.
+
+    A plain statement (Manager.raw): the ORM took about twice as long to compile this as to run it,
+    on every page that shows the panel (docs/performance.md, "Ninth look")."""
+    jobs = ExportJob.objects.raw(_LATEST_JOB_SQL, [plan.pk, kind])
+    return next(iter(jobs), None)
+
+
+# Only the model's own table name is interpolated; the values are parameters.
+_LATEST_JOB_SQL = (
+    f"SELECT * FROM {ExportJob._meta.db_table} WHERE plan_id = %s AND kind = %s"  # noqa: S608
+    " ORDER BY created_at DESC, id DESC LIMIT 1"
+)
 
 
 def _file_exists(job: ExportJob) -> bool:

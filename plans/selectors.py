@@ -3,8 +3,10 @@
 import copy
 import datetime
 import difflib
+import functools
 import re
 
+from django.db import connection
 from django.db.models import Count, Q, QuerySet
 from django.db.models.query import EmptyQuerySet
 from django.http import Http404
@@ -18,8 +20,8 @@ from rounds.columns import NAMING_FIELD, cells, display
 from rounds.config import round_config
 from rounds.models import CodeListEntry, Organisation, RoundPhase, Section, SignOffSlot
 
-from . import permissions
-from .models import Answer, ConditionResponse, Plan, RelatedDocument, Risk, SectionProgress, SharedAnswer
+from . import figures, permissions
+from .models import Answer, ConditionResponse, Figure, Plan, RelatedDocument, Risk, SectionProgress, SharedAnswer
 
 # Shareable sections hold the group's shared text for their text questions (plans.groups.SHARED_KINDS).
 SHARED_TEXT_KINDS = ("narrative", "text")
@@ -215,13 +217,48 @@ def next_section_url(plan: Plan, section: Section) -> str:
 
 
 def with_status(plan: Plan, section: Section) -> Section:
-    """A copy of a cached section (round_sections) with the plan's status on it (`progress_status`),
-    so the page can carry it without changing the copy other requests share."""
+    """A copy of a cached section (round_sections) with what the plan holds for it, read in one statement
+    (section_state): its status (`progress_status`) and whether it has any assurer's comments
+    (`has_comments`), so the page can carry them without changing the copy other requests share.
+    A plan with no figures at all is marked as such (figures.none_to_read), so its page reads none."""
     section = copy.copy(section)
-    section.progress_status = (
-        SectionProgress.objects.filter(plan=plan, section=section).values_list("status", flat=True).first()
-    )
+    section.progress_status, section.has_comments, has_figures = section_state(plan, section)
+    if not has_figures:
+        figures.none_to_read(plan)
     return section
+
+
+@functools.cache
+def _section_state_sql() -> str:
+    # Built from the models' own table and column names. The comments are governance's rows, reached
+    # through the plan's reverse relation as section_comments reads them (plans may not import governance).
+    def table(model) -> str:
+        return connection.ops.quote_name(model._meta.db_table)
+
+    def column(model, name: str) -> str:
+        return connection.ops.quote_name(model._meta.get_field(name).column)
+
+    comment = Plan.section_comments.rel.related_model
+    # Only the models' own table and column names are interpolated; the values are parameters.
+    return (
+        f"SELECT (SELECT {column(SectionProgress, 'status')} FROM {table(SectionProgress)}"  # noqa: S608
+        f" WHERE {column(SectionProgress, 'plan')} = %s AND {column(SectionProgress, 'section')} = %s),"
+        f" EXISTS (SELECT 1 FROM {table(comment)}"
+        f" WHERE {column(comment, 'plan')} = %s AND {column(comment, 'section')} = %s),"
+        f" EXISTS (SELECT 1 FROM {table(Figure)} WHERE {column(Figure, 'plan')} = %s)"
+    )
+
+
+def section_state(plan: Plan, section: Section) -> tuple[str | None, bool, bool]:
+    """(the section's status or None, whether it has comments, whether the plan has any figures).
+
+    Three small reads that every section and table page needs, asked in one plain statement: built
+    through the ORM they cost about three times as much to compile as to run (docs/performance.md,
+    "Ninth look"). The statement is portable SQL (SQLite and PostgreSQL alike)."""
+    with connection.cursor() as cursor:
+        cursor.execute(_section_state_sql(), [plan.pk, section.pk, plan.pk, section.pk, plan.pk])
+        status, has_comments, has_figures = cursor.fetchone()
+    return status, bool(has_comments), bool(has_figures)
 
 
 def table_section(plan: Plan, table: str) -> Section | None:
@@ -245,6 +282,8 @@ def section_comments(plan: Plan, section: Section) -> list:
     rows (a higher layer than all of those apps), so this one selector in the lowest layer reads them
     through the plan's reverse relation rather than any app importing governance (one query).
     """
+    if getattr(section, "has_comments", True) is False:  # with_status found none
+        return []
     return list(plan.section_comments.filter(section=section).select_related("author").order_by("created_at"))
 
 

@@ -1,6 +1,7 @@
 """Helpers for rendering Django form fields with GOV.UK Design System markup (includes/gds_field.html)."""
 
 from django import forms, template
+from django.utils.html import format_html_join
 
 register = template.Library()
 
@@ -70,3 +71,14 @@ def bound(form, name: str):
 @register.filter
 def get_item(mapping, key):
     return mapping.get(key) if mapping else None
+
+
+@register.simple_tag
+def hidden_fields(form):
+    """The form's hidden fields (edit versions) as plain hidden inputs: the markup Django's widget
+    templates give them, without three template renders for each field on every form page."""
+    return format_html_join(
+        "",
+        '<input type="hidden" name="{}" value="{}" id="{}">',
+        ((field.html_name, field_value(field), field.auto_id) for field in form.hidden_fields()),
+    )

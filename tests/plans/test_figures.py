@@ -321,3 +321,31 @@ def test_another_areas_figure_gives_404(client, a):
     assert client.get(url(a, "plans:figure_image", a.other_plan, pk=figure.pk)).status_code == 404
     assert client.post(url(a, "plans:figure_remove", a.other_plan, pk=figure.pk)).status_code == 404
     assert Figure.objects.filter(pk=figure.pk).exists()
+
+
+def test_a_section_page_asks_for_its_status_comments_and_figures_in_one_statement_and_shows_what_is_added(client, a):
+    """Most sections have no comments and most plans no figures: one plain statement says so (with the
+    section's status), and the rows are read only when there are some, added by whatever path (issue 21)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from governance.models import SectionComment  # the test may reach across layers
+
+    section = narrative(a).section
+    section_url = url(a, "plans:section", section_key=section.key)
+    client.force_login(a.commissioner)
+    client.get(section_url)  # the signed-in user and the round's configuration, read once and then cached
+    with CaptureQueriesContext(connection) as queries:
+        page = client.get(section_url).content.decode()
+    statements = [q["sql"] for q in queries.captured_queries]
+    assert sum("plans_figure" in sql for sql in statements) == 1
+    assert sum("governance_sectioncomment" in sql for sql in statements) == 1
+    assert sum("plans_sectionprogress" in sql for sql in statements) == 1
+    assert len(statements) == 3, statements  # the plan, that statement, the answers
+    assert "No figures added" in page and "Comments from your assurer" not in page
+
+    add(a, caption="Figure 1: Governance")
+    SectionComment.objects.create(plan=a.plan, section=section, author=a.commissioner, text="Add dates.")
+    page = client.get(section_url).content.decode()
+    assert "Figure 1: Governance" in page and "No figures added" not in page
+    assert "Comments from your assurer" in page and "Add dates." in page
