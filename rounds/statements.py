@@ -26,8 +26,8 @@ QueryFor = Callable[..., QuerySet]
 
 
 @functools.lru_cache(maxsize=64)
-def _statement(query_for: QueryFor, count: int | None) -> tuple[str, tuple, tuple[int, ...]]:
-    """(SQL, its parameters, the positions of the ids among them) for `count` ids."""
+def _statement(query_for: QueryFor, count: int | None) -> tuple[str, tuple, tuple[tuple[int, int], ...]]:
+    """(SQL, its parameters, (position, index of the id it takes) for each id among them)."""
     if count is None:
         sql, params = query_for().query.sql_with_params()
         return sql, tuple(params), ()
@@ -35,9 +35,16 @@ def _statement(query_for: QueryFor, count: int | None) -> tuple[str, tuple, tupl
     first, second = list(range(-count, 0)), list(range(-2 * count, -count))
     sql, params = query_for(first).query.sql_with_params()
     again, other = query_for(second).query.sql_with_params()
-    slots = tuple(i for i, (a, b) in enumerate(zip(params, other, strict=True)) if a != b)
-    if again != sql or [params[i] for i in slots] != first:
-        raise ValueError(f"{query_for.__qualname__} must use each id once, as a parameter")
+    index = {stand_in: k for k, stand_in in enumerate(first)}
+    slots = tuple(
+        (position, index.get(a, -1)) for position, (a, b) in enumerate(zip(params, other, strict=True)) if a != b
+    )
+    if (
+        again != sql
+        or any(k < 0 or other[position] != second[k] for position, k in slots)
+        or {k for _, k in slots} != set(range(count))
+    ):
+        raise ValueError(f"{query_for.__qualname__} must use every id it is given as a parameter")
     return sql, tuple(params), slots
 
 
@@ -49,8 +56,8 @@ def rows_for(query_for: QueryFor, ids: list[int] | None = None) -> list[tuple]:
         return list(query_for() if ids is None else query_for(ids))
     sql, params, slots = _statement(query_for, None if ids is None else len(ids))
     params = list(params)
-    for slot, pk in zip(slots, ids or (), strict=True):
-        params[slot] = pk
+    for position, k in slots:
+        params[position] = ids[k]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return cursor.fetchall()
