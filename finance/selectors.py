@@ -2,10 +2,9 @@
 
 `part_two_for_plan` reads the plan's rows once into an immutable snapshot (frozen dataclasses),
 in a fixed number of queries whatever the number of lines, so the pages and the workbook export
-cost the same for a plan of five lines or five hundred. Each read is a `values_list` queryset; the
-two that every Part 2 page makes (income, and the lines with their amounts) run through SQL the ORM
-builds once per process (`rounds.statements`). The round's configuration rows they point at come
-from `rounds.config`, read once per process. `governance.snapshots` composes this snapshot into the whole plan's.
+cost the same for a plan of five lines or five hundred. It uses only the ORM's public API
+(`values_list`); the round's configuration rows it points at come from `rounds.config`, read once
+per process. `governance.snapshots` composes this snapshot into the whole plan's.
 """
 
 from __future__ import annotations
@@ -41,7 +40,6 @@ from rounds.models import (
     RoundYear,
     Section,
 )
-from rounds.statements import rows_for
 from rounds.units import UNITLESS, Measure, measure_for
 
 from . import rules
@@ -318,8 +316,13 @@ def _lines_with_amounts(plan_ids: list[int], fields: tuple[str, ...]) -> tuple[d
     """
     lines: dict[int, list[tuple]] = defaultdict(list)
     amounts: dict[int, list[tuple]] = defaultdict(list)
+    rows = (
+        ExpenditureLine._base_manager.filter(plan_id__in=plan_ids)
+        .order_by()
+        .values_list("plan_id", *fields, "amounts__year_id", "amounts__amount", "amounts__planned_output")
+    )
     end = len(fields) + 1
-    for row in rows_for(_LINES_QUERIES[fields], plan_ids):
+    for row in rows:
         line = row[1:end]
         if line[0] not in amounts:  # a line's first row (a line with no amounts has one row, of NULLs)
             lines[row[0]].append(line)
@@ -359,31 +362,9 @@ AMBITION_FIELDS = (
     "baseline_denominator",
     "rationale",
 )
-LINE_AND_SCHEME_FIELDS = (*LINE_FIELDS, "scheme__reference", "scheme__name")
 PLANNED_FIELDS = ("id", "ambition_id", "order", "period", "value", "numerator", "denominator")
 RESPONSE_FIELDS = ("id", "version", "question_id", "status", "target_date", "narrative", "updated_at")
 RISK_FIELDS = ("id", "version", "order", "description", "rating_id", "mitigating_actions", "owner", "values")
-
-
-# Part 2's two busiest reads, run on every Part 2 page and export through SQL built once per
-# process (rounds.statements): each plan's income lines, and its expenditure lines joined to their
-# amounts (with or without each line's scheme reference and name).
-def _income_query(plan_ids: list[int]):
-    return IncomeLine._base_manager.filter(plan_id__in=plan_ids).order_by().values_list("plan_id", *INCOME_FIELDS)
-
-
-def _lines_query(fields: tuple[str, ...]):
-    def query(plan_ids: list[int]):
-        return (
-            ExpenditureLine._base_manager.filter(plan_id__in=plan_ids)
-            .order_by()
-            .values_list("plan_id", *fields, "amounts__year_id", "amounts__amount", "amounts__planned_output")
-        )
-
-    return query
-
-
-_LINES_QUERIES = {fields: _lines_query(fields) for fields in (LINE_FIELDS, LINE_AND_SCHEME_FIELDS)}
 
 
 def part_two_for_plan(
@@ -416,12 +397,12 @@ def part_two_for_plans(
     # The plan's round, when it was read with the plan, carries the version of its configuration.
     config = round_config(first.round_id, first.round.config_version if Plan.round.is_cached(first) else None)
     ids = [plan.pk for plan in plans]
-    income = defaultdict(list)
-    for row in rows_for(_income_query, ids):
-        income[row[0]].append(row[1:])
-    # A scheme's narrative is long and Part 2 shows only its reference and name: they come with the
-    # line, unless the caller has read the schemes already.
-    lines, amounts = _lines_with_amounts(ids, LINE_FIELDS if schemes is not None else LINE_AND_SCHEME_FIELDS)
+    income = _plan_rows(IncomeLine, ids, *INCOME_FIELDS)
+    line_fields = LINE_FIELDS
+    if schemes is None:
+        # A scheme's narrative is long and Part 2 shows only its reference and name: they come with the line.
+        line_fields += ("scheme__reference", "scheme__name")
+    lines, amounts = _lines_with_amounts(ids, line_fields)
     ambitions, planned, responses, risks = {}, {}, {}, {}
     if not finance_only:
         ambitions = _plan_rows(MetricAmbition, ids, *AMBITION_FIELDS)

@@ -9,7 +9,6 @@ from collections import defaultdict
 from decimal import Decimal
 
 from django.core.cache import cache
-from django.db import DEFAULT_DB_ALIAS
 from django.db.models import Count, OuterRef, Prefetch, Q, Subquery, Sum, prefetch_related_objects
 from django.utils import timezone
 
@@ -21,7 +20,6 @@ from plans.models import Plan
 from plans.permissions import AREA_READER_ROLES
 from plans.selectors import ASSURER_VISIBLE_STATUSES, plan_sections, plans_for_user
 from rounds.models import PlanningRound, Region, ReturnPeriod, RoundPhase, Section, SignOffSlot
-from rounds.statements import rows_for
 
 from . import submission_files, workflow
 from .models import KloeRating, PlanEvent, Review, ReviewCondition, SectionComment, SignOff, Submission
@@ -189,61 +187,12 @@ def assurance_rows_key(rows: list[dict]) -> str:
     )
 
 
-# The dashboard's three small reads, through SQL built once per process (rounds.statements): the
-# ORM took longer to build each than PostgreSQL to run it (docs/performance.md, "Tenth look").
-# What the dashboards use of a round, in the model's field order (Model.from_db takes them so); the
-# rest are deferred, so a field not listed here is still read if anything asks for it.
-ROUND_LIST_FIELDS = ("id", "slug", "name", "final_deadline", "config_version")
-
-
-def _rounds_query():
-    return PlanningRound.objects.order_by("-final_deadline").values_list(*ROUND_LIST_FIELDS)
-
-
-def round_list() -> list[PlanningRound]:
-    """Every round, the latest deadline first, with what the dashboards show of each."""
-    return [PlanningRound.from_db(DEFAULT_DB_ALIAS, ROUND_LIST_FIELDS, row) for row in rows_for(_rounds_query)]
-
-
-def _regions_query(region_ids: list[int]):
-    return Region.objects.filter(pk__in=region_ids).order_by("name").values_list("id", "name")
-
-
-def _return_periods_query(round_ids: list[int]):
-    return (
-        ReturnPeriod.objects.filter(round_id__in=round_ids)
-        .order_by("order")
-        .values_list("round_id", "key", "name", "deadline")
-    )
-
-
-def _all_regions_query():
-    return Region.objects.order_by("name").values_list("id", "name")
-
-
-def _status_counts_query(round_ids: list[int]):
-    return (
-        Plan.objects.filter(round_id__in=round_ids)
-        .values_list("hwb_area__region_id", "status")
-        .annotate(n=Count("id"))
-        .order_by()
-    )
-
-
-def _submitted_plans_query(round_ids: list[int]):
-    return (
-        Plan.objects.filter(round_id__in=round_ids, status__in=ASSURER_VISIBLE_STATUSES)
-        .order_by("pk")
-        .values_list("pk", "version", "status", "updated_at", "hwb_area__region_id")
-    )
-
-
 def assurance_dashboard(user: User, *, round_slug: str = "", status: str = "") -> dict:
     """Submitted plans the user may assure (their region's; every region's for national admins)."""
     latest_submission = (
         Submission.objects.filter(plan=OuterRef("pk")).order_by("-submitted_at").values("submitted_at")[:1]
     )
-    rounds = round_list()
+    rounds = list(PlanningRound.objects.order_by("-final_deadline"))
     round_by_id = {r.pk: r for r in rounds}
     # Each plan's round comes from the rounds the page lists anyway, not from a join: building the
     # joined query and its objects cost more Python than the page's whole SQL.
@@ -265,10 +214,11 @@ def assurance_dashboard(user: User, *, round_slug: str = "", status: str = "") -
         Plan.round.field.set_cached_value(plan, round_by_id[plan.round_id])
     plans.sort(key=lambda p: p.round.final_deadline)  # stable: by area name within a round
     # The regions the user assures, from the memberships read once per request (accounts.permissions).
-    regions = rows_for(_regions_query, sorted(assured_region_ids(user)))  # (id, name), by name
+    assured = sorted(assured_region_ids(user))
+    regions = list(Region.objects.filter(pk__in=assured).order_by("name")) if assured else []
     # An assurer does not review the plans of an area they hold a role in (plans.permissions).
     own_area_ids = area_ids_of(user, AREA_READER_ROLES)
-    region_ids = {pk for pk, _ in regions}
+    region_ids = {r.pk for r in regions}
     rows = [
         {
             "plan": p,
@@ -279,10 +229,10 @@ def assurance_dashboard(user: User, *, round_slug: str = "", status: str = "") -
         }
         for p in plans
     ]
-    # Every round's return periods, as (key, name), in one query (a prefetch cost this page twice as much).
+    # Every round's return periods in one plain query (a prefetch cost this page twice as much).
     periods = defaultdict(list)
-    for round_id, key, name, _ in rows_for(_return_periods_query, [r.pk for r in rounds]):
-        periods[round_id].append((key, name))
+    for period in ReturnPeriod.objects.order_by("order"):
+        periods[period.round_id].append(period)
     return {
         "rows": rows,
         "rows_key": assurance_rows_key(rows),
@@ -290,7 +240,7 @@ def assurance_dashboard(user: User, *, round_slug: str = "", status: str = "") -
         # Each round that has return periods, with them: the page links to each period's roll-up of returns.
         "return_periods": [(r, periods[r.pk]) for r in rounds if periods[r.pk]],
         "statuses": [(s, Plan.Status(s).label) for s in ASSURER_VISIBLE_STATUSES],
-        "region_names": [name for _, name in regions],
+        "regions": regions,
         "round_slug": round_slug,
         "status": status,
     }
@@ -317,7 +267,8 @@ def submitted_money(planning_round: PlanningRound) -> tuple[int, dict]:
     the cache under a digest of the submitted plans' ids, versions, statuses, last saves and regions
     (an area moved to another region moves its money), and the round's configuration version.
     """
-    plans = rows_for(_submitted_plans_query, [planning_round.pk])
+    visible = Plan.objects.filter(round=planning_round, status__in=ASSURER_VISIBLE_STATUSES)
+    plans = list(visible.order_by("pk").values_list("pk", "version", "status", "updated_at", "hwb_area__region_id"))
     digest = hashlib.sha256(repr(plans).encode()).hexdigest()
     # The round's configuration version changes with its code lists (a scheme type renamed).
     key = f"national-money:{planning_round.pk}:{planning_round.config_version}:{digest}"
@@ -348,10 +299,11 @@ def submitted_money(planning_round: PlanningRound) -> tuple[int, dict]:
 
 def national_dashboard(planning_round: PlanningRound) -> dict:
     """Plans by status and region; pooled budget by region and spend by scheme type of submitted plans."""
-    regions = [Region.from_db(DEFAULT_DB_ALIAS, ("id", "name"), row) for row in rows_for(_all_regions_query)]
+    plans = Plan.objects.filter(round=planning_round)
+    regions = list(Region.objects.order_by("name"))
     counts = defaultdict(int)
-    for region_id, status, n in rows_for(_status_counts_query, [planning_round.pk]):
-        counts[(region_id, status)] = n
+    for row in plans.values("hwb_area__region_id", "status").annotate(n=Count("id")).order_by():
+        counts[(row["hwb_area__region_id"], row["status"])] = row["n"]
     statuses = list(Plan.Status)
     by_region = [
         {
@@ -383,6 +335,6 @@ def national_dashboard(planning_round: PlanningRound) -> dict:
         "spend_total": sum((r["amount"] for r in spend_rows), Decimal(0)),
         "submitted_count": submitted_plans,
         # The round's return periods: the national pages link to each period's roll-up of returns.
-        "return_periods": [row[1:] for row in rows_for(_return_periods_query, [planning_round.pk])],
+        "return_periods": list(planning_round.return_periods.order_by("order")),
         "now": timezone.now(),
     }

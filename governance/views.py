@@ -340,7 +340,7 @@ def assurance_dashboard(request):
     page = dashboards.assurance_dashboard(
         request.user, round_slug=request.GET.get("round", ""), status=request.GET.get("status", "")
     )
-    if not page["region_names"] and not is_national_admin(request.user):
+    if not page["regions"] and not is_national_admin(request.user):
         raise PermissionDenied("The assurance dashboard is for NHS England assurers.")
     return render(request, "governance/assurance_dashboard.html", page)
 
@@ -364,7 +364,7 @@ def _national_round(request, round_slug: str | None, rounds: list[PlanningRound]
 
 @login_required
 def national_dashboard(request):
-    rounds = dashboards.round_list()
+    rounds = list(PlanningRound.objects.order_by("-final_deadline"))
     planning_round = _national_round(request, request.GET.get("round"), rounds)
     page = dashboards.national_dashboard(planning_round)
     page["rounds"] = rounds
