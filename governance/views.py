@@ -364,7 +364,7 @@ def _national_round(request, round_slug: str | None, rounds: list[PlanningRound]
 
 @login_required
 def national_dashboard(request):
-    rounds = list(PlanningRound.objects.order_by("-final_deadline"))
+    rounds = dashboards.round_list()
     planning_round = _national_round(request, request.GET.get("round"), rounds)
     page = dashboards.national_dashboard(planning_round)
     page["rounds"] = rounds
