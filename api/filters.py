@@ -2,7 +2,7 @@
 
 A plan's rows (lines, schemes, ambitions, ...) filter by their plan, so `?area=E06000026` means the
 same on every endpoint. `updated_since` compares the plan's `updated_at`, which every content edit
-moves (plans.editing.plan_edit), so a nightly pull can ask only for plans changed since its last run.
+moves (plans.events.content_changed), so a nightly pull can ask only for plans changed since its last run.
 """
 
 import django_filters

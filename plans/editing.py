@@ -119,6 +119,4 @@ def plan_edit(*, user: User, plan: Plan) -> Iterator[PlanEdit]:
         edit = PlanEdit(plan=locked, user=user)
         yield edit
         if edit.causes:
-            # The plan's own row says when its content last changed (the API's updated_since filter).
-            locked.save(update_fields=["updated_at"])
             events.content_changed(plan=locked, actor=user, cause=", ".join(dict.fromkeys(edit.causes)))

@@ -16,5 +16,12 @@ plan_content_changed = Signal()
 
 
 def content_changed(*, plan: Plan, actor: User | None, cause: str) -> None:
-    """Tell whoever listens that the plan's content changed; call inside the change's transaction."""
+    """Record on the plan's row when its content last changed, and tell whoever listens; call inside
+    the change's transaction (with the plan locked).
+
+    `updated_at` is moved here, the one place every kind of content change passes (an edit, an
+    aligned group's shared text, an admin correction, a pre-fill): the API's `updated_since` and the
+    finance pages' kept rows (finance.selectors) rely on it.
+    """
+    plan.save(update_fields=["updated_at"])
     plan_content_changed.send(sender=Plan, plan=plan, actor=actor, cause=cause)

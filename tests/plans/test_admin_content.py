@@ -35,9 +35,11 @@ def test_content_of_a_plan_that_has_left_draft_is_read_only_in_the_admin(admin_c
 
 def test_a_drafts_content_may_be_corrected_in_the_admin_and_its_status_is_not_editable(admin_client):
     answer = f.AnswerFactory()
+    before = answer.plan.updated_at
     assert _change(admin_client, answer, "Corrected by the national team").status_code == 302
     answer.refresh_from_db()
     assert answer.text == "Corrected by the national team"
+    assert Plan.objects.get(pk=answer.plan_id).updated_at > before  # a content change like any other
     page = admin_client.get(reverse("admin:plans_plan_change", args=[answer.plan_id])).content.decode()
     assert 'name="status"' not in page  # the workflow moves only through its services
     assert Answer.history.filter(id=answer.pk).count() == 2

@@ -50,10 +50,14 @@ def _edit(text, version=0):
 def test_a_national_admin_groups_plans_and_shared_text_is_written_once_for_all(s):
     group = s.grouped()
     assert {p.group_id for p in Plan.objects.filter(pk__in=[p.pk for p in s.plans])} == {group.pk}
+    before = dict(Plan.objects.filter(group=group).values_list("pk", "updated_at"))
     written = groups.save_shared_section(
         user=s.commissioners[1], group=group, section=s.vision, answers=_edit("One vision for BHR.")
     )
     assert written == 1
+    # Every member's content changed: each plan's row says so (the API's updated_since reads it).
+    after = dict(Plan.objects.filter(group=group).values_list("pk", "updated_at"))
+    assert all(after[pk] > before[pk] for pk in before)
     shared = SharedAnswer.objects.get(group=group)
     assert shared.text == "One vision for BHR." and shared.updated_by == s.commissioners[1]
     assert shared.history.first().history_user == s.commissioners[1]
