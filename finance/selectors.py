@@ -11,13 +11,15 @@ from __future__ import annotations
 
 import hashlib
 import json
+import time
 from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
-from functools import cached_property
+from functools import cached_property, lru_cache
 
+from django.db import connection
 from django.db.models import FilteredRelation, Q, Sum
 
 from capacity.selectors import CapacityTables, capacity_tables, figures_for_plans
@@ -307,6 +309,39 @@ def _plan_rows(model, plan_ids: list[int], *fields: str, by: str = "plan_id") ->
     return grouped
 
 
+def _finance_rows(plan_ids: list[int], line_fields: tuple[str, ...]) -> tuple[dict, dict, dict]:
+    """The plans' income rows and expenditure lines by plan, and each line's amounts by line (2 queries)."""
+    income = _plan_rows(IncomeLine, plan_ids, *INCOME_FIELDS)
+    lines, amounts = _lines_with_amounts(plan_ids, line_fields)
+    return income, lines, amounts
+
+
+# How long this process keeps a plan's finance rows at most (see _kept_finance_rows).
+KEPT_ROWS_SECONDS = 60
+
+
+def _kept_finance_rows(plan: Plan) -> tuple[dict, dict, dict]:
+    """One plan's finance rows as `_finance_rows` reads them, kept in this process by when the plan's
+    content last changed: the finance summary and the task list's finance checks read them on every view.
+
+    Every content change moves the plan's `updated_at` in its own transaction
+    (plans.events.content_changed), and the plan is read before its rows, so rows kept under a
+    plan's `updated_at` are never older than that change. Inside a transaction the rows are read
+    and not kept: a write in progress may still be rolled back. Rows are kept for a minute at most,
+    so a fix made outside the services (a bulk update in a shell) still shows within a minute.
+    """
+    if connection.in_atomic_block:
+        return _finance_rows([plan.pk], LINE_WITH_SCHEME_FIELDS)
+    return _kept_rows(plan.pk, plan.updated_at, int(time.time() // KEPT_ROWS_SECONDS))
+
+
+@lru_cache(maxsize=256)
+def _kept_rows(plan_id: int, updated_at: datetime, period: int) -> tuple[dict, dict, dict]:
+    income, lines, amounts = _finance_rows([plan_id], LINE_WITH_SCHEME_FIELDS)
+    # Plain dicts, read and never changed by their users (a defaultdict would grow on a lookup).
+    return {plan_id: income.get(plan_id, [])}, {plan_id: lines.get(plan_id, [])}, dict(amounts)
+
+
 def _lines_with_amounts(plan_ids: list[int], fields: tuple[str, ...]) -> tuple[dict, dict]:
     """The plans' expenditure lines as tuples of `fields` grouped by plan, and each line's amounts as
     (year id, amount, planned output) by line id, in one statement: the lines joined to their amounts.
@@ -348,6 +383,7 @@ LINE_FIELDS = (
     "is_new",
     "sub_type_id",
 )
+LINE_WITH_SCHEME_FIELDS = (*LINE_FIELDS, "scheme__reference", "scheme__name")
 AMBITION_FIELDS = (
     "id",
     "version",
@@ -397,12 +433,11 @@ def part_two_for_plans(
     # The plan's round, when it was read with the plan, carries the version of its configuration.
     config = round_config(first.round_id, first.round.config_version if Plan.round.is_cached(first) else None)
     ids = [plan.pk for plan in plans]
-    income = _plan_rows(IncomeLine, ids, *INCOME_FIELDS)
-    line_fields = LINE_FIELDS
-    if schemes is None:
+    if finance_only and schemes is None and len(plans) == 1:
+        income, lines, amounts = _kept_finance_rows(first)
+    else:
         # A scheme's narrative is long and Part 2 shows only its reference and name: they come with the line.
-        line_fields += ("scheme__reference", "scheme__name")
-    lines, amounts = _lines_with_amounts(ids, line_fields)
+        income, lines, amounts = _finance_rows(ids, LINE_FIELDS if schemes is not None else LINE_WITH_SCHEME_FIELDS)
     ambitions, planned, responses, risks = {}, {}, {}, {}
     if not finance_only:
         ambitions = _plan_rows(MetricAmbition, ids, *AMBITION_FIELDS)

@@ -308,7 +308,8 @@ def test_workbook_export_has_a_fixed_number_of_queries(bd_plan, plymouth_plan, d
 
 def test_summary_tables_are_kept_by_their_figures_so_any_change_is_shown(signed_in):
     """The summary's tables are kept per process by a hash of the figures they show (plans.fragments):
-    amounts changed outside the services (a bulk fix) still reach the next page."""
+    amounts changed outside the services (a bulk fix) still reach the next page. (A test's transaction
+    reads the rows afresh; tests/finance/test_kept_rows.py covers the rows kept between views.)"""
     from django.db.models import F
 
     from finance import selectors
